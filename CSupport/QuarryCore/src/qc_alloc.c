@@ -1,0 +1,257 @@
+/* The accounted allocator: a dedicated jemalloc arena, or the system
+ * allocator counted through malloc_usable_size. */
+#include "qc_internal.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#ifdef QUARRY_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#else
+#include <malloc.h>
+#endif
+
+struct qc_account {
+    _Atomic uint64_t bytes_now;
+    _Atomic uint64_t bytes_peak;
+    _Atomic uint64_t allocations;
+    _Atomic uint64_t limit;
+    _Atomic uint64_t rejected;
+};
+
+static _Atomic uint64_t g_bytes_now;
+static _Atomic uint64_t g_bytes_peak;
+static _Atomic uint64_t g_allocations;
+static _Atomic uint64_t g_deallocations;
+
+static void raise_peak(_Atomic uint64_t *peak, uint64_t now) {
+    uint64_t seen = atomic_load_explicit(peak, memory_order_relaxed);
+    while (now > seen &&
+           !atomic_compare_exchange_weak_explicit(peak, &seen, now, memory_order_relaxed, memory_order_relaxed)) {
+    }
+}
+
+/* Charges `bytes` to the account, or refuses when it would pass the limit. */
+static bool account_charge(qc_account *account, uint64_t bytes) {
+    if (!account) return true;
+    uint64_t limit = atomic_load_explicit(&account->limit, memory_order_relaxed);
+    uint64_t now = atomic_fetch_add_explicit(&account->bytes_now, bytes, memory_order_relaxed) + bytes;
+    if (limit != 0 && now > limit) {
+        atomic_fetch_sub_explicit(&account->bytes_now, bytes, memory_order_relaxed);
+        atomic_fetch_add_explicit(&account->rejected, 1, memory_order_relaxed);
+        return false;
+    }
+    atomic_fetch_add_explicit(&account->allocations, 1, memory_order_relaxed);
+    raise_peak(&account->bytes_peak, now);
+    return true;
+}
+
+static void engine_charge(uint64_t bytes) {
+    uint64_t now = atomic_fetch_add_explicit(&g_bytes_now, bytes, memory_order_relaxed) + bytes;
+    atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed);
+    raise_peak(&g_bytes_peak, now);
+}
+
+static void release(qc_account *account, uint64_t bytes) {
+    if (account) atomic_fetch_sub_explicit(&account->bytes_now, bytes, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&g_bytes_now, bytes, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_deallocations, 1, memory_order_relaxed);
+}
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) & ~(to - 1); }
+
+static bool wants_hugepages(size_t size, uint32_t flags) {
+    return (flags & QC_HUGEPAGES) && size >= QC_HUGEPAGE_SIZE;
+}
+
+static void advise_hugepages(void *p, size_t size) {
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE); /* a hint: failure only costs speed */
+#else
+    (void)p;
+    (void)size;
+#endif
+}
+
+/* ------------------------------------------------------------- backends */
+
+/* Each backend answers four calls: the usable size a request will get (exact
+ * on jemalloc, a lower bound on the system allocator), the allocation, the
+ * real usable size of a block, and the release. */
+
+#ifdef QUARRY_JEMALLOC
+
+static pthread_once_t g_arena_once = PTHREAD_ONCE_INIT;
+static unsigned g_arena = 0;
+static bool g_arena_ok = false;
+
+static void arena_setup(void) {
+    size_t sz = sizeof(g_arena);
+    g_arena_ok = mallctl("arenas.create", &g_arena, &sz, NULL, 0) == 0;
+}
+
+const char *qc_mem_backend(void) { return "jemalloc"; }
+
+uint32_t qc_mem_arena_index(void) {
+    pthread_once(&g_arena_once, arena_setup);
+    return g_arena_ok ? (uint32_t)g_arena : UINT32_MAX;
+}
+
+static int je_flags(size_t size, uint32_t flags) {
+    int f = MALLOCX_ARENA(g_arena) | MALLOCX_TCACHE_NONE;
+    if (wants_hugepages(size, flags)) f |= MALLOCX_ALIGN(QC_HUGEPAGE_SIZE);
+    return f;
+}
+
+static size_t backend_usable(size_t size, uint32_t flags, qc_status *status) {
+    if (qc_mem_arena_index() == UINT32_MAX) {
+        *status = QC_ERR_BACKEND;
+        return 0;
+    }
+    size_t usable = nallocx(size, je_flags(size, flags));
+    if (usable == 0) *status = QC_ERR_NOMEM;
+    return usable;
+}
+
+static void *backend_alloc(size_t size, uint32_t flags, bool zero) {
+    return mallocx(size, je_flags(size, flags) | (zero ? MALLOCX_ZERO : 0));
+}
+
+static size_t backend_real_usable(void *p, size_t predicted) {
+    (void)p;
+    return predicted;
+}
+
+static void backend_free(void *p, size_t usable, uint32_t flags) { sdallocx(p, usable, je_flags(usable, flags)); }
+
+#else /* system allocator, for sanitizer builds */
+
+const char *qc_mem_backend(void) { return "system"; }
+
+uint32_t qc_mem_arena_index(void) { return UINT32_MAX; }
+
+static size_t backend_usable(size_t size, uint32_t flags, qc_status *status) {
+    (void)flags;
+    (void)status;
+    return size;
+}
+
+static void *backend_alloc(size_t size, uint32_t flags, bool zero) {
+    if (!wants_hugepages(size, flags)) return zero ? calloc(1, size) : malloc(size);
+    void *p = aligned_alloc(QC_HUGEPAGE_SIZE, size);
+    if (p && zero) memset(p, 0, size);
+    return p;
+}
+
+static size_t backend_real_usable(void *p, size_t predicted) {
+    (void)predicted;
+    return malloc_usable_size(p);
+}
+
+static void backend_free(void *p, size_t usable, uint32_t flags) {
+    (void)usable;
+    (void)flags;
+    free(p);
+}
+
+#endif
+
+/* ------------------------------------------------------------ front end */
+
+static void *alloc_common(qc_account *account, size_t size, uint32_t flags, bool zero, size_t *usable_out,
+                          qc_status *status) {
+    qc_status ignored;
+    if (!status) status = &ignored;
+    if (size == 0) size = 1;
+    if (wants_hugepages(size, flags)) size = round_up(size, QC_HUGEPAGE_SIZE);
+    size_t usable = backend_usable(size, flags, status);
+    if (usable == 0) return NULL;
+    if (!account_charge(account, usable)) {
+        *status = QC_ERR_BUDGET;
+        return NULL;
+    }
+    void *p = backend_alloc(size, flags, zero);
+    if (!p) {
+        if (account) atomic_fetch_sub_explicit(&account->bytes_now, usable, memory_order_relaxed);
+        *status = QC_ERR_NOMEM;
+        return NULL;
+    }
+    size_t real = backend_real_usable(p, usable);
+    if (account && real > usable) {
+        uint64_t extra = real - usable;
+        raise_peak(&account->bytes_peak,
+                   atomic_fetch_add_explicit(&account->bytes_now, extra, memory_order_relaxed) + extra);
+    }
+    if (wants_hugepages(size, flags)) advise_hugepages(p, size);
+    engine_charge(real);
+    if (usable_out) *usable_out = real;
+    return p;
+}
+
+void *qc_alloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status) {
+    return alloc_common(account, size, flags, false, usable_out, status);
+}
+
+void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status) {
+    return alloc_common(account, size, flags, true, usable_out, status);
+}
+
+void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags) {
+    if (!p) return;
+    backend_free(p, usable, flags);
+    release(account, usable);
+}
+
+/* -------------------------------------------------------------- figures */
+
+void qc_mem_engine(qc_engine_memory *out) {
+    out->bytes_now = atomic_load_explicit(&g_bytes_now, memory_order_relaxed);
+    out->bytes_peak = atomic_load_explicit(&g_bytes_peak, memory_order_relaxed);
+    out->allocations = atomic_load_explicit(&g_allocations, memory_order_relaxed);
+    out->deallocations = atomic_load_explicit(&g_deallocations, memory_order_relaxed);
+}
+
+void qc_mem_reset_peak(void) {
+    atomic_store_explicit(&g_bytes_peak, atomic_load_explicit(&g_bytes_now, memory_order_relaxed),
+                          memory_order_relaxed);
+}
+
+qc_status qc_account_create(uint64_t limit_bytes, qc_account **out) {
+    /* Accounts are bookkeeping, not engine data: they come from the
+     * ordinary heap so that they do not charge themselves. */
+    qc_account *a = calloc(1, sizeof(*a));
+    if (!a) return QC_ERR_NOMEM;
+    atomic_store(&a->limit, limit_bytes);
+    *out = a;
+    return QC_OK;
+}
+
+void qc_account_destroy(qc_account *account) { free(account); }
+
+void qc_account_set_limit(qc_account *account, uint64_t limit_bytes) {
+    atomic_store_explicit(&account->limit, limit_bytes, memory_order_relaxed);
+}
+
+void qc_account_read(const qc_account *account, qc_account_figures *out) {
+    qc_account *a = (qc_account *)account;
+    out->bytes_now = atomic_load_explicit(&a->bytes_now, memory_order_relaxed);
+    out->bytes_peak = atomic_load_explicit(&a->bytes_peak, memory_order_relaxed);
+    out->allocations = atomic_load_explicit(&a->allocations, memory_order_relaxed);
+    out->limit_bytes = atomic_load_explicit(&a->limit, memory_order_relaxed);
+    out->rejected = atomic_load_explicit(&a->rejected, memory_order_relaxed);
+}
+
+const char *qc_status_message(qc_status status) {
+    switch (status) {
+    case QC_OK: return "ok";
+    case QC_ERR_NOMEM: return "out of memory";
+    case QC_ERR_ARITY: return "unsupported arity";
+    case QC_ERR_CAPACITY: return "capacity exceeded";
+    case QC_ERR_BUDGET: return "memory budget exceeded";
+    case QC_ERR_BACKEND: return "allocator backend unavailable";
+    case QC_ERR_RANGE: return "index out of range";
+    }
+    return "unknown status";
+}

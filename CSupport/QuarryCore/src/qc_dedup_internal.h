@@ -1,0 +1,27 @@
+/* The dedup table's layout, shared by its lifecycle and insertion files. */
+#ifndef QC_DEDUP_INTERNAL_H
+#define QC_DEDUP_INTERNAL_H
+
+#include "qc_hash_inline.h"
+
+struct qc_dedup {
+    qc_arena *rows;          /* the distinct rows, in insertion order */
+    qc_slot_index index;     /* entry i of the index is row i */
+    uint64_t seed;
+    uint32_t arity;
+    uint32_t stride;
+    uint32_t flags;
+    size_t self_usable;
+    qc_account *account;
+    qc_dedup_probe_stats stats;
+};
+
+static inline uint64_t qc_dedup_hash(const struct qc_dedup *t, const void *row) {
+    uint64_t h = qc_hash_row_inline(row, t->arity, t->seed);
+    if (QC_UNLIKELY(t->flags & QC_DEDUP_WEAK_HASH)) h = (h & 0xF) * 0x0101010101010101ull;
+    return h;
+}
+
+static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
+
+#endif /* QC_DEDUP_INTERNAL_H */

@@ -1,0 +1,109 @@
+/* Internal declarations shared by the core's translation units. */
+#ifndef QC_INTERNAL_H
+#define QC_INTERNAL_H
+
+#include "quarry_core.h"
+
+#include <string.h>
+
+/* A missing -dev package should read as a sentence, not as a linker wall. */
+#if !__has_include(<xxhash.h>)
+#error "Quarry needs libxxhash (xxhash.h not found). Install it: sudo apt-get install libxxhash-dev"
+#endif
+#if defined(QUARRY_JEMALLOC) && !__has_include(<jemalloc/jemalloc.h>)
+#error "Quarry needs libjemalloc (jemalloc/jemalloc.h not found). Install it: sudo apt-get install libjemalloc-dev, or build without the Jemalloc trait (--disable-default-traits)"
+#endif
+
+#define QC_LIKELY(x) __builtin_expect(!!(x), 1)
+#define QC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define QC_HUGEPAGE_SIZE ((size_t)2 << 20)
+
+/* ------------------------------------------------------------ allocator */
+
+/* Allocates `size` bytes through the core's backend, charging `account`
+ * (may be NULL) and the engine figures with the usable size. flags:
+ * QC_HUGEPAGES aligns large blocks to 2 MiB and advises huge pages.
+ * On success *usable_out (optional) gets the usable size. */
+void *qc_alloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status);
+
+/* Same, zero-filled. */
+void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status);
+
+/* Frees a block from qc_alloc; `usable` is what qc_alloc reported. */
+void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags);
+
+/* ---------------------------------------------------------------- arena */
+
+/* Chunk c >= 1 holds rows [base << (c-1), base << c); chunk 0 holds
+ * [0, base). 48 chunks cover more rows than memory can. */
+#define QC_ARENA_CHUNKS 48
+
+struct qc_arena {
+    uint32_t arity;
+    uint32_t stride;
+    uint32_t base_log2;     /* rows in chunk 0 = 1 << base_log2 */
+    uint32_t flags;
+    uint64_t count;
+    uint64_t bytes;         /* usable bytes of the chunks held */
+    size_t self_usable;     /* usable bytes of this struct */
+    qc_account *account;
+    unsigned char *chunks[QC_ARENA_CHUNKS];
+    size_t chunk_usable[QC_ARENA_CHUNKS];
+};
+
+static inline uint32_t qc_arena_chunk_of(const struct qc_arena *a, uint64_t index, uint64_t *offset) {
+    uint64_t high = index >> a->base_log2;
+    if (high == 0) {
+        *offset = index;
+        return 0;
+    }
+    uint32_t c = 64u - (uint32_t)__builtin_clzll(high); /* floor(log2(high)) + 1 */
+    *offset = index - ((uint64_t)1 << (a->base_log2 + c - 1));
+    return c;
+}
+
+static inline unsigned char *qc_arena_row_ptr(const struct qc_arena *a, uint64_t index) {
+    uint64_t offset;
+    uint32_t c = qc_arena_chunk_of(a, index, &offset);
+    return a->chunks[c] + offset * a->stride;
+}
+
+/* Reserves the slot for the next row and returns it; NULL on error. */
+unsigned char *qc_arena_push(struct qc_arena *a, qc_status *status);
+
+/* ----------------------------------------------------------- slot index */
+
+/* Open addressing with linear probing over a power-of-two slot array, at
+ * most 3/4 full. A slot is 0 when empty, else (hash >> 32) << 32 | (entry +
+ * 1): the high half of the hash is the fragment, the low bits pick the home
+ * slot, so the two are independent. The full hash of every entry is kept,
+ * so growth re-places entries without touching their bytes. */
+#define QC_SLOT_MAX_ENTRIES 0xFFFFFFFEull
+#define QC_SLOT_MIN_CAPACITY 16u
+
+typedef struct qc_slot_index {
+    uint64_t *slots;
+    uint64_t *hashes;       /* hash of entry i, room for grow_at entries */
+    size_t slots_usable;
+    size_t hashes_usable;
+    uint64_t mask;          /* capacity - 1 */
+    uint64_t grow_at;       /* entry count that calls for growth */
+} qc_slot_index;
+
+static inline uint64_t qc_slot_make(uint64_t hash, uint64_t entry) { return (hash >> 32 << 32) | (entry + 1); }
+static inline uint64_t qc_slot_entry(uint64_t slot) { return (slot & 0xFFFFFFFFull) - 1; }
+static inline bool qc_slot_fragment_matches(uint64_t slot, uint64_t hash) { return (slot >> 32) == (hash >> 32); }
+
+uint64_t qc_slot_index_capacity_for(uint64_t entries);
+
+/* Replaces the arrays with ones of `capacity` slots, re-placing the first
+ * `count` entries from their stored hashes. */
+qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t capacity,
+                               uint64_t count);
+
+/* Grows to at least double, and to hold `entries`. */
+qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t count, uint64_t entries);
+
+void qc_slot_index_free(qc_slot_index *x, qc_account *account, uint32_t flags);
+
+#endif /* QC_INTERNAL_H */

@@ -1,0 +1,64 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The C core allocates through a dedicated jemalloc arena when the
+// `Jemalloc` trait is on (the default). Linking jemalloc replaces malloc for
+// the whole process, which AddressSanitizer and ThreadSanitizer cannot live
+// with, so sanitizer runs build with `--disable-default-traits` and the core
+// falls back to the system allocator, still counting every byte.
+let jemalloc: BuildSettingCondition = .when(traits: ["Jemalloc"])
+
+let package = Package(
+    name: "Quarry",
+    products: [
+        .library(name: "Quarry", targets: ["Quarry"]),
+        .executable(name: "quarry", targets: ["quarry"]),
+    ],
+    traits: [
+        .trait(name: "Jemalloc", description: "Allocate the engine's memory in a dedicated jemalloc arena."),
+        .default(enabledTraits: ["Jemalloc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "QuarryCore",
+            path: "CSupport/QuarryCore",
+            cSettings: [
+                .define("QUARRY_JEMALLOC", jemalloc),
+                .unsafeFlags(["-O3"], .when(configuration: .release)),
+            ],
+            linkerSettings: [
+                .linkedLibrary("xxhash"),
+                .linkedLibrary("jemalloc", jemalloc),
+            ]
+        ),
+        .target(
+            name: "Quarry",
+            dependencies: ["QuarryCore"],
+            path: "Sources/Quarry"
+        ),
+        .executableTarget(
+            name: "quarry",
+            dependencies: [
+                "Quarry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/quarry"
+        ),
+        .executableTarget(
+            name: "quarry-bench",
+            dependencies: [
+                "Quarry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/QuarryBench"
+        ),
+        .testTarget(
+            name: "QuarryTests",
+            dependencies: ["Quarry", "QuarryCore"],
+            path: "Tests/QuarryTests"
+        ),
+    ]
+)

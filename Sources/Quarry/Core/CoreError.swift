@@ -1,0 +1,34 @@
+import QuarryCore
+
+/// An error reported by Quarry's C core.
+public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, one case per `qc_status` of the core.
+    public enum Kind: Int32, Sendable {
+        case outOfMemory = 1
+        case unsupportedArity = 2
+        case capacityExceeded = 3
+        case budgetExceeded = 4
+        case backendUnavailable = 5
+        case outOfRange = 6
+        case unknown = -1
+    }
+
+    public let kind: Kind
+    /// What the caller was doing, e.g. "dedup insert".
+    public let operation: String
+
+    init(status: qc_status, operation: String) {
+        self.kind = Kind(rawValue: Int32(status.rawValue)) ?? .unknown
+        self.operation = operation
+    }
+
+    public var description: String {
+        let message = String(cString: qc_status_message(qc_status(UInt32(bitPattern: kind.rawValue))))
+        return "\(operation): \(message)"
+    }
+
+    /// Throws when `status` is not `QC_OK`.
+    static func check(_ status: qc_status, _ operation: @autoclosure () -> String) throws(CoreError) {
+        if status != QC_OK { throw CoreError(status: status, operation: operation()) }
+    }
+}

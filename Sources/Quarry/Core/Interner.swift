@@ -1,0 +1,67 @@
+import QuarryCore
+
+/// Interns strings and byte strings in the core's memory: equal text gets
+/// an equal id, ids are dense from 0 and stable for the interner's life.
+/// Not thread-safe.
+public final class Interner {
+    let handle: OpaquePointer
+    /// Kept so the account outlives the bytes charged to it.
+    public let account: MemoryAccount?
+
+    public init(account: MemoryAccount? = nil) throws(CoreError) {
+        var out: OpaquePointer?
+        try CoreError.check(qc_interner_create(account?.handle, &out), "create interner")
+        handle = out!
+        self.account = account
+    }
+
+    deinit { qc_interner_destroy(handle) }
+
+    /// Ids handed out so far.
+    public var count: Int { Int(qc_interner_count(handle)) }
+    /// Bytes held: text chunks, the id table and the index.
+    public var byteCount: Int { Int(qc_interner_bytes_held(handle)) }
+
+    /// The id of `text`, adding it when new.
+    public func intern(_ text: String) throws(CoreError) -> UInt64 {
+        var text = text
+        return try check(text.withUTF8 { intern(raw: UnsafeRawBufferPointer($0)) })
+    }
+
+    /// The id of `bytes`, adding them when new.
+    public func intern(bytes: [UInt8]) throws(CoreError) -> UInt64 {
+        try check(bytes.withUnsafeBytes { intern(raw: $0) })
+    }
+
+    /// The id of `text` if it was interned; never adds.
+    public func id(of text: String) -> UInt64? {
+        var text = text
+        let found = text.withUTF8 { qc_interner_find(handle, $0.baseAddress, $0.count) }
+        return found < 0 ? nil : UInt64(found)
+    }
+
+    /// The text of an id, or nil for an unknown id.
+    public func string(for id: UInt64) -> String? {
+        var len = 0
+        guard let p = qc_interner_bytes(handle, id, &len) else { return nil }
+        return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+    }
+
+    /// The bytes of an id, or nil for an unknown id.
+    public func bytes(for id: UInt64) -> [UInt8]? {
+        var len = 0
+        guard let p = qc_interner_bytes(handle, id, &len) else { return nil }
+        return Array(UnsafeRawBufferPointer(start: p, count: len))
+    }
+
+    private func intern(raw: UnsafeRawBufferPointer) -> (qc_status, UInt64) {
+        var id: UInt64 = 0
+        let status = qc_intern(handle, raw.baseAddress, raw.count, &id, nil)
+        return (status, id)
+    }
+
+    private func check(_ result: (qc_status, UInt64)) throws(CoreError) -> UInt64 {
+        try CoreError.check(result.0, "intern")
+        return result.1
+    }
+}

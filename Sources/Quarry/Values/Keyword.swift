@@ -1,0 +1,25 @@
+/// An EDN keyword such as `:person/name`, held without its leading colon.
+public struct Keyword: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The text after the colon: `person/name`.
+    public let text: String
+
+    public init(_ text: String) {
+        self.text = text.hasPrefix(":") ? String(text.dropFirst()) : text
+    }
+
+    /// The part before the slash, if any: `person`.
+    public var namespace: String? {
+        guard let slash = text.firstIndex(of: "/"), slash != text.startIndex else { return nil }
+        return String(text[..<slash])
+    }
+
+    /// The part after the slash, or the whole text: `name`.
+    public var name: String {
+        guard let slash = text.firstIndex(of: "/"), slash != text.startIndex else { return text }
+        return String(text[text.index(after: slash)...])
+    }
+
+    public var description: String { ":" + text }
+
+    public static func < (lhs: Keyword, rhs: Keyword) -> Bool { lhs.text < rhs.text }
+}

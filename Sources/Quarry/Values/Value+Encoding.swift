@@ -1,0 +1,63 @@
+import Foundation
+
+/// A value as the core stores it: one word and one tag.
+public struct EncodedValue: Sendable, Hashable {
+    public var word: UInt64
+    public var tag: ValueTag
+
+    public init(word: UInt64, tag: ValueTag) {
+        self.word = word
+        self.tag = tag
+    }
+}
+
+extension Value {
+    /// The word and tag of this value. Strings, keywords and UUIDs are
+    /// interned, so equal values give equal words; doubles are made
+    /// canonical (-0.0 becomes 0.0, every NaN the same NaN) so that the
+    /// core's byte equality is value equality.
+    public func encoded(in interner: Interner) throws(CoreError) -> EncodedValue {
+        switch self {
+        case .int(let v): EncodedValue(word: UInt64(bitPattern: v), tag: .int)
+        case .double(let v): EncodedValue(word: Self.canonicalBits(v), tag: .double)
+        case .bool(let v): EncodedValue(word: v ? 1 : 0, tag: .bool)
+        case .string(let s): EncodedValue(word: try interner.intern(s), tag: .string)
+        case .keyword(let k): EncodedValue(word: try interner.intern(k.text), tag: .keyword)
+        case .ref(let e): EncodedValue(word: UInt64(bitPattern: e), tag: .ref)
+        case .instant(let t): EncodedValue(word: UInt64(bitPattern: t.millisecondsSinceEpoch), tag: .instant)
+        case .uuid(let u): EncodedValue(word: try interner.intern(bytes: Self.bytes(of: u)), tag: .uuid)
+        }
+    }
+
+    /// Decodes a word and tag; nil when an interned id is unknown to `interner`.
+    public init?(_ encoded: EncodedValue, interner: Interner) {
+        let w = encoded.word
+        switch encoded.tag {
+        case .int: self = .int(Int64(bitPattern: w))
+        case .double: self = .double(Double(bitPattern: w))
+        case .bool: self = .bool(w != 0)
+        case .ref: self = .ref(Int64(bitPattern: w))
+        case .instant: self = .instant(Instant(millisecondsSinceEpoch: Int64(bitPattern: w)))
+        case .string:
+            guard let s = interner.string(for: w) else { return nil }
+            self = .string(s)
+        case .keyword:
+            guard let s = interner.string(for: w) else { return nil }
+            self = .keyword(Keyword(s))
+        case .uuid:
+            guard let b = interner.bytes(for: w), b.count == 16 else { return nil }
+            self = .uuid(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                                     b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+        }
+    }
+
+    static func canonicalBits(_ d: Double) -> UInt64 {
+        if d.isNaN { return Double.nan.bitPattern }
+        if d == 0 { return 0 }
+        return d.bitPattern
+    }
+
+    static func bytes(of u: UUID) -> [UInt8] {
+        withUnsafeBytes(of: u.uuid) { Array($0) }
+    }
+}

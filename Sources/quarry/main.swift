@@ -1,0 +1,2 @@
+import Quarry
+print(MemoryStats.backend)

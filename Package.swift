@@ -20,6 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
     ],
     targets: [
         .target(
@@ -39,10 +40,16 @@ let package = Package(
             dependencies: ["QuarryCore"],
             path: "Sources/Quarry"
         ),
+        .target(
+            name: "QuarryReport",
+            dependencies: [.product(name: "TextTable", package: "TextTable")],
+            path: "Sources/QuarryReport"
+        ),
         .executableTarget(
             name: "quarry",
             dependencies: [
                 "Quarry",
+                "QuarryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/quarry"
@@ -51,6 +58,7 @@ let package = Package(
             name: "quarry-bench",
             dependencies: [
                 "Quarry",
+                "QuarryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/QuarryBench"

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct QuarryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quarry",
+        abstract: "Quarry: an embeddable Datalog query engine with a C performance core.",
+        subcommands: [StatsCommand.self]
+    )
+}

@@ -1,2 +1,0 @@
-import Quarry
-print(MemoryStats.backend)

@@ -43,3 +43,16 @@ struct RowHashTests {
         #expect(arena == nil)
     }
 }
+
+@Suite("Key hashing")
+struct KeyHashTests {
+    @Test("a column of fixed-width keys hashes as each key alone", arguments: [8, 16, 24, 32, 40, 48, 64, 13])
+    func keysMatchBytes(width: Int) {
+        var rng = SplitMix(seed: UInt64(width))
+        let keys = (0..<(width * 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let hashes = RowHash.hashKeys(keys, width: width, count: 20, seed: 42)
+        for i in 0..<20 {
+            #expect(hashes[i] == RowHash.hash(bytes: Array(keys[(i * width)..<((i + 1) * width)]), seed: 42))
+        }
+    }
+}

@@ -210,6 +210,11 @@ uint64_t qc_hash_row(const void *row, uint32_t arity, uint64_t seed);
 /* Hashes n packed rows into out[0..n). */
 void qc_hash_rows(const void *rows, size_t n, uint32_t arity, uint64_t seed, uint64_t *out);
 
+/* Hashes n keys of len bytes each, laid back to back, into out[0..n): a
+ * column of fixed-width keys. Widths 8, 16, 24, 32, 40, 48 and 64 take
+ * inlined paths; the result equals qc_hash_bytes on each key. */
+void qc_hash_keys(const void *keys, size_t len, size_t n, uint64_t seed, uint64_t *out);
+
 /* ------------------------------------------------------------ dedup table */
 
 /* An open-addressing set of rows of one arity: the distinct rows live in

@@ -1,14 +1,33 @@
-/* Dedup table probing: insert-if-absent, lookup, and the prefetching batch. */
+/* Dedup table probing: insert-if-absent, lookup, and the prefetching batch.
+ *
+ * Every entry point dispatches once on the arity into an always-inlined
+ * body (QC_BY_ARITY), so that for arities 1..4 the row width is a constant
+ * inside the loop: one XXH3 path, word compares, a fixed-size copy. */
 #include "qc_dedup_internal.h"
 
 /* How many rows ahead the batch hashes and prefetches slots; candidate rows
- * are prefetched half as far ahead. Measured on the dedup benchmark. */
+ * are prefetched D rows later. Measured on the dedup benchmark. */
 #define QC_PREFETCH_DISTANCE 16u
 #define QC_RING 64u /* > 2 * QC_PREFETCH_DISTANCE, a power of two */
+/* Rows per block of a batch, and the slot count up to which a block is
+ * probed without prefetching (256 KiB of slots: well inside L2). */
+#define QC_BATCH_BLOCK 4096u
+#define QC_DIRECT_MAX_SLOTS (32u * 1024u)
+
+/* Calls BODY(args, arity) with a constant arity for 1..4, else t->arity. */
+#define QC_BY_ARITY(t, BODY, ...)                            \
+    switch ((t)->arity) {                                    \
+    case 1: return BODY(__VA_ARGS__, 1);                     \
+    case 2: return BODY(__VA_ARGS__, 2);                     \
+    case 3: return BODY(__VA_ARGS__, 3);                     \
+    case 4: return BODY(__VA_ARGS__, 4);                     \
+    default: return BODY(__VA_ARGS__, (t)->arity);           \
+    }
 
 /* Insert-if-absent of a row whose hash is known. */
-static inline qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint64_t *index_out,
-                                      bool *inserted_out) {
+QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
+                                  uint64_t *index_out, bool *inserted_out) {
+    const size_t stride = arity == t->arity && arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
     if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
         qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count,
                                               t->rows->count + 1);
@@ -23,7 +42,7 @@ static inline qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uin
         if (qc_slot_fragment_matches(s, h)) {
             uint64_t i = qc_slot_entry(s);
             t->stats.fragment_matches++;
-            if (qc_rows_equal(qc_arena_row_ptr(t->rows, i), row, t->arity, t->stride)) {
+            if (qc_rows_equal(qc_arena_row_ptr(t->rows, i), row, stride)) {
                 t->stats.probes += probes;
                 *index_out = i;
                 *inserted_out = false;
@@ -36,9 +55,9 @@ static inline qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uin
     t->stats.probes += probes;
     qc_status status = QC_OK;
     uint64_t i = t->rows->count;
-    unsigned char *dst = qc_arena_push(t->rows, &status);
+    unsigned char *dst = qc_arena_push_fast(t->rows, &status);
     if (!dst) return status;
-    memcpy(dst, row, t->stride);
+    memcpy(dst, row, stride);
     t->index.hashes[i] = h;
     slots[pos] = qc_slot_make(h, i);
     *index_out = i;
@@ -46,23 +65,28 @@ static inline qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uin
     return QC_OK;
 }
 
-qc_status qc_dedup_insert(qc_dedup *t, const void *row, uint64_t *index_out, bool *inserted_out) {
+QC_INLINE qc_status insert_one(qc_dedup *t, const void *row, uint64_t *index_out, bool *inserted_out,
+                               uint32_t arity) {
     uint64_t index;
     bool inserted;
-    qc_status status = insert_hashed(t, row, qc_dedup_hash(t, row), &index, &inserted);
+    qc_status status = insert_hashed(t, row, qc_dedup_hash(t, row, arity), arity, &index, &inserted);
     if (status != QC_OK) return status;
     if (index_out) *index_out = index;
     if (inserted_out) *inserted_out = inserted;
     return QC_OK;
 }
 
-qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out) {
+qc_status qc_dedup_insert(qc_dedup *t, const void *row, uint64_t *index_out, bool *inserted_out) {
+    QC_BY_ARITY(t, insert_one, t, row, index_out, inserted_out)
+}
+
+QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out, uint32_t arity) {
     const unsigned char *r = rows;
     uint64_t fresh = 0;
     for (size_t i = 0; i < n; i++, r += t->stride) {
         uint64_t index;
         bool inserted;
-        qc_status status = insert_hashed(t, r, qc_dedup_hash(t, r), &index, &inserted);
+        qc_status status = insert_hashed(t, r, qc_dedup_hash(t, r, arity), arity, &index, &inserted);
         if (status != QC_OK) return status;
         fresh += inserted;
     }
@@ -70,42 +94,76 @@ qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t
     return QC_OK;
 }
 
-/* A three-stage software pipeline over the input: row i is hashed and its
- * home slot prefetched; D rows later its home slot is read and, on a
- * fragment match, the candidate row is prefetched; 2D rows later it is
+qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out) {
+    QC_BY_ARITY(t, insert_each, t, rows, n, new_rows_out)
+}
+
+/* Inserts rows [first, end) of a batch and records each result. */
+QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity, size_t k,
+                           uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh) {
+    uint64_t index;
+    bool inserted;
+    qc_status status = insert_hashed(t, row, h, arity, &index, &inserted);
+    if (status != QC_OK) return status;
+    if (indices_out) indices_out[k] = index;
+    if (inserted_out) inserted_out[k] = inserted;
+    *fresh += inserted;
+    return QC_OK;
+}
+
+/* A three-stage software pipeline over rows [first, end): row i is hashed
+ * and its home slot prefetched; D rows later its home slot is read and, on
+ * a fragment match, the candidate row is prefetched; 2D rows later it is
  * probed for real. The memory latency of the first two stages overlaps the
  * work on other rows. Prefetches are hints only: a growth in between makes
  * them stale, never wrong. */
-qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
-                                uint8_t *inserted_out, uint64_t *new_rows_out, size_t *done_out) {
-    const unsigned char *base = rows;
+QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t first, size_t end, uint32_t arity,
+                             uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, size_t *done) {
     const size_t stride = t->stride, d = QC_PREFETCH_DISTANCE;
     uint64_t ring[QC_RING];
-    uint64_t fresh = 0;
-    qc_status status = QC_OK;
-    size_t done = 0;
-    for (size_t i = 0; i < n + 2 * d; i++) {
-        if (i < n) {
-            uint64_t h = qc_dedup_hash(t, base + i * stride);
+    for (size_t i = first; i < end + 2 * d; i++) {
+        if (i < end) {
+            uint64_t h = qc_dedup_hash(t, base + i * stride, arity);
             ring[i & (QC_RING - 1)] = h;
-            __builtin_prefetch(&t->index.slots[h & t->index.mask], 0, 1);
+            __builtin_prefetch(&t->index.slots[h & t->index.mask], 0, 3);
         }
-        if (i >= d && i - d < n) {
+        if (i >= first + d && i - d < end) {
             uint64_t h = ring[(i - d) & (QC_RING - 1)];
             uint64_t s = t->index.slots[h & t->index.mask];
             if (s != 0 && qc_slot_fragment_matches(s, h))
-                __builtin_prefetch(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), 0, 1);
+                __builtin_prefetch(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), 0, 3);
         }
-        if (i >= 2 * d) {
+        if (i >= first + 2 * d) {
             size_t k = i - 2 * d;
-            uint64_t index;
-            bool inserted;
-            status = insert_hashed(t, base + k * stride, ring[k & (QC_RING - 1)], &index, &inserted);
-            if (status != QC_OK) break;
-            if (indices_out) indices_out[k] = index;
-            if (inserted_out) inserted_out[k] = inserted;
-            fresh += inserted;
-            done = k + 1;
+            qc_status status = record(t, base + k * stride, ring[k & (QC_RING - 1)], arity, k, indices_out,
+                                      inserted_out, fresh);
+            if (status != QC_OK) return status;
+            *done = k + 1;
+        }
+    }
+    return QC_OK;
+}
+
+/* Rows go in blocks. While the slot array is small enough to stay in
+ * cache, prefetching only adds work, so a block is probed directly; once
+ * the table outgrows that, blocks go through the pipeline. */
+QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
+                                 uint8_t *inserted_out, uint64_t *new_rows_out, size_t *done_out, uint32_t arity) {
+    const unsigned char *base = rows;
+    uint64_t fresh = 0;
+    size_t done = 0;
+    qc_status status = QC_OK;
+    for (size_t first = 0; first < n && status == QC_OK; first += QC_BATCH_BLOCK) {
+        size_t end = n - first < QC_BATCH_BLOCK ? n : first + QC_BATCH_BLOCK;
+        if (t->index.mask + 1 <= QC_DIRECT_MAX_SLOTS) {
+            for (size_t k = first; k < end; k++) {
+                const unsigned char *row = base + k * t->stride;
+                status = record(t, row, qc_dedup_hash(t, row, arity), arity, k, indices_out, inserted_out, &fresh);
+                if (status != QC_OK) break;
+                done = k + 1;
+            }
+        } else {
+            status = pipeline(t, base, first, end, arity, indices_out, inserted_out, &fresh, &done);
         }
     }
     if (new_rows_out) *new_rows_out = fresh;
@@ -113,15 +171,22 @@ qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_
     return status;
 }
 
-int64_t qc_dedup_find(const qc_dedup *t, const void *row) {
-    uint64_t h = qc_dedup_hash(t, row);
+qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
+                                uint8_t *inserted_out, uint64_t *new_rows_out, size_t *done_out) {
+    QC_BY_ARITY(t, insert_batch, t, rows, n, indices_out, inserted_out, new_rows_out, done_out)
+}
+
+QC_INLINE int64_t find(const qc_dedup *t, const void *row, uint32_t arity) {
+    const size_t stride = arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
+    uint64_t h = qc_dedup_hash(t, row, arity);
     uint64_t mask = t->index.mask, pos = h & mask;
     for (;;) {
         uint64_t s = t->index.slots[pos];
         if (s == 0) return -1;
-        if (qc_slot_fragment_matches(s, h) &&
-            qc_rows_equal(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), row, t->arity, t->stride))
+        if (qc_slot_fragment_matches(s, h) && qc_rows_equal(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), row, stride))
             return (int64_t)qc_slot_entry(s);
         pos = (pos + 1) & mask;
     }
 }
+
+int64_t qc_dedup_find(const qc_dedup *t, const void *row) { QC_BY_ARITY(t, find, t, row) }

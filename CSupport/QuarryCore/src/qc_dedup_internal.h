@@ -16,8 +16,10 @@ struct qc_dedup {
     qc_dedup_probe_stats stats;
 };
 
-static inline uint64_t qc_dedup_hash(const struct qc_dedup *t, const void *row) {
-    uint64_t h = qc_hash_row_inline(row, t->arity, t->seed);
+/* Hash of a row; `arity` is passed apart so that, inlined with a constant,
+ * only XXH3's path for that width remains. */
+QC_INLINE uint64_t qc_dedup_hash(const struct qc_dedup *t, const void *row, uint32_t arity) {
+    uint64_t h = qc_hash_row_inline(row, arity, t->seed);
     if (QC_UNLIKELY(t->flags & QC_DEDUP_WEAK_HASH)) h = (h & 0xF) * 0x0101010101010101ull;
     return h;
 }

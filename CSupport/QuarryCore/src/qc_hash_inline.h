@@ -12,7 +12,9 @@
 /* Rows of arity 1..8 are 16, 24, 32, 40, 48, 56, 64 and 72 bytes wide
  * (payload plus one 8-byte tag word). Each case gives XXH3 a constant
  * length so the compiler keeps only the path for that length. */
-static inline uint64_t qc_hash_row_inline(const void *row, uint32_t arity, uint64_t seed) {
+#define QC_INLINE static inline __attribute__((always_inline))
+
+QC_INLINE uint64_t qc_hash_row_inline(const void *row, uint32_t arity, uint64_t seed) {
     switch (arity) {
     case 1: return XXH3_64bits_withSeed(row, 16, seed);
     case 2: return XXH3_64bits_withSeed(row, 24, seed);
@@ -26,15 +28,21 @@ static inline uint64_t qc_hash_row_inline(const void *row, uint32_t arity, uint6
     }
 }
 
-/* Row equality at a constant width for the common arities. */
-static inline bool qc_rows_equal(const void *a, const void *b, uint32_t arity, size_t stride) {
-    switch (arity) {
-    case 1: return memcmp(a, b, 16) == 0;
-    case 2: return memcmp(a, b, 24) == 0;
-    case 3: return memcmp(a, b, 32) == 0;
-    case 4: return memcmp(a, b, 40) == 0;
-    default: return memcmp(a, b, stride) == 0;
+/* Row equality. Inlined where `stride` is a constant, it becomes a few
+ * branch-free word compares; otherwise memcmp. */
+QC_INLINE bool qc_rows_equal(const void *a, const void *b, size_t stride) {
+    if (stride <= 80) {
+        const unsigned char *x = a, *y = b;
+        uint64_t diff = 0;
+        for (size_t i = 0; i < stride; i += 8) {
+            uint64_t u, v;
+            memcpy(&u, x + i, 8);
+            memcpy(&v, y + i, 8);
+            diff |= u ^ v;
+        }
+        return diff == 0;
     }
+    return memcmp(a, b, stride) == 0;
 }
 
 #endif /* QC_HASH_INLINE_H */

@@ -71,6 +71,17 @@ static inline unsigned char *qc_arena_row_ptr(const struct qc_arena *a, uint64_t
 /* Reserves the slot for the next row and returns it; NULL on error. */
 unsigned char *qc_arena_push(struct qc_arena *a, qc_status *status);
 
+/* qc_arena_push with the common case inlined: the row's chunk exists. */
+static inline unsigned char *qc_arena_push_fast(struct qc_arena *a, qc_status *status) {
+    uint64_t offset;
+    uint32_t c = qc_arena_chunk_of(a, a->count, &offset);
+    if (QC_LIKELY(c < QC_ARENA_CHUNKS && a->chunks[c])) {
+        a->count++;
+        return a->chunks[c] + offset * a->stride;
+    }
+    return qc_arena_push(a, status);
+}
+
 /* ----------------------------------------------------------- slot index */
 
 /* Open addressing with linear probing over a power-of-two slot array, at

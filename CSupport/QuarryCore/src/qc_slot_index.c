@@ -21,11 +21,21 @@ qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t f
         return status;
     }
     uint64_t mask = capacity - 1;
-    if (count) memcpy(hashes, x->hashes, (size_t)count * 8u);
-    for (uint64_t i = 0; i < count; i++) {
-        uint64_t h = hashes[i], pos = h & mask;
-        while (slots[pos]) pos = (pos + 1) & mask;
-        slots[pos] = qc_slot_make(h, i);
+    if (count) {
+        memcpy(hashes, x->hashes, (size_t)count * 8u);
+        /* Walk the old slots in order: an entry in old slot j has its new
+         * home near j or j + old capacity, so the writes form two
+         * sequential streams. Only the hash reads are random; prefetch them
+         * a few slots ahead. */
+        const uint64_t *old = x->slots, old_capacity = x->mask + 1;
+        for (uint64_t j = 0; j < old_capacity; j++) {
+            if (j + 16 < old_capacity && old[j + 16]) __builtin_prefetch(&hashes[qc_slot_entry(old[j + 16])], 0, 0);
+            uint64_t s = old[j];
+            if (!s) continue;
+            uint64_t h = hashes[qc_slot_entry(s)], pos = h & mask;
+            while (slots[pos]) pos = (pos + 1) & mask;
+            slots[pos] = s;
+        }
     }
     qc_slot_index_free(x, account, flags);
     x->slots = slots;

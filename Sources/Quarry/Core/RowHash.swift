@@ -22,3 +22,16 @@ public enum RowHash {
         return out
     }
 }
+
+extension RowHash {
+    /// XXH3-64 of `count` keys of `width` bytes each, laid back to back in
+    /// `keys`, through the core's inlined fixed-width paths.
+    public static func hashKeys(_ keys: [UInt8], width: Int, count: Int, seed: UInt64 = 0) -> [UInt64] {
+        precondition(width > 0 && keys.count >= width * count, "keys must hold count * width bytes")
+        var out = [UInt64](repeating: 0, count: count)
+        keys.withUnsafeBytes { k in
+            out.withUnsafeMutableBufferPointer { qc_hash_keys(k.baseAddress, width, count, seed, $0.baseAddress) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Quarry
+
+/// One way of deduplicating the workload.
+enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
+    case coreBatch = "core"
+    case coreReserved = "core-reserved"
+    case coreNoPrefetch = "core-no-prefetch"
+    case coreHugePages = "core-huge-pages"
+    case swiftSetReserved = "set-reserved"
+    case swiftSetGrowing = "set-growing"
+
+    var isCore: Bool { self != .swiftSetReserved && self != .swiftSetGrowing }
+
+    var title: String {
+        switch self {
+        case .coreBatch: "core batch+prefetch"
+        case .coreReserved: "core batch+prefetch, reserved"
+        case .coreNoPrefetch: "core no prefetch"
+        case .coreHugePages: "core batch+prefetch, huge pages"
+        case .swiftSetReserved: "Swift Set, reserved"
+        case .swiftSetGrowing: "Swift Set, growing"
+        }
+    }
+}
+
+/// What one variant measured on one workload.
+struct DedupResult: Encodable {
+    var insertions: Int
+    var duplicatePercent: Int
+    var distinct: Int
+    var variant: DedupVariant
+    var nsPerTuple: Double
+    var millionTuplesPerSecond: Double
+    var bytesPerDistinct: Double
+    /// Allocations of one run: the core's own counter for core variants,
+    /// jemalloc's process-wide count for Swift's Set.
+    var allocations: UInt64
+    var repetitions: Int
+
+    enum CodingKeys: String, CodingKey {
+        case insertions, duplicatePercent = "duplicate_percent", distinct, variant
+        case nsPerTuple = "ns_per_tuple", millionTuplesPerSecond = "mtuples_per_s"
+        case bytesPerDistinct = "bytes_per_distinct", allocations, repetitions
+    }
+}
+
+/// Runs every variant on a workload. Small workloads are repeated on a
+/// cleared table (cache-resident steady state); large ones build a fresh
+/// table each repetition and report the median.
+struct DedupBenchmark {
+    let workload: DedupWorkload
+    let repetitions: Int
+
+    /// Rounds for a workload of this size: about 4M insertions in all for
+    /// small workloads, `repetitions` fresh builds for large ones.
+    var rounds: Int { workload.insertions <= 100_000 ? max(1, 4_000_000 / workload.insertions) : 1 }
+
+    func run(_ variant: DedupVariant) throws -> DedupResult {
+        var times: [Double] = []
+        var bytes = 0.0
+        var allocations: UInt64 = 0
+        for _ in 0..<repetitions {
+            let (seconds, held, allocs) = try variant.isCore ? runCore(variant) : runSwiftSet(variant)
+            times.append(seconds)
+            bytes = held
+            allocations = allocs
+        }
+        let ns = median(times) * 1e9 / Double(workload.insertions * rounds)
+        return DedupResult(insertions: workload.insertions, duplicatePercent: workload.duplicatePercent,
+                           distinct: workload.distinct, variant: variant, nsPerTuple: ns,
+                           millionTuplesPerSecond: 1e3 / ns, bytesPerDistinct: bytes / Double(workload.distinct),
+                           allocations: allocations, repetitions: repetitions)
+    }
+
+    private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
+        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages)
+        if variant == .coreReserved { try set.reserve(workload.distinct) }
+        var fresh = 0
+        let m = try measure {
+            for round in 0..<rounds {
+                if round > 0 { set.removeAll() }
+                fresh = try set.insert(contentsOf: workload.packed, prefetch: variant != .coreNoPrefetch)
+            }
+        }
+        precondition(fresh == workload.distinct && set.count == workload.distinct, "dedup miscounted")
+        return (m.seconds, Double(set.byteCount), m.engineAllocations / UInt64(rounds))
+    }
+
+    private func runSwiftSet(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
+        let before = MemoryStats.process()
+        var set = variant == .swiftSetReserved ? Set<Key3>(minimumCapacity: workload.distinct) : Set<Key3>()
+        let keys = workload.keys
+        let m = measure {
+            for round in 0..<rounds {
+                if round > 0 { set.removeAll(keepingCapacity: true) }
+                for k in keys { set.insert(k) }
+            }
+        }
+        let after = MemoryStats.process()
+        precondition(set.count == workload.distinct, "Set miscounted")
+        let held = Double((after.threadAllocated &- before.threadAllocated) &-
+                          (after.threadDeallocated &- before.threadDeallocated))
+        return (m.seconds, held, m.processAllocations / UInt64(rounds))
+    }
+}

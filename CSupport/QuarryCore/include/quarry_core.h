@@ -57,7 +57,7 @@ typedef enum qc_status {
     QC_ERR_NOMEM = 1,
     /* An arity outside 1...QC_MAX_ARITY. */
     QC_ERR_ARITY = 2,
-    /* A table or interner would exceed its index range (2^32 - 2 entries). */
+    /* A table or interner would exceed its index range (3 * 2^30 entries). */
     QC_ERR_CAPACITY = 3,
     /* The allocation would pass the limit of the object's qc_account. */
     QC_ERR_BUDGET = 4,
@@ -218,10 +218,13 @@ void qc_hash_keys(const void *keys, size_t len, size_t n, uint64_t seed, uint64_
 /* ------------------------------------------------------------ dedup table */
 
 /* An open-addressing set of rows of one arity: the distinct rows live in
- * the table's own arena, in insertion order, indexed from 0. Slots hold a
- * 32-bit hash fragment beside the row index, so most mismatches never
- * touch a row; the full hash of every row is kept, so growth never rehashes
- * rows. Capacity is a power of two, at most 3/4 full. */
+ * the table's own arena, in insertion order, indexed from 0. A slot holds
+ * the high 32 bits of the row's hash beside the row index: they are the
+ * fragment compared before a row is touched, so most mismatches never
+ * touch one, and they fix the home slot at every capacity up to 2^32, so
+ * growth re-places slots without reading or rehashing any row. Linear
+ * probing; capacity is a power of two, at most 3/4 full. At most
+ * 3 * 2^30 rows. */
 typedef struct qc_dedup qc_dedup;
 
 /* Test-only flag: keep only 4 bits of each hash, forcing collisions of
@@ -255,7 +258,7 @@ int64_t qc_dedup_find(const qc_dedup *table, const void *row);
 uint64_t qc_dedup_count(const qc_dedup *table);
 uint64_t qc_dedup_capacity(const qc_dedup *table);
 uint32_t qc_dedup_arity(const qc_dedup *table);
-/* Bytes held: slots, hashes and the row arena. */
+/* Bytes held: slots, the row arena and the table itself. */
 uint64_t qc_dedup_bytes(const qc_dedup *table);
 
 /* The distinct rows, in insertion order. Owned by the table. */

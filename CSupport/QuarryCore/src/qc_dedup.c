@@ -15,7 +15,7 @@ qc_status qc_dedup_create(uint32_t arity, uint64_t seed, qc_account *account, ui
     t->flags = flags;
     status = qc_arena_create(arity, account, qc_dedup_alloc_flags(t), &t->rows);
     if (status == QC_OK)
-        status = qc_slot_index_resize(&t->index, account, qc_dedup_alloc_flags(t), QC_SLOT_MIN_CAPACITY, 0);
+        status = qc_slot_index_resize(&t->index, account, qc_dedup_alloc_flags(t), QC_SLOT_MIN_CAPACITY);
     if (status != QC_OK) {
         qc_dedup_destroy(t);
         return status;
@@ -37,14 +37,14 @@ uint32_t qc_dedup_arity(const qc_dedup *t) { return t->arity; }
 const qc_arena *qc_dedup_rows(const qc_dedup *t) { return t->rows; }
 
 uint64_t qc_dedup_bytes(const qc_dedup *t) {
-    return t->index.slots_usable + t->index.hashes_usable + t->rows->bytes + t->rows->self_usable + t->self_usable;
+    return t->index.slots_usable + t->rows->bytes + t->rows->self_usable + t->self_usable;
 }
 
 qc_status qc_dedup_reserve(qc_dedup *t, uint64_t rows) {
     if (rows > QC_SLOT_MAX_ENTRIES) return QC_ERR_CAPACITY;
     if (rows <= t->index.grow_at) return QC_OK;
-    qc_status status = qc_slot_index_resize(&t->index, t->account, qc_dedup_alloc_flags(t),
-                                            qc_slot_index_capacity_for(rows), t->rows->count);
+    qc_status status =
+        qc_slot_index_resize(&t->index, t->account, qc_dedup_alloc_flags(t), qc_slot_index_capacity_for(rows));
     if (status == QC_OK) t->stats.grows++;
     return status;
 }

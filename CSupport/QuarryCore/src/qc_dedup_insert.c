@@ -7,8 +7,8 @@
 
 /* How many rows ahead the batch hashes and prefetches slots; candidate rows
  * are prefetched D rows later. Measured on the dedup benchmark. */
-#define QC_PREFETCH_DISTANCE 16u
-#define QC_RING 64u /* > 2 * QC_PREFETCH_DISTANCE, a power of two */
+#define QC_PREFETCH_DISTANCE 8u
+#define QC_RING 32u /* > 2 * QC_PREFETCH_DISTANCE, a power of two */
 /* Rows per block of a batch, and the slot count up to which a block is
  * probed without prefetching (256 KiB of slots: well inside L2). */
 #define QC_BATCH_BLOCK 4096u
@@ -29,13 +29,12 @@ QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_
                                   uint64_t *index_out, bool *inserted_out) {
     const size_t stride = arity == t->arity && arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
     if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
-        qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count,
-                                              t->rows->count + 1);
+        qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count + 1);
         if (status != QC_OK) return status;
         t->stats.grows++;
     }
     uint64_t *slots = t->index.slots;
-    uint64_t mask = t->index.mask, pos = h & mask, probes = 1;
+    uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h), probes = 1;
     for (;; probes++) {
         uint64_t s = slots[pos];
         if (s == 0) break;
@@ -58,7 +57,6 @@ QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_
     unsigned char *dst = qc_arena_push_fast(t->rows, &status);
     if (!dst) return status;
     memcpy(dst, row, stride);
-    t->index.hashes[i] = h;
     slots[pos] = qc_slot_make(h, i);
     *index_out = i;
     *inserted_out = true;
@@ -125,11 +123,11 @@ QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t firs
         if (i < end) {
             uint64_t h = qc_dedup_hash(t, base + i * stride, arity);
             ring[i & (QC_RING - 1)] = h;
-            __builtin_prefetch(&t->index.slots[h & t->index.mask], 0, 3);
+            __builtin_prefetch(&t->index.slots[qc_slot_home(&t->index, h)], 0, 3);
         }
         if (i >= first + d && i - d < end) {
             uint64_t h = ring[(i - d) & (QC_RING - 1)];
-            uint64_t s = t->index.slots[h & t->index.mask];
+            uint64_t s = t->index.slots[qc_slot_home(&t->index, h)];
             if (s != 0 && qc_slot_fragment_matches(s, h))
                 __builtin_prefetch(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), 0, 3);
         }
@@ -179,7 +177,7 @@ qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_
 QC_INLINE int64_t find(const qc_dedup *t, const void *row, uint32_t arity) {
     const size_t stride = arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
     uint64_t h = qc_dedup_hash(t, row, arity);
-    uint64_t mask = t->index.mask, pos = h & mask;
+    uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h);
     for (;;) {
         uint64_t s = t->index.slots[pos];
         if (s == 0) return -1;

@@ -39,7 +39,7 @@ qc_status qc_interner_create(qc_account *account, qc_interner **out) {
     if (!x) return status;
     x->self_usable = usable;
     x->account = account;
-    status = qc_slot_index_resize(&x->index, account, 0, QC_SLOT_MIN_CAPACITY, 0);
+    status = qc_slot_index_resize(&x->index, account, 0, QC_SLOT_MIN_CAPACITY);
     if (status != QC_OK) {
         qc_interner_destroy(x);
         return status;
@@ -63,7 +63,7 @@ void qc_interner_destroy(qc_interner *x) {
 static uint64_t text_hash(const void *bytes, size_t len) { return XXH3_64bits_withSeed(bytes, len, QC_INTERN_SEED); }
 
 static int64_t find_hashed(const qc_interner *x, const void *bytes, size_t len, uint64_t h, uint64_t *pos_out) {
-    uint64_t mask = x->index.mask, pos = h & mask;
+    uint64_t mask = x->index.mask, pos = qc_slot_home(&x->index, h);
     for (;;) {
         uint64_t s = x->index.slots[pos];
         if (s == 0) {
@@ -140,7 +140,7 @@ qc_status qc_intern(qc_interner *x, const void *bytes, size_t len, uint64_t *id_
     }
     qc_status status = QC_OK;
     if (x->count >= x->index.grow_at) {
-        status = qc_slot_index_grow(&x->index, x->account, 0, x->count, x->count + 1);
+        status = qc_slot_index_grow(&x->index, x->account, 0, x->count + 1);
         if (status != QC_OK) return status;
         (void)find_hashed(x, bytes, len, h, &pos);
     }
@@ -149,7 +149,6 @@ qc_status qc_intern(qc_interner *x, const void *bytes, size_t len, uint64_t *id_
     if (!text) return status;
     uint64_t id = x->count++;
     x->entries[id] = (intern_entry){text, len};
-    x->index.hashes[id] = h;
     x->index.slots[pos] = qc_slot_make(h, id);
     *id_out = id;
     if (inserted_out) *inserted_out = true;
@@ -171,5 +170,5 @@ const char *qc_interner_bytes(const qc_interner *x, uint64_t id, size_t *len_out
 uint64_t qc_interner_count(const qc_interner *x) { return x->count; }
 
 uint64_t qc_interner_bytes_held(const qc_interner *x) {
-    return x->bytes_held + x->index.slots_usable + x->index.hashes_usable + x->self_usable;
+    return x->bytes_held + x->index.slots_usable + x->self_usable;
 }

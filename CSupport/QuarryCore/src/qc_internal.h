@@ -86,34 +86,37 @@ static inline unsigned char *qc_arena_push_fast(struct qc_arena *a, qc_status *s
 
 /* Open addressing with linear probing over a power-of-two slot array, at
  * most 3/4 full. A slot is 0 when empty, else (hash >> 32) << 32 | (entry +
- * 1): the high half of the hash is the fragment, the low bits pick the home
- * slot, so the two are independent. The full hash of every entry is kept,
- * so growth re-places entries without touching their bytes. */
-#define QC_SLOT_MAX_ENTRIES 0xFFFFFFFEull
+ * 1). The high half of the hash is both the fragment compared before an
+ * entry is touched and the source of the home slot: home = hash >> (64 -
+ * log2(capacity)). So the slot alone knows its home at every capacity up
+ * to 2^32, and growth re-places entries from the old slots, in order,
+ * without touching entries or rehashing anything. */
+#define QC_SLOT_MAX_CAPACITY ((uint64_t)1 << 32)
+#define QC_SLOT_MAX_ENTRIES (QC_SLOT_MAX_CAPACITY / 4 * 3)
 #define QC_SLOT_MIN_CAPACITY 16u
 
 typedef struct qc_slot_index {
     uint64_t *slots;
-    uint64_t *hashes;       /* hash of entry i, room for grow_at entries */
     size_t slots_usable;
-    size_t hashes_usable;
     uint64_t mask;          /* capacity - 1 */
+    uint32_t shift;         /* 64 - log2(capacity) */
     uint64_t grow_at;       /* entry count that calls for growth */
 } qc_slot_index;
 
 static inline uint64_t qc_slot_make(uint64_t hash, uint64_t entry) { return (hash >> 32 << 32) | (entry + 1); }
 static inline uint64_t qc_slot_entry(uint64_t slot) { return (slot & 0xFFFFFFFFull) - 1; }
 static inline bool qc_slot_fragment_matches(uint64_t slot, uint64_t hash) { return (slot >> 32) == (hash >> 32); }
+/* The home slot of a hash (or of a slot: the same top bits). */
+static inline uint64_t qc_slot_home(const qc_slot_index *x, uint64_t hash) { return hash >> x->shift; }
 
 uint64_t qc_slot_index_capacity_for(uint64_t entries);
 
-/* Replaces the arrays with ones of `capacity` slots, re-placing the first
- * `count` entries from their stored hashes. */
-qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t capacity,
-                               uint64_t count);
+/* Replaces the slot array with one of `capacity` slots, re-placing every
+ * entry of the old one. */
+qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t capacity);
 
 /* Grows to at least double, and to hold `entries`. */
-qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t count, uint64_t entries);
+qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t entries);
 
 void qc_slot_index_free(qc_slot_index *x, qc_account *account, uint32_t flags);
 

@@ -45,7 +45,7 @@ public final class DedupSet {
     public var count: Int { Int(qc_dedup_count(handle)) }
     /// Slots of the table: a power of two, at most 3/4 full.
     public var capacity: Int { Int(qc_dedup_capacity(handle)) }
-    /// Bytes held: slots, stored hashes and the distinct rows.
+    /// Bytes held: slots, the distinct rows and the table itself.
     public var byteCount: Int { Int(qc_dedup_bytes(handle)) }
 
     /// Inserts row `index` of `rows` if absent.

@@ -48,6 +48,13 @@ static bool account_charge(qc_account *account, uint64_t bytes) {
     return true;
 }
 
+/* Takes back a charge whose allocation then failed. */
+static void account_uncharge(qc_account *account, uint64_t bytes) {
+    if (!account) return;
+    atomic_fetch_sub_explicit(&account->bytes_now, bytes, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&account->allocations, 1, memory_order_relaxed);
+}
+
 static void engine_charge(uint64_t bytes) {
     uint64_t now = atomic_fetch_add_explicit(&g_bytes_now, bytes, memory_order_relaxed) + bytes;
     atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed);
@@ -174,7 +181,7 @@ static void *alloc_common(qc_account *account, size_t size, uint32_t flags, bool
     }
     void *p = backend_alloc(size, flags, zero);
     if (!p) {
-        if (account) atomic_fetch_sub_explicit(&account->bytes_now, usable, memory_order_relaxed);
+        account_uncharge(account, usable);
         *status = QC_ERR_NOMEM;
         return NULL;
     }

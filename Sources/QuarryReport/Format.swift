@@ -11,16 +11,6 @@ public enum Format {
         return (n < 0 ? "-" : "") + out
     }
 
-    /// A byte count with a binary unit: "12.3 MiB".
-    public static func bytes<T: BinaryInteger>(_ n: T) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n), unit = 0
-        while abs(value) >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : fixed(value, 1) + " " + units[unit]
-    }
 
     /// A number with a fixed count of decimals.
     public static func fixed(_ x: Double, _ decimals: Int) -> String {

@@ -27,7 +27,7 @@
 /* Insert-if-absent of a row whose hash is known. */
 QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
                                   uint64_t *index_out, bool *inserted_out) {
-    const size_t stride = arity == t->arity && arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
+    const size_t stride = qc_dedup_stride(t, arity);
     if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
         qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count + 1);
         if (status != QC_OK) return status;
@@ -80,8 +80,9 @@ qc_status qc_dedup_insert(qc_dedup *t, const void *row, uint64_t *index_out, boo
 
 QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out, uint32_t arity) {
     const unsigned char *r = rows;
+    const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
-    for (size_t i = 0; i < n; i++, r += t->stride) {
+    for (size_t i = 0; i < n; i++, r += stride) {
         uint64_t index;
         bool inserted;
         qc_status status = insert_hashed(t, r, qc_dedup_hash(t, r, arity), arity, &index, &inserted);
@@ -96,7 +97,7 @@ qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t
     QC_BY_ARITY(t, insert_each, t, rows, n, new_rows_out)
 }
 
-/* Inserts rows [first, end) of a batch and records each result. */
+/* Inserts row k of a batch and records its result in the optional outputs. */
 QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity, size_t k,
                            uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh) {
     uint64_t index;
@@ -117,7 +118,7 @@ QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, ui
  * them stale, never wrong. */
 QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t first, size_t end, uint32_t arity,
                              uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, size_t *done) {
-    const size_t stride = t->stride, d = QC_PREFETCH_DISTANCE;
+    const size_t stride = qc_dedup_stride(t, arity), d = QC_PREFETCH_DISTANCE;
     uint64_t ring[QC_RING];
     for (size_t i = first; i < end + 2 * d; i++) {
         if (i < end) {
@@ -148,6 +149,7 @@ QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t firs
 QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
                                  uint8_t *inserted_out, uint64_t *new_rows_out, size_t *done_out, uint32_t arity) {
     const unsigned char *base = rows;
+    const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
     size_t done = 0;
     qc_status status = QC_OK;
@@ -155,7 +157,7 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
         size_t end = n - first < QC_BATCH_BLOCK ? n : first + QC_BATCH_BLOCK;
         if (t->index.mask + 1 <= QC_DIRECT_MAX_SLOTS) {
             for (size_t k = first; k < end; k++) {
-                const unsigned char *row = base + k * t->stride;
+                const unsigned char *row = base + k * stride;
                 status = record(t, row, qc_dedup_hash(t, row, arity), arity, k, indices_out, inserted_out, &fresh);
                 if (status != QC_OK) break;
                 done = k + 1;
@@ -175,7 +177,7 @@ qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_
 }
 
 QC_INLINE int64_t find(const qc_dedup *t, const void *row, uint32_t arity) {
-    const size_t stride = arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
+    const size_t stride = qc_dedup_stride(t, arity);
     uint64_t h = qc_dedup_hash(t, row, arity);
     uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h);
     for (;;) {

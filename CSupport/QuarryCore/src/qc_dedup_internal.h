@@ -24,6 +24,12 @@ QC_INLINE uint64_t qc_dedup_hash(const struct qc_dedup *t, const void *row, uint
     return h;
 }
 
+/* Row width for a body specialised on `arity`: a constant for arities 1..4
+ * (the dispatch passes t->arity itself otherwise). */
+QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
+    return arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
+}
+
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
 #endif /* QC_DEDUP_INTERNAL_H */

@@ -12,8 +12,6 @@
 /* Rows of arity 1..8 are 16, 24, 32, 40, 48, 56, 64 and 72 bytes wide
  * (payload plus one 8-byte tag word). Each case gives XXH3 a constant
  * length so the compiler keeps only the path for that length. */
-#define QC_INLINE static inline __attribute__((always_inline))
-
 QC_INLINE uint64_t qc_hash_row_inline(const void *row, uint32_t arity, uint64_t seed) {
     switch (arity) {
     case 1: return XXH3_64bits_withSeed(row, 16, seed);

@@ -16,6 +16,8 @@
 
 #define QC_LIKELY(x) __builtin_expect(!!(x), 1)
 #define QC_UNLIKELY(x) __builtin_expect(!!(x), 0)
+/* For hot helpers whose arguments are constants at the call site. */
+#define QC_INLINE static inline __attribute__((always_inline))
 #define QC_HUGEPAGE_SIZE ((size_t)2 << 20)
 
 /* ------------------------------------------------------------ allocator */

@@ -149,6 +149,22 @@ qc_status qc_process_read(qc_process_memory *out);
 char *qc_stats_json(size_t *len_out);
 void qc_stats_json_free(char *json);
 
+/* --------------------------------------------------------------- buffers */
+
+/* Plain engine memory for what is not rows of one arity: sorted index
+ * permutations, join chains, per-group aggregate state. A buffer is
+ * charged to `account` (optional) and to the engine like every core
+ * allocation; *usable_out gets its usable size, which is what free and
+ * grow must be given back. */
+void *qc_buffer_alloc(qc_account *account, size_t bytes, size_t *usable_out, qc_status *status);
+
+/* Returns a buffer of at least `bytes` holding the first `keep` bytes of
+ * `old` (which it frees); on error, `old` is untouched and NULL returned. */
+void *qc_buffer_grow(qc_account *account, void *old, size_t old_usable, size_t keep, size_t bytes,
+                     size_t *usable_out, qc_status *status);
+
+void qc_buffer_free(qc_account *account, void *buffer, size_t usable);
+
 /* ------------------------------------------------------------------ rows */
 
 /* The largest arity the core supports. */

@@ -40,6 +40,23 @@ public final class Interner {
         return found < 0 ? nil : UInt64(found)
     }
 
+    /// The id of `bytes` if they were interned; never adds.
+    public func id(ofBytes bytes: [UInt8]) -> UInt64? {
+        let found = bytes.withUnsafeBytes { qc_interner_find(handle, $0.baseAddress, $0.count) }
+        return found < 0 ? nil : UInt64(found)
+    }
+
+    /// A new interner holding the same entries under the same ids.
+    public func copy() throws(CoreError) -> Interner {
+        let out = try Interner(account: account)
+        for id in 0..<UInt64(count) {
+            var len = 0
+            guard let p = qc_interner_bytes(handle, id, &len) else { continue }
+            _ = try out.check(out.intern(raw: UnsafeRawBufferPointer(start: p, count: len)))
+        }
+        return out
+    }
+
     /// The text of an id, or nil for an unknown id.
     public func string(for id: UInt64) -> String? {
         var len = 0
@@ -54,13 +71,13 @@ public final class Interner {
         return Array(UnsafeRawBufferPointer(start: p, count: len))
     }
 
-    private func intern(raw: UnsafeRawBufferPointer) -> (qc_status, UInt64) {
+    fileprivate func intern(raw: UnsafeRawBufferPointer) -> (qc_status, UInt64) {
         var id: UInt64 = 0
         let status = qc_intern(handle, raw.baseAddress, raw.count, &id, nil)
         return (status, id)
     }
 
-    private func check(_ result: (qc_status, UInt64)) throws(CoreError) -> UInt64 {
+    fileprivate func check(_ result: (qc_status, UInt64)) throws(CoreError) -> UInt64 {
         try CoreError.check(result.0, "intern")
         return result.1
     }

@@ -15,15 +15,123 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
+    /// The calendar fields of this instant in UTC.
+    public var fields: CivilTime { CivilTime(millisecondsSinceEpoch) }
+
     /// ISO-8601 with milliseconds, e.g. `2024-01-02T03:04:05.006Z`.
     public var description: String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        let f = fields
+        func pad(_ v: Int, _ width: Int) -> String {
+            let s = String(v)
+            return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+        }
+        let year = f.year < 0 ? "-" + pad(-f.year, 4) : pad(f.year, 4)
+        return "\(year)-\(pad(f.month, 2))-\(pad(f.day, 2))T\(pad(f.hour, 2)):\(pad(f.minute, 2)):"
+            + "\(pad(f.second, 2)).\(pad(f.millisecond, 3))Z"
+    }
+
+    /// Parses an RFC 3339 timestamp as EDN's `#inst` accepts it: a date
+    /// alone (`2024-01-02`), or with a time, optional fractional seconds and
+    /// `Z` or an offset. Fractions beyond milliseconds are truncated.
+    public init?(iso8601 text: String) {
+        var p = Array(text.utf8)[...]
+        func digits(_ n: Int) -> Int? {
+            guard p.count >= n else { return nil }
+            var v = 0
+            for b in p.prefix(n) {
+                guard b >= 48, b <= 57 else { return nil }
+                v = v * 10 + Int(b - 48)
+            }
+            p = p.dropFirst(n)
+            return v
+        }
+        func take(_ c: Character) -> Bool {
+            guard let b = p.first, b == c.asciiValue else { return false }
+            p = p.dropFirst()
+            return true
+        }
+        var negativeYear = false
+        if take("-") { negativeYear = true }
+        guard var year = digits(4), take("-"), let month = digits(2), take("-"), let day = digits(2),
+              (1...12).contains(month), (1...31).contains(day) else { return nil }
+        if negativeYear { year = -year }
+        var hour = 0, minute = 0, second = 0, millis = 0, offset = 0
+        if take("T") || take("t") || take(" ") {
+            guard let h = digits(2), take(":"), let m = digits(2), h < 24, m < 60 else { return nil }
+            hour = h
+            minute = m
+            if take(":") {
+                guard let s = digits(2), s < 61 else { return nil }
+                second = s
+                if take(".") {
+                    var scale = 100, any = false
+                    while let b = p.first, b >= 48, b <= 57 {
+                        millis += Int(b - 48) * scale
+                        scale /= 10
+                        any = true
+                        p = p.dropFirst()
+                    }
+                    guard any else { return nil }
+                }
+            }
+            if take("Z") || take("z") {
+            } else if let sign = p.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                p = p.dropFirst()
+                guard let oh = digits(2), take(":"), let om = digits(2) else { return nil }
+                offset = (oh * 60 + om) * (sign == UInt8(ascii: "-") ? -1 : 1)
+            } else if !p.isEmpty {
+                return nil
+            }
+        }
+        guard p.isEmpty else { return nil }
+        let days = CivilTime.daysFromCivil(year: year, month: month, day: day)
+        let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset * 60)
+        self.millisecondsSinceEpoch = seconds * 1000 + Int64(millis)
     }
 
     public static func < (lhs: Instant, rhs: Instant) -> Bool {
         lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch
+    }
+}
+
+/// Calendar fields of an instant in UTC (proleptic Gregorian calendar).
+public struct CivilTime: Sendable, Equatable {
+    public var year, month, day, hour, minute, second, millisecond: Int
+
+    public init(_ millisecondsSinceEpoch: Int64) {
+        let ms = millisecondsSinceEpoch
+        var days = ms / 86_400_000
+        var rest = ms % 86_400_000
+        if rest < 0 {
+            rest += 86_400_000
+            days -= 1
+        }
+        (year, month, day) = Self.civilFromDays(Int(days))
+        hour = Int(rest / 3_600_000)
+        minute = Int(rest / 60_000 % 60)
+        second = Int(rest / 1000 % 60)
+        millisecond = Int(rest % 1000)
+    }
+
+    /// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civilFromDays(_ z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

@@ -1,0 +1,19 @@
+/* Untyped engine buffers: the accounted allocator behind a public name. */
+#include "qc_internal.h"
+
+void *qc_buffer_alloc(qc_account *account, size_t bytes, size_t *usable_out, qc_status *status) {
+    return qc_alloc(account, bytes, 0, usable_out, status);
+}
+
+void *qc_buffer_grow(qc_account *account, void *old, size_t old_usable, size_t keep, size_t bytes,
+                     size_t *usable_out, qc_status *status) {
+    void *fresh = qc_alloc(account, bytes, 0, usable_out, status);
+    if (!fresh) return NULL;
+    if (old) {
+        memcpy(fresh, old, keep < bytes ? keep : bytes);
+        qc_free(account, old, old_usable, 0);
+    }
+    return fresh;
+}
+
+void qc_buffer_free(qc_account *account, void *buffer, size_t usable) { qc_free(account, buffer, usable, 0); }

@@ -1,0 +1,76 @@
+import QuarryCore
+
+/// A growable array of plain values in the engine's memory.
+///
+/// Used where the engine needs a flat array that is not rows of one arity:
+/// sorted index permutations, hash-join chains, aggregate state. Its bytes
+/// are charged to the engine (and to `account`), so they show in the
+/// engine's figures and count against a query's budget. Not thread-safe;
+/// it may be shared read-only once built.
+final class CoreVector<Element: BitwiseCopyable> {
+    private var base: UnsafeMutablePointer<Element>?
+    private var usable = 0
+    private(set) var count = 0
+    let account: MemoryAccount?
+
+    init(account: MemoryAccount? = nil) {
+        self.account = account
+    }
+
+    /// A vector of `count` copies of `value`.
+    convenience init(repeating value: Element, count: Int, account: MemoryAccount? = nil) throws(CoreError) {
+        self.init(account: account)
+        try reserve(count)
+        for i in 0..<count { base![i] = value }
+        self.count = count
+    }
+
+    deinit {
+        if let base { qc_buffer_free(account?.handle, base, usable) }
+    }
+
+    var capacity: Int { usable / MemoryLayout<Element>.stride }
+    var byteCount: Int { usable }
+
+    func reserve(_ n: Int) throws(CoreError) {
+        guard n > capacity else { return }
+        var status = QC_OK
+        var newUsable = 0
+        let bytes = Swift.max(n, 8) * MemoryLayout<Element>.stride
+        guard let p = qc_buffer_grow(account?.handle, base, usable, count * MemoryLayout<Element>.stride, bytes,
+                                     &newUsable, &status)
+        else { throw CoreError(status: status, operation: "grow a vector to \(n) elements") }
+        base = p.bindMemory(to: Element.self, capacity: newUsable / MemoryLayout<Element>.stride)
+        usable = newUsable
+    }
+
+    @inline(__always)
+    func append(_ value: Element) throws(CoreError) {
+        if count == capacity { try reserve(Swift.max(16, count * 2)) }
+        base![count] = value
+        count += 1
+    }
+
+    subscript(i: Int) -> Element {
+        @inline(__always) get {
+            precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
+            return base![i]
+        }
+        @inline(__always) set {
+            precondition(i >= 0 && i < count, "index \(i) out of 0..<\(count)")
+            base![i] = newValue
+        }
+    }
+
+    func removeAll() { count = 0 }
+
+    /// Calls `body` with the elements as a mutable buffer (for sorting in place).
+    func withMutableElements<R>(_ body: (inout UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+        var buffer = UnsafeMutableBufferPointer(start: base, count: count)
+        return try body(&buffer)
+    }
+
+    func withElements<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+}

@@ -1,0 +1,157 @@
+import QuarryCore
+
+/// Rows of one arity back to back in the engine's memory, in the core's row
+/// layout (N words, then N tag bytes padded to whole words).
+///
+/// This is the executor's unit of data: a batch flowing between operators,
+/// the build side of a hash join, a materialized relation. Because the
+/// layout is the core's, rows go to a ``DedupSet`` without copying. Arity 0
+/// is allowed (the relation with one empty row, or none) and holds no bytes.
+/// Not thread-safe.
+final class RowBuffer {
+    let arity: Int
+    /// Bytes per row.
+    let stride: Int
+    private(set) var count = 0
+    private var base: UnsafeMutableRawPointer?
+    private var usable = 0
+    let account: MemoryAccount?
+
+    init(arity: Int, account: MemoryAccount? = nil) throws(CoreError) {
+        guard arity >= 0, arity <= TupleArena.maxArity else {
+            throw CoreError(status: QC_ERR_ARITY, operation: "rows of arity \(arity) (supported: 0...\(TupleArena.maxArity))")
+        }
+        self.arity = arity
+        self.stride = arity == 0 ? 0 : qc_row_stride(UInt32(arity))
+        self.account = account
+    }
+
+    deinit {
+        if let base { qc_buffer_free(account?.handle, base, usable) }
+    }
+
+    var isEmpty: Bool { count == 0 }
+    var byteCount: Int { usable }
+
+    func reserve(_ rows: Int) throws(CoreError) {
+        let bytes = rows * stride
+        guard bytes > usable else { return }
+        var status = QC_OK
+        var newUsable = 0
+        guard let p = qc_buffer_grow(account?.handle, base, usable, count * stride, Swift.max(bytes, 64), &newUsable,
+                                     &status)
+        else { throw CoreError(status: status, operation: "grow a buffer to \(rows) rows of arity \(arity)") }
+        base = p
+        usable = newUsable
+    }
+
+    /// Appends one row, written by `fill`; unwritten columns are zero words
+    /// with tag 0.
+    @inline(__always)
+    func appendRow(_ fill: (RowWriter) throws -> Void) throws {
+        if stride == 0 {
+            count += 1
+            return
+        }
+        if (count + 1) * stride > usable { try reserve(Swift.max(16, count * 2)) }
+        let row = base! + count * stride
+        row.initializeMemory(as: UInt8.self, repeating: 0, count: stride)
+        try fill(RowWriter(row: row, arity: arity))
+        count += 1
+    }
+
+    /// Appends a copy of a row of a buffer of the same arity.
+    func append(copyOf row: Int, from other: RowBuffer) throws(CoreError) {
+        precondition(other.arity == arity)
+        if stride == 0 {
+            count += 1
+            return
+        }
+        if (count + 1) * stride > usable { try reserve(Swift.max(16, count * 2)) }
+        (base! + count * stride).copyMemory(from: other.rowPointer(row), byteCount: stride)
+        count += 1
+    }
+
+    /// Appends every row of a buffer of the same arity.
+    func append(contentsOf other: RowBuffer) throws(CoreError) {
+        precondition(other.arity == arity)
+        guard other.count > 0 else { return }
+        if stride == 0 {
+            count += other.count
+            return
+        }
+        try reserve(count + other.count)
+        (base! + count * stride).copyMemory(from: other.rowPointer(0), byteCount: other.count * stride)
+        count += other.count
+    }
+
+    @inline(__always)
+    func word(_ row: Int, _ column: Int) -> UInt64 {
+        precondition(row < count && column < arity)
+        return (base! + row * stride).load(fromByteOffset: column * 8, as: UInt64.self)
+    }
+
+    @inline(__always)
+    func tag(_ row: Int, _ column: Int) -> UInt8 {
+        precondition(row < count && column < arity)
+        return (base! + row * stride).load(fromByteOffset: arity * 8 + column, as: UInt8.self)
+    }
+
+    @inline(__always)
+    func value(_ row: Int, _ column: Int) -> EncodedValue {
+        EncodedValue(word: word(row, column), tag: ValueTag(rawValue: tag(row, column)) ?? .int)
+    }
+
+    /// Replaces a value in place.
+    func set(_ row: Int, _ column: Int, _ value: EncodedValue) {
+        precondition(row < count && column < arity)
+        RowWriter(row: base! + row * stride, arity: arity).set(column, value)
+    }
+
+    func rowPointer(_ row: Int) -> UnsafeRawPointer {
+        precondition(row < count && stride > 0)
+        return UnsafeRawPointer(base! + row * stride)
+    }
+
+    /// Forgets the rows and keeps the memory.
+    func removeAll() { count = 0 }
+
+    /// Drops rows from `n` on.
+    func truncate(to n: Int) {
+        precondition(n <= count)
+        count = n
+    }
+
+    /// Reorders the rows by a permutation: row i becomes old row order[i].
+    func permute(_ order: [Int]) throws(CoreError) {
+        precondition(order.count == count)
+        guard stride > 0, count > 1 else { return }
+        let copy = try RowBuffer(arity: arity, account: account)
+        try copy.reserve(count)
+        for i in order { try copy.append(copyOf: i, from: self) }
+        (base!).copyMemory(from: copy.rowPointer(0), byteCount: count * stride)
+    }
+}
+
+/// Writes the columns of one row being appended to a ``RowBuffer``; valid
+/// only inside the `appendRow` closure that hands it out.
+struct RowWriter {
+    fileprivate let row: UnsafeMutableRawPointer
+    let arity: Int
+
+    @inline(__always)
+    func set(_ column: Int, word: UInt64, tag: UInt8) {
+        precondition(column < arity)
+        row.storeBytes(of: word, toByteOffset: column * 8, as: UInt64.self)
+        row.storeBytes(of: tag, toByteOffset: arity * 8 + column, as: UInt8.self)
+    }
+
+    @inline(__always)
+    func set(_ column: Int, _ value: EncodedValue) { set(column, word: value.word, tag: value.tag.rawValue) }
+
+    /// Copies columns of another buffer's row into consecutive columns from `start`.
+    @inline(__always)
+    func copy(from buffer: RowBuffer, row r: Int, columns: [Int], to start: Int = 0) {
+        for (j, c) in columns.enumerated() { set(start + j, word: buffer.word(r, c), tag: buffer.tag(r, c)) }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A line and column in EDN text, both counted from 1.
+public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public static let unknown = SourcePosition(line: 0, column: 0)
+
+    public var description: String { "\(line):\(column)" }
+}
+
+/// One EDN form with the position where it starts.
+///
+/// The reader keeps positions on every form so that the query parser and
+/// the transaction loader can name the line and column of what they reject.
+public struct EDN: Sendable, Hashable {
+    public indirect enum Form: Sendable, Hashable {
+        case `nil`
+        case bool(Bool)
+        case int(Int64)
+        case double(Double)
+        case string(String)
+        case char(Character)
+        case keyword(Keyword)
+        case symbol(String)
+        case list([EDN])
+        case vector([EDN])
+        case map([EDN])  // keys and values alternating, in the order written
+        case set([EDN])
+        case instant(Instant)
+        case uuid(UUID)
+        case tagged(String, EDN)
+    }
+
+    public var form: Form
+    public var position: SourcePosition
+
+    public init(_ form: Form, at position: SourcePosition = .unknown) {
+        self.form = form
+        self.position = position
+    }
+
+    /// Equality and hashing ignore positions: two forms are equal when they
+    /// are written the same.
+    public static func == (lhs: EDN, rhs: EDN) -> Bool { lhs.form == rhs.form }
+    public func hash(into hasher: inout Hasher) { hasher.combine(form) }
+}
+
+extension EDN {
+    public var symbol: String? { if case .symbol(let s) = form { s } else { nil } }
+    public var keyword: Keyword? { if case .keyword(let k) = form { k } else { nil } }
+    /// The elements of a vector.
+    public var vector: [EDN]? { if case .vector(let v) = form { v } else { nil } }
+    /// The elements of a list.
+    public var list: [EDN]? { if case .list(let v) = form { v } else { nil } }
+    /// The elements of a vector or a list.
+    public var sequence: [EDN]? {
+        switch form {
+        case .vector(let v), .list(let v): v
+        default: nil
+        }
+    }
+    /// Key-value pairs of a map.
+    public var mapPairs: [(key: EDN, value: EDN)]? {
+        guard case .map(let kv) = form else { return nil }
+        return stride(from: 0, to: kv.count - 1, by: 2).map { (kv[$0], kv[$0 + 1]) }
+    }
+
+    /// A short name of the form's kind, for error messages.
+    public var kindName: String {
+        switch form {
+        case .nil: "nil"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double: "number"
+        case .string: "string"
+        case .char: "character"
+        case .keyword: "keyword"
+        case .symbol: "symbol"
+        case .list: "list"
+        case .vector: "vector"
+        case .map: "map"
+        case .set: "set"
+        case .instant: "instant"
+        case .uuid: "uuid"
+        case .tagged(let t, _): "#\(t)"
+        }
+    }
+}

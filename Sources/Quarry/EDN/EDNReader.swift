@@ -1,0 +1,311 @@
+import Foundation
+
+/// A malformed EDN text: what was expected, and where.
+public struct EDNError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let message: String
+    public let position: SourcePosition
+
+    public init(_ message: String, at position: SourcePosition) {
+        self.message = message
+        self.position = position
+    }
+
+    public var description: String { "\(message) at \(position)" }
+}
+
+/// Reads EDN text into ``EDN`` forms, recording each form's line and column.
+///
+/// The reader works on UTF-8 bytes and reads the whole of EDN: nil,
+/// booleans, strings with escapes, characters, integers (with an optional
+/// `N`), floating point (with an optional `M`), keywords, symbols, lists,
+/// vectors, maps, sets, `#inst`, `#uuid`, other tagged forms, `#_` discard,
+/// comments and commas.
+public struct EDNReader {
+    private let bytes: [UInt8]
+    private var index = 0
+    private var line = 1
+    private var lineStart = 0
+
+    public init(_ text: String) {
+        bytes = Array(text.utf8)
+    }
+
+    /// Reads every top-level form of `text`.
+    public static func readAll(_ text: String) throws(EDNError) -> [EDN] {
+        var reader = EDNReader(text)
+        var forms: [EDN] = []
+        while let form = try reader.next() { forms.append(form) }
+        return forms
+    }
+
+    /// Reads exactly one form; anything else in `text` is an error.
+    public static func readOne(_ text: String, what: String = "an EDN form") throws(EDNError) -> EDN {
+        var reader = EDNReader(text)
+        guard let form = try reader.next() else {
+            throw EDNError("expected \(what), found end of input", at: reader.position)
+        }
+        reader.skipSpace()
+        if reader.index < reader.bytes.count {
+            throw EDNError("expected end of input after \(what)", at: reader.position)
+        }
+        return form
+    }
+
+    /// The next top-level form, or nil at the end of the text.
+    public mutating func next() throws(EDNError) -> EDN? {
+        while true {
+            skipSpace()
+            guard index < bytes.count else { return nil }
+            if let form = try readForm(closing: nil) { return form }
+        }
+    }
+
+    var position: SourcePosition { SourcePosition(line: line, column: column(of: index)) }
+
+    private func column(of offset: Int) -> Int {
+        // Columns count characters, not bytes: skip UTF-8 continuation bytes.
+        var col = 1
+        var i = lineStart
+        while i < offset {
+            if bytes[i] & 0xC0 != 0x80 { col += 1 }
+            i += 1
+        }
+        return col
+    }
+
+    private mutating func skipSpace() {
+        while index < bytes.count {
+            let b = bytes[index]
+            if b == UInt8(ascii: "\n") {
+                index += 1
+                line += 1
+                lineStart = index
+            } else if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r")
+                        || b == UInt8(ascii: ",") {
+                index += 1
+            } else if b == UInt8(ascii: ";") {
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+            } else {
+                return
+            }
+        }
+    }
+
+    /// Reads one form; returns nil for a `#_` discard (the discarded form is
+    /// consumed). `closing` is the delimiter of the enclosing collection.
+    private mutating func readForm(closing: UInt8?) throws(EDNError) -> EDN? {
+        let start = position
+        let b = bytes[index]
+        switch b {
+        case UInt8(ascii: "("): return EDN(.list(try readSequence(until: UInt8(ascii: ")"))), at: start)
+        case UInt8(ascii: "["): return EDN(.vector(try readSequence(until: UInt8(ascii: "]"))), at: start)
+        case UInt8(ascii: "{"):
+            let items = try readSequence(until: UInt8(ascii: "}"))
+            if items.count % 2 != 0 { throw EDNError("map needs an even number of forms", at: start) }
+            return EDN(.map(items), at: start)
+        case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"):
+            if let closing {
+                throw EDNError("expected \(Character(UnicodeScalar(closing))), found \(Character(UnicodeScalar(b)))",
+                               at: start)
+            }
+            throw EDNError("unexpected \(Character(UnicodeScalar(b)))", at: start)
+        case UInt8(ascii: "\""): return EDN(.string(try readString()), at: start)
+        case UInt8(ascii: "\\"): return EDN(.char(try readChar()), at: start)
+        case UInt8(ascii: "#"): return try readDispatch(start: start)
+        default: return try readAtom(start: start)
+        }
+    }
+
+    private mutating func readSequence(until close: UInt8) throws(EDNError) -> [EDN] {
+        let open = position
+        index += 1
+        var items: [EDN] = []
+        while true {
+            skipSpace()
+            guard index < bytes.count else {
+                throw EDNError("expected \(Character(UnicodeScalar(close))) to close the form opened at \(open), found end of input",
+                               at: position)
+            }
+            if bytes[index] == close {
+                index += 1
+                return items
+            }
+            if let form = try readForm(closing: close) { items.append(form) }
+        }
+    }
+
+    private mutating func readString() throws(EDNError) -> String {
+        let start = position
+        index += 1
+        var out: [UInt8] = []
+        while true {
+            guard index < bytes.count else { throw EDNError("unterminated string", at: start) }
+            let b = bytes[index]
+            index += 1
+            switch b {
+            case UInt8(ascii: "\""):
+                return String(decoding: out, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw EDNError("unterminated string", at: start) }
+                let e = bytes[index]
+                index += 1
+                switch e {
+                case UInt8(ascii: "n"): out.append(10)
+                case UInt8(ascii: "t"): out.append(9)
+                case UInt8(ascii: "r"): out.append(13)
+                case UInt8(ascii: "b"): out.append(8)
+                case UInt8(ascii: "f"): out.append(12)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+                case UInt8(ascii: "u"):
+                    guard index + 4 <= bytes.count,
+                          let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16),
+                          let scalar = UnicodeScalar(code)
+                    else { throw EDNError("expected four hex digits after \\u", at: position) }
+                    index += 4
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    throw EDNError("unknown string escape \\\(Character(UnicodeScalar(e)))", at: position)
+                }
+            case UInt8(ascii: "\n"):
+                out.append(b)
+                line += 1
+                lineStart = index
+            default:
+                out.append(b)
+            }
+        }
+    }
+
+    private mutating func readChar() throws(EDNError) -> Character {
+        let start = position
+        index += 1
+        let token = readToken()
+        switch token {
+        case "newline": return "\n"
+        case "space": return " "
+        case "tab": return "\t"
+        case "return": return "\r"
+        case "formfeed": return "\u{0C}"
+        case "backspace": return "\u{08}"
+        default:
+            if token.count == 1, let c = token.first { return c }
+            if token.hasPrefix("u"), token.count == 5, let code = UInt32(token.dropFirst(), radix: 16),
+               let scalar = UnicodeScalar(code) {
+                return Character(scalar)
+            }
+            if token.isEmpty, index < bytes.count {
+                // A delimiter character such as \( or \space-less \, .
+                let c = Character(UnicodeScalar(bytes[index]))
+                index += 1
+                return c
+            }
+            throw EDNError("unknown character literal \\\(token)", at: start)
+        }
+    }
+
+    private mutating func readDispatch(start: SourcePosition) throws(EDNError) -> EDN? {
+        index += 1
+        guard index < bytes.count else { throw EDNError("expected a form after #", at: start) }
+        switch bytes[index] {
+        case UInt8(ascii: "{"):
+            return EDN(.set(try readSequence(until: UInt8(ascii: "}"))), at: start)
+        case UInt8(ascii: "_"):
+            index += 1
+            skipSpace()
+            guard index < bytes.count else { throw EDNError("expected a form after #_", at: position) }
+            _ = try readForm(closing: nil)
+            return nil
+        default:
+            let tag = readToken()
+            guard !tag.isEmpty else { throw EDNError("expected a tag after #", at: start) }
+            skipSpace()
+            guard index < bytes.count, let value = try readTagged() else {
+                throw EDNError("expected a form after #\(tag)", at: position)
+            }
+            return try tagged(tag, value, at: start)
+        }
+    }
+
+    private mutating func readTagged() throws(EDNError) -> EDN? {
+        while index < bytes.count {
+            if let form = try readForm(closing: nil) { return form }
+            skipSpace()
+        }
+        return nil
+    }
+
+    private func tagged(_ tag: String, _ value: EDN, at start: SourcePosition) throws(EDNError) -> EDN {
+        switch tag {
+        case "inst":
+            guard case .string(let text) = value.form else {
+                throw EDNError("expected a string after #inst", at: value.position)
+            }
+            guard let instant = Instant(iso8601: text) else {
+                throw EDNError("expected an RFC 3339 timestamp after #inst, found \"\(text)\"", at: value.position)
+            }
+            return EDN(.instant(instant), at: start)
+        case "uuid":
+            guard case .string(let text) = value.form, let uuid = UUID(uuidString: text) else {
+                throw EDNError("expected a UUID string after #uuid", at: value.position)
+            }
+            return EDN(.uuid(uuid), at: start)
+        default:
+            return EDN(.tagged(tag, value), at: start)
+        }
+    }
+
+    private static func isDelimiter(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: ","),
+             UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "{"),
+             UInt8(ascii: "}"), UInt8(ascii: "\""), UInt8(ascii: ";"):
+            true
+        default: false
+        }
+    }
+
+    private mutating func readToken() -> String {
+        let from = index
+        while index < bytes.count, !Self.isDelimiter(bytes[index]) { index += 1 }
+        return String(decoding: bytes[from..<index], as: UTF8.self)
+    }
+
+    private mutating func readAtom(start: SourcePosition) throws(EDNError) -> EDN {
+        let token = readToken()
+        guard let first = token.utf8.first else {
+            throw EDNError("unexpected \(Character(UnicodeScalar(bytes[index])))", at: start)
+        }
+        switch token {
+        case "nil": return EDN(.nil, at: start)
+        case "true": return EDN(.bool(true), at: start)
+        case "false": return EDN(.bool(false), at: start)
+        default: break
+        }
+        if first == UInt8(ascii: ":") {
+            guard token.count > 1 else { throw EDNError("expected a keyword name after :", at: start) }
+            return EDN(.keyword(Keyword(String(token.dropFirst()))), at: start)
+        }
+        let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        let u = Array(token.utf8)
+        if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && u.count > 1 && isDigit(u[1])) {
+            return EDN(try number(token, at: start), at: start)
+        }
+        return EDN(.symbol(token), at: start)
+    }
+
+    private func number(_ token: String, at start: SourcePosition) throws(EDNError) -> EDN.Form {
+        var text = Substring(token)
+        if text.hasSuffix("N") {
+            text = text.dropLast()
+            guard let v = Int64(text) else { throw EDNError("integer \(token) is out of the 64-bit range", at: start) }
+            return .int(v)
+        }
+        if text.hasSuffix("M") { text = text.dropLast() }
+        if let v = Int64(text) { return .int(v) }
+        if text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) {
+            throw EDNError("integer \(token) is out of the 64-bit range", at: start)
+        }
+        if let v = Double(text), !text.lowercased().contains("n"), !text.contains("x") { return .double(v) }
+        throw EDNError("malformed number \(token)", at: start)
+    }
+}

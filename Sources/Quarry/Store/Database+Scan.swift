@@ -1,0 +1,114 @@
+/// Which datoms a scan wants: any of e, a, v, tx may be fixed.
+struct DatomFilter: Equatable {
+    var e: Int64?
+    var a: UInt32?
+    var v: EncodedValue?
+    var tx: Int64?
+}
+
+extension Database {
+    /// The index a filter is served from, named as in EXPLAIN.
+    enum IndexName: String {
+        case eavt = "EAVT", aevt = "AEVT", avet = "AVET", vaet = "VAET"
+    }
+
+    /// The index a filter uses: the one whose key starts with the most fixed positions.
+    func index(for f: DatomFilter) -> IndexName {
+        if f.e != nil { return .eavt }
+        if f.a != nil { return f.v != nil ? .avet : .aevt }
+        if f.v != nil { return .vaet }
+        return .eavt
+    }
+
+    /// Calls `body` with every datom that matches `f`, in the order of the
+    /// index serving it. No allocation per datom.
+    @inline(__always)
+    func scan(_ f: DatomFilter, _ body: (Datom) throws -> Void) rethrows {
+        try withIndexRange(f) { d, perm, range in
+            if let perm {
+                for i in range {
+                    let x = d[Int(perm[i])]
+                    if Self.matches(x, f) { try body(x) }
+                }
+            } else {
+                for i in range where Self.matches(d[i], f) { try body(d[i]) }
+            }
+        }
+    }
+
+    /// How many datoms the index range of `f` holds: exact when every fixed
+    /// position is in the index key, an upper bound otherwise.
+    func rangeCount(_ f: DatomFilter) -> Int {
+        withIndexRange(f) { _, _, range in range.count }
+    }
+
+    /// Calls `body` with the datoms, the permutation of the index serving
+    /// `f` (nil for EAVT, the datoms' own order) and the range of positions
+    /// in it whose key matches the fixed positions of `f`.
+    private func withIndexRange<R>(
+        _ f: DatomFilter, _ body: (UnsafeBufferPointer<Datom>, UnsafeBufferPointer<UInt32>?, Range<Int>) throws -> R
+    ) rethrows -> R {
+        try datoms.withElements { d in
+            let name = index(for: f)
+            if name == .eavt {
+                let range = f.e == nil ? 0..<d.count : Self.range(d.count, { d[$0] }, Self.prefix(e: f.e, a: f.a, v: f.v))
+                return try body(d, nil, range)
+            }
+            let perm = name == .aevt ? aevt : (name == .avet ? avet : vaet)
+            return try perm.withElements { p in
+                let key = name == .vaet ? Self.valuePrefix(f.v) : Self.prefix(a: f.a, v: f.v)
+                return try body(d, p, Self.range(p.count, { d[Int(p[$0])] }, key))
+            }
+        }
+    }
+
+    @inline(__always)
+    static func matches(_ x: Datom, _ f: DatomFilter) -> Bool {
+        if let e = f.e, x.e != e { return false }
+        if let a = f.a, x.a != a { return false }
+        if let v = f.v, x.v != v.word || x.vTag != v.tag.rawValue { return false }
+        if let tx = f.tx, x.tx != tx { return false }
+        return true
+    }
+
+    /// A three-way comparison of a datom against a key prefix, in the order
+    /// of positions given; -1 when the datom sorts before the prefix.
+    static func prefix(e: Int64? = nil, a: UInt32? = nil, v: EncodedValue? = nil) -> (Datom) -> Int {
+        { x in
+            if let e, x.e != e { return x.e < e ? -1 : 1 }
+            if let a, x.a != a { return x.a < a ? -1 : 1 }
+            if let v {
+                if x.vTag != v.tag.rawValue { return x.vTag < v.tag.rawValue ? -1 : 1 }
+                if x.v != v.word { return x.v < v.word ? -1 : 1 }
+            }
+            return 0
+        }
+    }
+
+    /// VAET's order starts with the value, then the attribute.
+    static func valuePrefix(_ v: EncodedValue?) -> (Datom) -> Int {
+        { x in
+            guard let v else { return 0 }
+            if x.vTag != v.tag.rawValue { return x.vTag < v.tag.rawValue ? -1 : 1 }
+            if x.v != v.word { return x.v < v.word ? -1 : 1 }
+            return 0
+        }
+    }
+
+    /// The positions in 0..<n whose datom compares 0 to the key, for an
+    /// order in which such datoms are contiguous.
+    static func range(_ n: Int, _ datom: (Int) -> Datom, _ key: (Datom) -> Int) -> Range<Int> {
+        var lo = 0, hi = n
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key(datom(mid)) < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        var end = n
+        var l2 = lo
+        while l2 < end {
+            let mid = (l2 + end) / 2
+            if key(datom(mid)) <= 0 { l2 = mid + 1 } else { end = mid }
+        }
+        return lo..<l2
+    }
+}

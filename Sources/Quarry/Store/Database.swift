@@ -1,0 +1,145 @@
+/// An immutable database value: the current datoms and their indexes.
+///
+/// Datoms live in the engine's memory as one flat array sorted by entity,
+/// attribute, value, tx (EAVT); three permutations of 32-bit positions into
+/// it give the AEVT, AVET and VAET orders. Every index is built by sorting,
+/// O(n log n), and scanned without allocating per datom. A database never
+/// changes after it is built (``transact(_:)`` returns a new one), so it may
+/// be queried from many threads at once.
+public final class Database: @unchecked Sendable {
+    let interner: Interner
+    public let schema: Schema
+    let datoms: CoreVector<Datom>
+    let aevt: CoreVector<UInt32>
+    let avet: CoreVector<UInt32>
+    let vaet: CoreVector<UInt32>
+    let stats: [UInt32: AttributeStats]
+    /// The largest entity id in use (tempids are allocated above it).
+    let maxEntity: Int64
+    /// The id the next transaction gets.
+    let nextTx: Int64
+
+    /// The id of the first transaction, as in DataScript.
+    public static let firstTx: Int64 = 536_870_913
+
+    /// Figures of one attribute, for the planner's estimates.
+    struct AttributeStats {
+        var count = 0
+        var distinctEntities = 0
+        var distinctValues = 0
+    }
+
+    /// An empty database.
+    public convenience init() throws(CoreError) {
+        try self.init(interner: Interner(), schema: Schema(), datoms: CoreVector(), maxEntity: 0,
+                      nextTx: Database.firstTx)
+    }
+
+    init(interner: Interner, schema: Schema, datoms: CoreVector<Datom>, maxEntity: Int64, nextTx: Int64)
+        throws(CoreError)
+    {
+        self.interner = interner
+        self.schema = schema
+        self.maxEntity = maxEntity
+        self.nextTx = nextTx
+        datoms.withMutableElements { $0.sort(by: Datom.eavt) }
+        self.datoms = datoms
+        (aevt, avet, vaet, stats) = try Self.buildIndexes(datoms)
+    }
+
+    /// The AEVT, AVET and VAET permutations of EAVT-sorted datoms, and the
+    /// figures of each attribute.
+    private static func buildIndexes(_ datoms: CoreVector<Datom>) throws(CoreError)
+        -> (CoreVector<UInt32>, CoreVector<UInt32>, CoreVector<UInt32>, [UInt32: AttributeStats])
+    {
+        let n = datoms.count
+        let aevt = try CoreVector<UInt32>(repeating: 0, count: n)
+        let avet = try CoreVector<UInt32>(repeating: 0, count: n)
+        let vaet = try CoreVector<UInt32>(repeating: 0, count: n)
+        var stats: [UInt32: AttributeStats] = [:]
+        datoms.withElements { d in
+            // AEVT: a stable counting sort by attribute of the EAVT order.
+            var offsets: [UInt32: Int] = [:]
+            for x in d { offsets[x.a, default: 0] += 1 }
+            var next = 0
+            for a in offsets.keys.sorted() {
+                let c = offsets[a]!
+                offsets[a] = next
+                next += c
+            }
+            aevt.withMutableElements { p in
+                for i in 0..<n {
+                    let a = d[i].a
+                    p[offsets[a]!] = UInt32(i)
+                    offsets[a]! += 1
+                }
+            }
+            avet.withMutableElements { p in
+                for i in 0..<n { p[i] = UInt32(i) }
+                p.sort { i, j in
+                    let x = d[Int(i)], y = d[Int(j)]
+                    if x.a != y.a { return x.a < y.a }
+                    if x.vTag != y.vTag { return x.vTag < y.vTag }
+                    if x.v != y.v { return x.v < y.v }
+                    return x.e < y.e
+                }
+            }
+            vaet.withMutableElements { p in
+                for i in 0..<n { p[i] = UInt32(i) }
+                p.sort { i, j in
+                    let x = d[Int(i)], y = d[Int(j)]
+                    if x.vTag != y.vTag { return x.vTag < y.vTag }
+                    if x.v != y.v { return x.v < y.v }
+                    if x.a != y.a { return x.a < y.a }
+                    return x.e < y.e
+                }
+            }
+            // Per attribute: datoms, distinct entities (runs in AEVT), distinct values (runs in AVET).
+            aevt.withElements { p in
+                var i = 0
+                while i < n {
+                    let a = d[Int(p[i])].a
+                    var s = AttributeStats()
+                    var lastE: Int64? = nil
+                    while i < n, d[Int(p[i])].a == a {
+                        let e = d[Int(p[i])].e
+                        if e != lastE { s.distinctEntities += 1; lastE = e }
+                        s.count += 1
+                        i += 1
+                    }
+                    stats[a] = s
+                }
+            }
+            avet.withElements { p in
+                var i = 0
+                while i < n {
+                    let x = d[Int(p[i])]
+                    var j = i + 1
+                    while j < n, d[Int(p[j])].a == x.a, d[Int(p[j])].vTag == x.vTag, d[Int(p[j])].v == x.v { j += 1 }
+                    stats[x.a, default: AttributeStats()].distinctValues += 1
+                    i = j
+                }
+            }
+        }
+        return (aevt, avet, vaet, stats)
+    }
+
+    /// Datoms held.
+    public var count: Int { datoms.count }
+
+    /// Engine bytes of the datoms, the indexes and the interned strings.
+    public var byteCount: Int {
+        datoms.byteCount + aevt.byteCount + avet.byteCount + vaet.byteCount + interner.byteCount
+    }
+
+    /// The attribute id of an ident, if any datom or schema entry uses it.
+    func attributeID(_ ident: Keyword) -> UInt32? {
+        interner.id(of: ident.text).map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    func ident(_ attributeID: UInt32) -> Keyword {
+        Keyword(interner.string(for: UInt64(attributeID)) ?? "?")
+    }
+
+    func attribute(_ id: UInt32) -> Attribute? { schema.attribute(id) }
+}

@@ -1,0 +1,292 @@
+/// Applies one transaction to a database and builds the next one.
+///
+/// Tempids are resolved first (an upsert through a `:db.unique/identity`
+/// attribute, else a fresh id above every id in use, in order of first
+/// appearance), then lookup refs and idents against the database before
+/// the transaction. The ops are then merged with the current datoms one
+/// (entity, attribute) group at a time: a cardinality-one assertion
+/// replaces the value, a cardinality-many one adds to the set, a retraction
+/// removes. Unique constraints are checked on the result.
+struct Transactor {
+    let before: Database
+    let interner: Interner
+    var schema: Schema
+    let tx: Int64
+
+    private var tempids: [String: Int64] = [:]
+    private var idents: [Keyword: Int64] = [:]
+
+    init(before: Database) throws(CoreError) {
+        self.before = before
+        self.interner = try before.interner.copy()
+        self.schema = before.schema
+        self.tx = before.nextTx
+    }
+
+    /// A resolved op: entity, attribute id, value.
+    private struct Resolved {
+        var kind: TxOp.Kind
+        var e: Int64
+        var a: UInt32
+        var v: EncodedValue
+        var seq: Int
+    }
+
+    mutating func run(_ data: EDN) throws -> Database {
+        let interner = self.interner
+        var parser = TxParser(schema: schema) { (k: Keyword) throws(CoreError) -> UInt32 in
+            UInt32(truncatingIfNeeded: try interner.intern(k.text))
+        }
+        let ops = try parser.parse(data)
+        schema = parser.schema
+        try resolveTempids(ops)
+        try collectIdents(ops)
+        var resolved: [Resolved] = []
+        resolved.reserveCapacity(ops.count)
+        var retractedEntities: Set<Int64> = []
+        for (seq, op) in ops.enumerated() {
+            let e = try entity(op.entity, at: op.position)
+            if op.kind == .retractEntity {
+                retractedEntities.insert(e)
+                continue
+            }
+            let a = try attributeID(op.attribute)
+            let v: EncodedValue
+            switch op.value {
+            case .none: v = EncodedValue(word: 0, tag: .int)
+            case .entity(let ref): v = EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
+            case .value(let value): v = try encode(value, attribute: op.attribute, at: op.position)
+            }
+            resolved.append(Resolved(kind: op.kind, e: e, a: a, v: v, seq: seq))
+        }
+        let datoms = try merge(resolved, retractedEntities: retractedEntities)
+        var maxEntity = before.maxEntity
+        datoms.withElements { d in
+            for x in d where x.e > maxEntity { maxEntity = x.e }
+        }
+        for id in tempids.values where id > maxEntity { maxEntity = id }
+        let after = try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity,
+                                 nextTx: tx + 1)
+        try checkUnique(after)
+        return after
+    }
+
+    // MARK: Resolution
+
+    private mutating func resolveTempids(_ ops: [TxOp]) throws {
+        var order: [String] = []
+        var seen: Set<String> = []
+        var maxExplicit: Int64 = 0
+        func note(_ ref: EntityRef) {
+            switch ref {
+            case .tempid(let t): if seen.insert(t).inserted { order.append(t) }
+            case .id(let i): maxExplicit = max(maxExplicit, i)
+            default: break
+            }
+        }
+        for op in ops {
+            note(op.entity)
+            if case .entity(let ref) = op.value { note(ref) }
+        }
+        // Upserts: a tempid asserting a unique identity value that exists
+        // becomes that entity; tempids asserting the same new value become
+        // one entity.
+        var alias: [String: String] = [:]
+        var firstWithValue: [EncodedValue: [UInt32: String]] = [:]
+        for op in ops {
+            guard op.kind == .add, case .tempid(let t) = op.entity, tempids[t] == nil, alias[t] == nil,
+                  case .value(let value) = op.value, let attrID = before.attributeID(op.attribute) ?? idOrNil(op.attribute),
+                  schema.attribute(attrID)?.unique == .identity
+            else { continue }
+            let v = try encode(value, attribute: op.attribute, at: op.position)
+            var existing: Int64?
+            before.scan(DatomFilter(a: attrID, v: v)) { existing = $0.e }
+            if let existing {
+                tempids[t] = existing
+            } else if let first = firstWithValue[v]?[attrID] {
+                alias[t] = first
+            } else {
+                firstWithValue[v, default: [:]][attrID] = t
+            }
+        }
+        var next = max(before.maxEntity, maxExplicit) + 1
+        for t in order where tempids[t] == nil && alias[t] == nil {
+            tempids[t] = next
+            next += 1
+        }
+        for (t, target) in alias { tempids[t] = tempids[target] }
+    }
+
+    private func idOrNil(_ k: Keyword) -> UInt32? {
+        interner.id(of: k.text).map { UInt32(truncatingIfNeeded: $0) }
+    }
+
+    /// Idents of the database and those this transaction asserts.
+    private mutating func collectIdents(_ ops: [TxOp]) throws {
+        if let identAttr = before.attributeID(Keyword("db/ident")) {
+            before.scan(DatomFilter(a: identAttr)) { d in
+                if d.vTag == ValueTag.keyword.rawValue, let text = before.interner.string(for: d.v) {
+                    idents[Keyword(text)] = d.e
+                }
+            }
+        }
+        for op in ops where op.kind == .add && op.attribute.text == "db/ident" {
+            if case .value(.keyword(let k)) = op.value, case .id = op.entity {
+                idents[k] = try entity(op.entity, at: op.position)
+            } else if case .value(.keyword(let k)) = op.value, case .tempid(let t) = op.entity {
+                idents[k] = tempids[t]
+            }
+        }
+    }
+
+    private func entity(_ ref: EntityRef, at position: SourcePosition) throws -> Int64 {
+        switch ref {
+        case .id(let i): return i
+        case .tempid(let t):
+            guard let id = tempids[t] else { throw TransactionError("unresolved tempid \(t)", at: position) }
+            return id
+        case .ident(let k):
+            guard let id = idents[k] else { throw TransactionError("no entity has :db/ident \(k)", at: position) }
+            return id
+        case .lookup(let attr, let valueForm):
+            guard let attrID = before.attributeID(attr), let a = before.schema.attribute(attrID), a.unique != nil else {
+                throw TransactionError("lookup ref attribute \(attr) is not :db/unique", at: position)
+            }
+            guard let value = Value(edn: valueForm) else {
+                throw TransactionError("unsupported lookup ref value \(EDNWriter.write(valueForm))", at: position)
+            }
+            let v = try encode(value, attribute: attr, at: position)
+            var found: Int64?
+            before.scan(DatomFilter(a: attrID, v: v)) { found = $0.e }
+            guard let found else {
+                throw TransactionError("lookup ref [\(attr) \(EDNWriter.write(valueForm))] names no entity", at: position)
+            }
+            return found
+        }
+    }
+
+    private func attributeID(_ k: Keyword) throws -> UInt32 {
+        UInt32(truncatingIfNeeded: try interner.intern(k.text))
+    }
+
+    /// Encodes a value for an attribute, checking and coercing its declared type.
+    private func encode(_ value: Value, attribute: Keyword, at position: SourcePosition) throws -> EncodedValue {
+        var value = value
+        if let id = idOrNil(attribute), let t = schema.attribute(id)?.valueType {
+            value = t.coerce(value)
+            if t == .ref, case .keyword(let k) = value {
+                guard let e = idents[k] else { throw TransactionError("no entity has :db/ident \(k)", at: position) }
+                value = .int(e)
+            }
+            guard t.accepts(value.tag) else {
+                throw TransactionError("value \(EDNWriter.write(value)) of \(attribute) is not of type :db.type/\(t.rawValue)",
+                                       at: position)
+            }
+        }
+        if case .ref(let e) = value { value = .int(e) }
+        return try value.encoded(in: interner)
+    }
+
+    // MARK: Applying
+
+    private func merge(_ ops: [Resolved], retractedEntities: Set<Int64>) throws -> CoreVector<Datom> {
+        let sorted = ops.sorted { x, y in
+            if x.e != y.e { return x.e < y.e }
+            if x.a != y.a { return x.a < y.a }
+            return x.seq < y.seq
+        }
+        let out = CoreVector<Datom>()
+        try out.reserve(before.count + sorted.count)
+        let refAttrs = Set(schema.byID.filter { $0.value.isRef }.map(\.key))
+        func keep(_ d: Datom) -> Bool {
+            if retractedEntities.isEmpty { return true }
+            if retractedEntities.contains(d.e) { return false }
+            return !(refAttrs.contains(d.a) && d.vTag == ValueTag.int.rawValue
+                && retractedEntities.contains(Int64(bitPattern: d.v)))
+        }
+        try before.datoms.withElements { old in
+            var i = 0, j = 0
+            var current: [Datom] = []
+            while i < old.count || j < sorted.count {
+                let takeOld: Bool
+                if j == sorted.count {
+                    takeOld = true
+                } else if i == old.count {
+                    takeOld = false
+                } else {
+                    let o = old[i], s = sorted[j]
+                    takeOld = o.e < s.e || (o.e == s.e && o.a < s.a)
+                }
+                if takeOld {
+                    if keep(old[i]) { try out.append(old[i]) }
+                    i += 1
+                    continue
+                }
+                // One (e, a) group with ops: start from its current values.
+                let e = sorted[j].e, a = sorted[j].a
+                current.removeAll(keepingCapacity: true)
+                while i < old.count, old[i].e == e, old[i].a == a {
+                    current.append(old[i])
+                    i += 1
+                }
+                let many = schema.attribute(a)?.cardinalityMany ?? false
+                while j < sorted.count, sorted[j].e == e, sorted[j].a == a {
+                    let op = sorted[j]
+                    j += 1
+                    let sameValue = { (d: Datom) in d.v == op.v.word && d.vTag == op.v.tag.rawValue }
+                    switch op.kind {
+                    case .add:
+                        if current.contains(where: sameValue) {
+                            if !many { current.removeAll { !sameValue($0) } }
+                        } else {
+                            if !many { current.removeAll() }
+                            current.append(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
+                        }
+                    case .retract: current.removeAll(where: sameValue)
+                    case .retractAttribute: current.removeAll()
+                    case .retractEntity: break
+                    }
+                }
+                for d in current where keep(d) { try out.append(d) }
+            }
+        }
+        return out
+    }
+
+    private func checkUnique(_ db: Database) throws {
+        for (id, attr) in schema.byID where attr.unique != nil {
+            var last: Datom?
+            var conflict: (Datom, Datom)?
+            db.avet.withElements { p in
+                db.datoms.withElements { d in
+                    let r = Database.range(p.count, { d[Int(p[$0])] }, Database.prefix(a: id))
+                    for k in r where conflict == nil {
+                        let x = d[Int(p[k])]
+                        if let l = last, l.v == x.v, l.vTag == x.vTag, l.e != x.e { conflict = (l, x) }
+                        last = x
+                    }
+                }
+            }
+            if let (x, y) = conflict {
+                let value = Value(x.value, interner: db.interner).map(EDNWriter.write) ?? "?"
+                throw TransactionError("unique conflict: \(attr.ident) \(value) is asserted for entities \(x.e) and \(y.e)",
+                                       at: .unknown)
+            }
+        }
+    }
+}
+
+extension Database {
+    /// A new database with the transaction data applied: an EDN vector of
+    /// entity maps and list forms. The receiver is unchanged; on an error
+    /// nothing is applied.
+    public func transact(_ data: EDN) throws -> Database {
+        var transactor = try Transactor(before: self)
+        return try transactor.run(data)
+    }
+
+    /// A database holding the transaction data in `text` (one EDN vector).
+    public static func load(edn text: String) throws -> Database {
+        try Database().transact(EDNReader.readOne(text, what: "a vector of transaction data"))
+    }
+}

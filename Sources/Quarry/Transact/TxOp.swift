@@ -1,0 +1,36 @@
+/// How transaction data names an entity.
+enum EntityRef: Hashable {
+    /// An entity id used as given.
+    case id(Int64)
+    /// A tempid: a negative integer, a string, or an entity map without
+    /// `:db/id`; resolved consistently within one transaction.
+    case tempid(String)
+    /// `[:attr value]` for a unique attribute.
+    case lookup(Keyword, EDN)
+    /// A keyword naming the entity whose `:db/ident` it is.
+    case ident(Keyword)
+}
+
+/// One assertion or retraction after maps and nesting are flattened.
+struct TxOp {
+    enum Kind {
+        case add
+        case retract
+        /// `[:db/retract e a]`: every value of the attribute.
+        case retractAttribute
+        /// `[:db/retractEntity e]`: the entity's datoms and the refs to it.
+        case retractEntity
+    }
+
+    enum Operand {
+        case value(Value)
+        case entity(EntityRef)
+        case none
+    }
+
+    var kind: Kind
+    var entity: EntityRef
+    var attribute: Keyword
+    var value: Operand
+    var position: SourcePosition
+}

@@ -33,6 +33,7 @@ public enum EDNWriter {
         case .keyword(let k): k.description
         case .instant(let t): "#inst \"\(t)\""
         case .uuid(let u): "#uuid \"\(u.uuidString.lowercased())\""
+        case .tuple(let items): "[" + items.map { write($0) }.joined(separator: " ") + "]"
         }
     }
 

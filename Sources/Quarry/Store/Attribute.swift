@@ -14,7 +14,8 @@ public enum AttributeType: String, Sendable, CaseIterable {
         case .instant: tag == .instant
         case .uuid: tag == .uuid
         case .symbol: tag == .string
-        case .bytes, .tuple: true
+        case .tuple: tag == .tuple
+        case .bytes: true
         }
     }
 

@@ -26,6 +26,7 @@ extension Value {
         case .ref(let e): EncodedValue(word: UInt64(bitPattern: e), tag: .ref)
         case .instant(let t): EncodedValue(word: UInt64(bitPattern: t.millisecondsSinceEpoch), tag: .instant)
         case .uuid(let u): EncodedValue(word: try interner.intern(bytes: Self.bytes(of: u)), tag: .uuid)
+        case .tuple(let items): EncodedValue(word: try interner.intern(bytes: Self.bytes(of: items, in: interner)), tag: .tuple)
         }
     }
 
@@ -48,6 +49,14 @@ extension Value {
             guard let b = interner.bytes(for: w), b.count == 16 else { return nil }
             self = .uuid(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
                                      b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+        case .tuple:
+            guard let b = interner.bytes(for: w), let items = Self.elements(of: b) else { return nil }
+            var values: [Value] = []
+            for item in items {
+                guard let v = Value(item, interner: interner) else { return nil }
+                values.append(v)
+            }
+            self = .tuple(values)
         }
     }
 
@@ -55,6 +64,28 @@ extension Value {
         if d.isNaN { return Double.nan.bitPattern }
         if d == 0 { return 0 }
         return d.bitPattern
+    }
+
+    /// A tuple's elements as bytes: per element its tag, then its word.
+    static func bytes(of items: [Value], in interner: Interner) throws(CoreError) -> [UInt8] {
+        var out: [UInt8] = []
+        for item in items {
+            let e = try item.encoded(in: interner)
+            out.append(e.tag.rawValue)
+            withUnsafeBytes(of: e.word.littleEndian) { out.append(contentsOf: $0) }
+        }
+        return out
+    }
+
+    /// The encoded elements of a tuple's bytes; nil when malformed.
+    static func elements(of bytes: [UInt8]) -> [EncodedValue]? {
+        guard bytes.count % 9 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 9).compactMap { i in
+            guard let tag = ValueTag(rawValue: bytes[i]) else { return nil }
+            var w: UInt64 = 0
+            for k in 0..<8 { w |= UInt64(bytes[i + 1 + k]) << (8 * UInt64(k)) }
+            return EncodedValue(word: w, tag: tag)
+        }
     }
 
     static func bytes(of u: UUID) -> [UInt8] {

@@ -15,6 +15,8 @@ public enum Value: Sendable, Hashable {
     case ref(Int64)
     case instant(Instant)
     case uuid(UUID)
+    /// A tuple, as built by the query function `tuple`.
+    case tuple([Value])
 
     /// The tag this value carries in a row.
     public var tag: ValueTag {
@@ -27,6 +29,7 @@ public enum Value: Sendable, Hashable {
         case .ref: .ref
         case .instant: .instant
         case .uuid: .uuid
+        case .tuple: .tuple
         }
     }
 }

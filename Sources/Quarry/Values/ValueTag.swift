@@ -19,4 +19,7 @@ public enum ValueTag: UInt8, Sendable, CaseIterable {
     case instant = 7
     /// A UUID: the word is the interned id of its 16 bytes.
     case uuid = 8
+    /// A tuple built by a query function: the word is the query-local
+    /// interned id of its encoded elements.
+    case tuple = 9
 }

@@ -1,0 +1,55 @@
+/// What one query run shares between its operators: the value space, the
+/// sources by name, the rules, and the memory account.
+final class ExecutionContext {
+    let space: ValueSpace
+    let account: MemoryAccount?
+    var sources: [String: Database]
+    var rules: [String: [Rule]] = [:]
+
+    init(space: ValueSpace, account: MemoryAccount?, sources: [String: Database]) {
+        self.space = space
+        self.account = account
+        self.sources = sources
+    }
+
+    func source(_ name: String, at position: SourcePosition) throws -> Database {
+        guard let db = sources[name] else { throw QueryError("unknown source \(name)", at: position) }
+        return db
+    }
+
+    /// Whether values of `db` carry the query's ids already (the default
+    /// source) or must be translated.
+    func isPrimary(_ db: Database) -> Bool { db.interner === space.primary }
+
+    /// A value of `db` in the query's ids.
+    @inline(__always)
+    func fromSource(_ v: EncodedValue, of db: Database) throws(CoreError) -> EncodedValue {
+        if isPrimary(db) || !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple) { return v }
+        guard let value = Value(v, interner: db.interner) else { return v }
+        return try space.encode(value)
+    }
+
+    /// A query value in the ids of `db`; nil when `db` cannot hold it.
+    @inline(__always)
+    func toSource(_ v: EncodedValue, of db: Database) -> EncodedValue? {
+        if v.tag == .ref { return EncodedValue(word: v.word, tag: .int) }
+        if !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple) { return v }
+        if isPrimary(db) { return v.word & ValueSpace.localBit != 0 ? nil : v }
+        return try? db.interner.id(ofBytes: bytes(of: space.decode(v), in: db)).map { EncodedValue(word: $0, tag: v.tag) }
+    }
+
+    private func bytes(of value: Value, in db: Database) throws -> [UInt8] {
+        switch value {
+        case .string(let s): return Array(s.utf8)
+        case .keyword(let k): return Array(k.text.utf8)
+        case .uuid(let u): return Value.bytes(of: u)
+        default: return [0xFF] // never interned: tuples of another source do not match
+        }
+    }
+
+    /// The attribute id in `db` of a query keyword value.
+    func attributeID(_ v: EncodedValue, in db: Database) -> UInt32? {
+        guard v.tag == .keyword, let w = toSource(v, of: db)?.word else { return nil }
+        return UInt32(exactly: w)
+    }
+}

@@ -1,0 +1,107 @@
+/// A physical operator: pulls batches of rows from its inputs and hands out
+/// batches of its own.
+///
+/// Each operator's output is a ``RowBuffer`` whose columns are the
+/// variables in ``columns``. A batch is valid until the next call to
+/// ``next()``. ``reset()`` rewinds the operator and its inputs so a
+/// sub-plan can run again on new input. EXPLAIN prints the tree with
+/// ``name`` (the class name, so a plan leads to the code), ``detail``,
+/// the planner's estimate and, after an analyzed run, the actual rows and
+/// the engine bytes the operator held at its peak.
+class Operator {
+    let columns: [String]
+    var inputs: [Operator]
+    var estimatedRows: Double
+    private(set) var actualRows = 0
+    private(set) var peakBytes = 0
+
+    /// Rows per batch an operator aims for.
+    static let batchSize = 1024
+
+    init(columns: [String], inputs: [Operator], estimatedRows: Double) {
+        self.columns = columns
+        self.inputs = inputs
+        self.estimatedRows = estimatedRows
+    }
+
+    var name: String { String(describing: type(of: self)) }
+    var detail: String { "" }
+
+    /// Engine bytes this operator holds now (its materialized state).
+    var heldBytes: Int { 0 }
+
+    /// The next non-empty batch, or nil when the operator is done.
+    final func next() throws -> RowBuffer? {
+        while let batch = try produce() {
+            peakBytes = max(peakBytes, heldBytes)
+            if batch.count > 0 {
+                actualRows += batch.count
+                return batch
+            }
+        }
+        peakBytes = max(peakBytes, heldBytes)
+        return nil
+    }
+
+    /// Subclasses: the next batch (possibly empty) or nil at the end.
+    func produce() throws -> RowBuffer? { nil }
+
+    /// Rewinds this operator and its inputs.
+    func reset() {
+        for input in inputs { input.reset() }
+        rewind()
+    }
+
+    /// Subclasses: forget per-run state.
+    func rewind() {}
+
+    func column(_ variable: String) -> Int? { columns.firstIndex(of: variable) }
+
+    /// Runs the operator to the end and collects every row.
+    func drain(account: MemoryAccount?) throws -> RowBuffer {
+        let out = try RowBuffer(arity: columns.count, account: account)
+        while let batch = try next() { try out.append(contentsOf: batch) }
+        return out
+    }
+}
+
+/// Hands out the rows of a relation held in memory: the query's inputs, or
+/// the input of a sub-plan, set anew before each run.
+final class RelationScan: Operator {
+    var relation: RowBuffer
+    private var position = 0
+    private let batch: RowBuffer
+    let label: String
+
+    init(_ relation: RowBuffer, columns: [String], label: String) throws(CoreError) {
+        self.relation = relation
+        self.label = label
+        self.batch = try RowBuffer(arity: columns.count, account: relation.account)
+        super.init(columns: columns, inputs: [], estimatedRows: Double(relation.count))
+    }
+
+    override var detail: String { label }
+    override var heldBytes: Int { relation.byteCount + batch.byteCount }
+
+    override func produce() throws -> RowBuffer? {
+        guard position < relation.count else { return nil }
+        if position == 0 && relation.count <= Operator.batchSize {
+            position = relation.count
+            return relation
+        }
+        batch.removeAll()
+        let end = min(relation.count, position + Operator.batchSize)
+        for r in position..<end { try batch.append(copyOf: r, from: relation) }
+        position = end
+        return batch
+    }
+
+    override func rewind() { position = 0 }
+
+    /// The relation with one empty row: what a query with no inputs starts from.
+    static func unit(account: MemoryAccount?) throws -> RelationScan {
+        let one = try RowBuffer(arity: 0, account: account)
+        try one.appendRow { _ in }
+        return try RelationScan(one, columns: [], label: "one empty row")
+    }
+}

@@ -1,0 +1,84 @@
+/// The ids strings, keywords, UUIDs and tuples have during one query.
+///
+/// Values of the default database keep the ids its interner gave them;
+/// anything else (constants the database lacks, strings a function
+/// builds, values of another source) is interned in a query-local interner
+/// whose ids carry ``localBit``. A text has one id either way: the
+/// database's when it has one. So equal values have equal words, and
+/// joins and dedup compare words.
+final class ValueSpace {
+    let primary: Interner
+    let local: Interner
+
+    static let localBit: UInt64 = 1 << 62
+
+    init(primary: Interner, account: MemoryAccount?) throws(CoreError) {
+        self.primary = primary
+        self.local = try Interner(account: account)
+    }
+
+    private func intern(text: String) throws(CoreError) -> UInt64 {
+        if let id = primary.id(of: text) { return id }
+        return try local.intern(text) | Self.localBit
+    }
+
+    private func intern(bytes: [UInt8]) throws(CoreError) -> UInt64 {
+        if let id = primary.id(ofBytes: bytes) { return id }
+        return try local.intern(bytes: bytes) | Self.localBit
+    }
+
+    /// The engine form of a value; refs become integers, as entity ids are.
+    func encode(_ value: Value) throws(CoreError) -> EncodedValue {
+        switch value {
+        case .string(let s): return EncodedValue(word: try intern(text: s), tag: .string)
+        case .keyword(let k): return EncodedValue(word: try intern(text: k.text), tag: .keyword)
+        case .uuid(let u): return EncodedValue(word: try intern(bytes: Value.bytes(of: u)), tag: .uuid)
+        case .ref(let e): return EncodedValue(word: UInt64(bitPattern: e), tag: .int)
+        case .tuple(let items):
+            var bytes: [UInt8] = []
+            for item in items {
+                let e = try encode(item)
+                bytes.append(e.tag.rawValue)
+                withUnsafeBytes(of: e.word.littleEndian) { bytes.append(contentsOf: $0) }
+            }
+            return EncodedValue(word: try intern(bytes: bytes), tag: .tuple)
+        case .int, .double, .bool, .instant:
+            return try value.encoded(in: primary)
+        }
+    }
+
+    /// The id of a text if this query knows it, without adding it.
+    func existingID(of text: String) -> UInt64? {
+        if let id = primary.id(of: text) { return id }
+        return local.id(of: text).map { $0 | Self.localBit }
+    }
+
+    private func bytes(_ word: UInt64) -> [UInt8]? {
+        word & Self.localBit != 0 ? local.bytes(for: word & ~Self.localBit) : primary.bytes(for: word)
+    }
+
+    /// The text of a string or keyword.
+    func text(_ word: UInt64) -> String {
+        (word & Self.localBit != 0 ? local.string(for: word & ~Self.localBit) : primary.string(for: word)) ?? ""
+    }
+
+    func decode(_ e: EncodedValue) -> Value {
+        switch e.tag {
+        case .int, .ref: return .int(Int64(bitPattern: e.word))
+        case .double: return .double(Double(bitPattern: e.word))
+        case .bool: return .bool(e.word != 0)
+        case .instant: return .instant(Instant(millisecondsSinceEpoch: Int64(bitPattern: e.word)))
+        case .string: return .string(text(e.word))
+        case .keyword: return .keyword(Keyword(text(e.word)))
+        case .uuid:
+            guard let b = bytes(e.word), b.count == 16 else { return .string("?") }
+            return .uuid(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                                     b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+        case .tuple:
+            guard let b = bytes(e.word), let items = Value.elements(of: b) else { return .tuple([]) }
+            return .tuple(items.map(decode))
+        }
+    }
+}
+
+import Foundation

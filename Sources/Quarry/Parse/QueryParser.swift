@@ -1,0 +1,328 @@
+/// Turns a query's EDN into a ``Query``: the vector form
+/// `[:find ... :in ... :where ...]` or the map form `{:find [...] ...}`.
+public enum QueryParser {
+    /// Parses query text.
+    public static func parse(_ text: String) throws -> Query {
+        let form: EDN
+        do {
+            form = try EDNReader.readOne(text, what: "a query")
+        } catch {
+            throw QueryError(error.message, at: error.position)
+        }
+        return try parse(form)
+    }
+
+    static let sectionNames = ["find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit"]
+
+    public static func parse(_ form: EDN) throws -> Query {
+        var sections: [String: [EDN]] = [:]
+        var sectionPositions: [String: SourcePosition] = [:]
+        switch form.form {
+        case .vector(let items):
+            var current: String?
+            for item in items {
+                if let k = item.keyword, k.namespace == nil {
+                    guard sectionNames.contains(k.name) else {
+                        throw QueryError("unknown clause \(k)", at: item.position)
+                    }
+                    guard sections[k.name] == nil else { throw QueryError("duplicate clause \(k)", at: item.position) }
+                    current = k.name
+                    sections[k.name] = []
+                    sectionPositions[k.name] = item.position
+                } else if let current {
+                    sections[current]!.append(item)
+                } else {
+                    throw QueryError("expected :find, found \(EDNWriter.write(item))", at: item.position)
+                }
+            }
+        case .map:
+            for (key, value) in form.mapPairs ?? [] {
+                guard let k = key.keyword, sectionNames.contains(k.name) else {
+                    throw QueryError("unknown clause \(EDNWriter.write(key))", at: key.position)
+                }
+                if k.name == "limit" {
+                    sections[k.name] = [value]
+                } else {
+                    guard let items = value.vector else {
+                        throw QueryError("expected a vector after \(k)", at: value.position)
+                    }
+                    sections[k.name] = items
+                }
+                sectionPositions[k.name] = key.position
+            }
+        default:
+            throw QueryError("expected a query vector [:find ...], found a \(form.kindName)", at: form.position)
+        }
+        guard let findItems = sections["find"] else { throw QueryError("query has no :find", at: form.position) }
+        let find = try parseFind(findItems, at: sectionPositions["find"]!)
+        var keys: ResultKeys?
+        for style in ResultKeys.Style.allCases {
+            guard let items = sections[style.rawValue] else { continue }
+            guard keys == nil else {
+                throw QueryError("use only one of :keys, :strs and :syms", at: sectionPositions[style.rawValue]!)
+            }
+            let names = try items.map { item throws -> String in
+                switch item.form {
+                case .symbol(let s): return s
+                case .keyword(let k): return k.text
+                case .string(let s): return s
+                default: throw QueryError("expected a name in :\(style.rawValue)", at: item.position)
+                }
+            }
+            guard names.count == find.elements.count else {
+                throw QueryError(":\(style.rawValue) names \(names.count) keys for \(find.elements.count) find elements",
+                                 at: sectionPositions[style.rawValue]!)
+            }
+            keys = ResultKeys(style: style, names: names)
+        }
+        let with = try (sections["with"] ?? []).map { item throws -> String in
+            guard let s = item.symbol, s.hasPrefix("?") else {
+                throw QueryError("expected a variable in :with", at: item.position)
+            }
+            return s
+        }
+        let inputs = try (sections["in"] ?? [EDN(.symbol("$"))]).map(parseInput)
+        let clauses = try (sections["where"] ?? []).map(parseClause)
+        var orderBy: [(column: Int, descending: Bool)] = []
+        if let items = sections["order-by"] {
+            orderBy = try parseOrderBy(items, find: find)
+        }
+        var limit: Int?
+        if let items = sections["limit"] {
+            guard items.count == 1, case .int(let n) = items[0].form, n >= 0 else {
+                throw QueryError("expected a non-negative integer after :limit",
+                                 at: items.first?.position ?? sectionPositions["limit"]!)
+            }
+            limit = Int(n)
+        }
+        return Query(find: find, keys: keys, with: with, inputs: inputs, clauses: clauses, orderBy: orderBy,
+                     limit: limit, position: form.position)
+    }
+
+    // MARK: :find
+
+    static func parseFind(_ items: [EDN], at position: SourcePosition) throws -> FindSpec {
+        guard !items.isEmpty else { throw QueryError("expected variables after :find", at: position) }
+        if items.count == 2, items[1].symbol == "." { return .scalar(try parseFindElement(items[0])) }
+        if items.count == 1, let inner = items[0].vector {
+            if inner.count == 2, inner[1].symbol == "..." { return .collection(try parseFindElement(inner[0])) }
+            guard !inner.isEmpty else { throw QueryError("expected variables in the find tuple", at: items[0].position) }
+            return .tuple(try inner.map(parseFindElement))
+        }
+        return .relation(try items.map(parseFindElement))
+    }
+
+    static func parseFindElement(_ item: EDN) throws -> FindElement {
+        if let s = item.symbol {
+            guard s.hasPrefix("?") else {
+                throw QueryError("expected a variable or an aggregate in :find, found \(s)", at: item.position)
+            }
+            return .variable(s, item.position)
+        }
+        if let list = item.list, let name = list.first?.symbol {
+            if name == "pull" { throw QueryError("pull expressions are not supported", at: item.position) }
+            guard list.count >= 2, let v = list.last?.symbol, v.hasPrefix("?") else {
+                throw QueryError("expected (\(name) ?variable)", at: item.position)
+            }
+            return .aggregate(name: name, arguments: Array(list[1..<(list.count - 1)]), variable: v, item.position)
+        }
+        throw QueryError("expected a variable or an aggregate in :find, found \(EDNWriter.write(item))",
+                         at: item.position)
+    }
+
+    static func parseOrderBy(_ items: [EDN], find: FindSpec) throws -> [(column: Int, descending: Bool)] {
+        var pairs: [(EDN, EDN?)] = []
+        var i = 0
+        while i < items.count {
+            if let v = items[i].vector {
+                guard v.count == 1 || v.count == 2 else {
+                    throw QueryError("expected [?variable :asc] or [?variable :desc]", at: items[i].position)
+                }
+                pairs.append((v[0], v.count == 2 ? v[1] : nil))
+                i += 1
+            } else if i + 1 < items.count, items[i + 1].keyword != nil {
+                pairs.append((items[i], items[i + 1]))
+                i += 2
+            } else {
+                pairs.append((items[i], nil))
+                i += 1
+            }
+        }
+        let texts = find.elements.map(\.text)
+        return try pairs.map { key, direction in
+            let text = key.symbol ?? EDNWriter.write(key)
+            guard let column = texts.firstIndex(of: text) else {
+                throw QueryError("order-by \(text) is not in :find", at: key.position)
+            }
+            var descending = false
+            if let direction {
+                switch direction.keyword?.text {
+                case "asc": descending = false
+                case "desc": descending = true
+                default: throw QueryError("expected :asc or :desc", at: direction.position)
+                }
+            }
+            return (column, descending)
+        }
+    }
+
+    // MARK: :in and bindings
+
+    static func parseInput(_ item: EDN) throws -> Input {
+        if let s = item.symbol {
+            if s == "%" { return .rules }
+            if s.hasPrefix("$") { return .source(s) }
+        }
+        return .binding(try parseBinding(item))
+    }
+
+    static func parseBinding(_ item: EDN) throws -> Binding {
+        if let s = item.symbol {
+            if s == "_" { return .blank }
+            if s.hasPrefix("?") { return .variable(s) }
+            throw QueryError("expected a variable, _ or a binding form, found \(s)", at: item.position)
+        }
+        guard let items = item.vector, !items.isEmpty else {
+            throw QueryError("expected a variable or a binding form, found \(EDNWriter.write(item))", at: item.position)
+        }
+        if items.count == 2, items[1].symbol == "..." { return .collection(try parseBinding(items[0])) }
+        if items.count == 1, items[0].vector != nil { return .collection(try parseBinding(items[0])) }
+        return .tuple(try items.map(parseBinding))
+    }
+
+    // MARK: :where
+
+    static func parseTerm(_ item: EDN) -> Term {
+        if let s = item.symbol {
+            if s == "_" { return Term(kind: .blank, position: item.position) }
+            if s.hasPrefix("?") { return Term(kind: .variable(s), position: item.position) }
+            if s.hasPrefix("$") { return Term(kind: .source(s), position: item.position) }
+        }
+        return Term(kind: .constant(item), position: item.position)
+    }
+
+    public static func parseClause(_ item: EDN) throws -> Clause {
+        switch item.form {
+        case .vector(let items):
+            guard let first = items.first else { throw QueryError("empty clause", at: item.position) }
+            if let list = first.list {
+                let call = try parseCall(list, at: first.position)
+                if items.count == 1 { return .predicate(call) }
+                guard items.count == 2 else {
+                    throw QueryError("expected one binding after \(call.name)", at: items[2].position)
+                }
+                return .function(call, try parseBinding(items[1]), item.position)
+            }
+            var terms = items
+            var source = "$"
+            if let s = first.symbol, s.hasPrefix("$") {
+                source = s
+                terms.removeFirst()
+            }
+            guard (1...4).contains(terms.count) else {
+                throw QueryError("expected a data pattern [e a v tx], found \(terms.count) terms", at: item.position)
+            }
+            var parsed = terms.map(parseTerm)
+            for t in parsed {
+                if case .source(let s) = t.kind { throw QueryError("unexpected source \(s) in a pattern", at: t.position) }
+                if case .constant(let c) = t.kind, let s = c.symbol {
+                    throw QueryError("unexpected symbol \(s) in a pattern", at: t.position)
+                }
+            }
+            while parsed.count < 4 { parsed.append(Term(kind: .blank, position: item.position)) }
+            return .pattern(Pattern(source: source, terms: parsed, position: item.position))
+        case .list(var items):
+            var source = "$"
+            if let s = items.first?.symbol, s.hasPrefix("$"), s != "$" || items.count > 1 {
+                source = s
+                items.removeFirst()
+            }
+            guard let head = items.first?.symbol else {
+                throw QueryError("expected not, not-join, or, or-join or a rule name", at: item.position)
+            }
+            let rest = Array(items.dropFirst())
+            switch head {
+            case "not":
+                guard !rest.isEmpty else { throw QueryError("not needs at least one clause", at: item.position) }
+                return .not(source: source, joinVariables: nil, clauses: try rest.map(parseClause), item.position)
+            case "not-join":
+                guard let vars = rest.first?.vector else {
+                    throw QueryError("expected a vector of variables after not-join", at: item.position)
+                }
+                guard rest.count > 1 else { throw QueryError("not-join needs at least one clause", at: item.position) }
+                return .not(source: source, joinVariables: try variables(vars), clauses: try rest.dropFirst().map(parseClause),
+                            item.position)
+            case "or", "or-join":
+                var joinVars: [String]?
+                var branches = rest
+                if head == "or-join" {
+                    guard let vars = rest.first?.vector else {
+                        throw QueryError("expected a vector of variables after or-join", at: item.position)
+                    }
+                    joinVars = try variables(vars.flatMap { $0.vector ?? [$0] })
+                    branches.removeFirst()
+                }
+                guard !branches.isEmpty else { throw QueryError("\(head) needs at least one clause", at: item.position) }
+                return .or(source: source, joinVariables: joinVars, branches: try branches.map(parseBranch), item.position)
+            case "and":
+                throw QueryError("and is only allowed inside or", at: item.position)
+            default:
+                return .rule(source: source, name: head, args: rest.map(parseTerm), item.position)
+            }
+        default:
+            throw QueryError("expected a clause, found \(EDNWriter.write(item))", at: item.position)
+        }
+    }
+
+    static func parseBranch(_ item: EDN) throws -> [Clause] {
+        if let list = item.list, list.first?.symbol == "and" {
+            guard list.count > 1 else { throw QueryError("and needs at least one clause", at: item.position) }
+            return try list.dropFirst().map(parseClause)
+        }
+        return [try parseClause(item)]
+    }
+
+    static func variables(_ items: [EDN]) throws -> [String] {
+        try items.map { item throws -> String in
+            guard let s = item.symbol, s.hasPrefix("?") else {
+                throw QueryError("expected a variable, found \(EDNWriter.write(item))", at: item.position)
+            }
+            return s
+        }
+    }
+
+    static func parseCall(_ list: [EDN], at position: SourcePosition) throws -> Call {
+        guard let name = list.first?.symbol else {
+            throw QueryError("expected a function name", at: list.first?.position ?? position)
+        }
+        return Call(name: name, args: list.dropFirst().map(parseTerm), position: position)
+    }
+
+    // MARK: Rules
+
+    /// Parses the rules given for `%`: a vector of `[(head ...) clause ...]`.
+    public static func parseRules(_ form: EDN) throws -> [Rule] {
+        guard let items = form.vector else {
+            throw QueryError("expected a vector of rules, found a \(form.kindName)", at: form.position)
+        }
+        return try items.map { item throws -> Rule in
+            guard let parts = item.vector, let head = parts.first?.list, let name = head.first?.symbol else {
+                throw QueryError("expected a rule [(name ?var ...) clause ...]", at: item.position)
+            }
+            var params: [String] = []
+            var required: [String] = []
+            for arg in head.dropFirst() {
+                if let vars = arg.vector {
+                    let vs = try variables(vars)
+                    required += vs
+                    params += vs
+                } else {
+                    params += try variables([arg])
+                }
+            }
+            guard parts.count > 1 else { throw QueryError("rule \(name) has no clauses", at: item.position) }
+            return Rule(name: name, parameters: params, required: required,
+                        body: try parts.dropFirst().map(parseClause), position: item.position)
+        }
+    }
+}

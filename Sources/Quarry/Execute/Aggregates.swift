@@ -1,0 +1,93 @@
+/// The aggregate functions of `:find`, Datomic's set.
+enum Aggregates {
+    static let names: Set<String> = [
+        "count", "count-distinct", "sum", "avg", "min", "max", "median", "variance", "stddev", "distinct", "rand",
+        "sample",
+    ]
+
+    /// Checks an aggregate's name and arguments at planning time.
+    static func validate(_ element: FindElement) throws {
+        guard case .aggregate(let name, let args, _, let position) = element else { return }
+        guard names.contains(name) else { throw QueryError("unknown aggregate \(name)", at: position) }
+        switch name {
+        case "min", "max":
+            guard args.isEmpty || (args.count == 1 && args[0].intValue != nil) else {
+                throw QueryError("expected (\(name) ?x) or (\(name) n ?x)", at: position)
+            }
+        case "rand", "sample":
+            guard args.count == 1, args[0].intValue != nil else {
+                throw QueryError("expected (\(name) n ?x)", at: position)
+            }
+        default:
+            guard args.isEmpty else { throw QueryError("expected (\(name) ?x)", at: position) }
+        }
+    }
+
+    /// The aggregate of one group's values.
+    static func compute(_ element: FindElement, _ values: [EncodedValue], space: ValueSpace) throws -> Value {
+        guard case .aggregate(let name, let args, _, let position) = element else { return .int(0) }
+        let n = args.first?.intValue.map(Int.init)
+        func sorted() -> [EncodedValue] { values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 } }
+        func numbers() throws -> [Double] {
+            try values.map { v in
+                guard ValueOrder.isNumber(v.tag) else {
+                    throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(v)))", at: position)
+                }
+                return ValueOrder.number(v)
+            }
+        }
+        func distinctValues() -> [EncodedValue] {
+            var seen: Set<EncodedValue> = []
+            return sorted().filter { seen.insert($0).inserted }
+        }
+        switch name {
+        case "count":
+            return .int(Int64(values.count))
+        case "count-distinct":
+            return .int(Int64(Set(values).count))
+        case "sum":
+            if values.allSatisfy({ $0.tag == .int || $0.tag == .ref }) {
+                var total: Int64 = 0
+                for v in values {
+                    let (r, overflow) = total.addingReportingOverflow(Int64(bitPattern: v.word))
+                    if overflow { throw QueryError("integer overflow in sum", at: position) }
+                    total = r
+                }
+                return .int(total)
+            }
+            return .double(try numbers().reduce(0, +))
+        case "avg":
+            let xs = try numbers()
+            return .double(xs.reduce(0, +) / Double(xs.count))
+        case "min", "max":
+            let s = sorted()
+            if let n { return .tuple((name == "min" ? Array(s.prefix(n)) : Array(s.reversed().prefix(n))).map(space.decode)) }
+            return space.decode(name == "min" ? s.first! : s.last!)
+        case "median":
+            let xs = try numbers().sorted()
+            let mid = xs.count / 2
+            if xs.count % 2 == 1 {
+                let v = values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 }[mid]
+                return space.decode(v)
+            }
+            return .double((xs[mid - 1] + xs[mid]) / 2)
+        case "variance", "stddev":
+            let xs = try numbers()
+            let mean = xs.reduce(0, +) / Double(xs.count)
+            let variance = xs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(xs.count)
+            return .double(name == "variance" ? variance : variance.squareRoot())
+        case "distinct":
+            return .tuple(distinctValues().map(space.decode))
+        case "rand":
+            return .tuple(Array(values.prefix(n ?? 1)).map(space.decode))
+        case "sample":
+            return .tuple(Array(distinctValues().prefix(n ?? 1)).map(space.decode))
+        default:
+            throw QueryError("unknown aggregate \(name)", at: position)
+        }
+    }
+}
+
+extension EDN {
+    var intValue: Int64? { if case .int(let i) = form { i } else { nil } }
+}

@@ -1,0 +1,131 @@
+/// The full relation of a recursive rule (and the rules recursive with it),
+/// computed bottom-up to a fixpoint once per query.
+///
+/// Each round runs every body of every rule in the group, with calls inside
+/// the group reading the relations as the previous round left them, and
+/// adds the new head tuples through the core's dedup table; it stops when a
+/// round adds nothing. (Naive iteration: each round recomputes everything;
+/// semi-naive evaluation would only join the last round's new tuples.)
+final class RuleFixpoint {
+    let names: [String]
+    private(set) var relations: [String: RowBuffer] = [:]
+    private var sets: [String: DedupSet] = [:]
+    private var bodies: [(name: String, plan: Operator, project: [Int])] = []
+    private var computed = false
+    let account: MemoryAccount?
+
+    init(names: [String], account: MemoryAccount?) {
+        self.names = names
+        self.account = account
+    }
+
+    func setUp(arities: [String: Int], bodies: [(name: String, plan: Operator, project: [Int])]) throws {
+        for name in names {
+            let arity = arities[name] ?? 0
+            relations[name] = try RowBuffer(arity: arity, account: account)
+            if arity > 0 { sets[name] = try DedupSet(arity: arity, account: account) }
+        }
+        self.bodies = bodies
+    }
+
+    func relation(_ name: String) throws -> RowBuffer {
+        if !computed {
+            computed = true
+            try compute()
+        }
+        return relations[name]!
+    }
+
+    /// The relation as the running round sees it (inside the group).
+    func snapshot(_ name: String) -> RowBuffer { relations[name]! }
+
+    private func compute() throws {
+        var changed = true
+        while changed {
+            changed = false
+            var additions: [(String, RowBuffer)] = []
+            for body in bodies {
+                let rel = relations[body.name]!
+                let fresh = try RowBuffer(arity: rel.arity, account: account)
+                body.plan.reset()
+                while let rows = try body.plan.next() {
+                    for r in 0..<rows.count {
+                        try fresh.appendRow { w in w.copy(from: rows, row: r, columns: body.project) }
+                    }
+                }
+                additions.append((body.name, fresh))
+            }
+            for (name, fresh) in additions {
+                let rel = relations[name]!
+                for r in 0..<fresh.count {
+                    if let set = sets[name] {
+                        try rel.append(copyOf: r, from: fresh)
+                        if !(try set.insert(rel, row: rel.count - 1).inserted) {
+                            rel.truncate(to: rel.count - 1)
+                        } else {
+                            changed = true
+                        }
+                    } else if rel.count == 0 {
+                        try rel.append(copyOf: r, from: fresh)
+                        changed = true
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads a rule's relation for one call: columns for the call's distinct
+/// variables, rows filtered by its constants and repeated variables.
+final class RuleScan: Operator {
+    let ruleName: String
+    let fixpoint: RuleFixpoint
+    /// Per rule parameter: an output column, a constant, or an earlier parameter it must equal.
+    enum Arg {
+        case output(Int)
+        case constant(EncodedValue)
+        case same(Int)
+        case ignore
+    }
+
+    let args: [Arg]
+    let insideGroup: Bool
+    private var done = false
+    private let output: RowBuffer
+
+    init(ruleName: String, fixpoint: RuleFixpoint, args: [Arg], columns: [String], insideGroup: Bool,
+         account: MemoryAccount?) throws {
+        self.ruleName = ruleName
+        self.fixpoint = fixpoint
+        self.args = args
+        self.insideGroup = insideGroup
+        output = try RowBuffer(arity: columns.count, account: account)
+        super.init(columns: columns, inputs: [], estimatedRows: 100)
+    }
+
+    override var detail: String { "(\(ruleName) ...) fixpoint" + (insideGroup ? ", previous round" : "") }
+
+    override func rewind() { done = false }
+
+    override func produce() throws -> RowBuffer? {
+        guard !done else { return nil }
+        done = true
+        let rel = insideGroup ? fixpoint.snapshot(ruleName) : try fixpoint.relation(ruleName)
+        output.removeAll()
+        rows: for r in 0..<rel.count {
+            for (p, a) in args.enumerated() {
+                switch a {
+                case .constant(let v): if rel.value(r, p) != v { continue rows }
+                case .same(let q): if rel.value(r, p) != rel.value(r, q) { continue rows }
+                default: break
+                }
+            }
+            try output.appendRow { w in
+                for (p, a) in args.enumerated() {
+                    if case .output(let c) = a { w.set(c, rel.value(r, p)) }
+                }
+            }
+        }
+        return output
+    }
+}

@@ -1,0 +1,438 @@
+/// Orders clauses and builds the operator tree.
+///
+/// Greedy, one clause at a time: first every clause that only filters or
+/// extends rows and has its inputs bound (predicates, function bindings,
+/// `not`): so predicates run as early as their variables allow; then the
+/// producer (pattern, `or`, rule call) with the fewest estimated rows,
+/// preferring ones connected to what is bound, so that a Cartesian product
+/// happens only when the query asks for one. Patterns join by index
+/// lookups per input row, or by a hash join built on the pattern when the
+/// pattern is no larger than its input.
+final class Planner {
+    let context: ExecutionContext
+    private var fixpoints: [String: RuleFixpoint] = [:]
+    private var planningGroup: Set<String> = []
+    private var fresh = 0
+
+    init(context: ExecutionContext) {
+        self.context = context
+    }
+
+    // MARK: Clause lists
+
+    func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
+        var op = input
+        var remaining = clauses
+        while !remaining.isEmpty {
+            let bound = Set(op.columns)
+            if let i = try remaining.indices.first(where: { try isReadyFilter(remaining[$0], bound: bound,
+                                                                                others: others(remaining, $0), keep: keep) }) {
+                op = try apply(remaining.remove(at: i), to: op, keep: keep.union(others(remaining, nil)))
+                continue
+            }
+            var best: (index: Int, cost: Double)?
+            for (i, clause) in remaining.enumerated() where try isProducer(clause, bound: bound) {
+                let cost = try self.cost(clause, input: op)
+                if best == nil || cost < best!.cost { best = (i, cost) }
+            }
+            guard let best else { throw unboundError(remaining, bound: bound, keep: keep) }
+            op = try apply(remaining.remove(at: best.index), to: op, keep: keep.union(others(remaining, nil)))
+        }
+        return op
+    }
+
+    private func others(_ clauses: [Clause], _ except: Int?) -> Set<String> {
+        var out: Set<String> = []
+        for (i, c) in clauses.enumerated() where i != except { out.formUnion(c.allVariables) }
+        return out
+    }
+
+    private func isReadyFilter(_ clause: Clause, bound: Set<String>, others: Set<String>, keep: Set<String>) throws -> Bool {
+        switch clause {
+        case .predicate(let c), .function(let c, _, _):
+            return Set(c.args.compactMap(\.variable)).isSubset(of: bound)
+        case .not(_, let join, let clauses, _):
+            let required = join.map(Set.init)
+                ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }.intersection(bound.union(others).union(keep))
+            return required.isSubset(of: bound)
+        default:
+            return false
+        }
+    }
+
+    private func isProducer(_ clause: Clause, bound: Set<String>) throws -> Bool {
+        switch clause {
+        case .pattern, .or: return true
+        case .rule(_, let name, let args, let position):
+            let rules = try rulesNamed(name, at: position)
+            for rule in rules {
+                for (p, param) in rule.parameters.enumerated() where rule.required.contains(param) {
+                    if p < args.count, let v = args[p].variable, !bound.contains(v) { return false }
+                }
+            }
+            return true
+        default: return false
+        }
+    }
+
+    private func unboundError(_ remaining: [Clause], bound: Set<String>, keep: Set<String>) -> QueryError {
+        for clause in remaining {
+            switch clause {
+            case .predicate(let c), .function(let c, _, _):
+                if let t = c.args.first(where: { $0.variable.map { !bound.contains($0) } ?? false }) {
+                    let kind = if case .predicate = clause { "predicate" } else { "function" }
+                    return QueryError("unbound variable \(t.variable!) in \(kind) (\(c.name) ...)", at: t.position)
+                }
+            case .not(_, let join, let clauses, let position):
+                let vars = join.map(Set.init) ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }
+                if let v = vars.subtracting(bound).sorted().first {
+                    return QueryError("unbound variable \(v) in not", at: position)
+                }
+            case .rule(_, let name, let args, let position):
+                if let v = args.compactMap(\.variable).first(where: { !bound.contains($0) }) {
+                    return QueryError("rule \(name) needs \(v) bound", at: position)
+                }
+            default: break
+            }
+        }
+        return QueryError("cannot order the clauses: some variables are never bound", at: remaining[0].position)
+    }
+
+    // MARK: Costs
+
+    private func cost(_ clause: Clause, input: Operator) throws -> Double {
+        let bound = Set(input.columns)
+        let connected = !clause.variables.isDisjoint(with: bound)
+        let cross = !connected && !bound.isEmpty ? 1e12 : 0
+        switch clause {
+        case .pattern(let p):
+            return try patternEstimate(p, input: input) + cross
+        case .or, .rule:
+            return (connected ? input.estimatedRows : 1e9) + cross
+        default:
+            return 0
+        }
+    }
+
+    /// Rows of the pattern's constants alone, and the estimated rows of its
+    /// join with `input`.
+    private func patternEstimate(_ p: Pattern, input: Operator) throws -> Double {
+        let db = try context.source(p.source, at: p.position)
+        let (filter, attr) = try constantFilter(p, db: db)
+        guard let filter else { return 0 }
+        let total = Double(db.rangeCount(filter))
+        let n = max(1, input.estimatedRows)
+        var perBinding = total
+        let bound = Set(input.columns)
+        let stats = attr.flatMap { db.stats[$0] }
+        if let v = p.terms[0].variable, bound.contains(v) {
+            perBinding /= Double(max(1, stats?.distinctEntities ?? max(1, Int(db.maxEntity))))
+        }
+        if let v = p.terms[2].variable, bound.contains(v) {
+            perBinding /= Double(max(1, stats?.distinctValues ?? 1))
+        }
+        return n * max(perBinding, total == 0 ? 0 : 0.5)
+    }
+
+    // MARK: Applying clauses
+
+    private func apply(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
+        switch clause {
+        case .pattern(let p):
+            return try joinPattern(p, to: op)
+        case .predicate(let call):
+            let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
+            return try Filter(input: op, evaluator: evaluator, estimatedRows: op.estimatedRows / 2)
+        case .function(let call, let binding, _):
+            let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
+            return try Bind(input: op, evaluator: evaluator, binding: binding, estimatedRows: op.estimatedRows)
+        case .not(let source, let join, let clauses, _):
+            let bound = Set(op.columns)
+            let inner = clauses.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+            let joinVars = (join ?? inner.intersection(bound).sorted()).filter { bound.contains($0) }
+            let input = try RelationScan(RowBuffer(arity: joinVars.count, account: context.account), columns: joinVars,
+                                         label: "per batch: distinct [\(joinVars.joined(separator: " "))]")
+            let sub = try withSource(source) { try plan(clauses, input: input, keep: Set(joinVars)) }
+            return try AntiJoin(input: op, joinVariables: joinVars, subplanInput: input, subplan: sub,
+                                account: context.account)
+        case .or(let source, let join, let branches, let position):
+            let bound = Set(op.columns)
+            let inner = branches.joined().reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+            let joinVars = join ?? inner.intersection(bound.union(keep)).sorted()
+            return try union(label: join == nil ? "or" : "or-join", joinVariables: joinVars,
+                             branches: branches.map { (source, $0) }, to: op, at: position)
+        case .rule(let source, let name, let args, let position):
+            return try callRule(name, args: args, source: source, to: op, at: position)
+        }
+    }
+
+    /// Plans clauses with `$` standing for another source.
+    private func withSource<T>(_ source: String, _ body: () throws -> T) throws -> T {
+        guard source != "$" else { return try body() }
+        let saved = context.sources["$"]
+        context.sources["$"] = try context.source(source, at: .unknown)
+        defer { context.sources["$"] = saved }
+        return try body()
+    }
+
+    private func union(label: String, joinVariables: [String], branches: [(String, [Clause])], to op: Operator,
+                       at position: SourcePosition) throws -> Operator {
+        let bound = joinVariables.filter { op.columns.contains($0) }
+        let new = joinVariables.filter { !op.columns.contains($0) }
+        var planned: [(input: RelationScan, plan: Operator, project: [Int])] = []
+        for (source, clauses) in branches {
+            let input = try RelationScan(RowBuffer(arity: bound.count, account: context.account), columns: bound,
+                                         label: "per batch: distinct [\(bound.joined(separator: " "))]")
+            let plan = try withSource(source) { try self.plan(clauses, input: input, keep: Set(joinVariables)) }
+            let project = try (bound + new).map { v throws -> Int in
+                guard let c = plan.column(v) else {
+                    throw QueryError("\(label) branch does not bind \(v)", at: clauses.first?.position ?? position)
+                }
+                return c
+            }
+            planned.append((input, plan, project))
+        }
+        return try UnionJoin(input: op, label: label, boundVariables: bound, newVariables: new, branches: planned,
+                             account: context.account, estimatedRows: op.estimatedRows * Double(max(1, branches.count)))
+    }
+
+    // MARK: Patterns
+
+    /// The filter of a pattern's constants, and its constant attribute;
+    /// a nil filter when a constant cannot occur in the source.
+    private func constantFilter(_ p: Pattern, db: Database) throws -> (DatomFilter?, UInt32?) {
+        var f = DatomFilter()
+        var attr: UInt32?
+        for (i, t) in p.terms.enumerated() {
+            guard case .constant = t.kind else { continue }
+            guard let v = try constant(t, position: i, pattern: p, db: db) else { return (nil, nil) }
+            switch i {
+            case 0: f.e = Int64(bitPattern: v.word)
+            case 1: f.a = UInt32(truncatingIfNeeded: v.word); attr = f.a
+            case 2: f.v = v
+            default: f.tx = Int64(bitPattern: v.word)
+            }
+        }
+        return (f, attr)
+    }
+
+    /// A pattern constant in the source's ids; nil when no datom can hold it.
+    private func constant(_ t: Term, position: Int, pattern: Pattern, db: Database) throws -> EncodedValue? {
+        guard case .constant(let edn) = t.kind else { return nil }
+        switch position {
+        case 1:
+            guard let k = edn.keyword else {
+                throw QueryError("expected an attribute keyword, found \(EDNWriter.write(edn))", at: t.position)
+            }
+            return db.attributeID(k).map { EncodedValue(word: UInt64($0), tag: .keyword) }
+        case 0, 3:
+            return try entity(edn, db: db, at: t.position).map { EncodedValue(word: UInt64(bitPattern: $0), tag: .int) }
+        default:
+            var attribute: Attribute?
+            if case .constant(let a) = pattern.terms[1].kind, let k = a.keyword, let id = db.attributeID(k) {
+                attribute = db.attribute(id)
+            }
+            if attribute?.isRef == true, edn.vector != nil || edn.keyword != nil {
+                return try entity(edn, db: db, at: t.position).map { EncodedValue(word: UInt64(bitPattern: $0), tag: .int) }
+            }
+            var value = try CallEvaluator.constant(edn)
+            if let type = attribute?.valueType { value = type.coerce(value) }
+            let encoded = try context.space.encode(value)
+            return context.toSource(encoded, of: db)
+        }
+    }
+
+    /// An entity named by an id, a lookup ref or an ident; nil when none exists.
+    private func entity(_ edn: EDN, db: Database, at position: SourcePosition) throws -> Int64? {
+        switch edn.form {
+        case .int(let i): return i
+        case .keyword(let k):
+            guard let identAttr = db.attributeID(Keyword("db/ident")), let id = db.interner.id(of: k.text) else { return nil }
+            var found: Int64?
+            db.scan(DatomFilter(a: identAttr, v: EncodedValue(word: id, tag: .keyword))) { found = $0.e }
+            return found
+        case .vector(let items) where items.count == 2:
+            guard let k = items[0].keyword, let value = Value(edn: items[1]) else {
+                throw QueryError("expected a lookup ref [:attribute value]", at: position)
+            }
+            guard let a = db.attributeID(k) else { return nil }
+            guard let v = context.toSource(try context.space.encode(value), of: db) else { return nil }
+            var found: Int64?
+            db.scan(DatomFilter(a: a, v: v)) { found = $0.e }
+            return found
+        default:
+            throw QueryError("expected an entity id or lookup ref, found \(EDNWriter.write(edn))", at: position)
+        }
+    }
+
+    private func joinPattern(_ p: Pattern, to op: Operator) throws -> Operator {
+        let db = try context.source(p.source, at: p.position)
+        let estimate = try patternEstimate(p, input: op)
+        let shares = !Set(p.terms.compactMap(\.variable)).isDisjoint(with: Set(op.columns))
+        let (filter, _) = try constantFilter(p, db: db)
+        let alone = filter.map { Double(db.rangeCount($0)) } ?? 0
+        if shares && alone <= op.estimatedRows && op.estimatedRows > 1 {
+            let unit = try RelationScan.unit(account: context.account)
+            let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone)
+            return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
+                                estimatedRows: estimate)
+        }
+        return try patternJoin(p, db: db, input: op, estimatedRows: estimate)
+    }
+
+    private func patternJoin(_ p: Pattern, db: Database, input: Operator, estimatedRows: Double) throws -> PatternJoin {
+        var columns = input.columns
+        var slots: [PatternJoin.Slot] = []
+        var firstPosition: [String: Int] = [:]
+        for (i, t) in p.terms.enumerated() {
+            switch t.kind {
+            case .blank: slots.append(.blank)
+            case .source(let s): throw QueryError("unexpected source \(s) in a pattern", at: t.position)
+            case .constant: slots.append(.constant(try constant(t, position: i, pattern: p, db: db)))
+            case .variable(let v):
+                if let c = input.columns.firstIndex(of: v) {
+                    slots.append(.input(c))
+                } else if let q = firstPosition[v] {
+                    slots.append(.same(q))
+                } else {
+                    firstPosition[v] = i
+                    slots.append(.output(columns.count))
+                    columns.append(v)
+                }
+            }
+        }
+        return try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
+                               estimatedRows: estimatedRows)
+    }
+
+    // MARK: Rules
+
+    private func rulesNamed(_ name: String, at position: SourcePosition) throws -> [Rule] {
+        guard let rules = context.rules[name], !rules.isEmpty else {
+            throw QueryError(context.rules.isEmpty && !Builtins.isKnown(name)
+                             ? "unknown rule or function \(name)" : "unknown rule \(name)", at: position)
+        }
+        return rules
+    }
+
+    /// The rules reachable from `name`'s bodies.
+    private func reachable(from name: String) -> Set<String> {
+        var seen: Set<String> = []
+        var stack = [name]
+        while let n = stack.popLast() {
+            for rule in context.rules[n] ?? [] {
+                for called in rule.body.reduce(into: Set<String>(), { $0.formUnion($1.ruleCalls) })
+                where seen.insert(called).inserted {
+                    stack.append(called)
+                }
+            }
+        }
+        return seen
+    }
+
+    private func callRule(_ name: String, args: [Term], source: String, to op: Operator,
+                          at position: SourcePosition) throws -> Operator {
+        let rules = try rulesNamed(name, at: position)
+        for rule in rules where rule.parameters.count != args.count {
+            throw QueryError("rule \(name) takes \(rule.parameters.count) arguments, called with \(args.count)",
+                             at: position)
+        }
+        if reachable(from: name).contains(name) {
+            let scan = try recursiveRuleScan(name, args: args, at: position)
+            if scan.columns.isEmpty || op.columns.isEmpty && op.estimatedRows <= 1 {
+                return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
+                                    estimatedRows: op.estimatedRows)
+            }
+            return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
+                                estimatedRows: op.estimatedRows)
+        }
+        // A non-recursive rule: its bodies are the branches of a union, with
+        // parameters renamed to the call's arguments and locals made fresh.
+        var joinVars: [String] = []
+        var branches: [(String, [Clause])] = []
+        for arg in args {
+            if let v = arg.variable, !joinVars.contains(v) { joinVars.append(v) }
+        }
+        for rule in rules {
+            var map: [String: String] = [:]
+            var prefix: [Clause] = []
+            for (param, arg) in zip(rule.parameters, args) {
+                switch arg.kind {
+                case .variable(let v):
+                    if let earlier = map[param] {
+                        prefix.append(.predicate(Call(name: "=", args: [Term(kind: .variable(earlier), position: arg.position), arg], position: arg.position)))
+                    } else {
+                        map[param] = v
+                    }
+                case .constant(let c):
+                    fresh += 1
+                    let f = "?__arg\(fresh)"
+                    map[param] = f
+                    prefix.append(.function(Call(name: "ground", args: [Term(kind: .constant(c), position: arg.position)],
+                                                 position: arg.position), .variable(f), arg.position))
+                default:
+                    fresh += 1
+                    map[param] = "?__blank\(fresh)"
+                }
+            }
+            let locals = rule.body.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+                .subtracting(rule.parameters)
+            for v in locals.sorted() {
+                fresh += 1
+                map[v] = "\(v)__\(fresh)"
+            }
+            branches.append((source, prefix + rule.body.map { $0.renaming(map) }))
+        }
+        return try union(label: "rule \(name)", joinVariables: joinVars, branches: branches, to: op, at: position)
+    }
+
+    private func recursiveRuleScan(_ name: String, args: [Term], at position: SourcePosition) throws -> RuleScan {
+        let fixpoint: RuleFixpoint
+        if let existing = fixpoints[name] {
+            fixpoint = existing
+        } else {
+            let group = reachable(from: name).filter { reachable(from: $0).contains(name) }.union([name]).sorted()
+            fixpoint = RuleFixpoint(names: group, account: context.account)
+            for n in group { fixpoints[n] = fixpoint }
+            let savedGroup = planningGroup
+            planningGroup = Set(group)
+            defer { planningGroup = savedGroup }
+            var arities: [String: Int] = [:]
+            var bodies: [(name: String, plan: Operator, project: [Int])] = []
+            for n in group {
+                for rule in try rulesNamed(n, at: position) {
+                    arities[n] = rule.parameters.count
+                    let plan = try self.plan(rule.body, input: try RelationScan.unit(account: context.account),
+                                             keep: Set(rule.parameters))
+                    let project = try rule.parameters.map { p throws -> Int in
+                        guard let c = plan.column(p) else {
+                            throw QueryError("rule \(n) does not bind \(p)", at: rule.position)
+                        }
+                        return c
+                    }
+                    bodies.append((n, plan, project))
+                }
+            }
+            try fixpoint.setUp(arities: arities, bodies: bodies)
+        }
+        var columns: [String] = []
+        var scanArgs: [RuleScan.Arg] = []
+        for (p, arg) in args.enumerated() {
+            switch arg.kind {
+            case .variable(let v):
+                if let q = args[..<p].firstIndex(where: { $0.variable == v }) {
+                    scanArgs.append(.same(q))
+                } else {
+                    scanArgs.append(.output(columns.count))
+                    columns.append(v)
+                }
+            case .constant(let c):
+                scanArgs.append(.constant(try context.space.encode(try CallEvaluator.constant(c))))
+            default:
+                scanArgs.append(.ignore)
+            }
+        }
+        return try RuleScan(ruleName: name, fixpoint: fixpoint, args: scanArgs, columns: columns,
+                            insideGroup: planningGroup.contains(name), account: context.account)
+    }
+}

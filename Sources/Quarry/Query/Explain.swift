@@ -1,0 +1,23 @@
+/// EXPLAIN: the operator tree, one operator per line, with the planner's
+/// estimate and, for an analyzed run, actual rows and peak engine bytes.
+enum Explain {
+    static func text(_ root: Operator, analyzed: Bool) -> String {
+        var lines: [String] = []
+        func walk(_ op: Operator, _ depth: Int) {
+            var line = String(repeating: "  ", count: depth) + (depth > 0 ? "-> " : "") + op.name
+            if !op.detail.isEmpty { line += " " + op.detail }
+            line += "  (est. rows \(format(op.estimatedRows))"
+            if analyzed { line += ", actual rows \(op.actualRows), peak bytes \(op.peakBytes)" }
+            line += ")"
+            lines.append(line)
+            for input in op.inputs { walk(input, depth + 1) }
+        }
+        walk(root, 0)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func format(_ x: Double) -> String {
+        if x >= 1e15 { return "huge" }
+        return String(Int(x.rounded()))
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Options of one query run.
+public struct QueryOptions: Sendable {
+    /// Record actual rows and bytes per operator for EXPLAIN.
+    public var analyze = false
+    /// Stop the query when its engine memory would pass this many bytes.
+    public var memoryLimitBytes: UInt64?
+
+    public init(analyze: Bool = false, memoryLimitBytes: UInt64? = nil) {
+        self.analyze = analyze
+        self.memoryLimitBytes = memoryLimitBytes
+    }
+}
+
+extension Database {
+    /// Runs a query given as EDN text. `inputs` are the values of the
+    /// query's `:in` entries after the first `$` (which is this database),
+    /// in order: scalars, collections, tuples and relations as EDN, a
+    /// vector of `[e a v]` or `[e a v tx]` tuples for another source, the
+    /// rules for `%`.
+    public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) throws -> QueryResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let query = try QueryParser.parse(text)
+        return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+    }
+
+    /// Runs a parsed query.
+    public func query(_ query: Query, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) throws -> QueryResult {
+        try QueryRun(query: query, database: self, inputs: inputs, options: options, start: ContinuousClock().now).run()
+    }
+
+    /// A database of `[e a v]` / `[e a v tx]` tuples, for a source given as data.
+    static func fromTuples(_ edn: EDN) throws -> Database {
+        guard let items = edn.sequence else {
+            throw QueryError("expected a vector of [e a v] tuples for a source", at: edn.position)
+        }
+        var ops: [EDN] = []
+        for item in items {
+            guard let t = item.sequence, t.count == 3 || t.count == 4 else {
+                throw QueryError("expected an [e a v] tuple", at: item.position)
+            }
+            ops.append(EDN(.vector([EDN(.keyword(Keyword("db/add"))), t[0], t[1], t[2]]), at: item.position))
+        }
+        return try Database().transact(EDN(.vector(ops), at: edn.position))
+    }
+}

@@ -1,0 +1,183 @@
+import Foundation
+
+/// One run of a query: binds inputs, plans, executes, shapes the result.
+struct QueryRun {
+    let query: Query
+    let database: Database
+    let inputs: [EDN]
+    let options: QueryOptions
+    let start: ContinuousClock.Instant
+
+    func run() throws -> QueryResult {
+        let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
+        let space = try ValueSpace(primary: database.interner, account: account)
+        let context = ExecutionContext(space: space, account: account, sources: ["$": database])
+        for element in query.find.elements { try Aggregates.validate(element) }
+        let input = try bindInputs(context)
+        let planner = Planner(context: context)
+        let findVars = query.find.elements.map(\.variable)
+        var keep = Set(findVars).union(query.with)
+        keep.formUnion(input.columns)
+        let whereOp = try planner.plan(query.clauses, input: input, keep: keep)
+        for element in query.find.elements {
+            if whereOp.column(element.variable) == nil {
+                let position: SourcePosition = switch element {
+                case .variable(_, let p), .aggregate(_, _, _, let p): p
+                }
+                throw QueryError("unbound variable \(element.variable) in :find", at: position)
+            }
+        }
+        for v in query.with where whereOp.column(v) == nil {
+            throw QueryError("unbound variable \(v) in :with", at: query.position)
+        }
+        var projected: [String] = []
+        for v in findVars + query.with where !projected.contains(v) { projected.append(v) }
+        let distinct = try Distinct(input: whereOp, columns: projected, account: account)
+        let rows = try distinct.drain(account: account)
+        var table = try shape(rows, columns: projected, space: space)
+        if !query.orderBy.isEmpty {
+            table = try order(table, space: space)
+        }
+        if let limit = query.limit, table.count > limit { table.removeLast(table.count - limit) }
+        let values = table.map { $0.map(space.decode) }
+        let figures = account.figures
+        let elapsed = ContinuousClock().now - start
+        let wall = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        var operatorRows: [QueryStats.OperatorRows] = []
+        collect(distinct, into: &operatorRows)
+        let stats = QueryStats(wallMilliseconds: wall, engineBytesPeak: figures.bytesPeak, engineBytesNow: figures.bytesNow,
+                               allocations: figures.allocations, operatorRows: operatorRows)
+        return QueryResult(columns: columnNames, rows: finalRows(values), shape: resultShape, keys: query.keys,
+                           ordered: !query.orderBy.isEmpty, stats: stats,
+                           plan: Explain.text(distinct, analyzed: options.analyze))
+    }
+
+    private func collect(_ op: Operator, into out: inout [QueryStats.OperatorRows]) {
+        out.append(.init(op: op.name, rows: op.actualRows))
+        for input in op.inputs { collect(input, into: &out) }
+    }
+
+    private var columnNames: [String] {
+        if let keys = query.keys { return keys.names }
+        return query.find.elements.map(\.text)
+    }
+
+    private var resultShape: QueryResult.Shape {
+        switch query.find {
+        case .relation: .relation
+        case .scalar: .scalar
+        case .collection: .collection
+        case .tuple: .tuple
+        }
+    }
+
+    private func finalRows(_ rows: [[Value]]) -> [[Value]] {
+        switch query.find {
+        case .relation, .collection: rows
+        case .scalar, .tuple: Array(rows.prefix(1))
+        }
+    }
+
+    // MARK: Inputs
+
+    /// The relation of all `:in` bindings (their Cartesian product; one
+    /// empty row when there are none), after registering sources and rules.
+    private func bindInputs(_ context: ExecutionContext) throws -> Operator {
+        var remaining = inputs[...]
+        var sawDefault = false
+        var relation = try RowBuffer(arity: 0, account: context.account)
+        try relation.appendRow { _ in }
+        var columns: [String] = []
+        for input in query.inputs {
+            if case .source("$") = input, !sawDefault {
+                sawDefault = true
+                continue
+            }
+            guard let edn = remaining.popFirst() else {
+                throw QueryError("the query's :in needs \(query.inputs.count - (sawDefault ? 1 : 0)) inputs, \(inputs.count) given",
+                                 at: query.position)
+            }
+            switch input {
+            case .source(let name):
+                context.sources[name] = try Database.fromTuples(edn)
+            case .rules:
+                for rule in try QueryParser.parseRules(edn) { context.rules[rule.name, default: []].append(rule) }
+            case .binding(let binding):
+                let value = try CallEvaluator.constant(edn)
+                var assignments: [[String: EncodedValue]] = []
+                try BindingText.destructure(binding, value, context: context, at: edn.position, into: &assignments)
+                let vars = binding.variables
+                if let dup = vars.first(where: columns.contains) {
+                    throw QueryError("variable \(dup) is bound by two inputs", at: edn.position)
+                }
+                let next = try RowBuffer(arity: columns.count + vars.count, account: context.account)
+                for r in 0..<relation.count {
+                    for a in assignments {
+                        try next.appendRow { w in
+                            for c in 0..<relation.arity { w.set(c, relation.value(r, c)) }
+                            for (j, v) in vars.enumerated() { w.set(relation.arity + j, a[v]!) }
+                        }
+                    }
+                }
+                relation = next
+                columns += vars
+            }
+        }
+        if !remaining.isEmpty {
+            throw QueryError("\(inputs.count) inputs given, but the query's :in takes \(inputs.count - remaining.count)",
+                             at: query.position)
+        }
+        return try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
+    }
+
+    // MARK: Find
+
+    /// Rows of the find elements: projected, or grouped and aggregated.
+    private func shape(_ rows: RowBuffer, columns: [String], space: ValueSpace) throws -> [[EncodedValue]] {
+        let elements = query.find.elements
+        let index = elements.map { columns.firstIndex(of: $0.variable)! }
+        guard elements.contains(where: \.isAggregate) else {
+            return (0..<rows.count).map { r in index.map { rows.value(r, $0) } }
+        }
+        let groupElements = elements.indices.filter { !elements[$0].isAggregate }
+        var groupOf: [[EncodedValue]: Int] = [:]
+        var groups: [(key: [EncodedValue], values: [[EncodedValue]])] = []
+        for r in 0..<rows.count {
+            let key = groupElements.map { rows.value(r, index[$0]) }
+            let g: Int
+            if let existing = groupOf[key] {
+                g = existing
+            } else {
+                g = groups.count
+                groupOf[key] = g
+                groups.append((key, Array(repeating: [], count: elements.count)))
+            }
+            for (i, e) in elements.enumerated() where e.isAggregate {
+                groups[g].values[i].append(rows.value(r, index[i]))
+            }
+        }
+        return try groups.map { group in
+            var out: [EncodedValue] = []
+            var k = 0
+            for (i, e) in elements.enumerated() {
+                if e.isAggregate {
+                    out.append(try space.encode(try Aggregates.compute(e, group.values[i], space: space)))
+                } else {
+                    out.append(group.key[k])
+                    k += 1
+                }
+            }
+            return out
+        }
+    }
+
+    private func order(_ rows: [[EncodedValue]], space: ValueSpace) throws -> [[EncodedValue]] {
+        rows.sorted { x, y in
+            for (column, descending) in query.orderBy {
+                let c = ValueOrder.sortCompare(x[column], y[column], in: space)
+                if c != 0 { return descending ? c > 0 : c < 0 }
+            }
+            return false
+        }
+    }
+}

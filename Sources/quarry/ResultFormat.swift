@@ -1,0 +1,119 @@
+import Foundation
+import Quarry
+import QuarryReport
+
+/// Prints a query result as `quarry query --format` asks.
+enum ResultFormat: String, CaseIterable {
+    case table, edn, json
+
+    func render(_ result: QueryResult, stats: Bool) -> String {
+        switch self {
+        case .json: Self.json(result, stats: stats)
+        case .edn: Self.edn(result)
+        case .table: Self.table(result, stats: stats)
+        }
+    }
+
+    // MARK: JSON
+
+    static func json(_ value: Value) -> String {
+        switch value {
+        case .int(let i), .ref(let i): String(i)
+        case .double(let d): d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(format: "%.1f", d) : "\(d)") : "null"
+        case .bool(let b): b ? "true" : "false"
+        case .string(let s): jsonString(s)
+        case .keyword(let k): jsonString(k.description)
+        case .instant(let t): jsonString(t.description)
+        case .uuid(let u): jsonString(u.uuidString.lowercased())
+        case .tuple(let items): "[" + items.map(json).joined(separator: ",") + "]"
+        }
+    }
+
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 {
+                    out += String(format: "\\u%04x", c.value)
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    private static func json(_ result: QueryResult, stats: Bool) -> String {
+        let columns = "[" + result.columns.map(jsonString).joined(separator: ",") + "]"
+        let rows = "[" + result.rows.map { "[" + $0.map(json).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+        var out = "{\"columns\":\(columns),\"rows\":\(rows)"
+        if stats {
+            let s = result.stats
+            let ops = s.operatorRows.map { "{\"op\":\(jsonString($0.op)),\"rows\":\($0.rows)}" }.joined(separator: ",")
+            out += ",\"stats\":{\"wall_ms\":\(String(format: "%.3f", s.wallMilliseconds)),"
+                + "\"engine_bytes_peak\":\(s.engineBytesPeak),\"engine_bytes_now\":\(s.engineBytesNow),"
+                + "\"allocations\":\(s.allocations),\"operators\":[\(ops)]}"
+        }
+        return out + "}"
+    }
+
+    // MARK: EDN
+
+    private static func edn(_ result: QueryResult) -> String {
+        let write = EDNWriter.write as (Value) -> String
+        func map(_ row: [Value]) -> String {
+            guard let keys = result.keys else { return "[" + row.map(write).joined(separator: " ") + "]" }
+            let names: [String] = keys.names.map { name in
+                switch keys.style {
+                case .keys: ":" + name
+                case .strs: EDNWriter.quote(name)
+                case .syms: name
+                }
+            }
+            return "{" + zip(names, row).map { "\($0) \(write($1))" }.joined(separator: ", ") + "}"
+        }
+        switch result.shape {
+        case .scalar:
+            return result.rows.first.map { result.keys == nil ? write($0[0]) : map($0) } ?? "nil"
+        case .collection:
+            return "[" + result.rows.map { write($0[0]) }.joined(separator: " ") + "]"
+        case .tuple:
+            return result.rows.first.map(map) ?? "nil"
+        case .relation:
+            let items = result.rows.map(map).joined(separator: " ")
+            return result.ordered || result.keys != nil ? "[\(items)]" : "#{\(items)}"
+        }
+    }
+
+    // MARK: Table
+
+    private static func cell(_ value: Value) -> String {
+        switch value {
+        case .string(let s): s
+        default: EDNWriter.write(value)
+        }
+    }
+
+    private static func table(_ result: QueryResult, stats: Bool) -> String {
+        var table = Table(headers: result.columns)
+        for row in result.rows { table.append(row.map(cell)) }
+        var out = result.rows.isEmpty ? "(no rows)" : table.render()
+        if !out.hasSuffix("\n") { out += "\n" }
+        if !result.rows.isEmpty { out += "(\(result.rows.count) row\(result.rows.count == 1 ? "" : "s"))\n" }
+        if stats {
+            let s = result.stats
+            out += "\nwall: \(String(format: "%.3f", s.wallMilliseconds)) ms, engine bytes now \(s.engineBytesNow), "
+                + "peak \(s.engineBytesPeak), allocations \(s.allocations)\n"
+            var ops = Table(headers: ["operator", "rows"], rightAligned: [1])
+            for o in s.operatorRows { ops.append([o.op, String(o.rows)]) }
+            out += ops.render()
+        }
+        return out.hasSuffix("\n") ? String(out.dropLast()) : out
+    }
+}

@@ -131,6 +131,12 @@ public enum QueryParser {
     }
 
     static func parseOrderBy(_ items: [EDN], find: FindSpec) throws -> [(column: Int, descending: Bool)] {
+        var items = items
+        // One vector holding the whole list: [[?a :asc] [?b :desc]], or flat [?a :desc ?b].
+        if items.count == 1, let inner = items[0].vector,
+           inner.first?.vector != nil || !(inner.count == 2 && inner[1].keyword != nil) {
+            items = inner
+        }
         var pairs: [(EDN, EDN?)] = []
         var i = 0
         while i < items.count {

@@ -81,7 +81,7 @@ final class Planner {
             case .predicate(let c), .function(let c, _, _):
                 if let t = c.args.first(where: { $0.variable.map { !bound.contains($0) } ?? false }) {
                     let kind = if case .predicate = clause { "predicate" } else { "function" }
-                    return QueryError("unbound variable \(t.variable!) in \(kind) (\(c.name) ...)", at: t.position)
+                    return QueryError("unbound variable \(t.variable!) in \(kind)", at: t.position)
                 }
             case .not(_, let join, let clauses, let position):
                 let vars = join.map(Set.init) ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }

@@ -15,6 +15,8 @@ struct Transactor {
 
     private var tempids: [String: Int64] = [:]
     private var idents: [Keyword: Int64] = [:]
+    /// Unique attribute values this transaction asserts, and their entities.
+    private var txUnique: [UInt32: [EncodedValue: Int64]] = [:]
 
     init(before: Database) throws(CoreError) {
         self.before = before
@@ -41,6 +43,7 @@ struct Transactor {
         schema = parser.schema
         try resolveTempids(ops)
         try collectIdents(ops)
+        try collectUniqueValues(ops)
         var resolved: [Resolved] = []
         resolved.reserveCapacity(ops.count)
         var retractedEntities: Set<Int64> = []
@@ -93,6 +96,13 @@ struct Transactor {
         // one entity.
         var alias: [String: String] = [:]
         var firstWithValue: [EncodedValue: [UInt32: String]] = [:]
+        var explicitOwner: [UInt32: [EncodedValue: Int64]] = [:]
+        for op in ops {
+            guard op.kind == .add, case .id(let e) = op.entity, case .value(let value) = op.value,
+                  let attrID = idOrNil(op.attribute), schema.attribute(attrID)?.unique == .identity
+            else { continue }
+            explicitOwner[attrID, default: [:]][try encode(value, attribute: op.attribute, at: op.position)] = e
+        }
         for op in ops {
             guard op.kind == .add, case .tempid(let t) = op.entity, tempids[t] == nil, alias[t] == nil,
                   case .value(let value) = op.value, let attrID = before.attributeID(op.attribute) ?? idOrNil(op.attribute),
@@ -103,6 +113,8 @@ struct Transactor {
             before.scan(DatomFilter(a: attrID, v: v)) { existing = $0.e }
             if let existing {
                 tempids[t] = existing
+            } else if let owner = explicitOwner[attrID]?[v] {
+                tempids[t] = owner
             } else if let first = firstWithValue[v]?[attrID] {
                 alias[t] = first
             } else {
@@ -115,6 +127,20 @@ struct Transactor {
             next += 1
         }
         for (t, target) in alias { tempids[t] = tempids[target] }
+    }
+
+    private mutating func collectUniqueValues(_ ops: [TxOp]) throws {
+        for op in ops where op.kind == .add {
+            guard case .value(let value) = op.value, let attrID = idOrNil(op.attribute),
+                  schema.attribute(attrID)?.unique != nil
+            else { continue }
+            switch op.entity {
+            case .id, .tempid:
+                txUnique[attrID, default: [:]][try encode(value, attribute: op.attribute, at: op.position)] =
+                    try entity(op.entity, at: op.position)
+            default: break
+            }
+        }
     }
 
     private func idOrNil(_ k: Keyword) -> UInt32? {
@@ -149,15 +175,15 @@ struct Transactor {
             guard let id = idents[k] else { throw TransactionError("no entity has :db/ident \(k)", at: position) }
             return id
         case .lookup(let attr, let valueForm):
-            guard let attrID = before.attributeID(attr), let a = before.schema.attribute(attrID), a.unique != nil else {
+            guard let attrID = idOrNil(attr), let a = schema.attribute(attrID), a.unique != nil else {
                 throw TransactionError("lookup ref attribute \(attr) is not :db/unique", at: position)
             }
             guard let value = Value(edn: valueForm) else {
                 throw TransactionError("unsupported lookup ref value \(EDNWriter.write(valueForm))", at: position)
             }
             let v = try encode(value, attribute: attr, at: position)
-            var found: Int64?
-            before.scan(DatomFilter(a: attrID, v: v)) { found = $0.e }
+            var found: Int64? = txUnique[attrID]?[v]
+            if found == nil { before.scan(DatomFilter(a: attrID, v: v)) { found = $0.e } }
             guard let found else {
                 throw TransactionError("lookup ref [\(attr) \(EDNWriter.write(valueForm))] names no entity", at: position)
             }

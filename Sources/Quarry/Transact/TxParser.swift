@@ -103,9 +103,9 @@ struct TxParser {
                 throw TransactionError("expected a keyword attribute, found a \(key.kindName)", at: key.position)
             }
             if attr.text == "db/id" { continue }
-            if attr.name.hasPrefix("_"), let ns = attr.namespace {
+            if attr.name.hasPrefix("_") {
                 // A reverse attribute: the value(s) point at this entity.
-                let forward = Keyword("\(ns)/\(attr.name.dropFirst())")
+                let forward = Keyword((attr.namespace.map { $0 + "/" } ?? "") + attr.name.dropFirst())
                 for v in value.vector ?? [value] {
                     let source = v.mapPairs != nil ? try entityMap(v) : try entityRef(v)
                     ops.append(TxOp(kind: .add, entity: source, attribute: forward, value: .entity(entity),

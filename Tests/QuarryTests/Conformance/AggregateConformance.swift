@@ -1,0 +1,56 @@
+import Testing
+
+@Suite("Conformance: aggregates and find forms")
+struct AggregateConformance {
+    static let cases: [ConformanceCase] = [
+        .init("aggregate", "count", "[:find (count ?e) . :where [?e :person/name]]", expect: "6"),
+        .init("aggregate", "count grouped", "[:find ?s (count ?e) :where [?e :person/sex ?s]]",
+              expect: "#{[:male 3] [:female 2]}"),
+        .init("aggregate", "count-distinct", "[:find (count-distinct ?a) . :where [_ :person/age ?a]]", expect: "5"),
+        .init("aggregate", "sum with :with", "[:find (sum ?a) . :with ?e :where [?e :person/age ?a]]", expect: "216"),
+        .init("aggregate", "sum of a set", "[:find (sum ?a) . :where [_ :person/age ?a]]", expect: "179"),
+        .init("aggregate", "avg", "[:find (avg ?a) . :with ?e :where [?e :person/age ?a]]", expect: "36.0"),
+        .init("aggregate", "min and max", "[:find (min ?a) (max ?a) :where [_ :person/age ?a]]", expect: "#{[15 61]}"),
+        .init("aggregate", "median of an even count", "[:find (median ?a) . :with ?e :where [?e :person/age ?a]]",
+              expect: "37.0"),
+        .init("aggregate", "median of an odd count", "[:find (median ?a) . :where [_ :person/age ?a]]", expect: "37"),
+        .init("aggregate", "variance", "[:find (variance ?x) . :where [(ground [1 2 3 4]) [?x ...]]]", expect: "1.25"),
+        .init("aggregate", "stddev", "[:find (stddev ?x) . :where [(ground [1 3]) [?x ...]]]", expect: "1.0"),
+        .init("aggregate", "distinct", "[:find (distinct ?s) . :where [_ :person/sex ?s]]", expect: "[:female :male]"),
+        .init("aggregate", "min n", "[:find (min 2 ?a) . :where [_ :person/age ?a]]", expect: "[15 22]"),
+        .init("aggregate", "max n", "[:find (max 2 ?a) . :where [_ :person/age ?a]]", expect: "[61 44]"),
+        .init("aggregate", "sum of doubles", "[:find (sum ?s) . :where [_ :person/salary ?s]]", expect: "600.75"),
+        .init("aggregate", "aggregate of nothing is no result", "[:find (count ?e) . :where [?e :nope/x _]]", expect: "nil"),
+        .init("aggregate", "grouped aggregate of nothing is no row", "[:find ?s (count ?e) :where [?e :nope/x ?s]]",
+              expect: "#{}"),
+        .init("aggregate", "count per group through a join",
+              "[:find ?n (count ?f) :where [?e :person/friend ?f] [?e :person/name ?n]]", expect: #"#{["Petr" 2] ["Oleg" 1]}"#),
+        .init("aggregate", "max across Int64 and Double", data: Datasets.shop,
+              "[:find (max ?p) . :where [_ :item/price ?p] [(< ?p 5)]]", expect: "2.5"),
+        .init("aggregate", "sum mixing Int64 and Double", data: Datasets.shop,
+              "[:find (sum ?p) . :with ?i :where [?i :item/price ?p]]", expect: "22.5"),
+        .init("aggregate", "several aggregates grouped",
+              "[:find ?s (min ?a) (max ?a) (count ?e) :where [?e :person/sex ?s] [?e :person/age ?a]]",
+              expect: "#{[:male 15 37 3] [:female 22 61 2]}"),
+        .init("aggregate", "min of strings", "[:find (min ?n) . :where [_ :person/name ?n]]", expect: #""Anna""#),
+        .init("aggregate", "count with :with counts duplicates",
+              "[:find (count ?a) . :with ?e :where [?e :person/age ?a]]", expect: "6"),
+        .init("find", "scalar", "[:find ?n . :where [2 :person/name ?n]]", expect: #""Petr""#),
+        .init("find", "scalar without a result", "[:find ?n . :where [99 :person/name ?n]]", expect: "nil"),
+        .init("find", "collection", "[:find [?a ...] :where [_ :person/age ?a]]", expect: "[15 37 22 61 44]"),
+        .init("find", "tuple", "[:find [?n ?a] :where [1 :person/name ?n] [1 :person/age ?a]]", expect: #"["Ivan" 15]"#),
+        .init("find", "tuple without a result", "[:find [?n ?a] :where [99 :person/name ?n] [99 :person/age ?a]]",
+              expect: "nil"),
+        .init("find", ":keys", "[:find ?n ?a :keys name age :where [2 :person/name ?n] [2 :person/age ?a]]",
+              expect: #"[{:name "Petr" :age 37}]"#),
+        .init("find", ":strs", "[:find ?n :strs name :where [2 :person/name ?n]]", expect: #"[{"name" "Petr"}]"#),
+        .init("find", ":syms", "[:find ?n :syms name :where [2 :person/name ?n]]", expect: #"[{name "Petr"}]"#),
+        .init("find", "collection of an aggregate per group",
+              "[:find [(count ?e) ...] :where [?e :person/sex ?s]]", expect: "[5]"),
+        .init("find", "map form of a query", "{:find [?n] :where [[?e :person/age 22] [?e :person/name ?n]]}",
+              expect: #"#{["Anna"]}"#),
+    ]
+
+    @Test(arguments: cases)
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}

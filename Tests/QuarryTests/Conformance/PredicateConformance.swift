@@ -1,0 +1,56 @@
+import Testing
+
+@Suite("Conformance: predicates")
+struct PredicateConformance {
+    static let cases: [ConformanceCase] = [
+        .init("predicate", ">", "[:find ?n :where [?e :person/age ?a] [(> ?a 40)] [?e :person/name ?n]]",
+              expect: #"#{["Maria"] ["Ivan"]}"#),
+        .init("predicate", "chained <", "[:find ?n :where [?e :person/age ?a] [(< 20 ?a 40)] [?e :person/name ?n]]",
+              expect: #"#{["Anna"] ["Petr"] ["Oleg"]}"#),
+        .init("predicate", "<= and >=", "[:find ?e :where [?e :person/age ?a] [(>= ?a 37)] [(<= ?a 44)]]",
+              expect: "#{[2] [3] [6]}"),
+        .init("predicate", "= across types is false", "[:find ?e :where [?e :person/salary ?s] [(= ?s 200)]]", expect: "#{}"),
+        .init("predicate", "= on doubles", "[:find ?e :where [?e :person/salary ?s] [(= ?s 200.0)]]", expect: "#{[2]}"),
+        .init("predicate", "numeric comparison across Int64 and Double",
+              "[:find ?e :where [?e :person/salary ?s] [(>= ?s 200)]]", expect: "#{[2] [4]}"),
+        .init("predicate", "!=", "[:find ?n :where [?e :person/sex ?s] [(!= ?s :male)] [?e :person/name ?n]]",
+              expect: #"#{["Anna"] ["Maria"]}"#),
+        .init("predicate", "not=", "[:find ?n :where [?e :person/sex ?s] [(not= ?s :female)] [?e :person/age 15] [?e :person/name ?n]]",
+              expect: #"#{["Ivan"]}"#),
+        .init("predicate", "odd?", "[:find ?e :where [?e :person/age ?a] [(odd? ?a)]]", expect: "#{[1] [2] [3] [5]}"),
+        .init("predicate", "even?", "[:find ?e :where [?e :person/age ?a] [(even? ?a)]]", expect: "#{[4] [6]}"),
+        .init("predicate", "zero? on a computed value",
+              "[:find ?e :where [?e :person/age ?a] [(- ?a 37) ?d] [(zero? ?d)]]", expect: "#{[2] [3]}"),
+        .init("predicate", "pos? and neg?",
+              "[:find ?e :where [?e :person/age ?a] [(- ?a 40) ?d] [(pos? ?d)]]", expect: "#{[5] [6]}"),
+        .init("predicate", "neg?", "[:find ?e :where [?e :person/age ?a] [(- ?a 20) ?d] [(neg? ?d)]]", expect: "#{[1]}"),
+        .init("predicate", "str/starts-with?",
+              #"[:find ?n :where [_ :person/name ?n] [(str/starts-with? ?n "I")]]"#, expect: #"#{["Ivan"]}"#),
+        .init("predicate", "str/includes?",
+              #"[:find ?n :where [_ :person/name ?n] [(str/includes? ?n "a")]]"#,
+              expect: #"#{["Ivan"] ["Anna"] ["Maria"]}"#),
+        .init("predicate", "str/ends-with?",
+              #"[:find ?n :where [_ :person/name ?n] [(str/ends-with? ?n "a")]]"#, expect: #"#{["Anna"] ["Maria"]}"#),
+        .init("predicate", "< on strings", #"[:find ?n :where [_ :person/name ?n] [(< ?n "M")]]"#,
+              expect: #"#{["Ivan"] ["Anna"]}"#),
+        .init("predicate", "< on instants",
+              #"[:find ?e :where [?e :person/born ?b] [(< ?b #inst "2000-01-01")]]"#, expect: "#{[2]}"),
+        .init("predicate", "< across unrelated types is false", "[:find ?n :where [_ :person/name ?n] [(< ?n 5)]]",
+              expect: "#{}"),
+        .init("predicate", "predicate on two variables",
+              "[:find ?a ?b :where [?a :person/age ?x] [?b :person/age ?y] [(< ?x ?y)] [(> ?x 40)]]", expect: "#{[6 5]}"),
+        .init("predicate", "predicate with an input", "[:find ?e :in $ ?min :where [?e :person/age ?a] [(> ?a ?min)]]",
+              inputs: ["50"], expect: "#{[5]}"),
+        .init("predicate", "predicate before its pattern in the text",
+              "[:find ?e :where [(> ?a 60)] [?e :person/age ?a]]", expect: "#{[5]}"),
+        .init("predicate", "true? on booleans", data: Datasets.shop,
+              "[:find ?id :where [?o :order/paid ?p] [(true? ?p)] [?o :order/id ?id]]", expect: "#{[100] [102]}"),
+        .init("predicate", "string? and keyword?",
+              "[:find ?a :where [5 ?a ?v] [(keyword? ?v)]]", expect: "#{[:person/sex]}"),
+        .init("predicate", "= on several arguments", "[:find ?e :where [?e :person/age ?a] [(= ?a 37 37)]]",
+              expect: "#{[2] [3]}"),
+    ]
+
+    @Test(arguments: cases)
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}

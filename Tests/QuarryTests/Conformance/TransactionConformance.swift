@@ -1,0 +1,56 @@
+import Testing
+
+@Suite("Conformance: transaction data")
+struct TransactionConformance {
+    static let cases: [ConformanceCase] = [
+        .init("tx", "cardinality one replaces", data: "[{:db/id 1 :a 1} [:db/add 1 :a 2]]", "[:find ?v :where [1 :a ?v]]",
+              expect: "#{[2]}"),
+        .init("tx", "cardinality many adds",
+              data: #"[{:db/ident :tag :db/cardinality :db.cardinality/many} {:db/id 1 :tag ["x" "y"]} [:db/add 1 :tag "z"]]"#,
+              "[:find ?t :where [1 :tag ?t]]", expect: #"#{["x"] ["y"] ["z"]}"#),
+        .init("tx", "retract", data: "[{:db/id 1 :a 1 :b 2} [:db/retract 1 :b 2]]", "[:find ?a :where [1 ?a _]]",
+              expect: "#{[:a]}"),
+        .init("tx", "retract an attribute", data: "[{:db/id 1 :a 1 :b 2} [:db/retract 1 :b]]", "[:find ?a :where [1 ?a _]]",
+              expect: "#{[:a]}"),
+        .init("tx", "retractEntity", data: "[{:db/id 1 :a 1} {:db/id 2 :a 2} [:db/retractEntity 1]]",
+              "[:find ?e :where [?e :a _]]", expect: "#{[2]}"),
+        .init("tx", "retractEntity removes refs to it",
+              data: "[{:db/ident :r :db/valueType :db.type/ref} {:db/id 1 :a 1} {:db/id 2 :r 1} [:db/retractEntity 1]]",
+              "[:find ?e ?a :where [?e ?a _]]", expect: "#{}"),
+        .init("tx", "string tempids resolve consistently",
+              data: #"[{:db/ident :ref :db/valueType :db.type/ref} {:db/id "x" :name "X"} {:db/id "y" :name "Y" :ref "x"}]"#,
+              #"[:find ?n :where [?y :name "Y"] [?y :ref ?x] [?x :name ?n]]"#, expect: #"#{["X"]}"#),
+        .init("tx", "negative tempids", data: #"[{:db/id -1 :name "A"} [:db/add -1 :age 3]]"#,
+              #"[:find ?a . :where [?e :name "A"] [?e :age ?a]]"#, expect: "3"),
+        .init("tx", "tempids get ids above explicit ones", data: #"[{:name "A"} {:db/id 10 :name "B"}]"#,
+              #"[:find ?e . :where [?e :name "A"]]"#, expect: "11"),
+        .init("tx", "upsert through a unique identity",
+              data: #"[{:db/ident :email :db/unique :db.unique/identity} {:db/id 10 :email "a@b" :name "old"} {:db/id "t" :email "a@b" :name "new"}]"#,
+              "[:find ?e ?n :where [?e :name ?n]]", expect: #"#{[10 "new"]}"#),
+        .init("tx", "two tempids with one identity are one entity",
+              data: #"[{:db/ident :email :db/unique :db.unique/identity} {:email "a@b" :x 1} {:email "a@b" :y 2}]"#,
+              "[:find (count-distinct ?e) . :where [?e :email _]]", expect: "1"),
+        .init("tx", "nested map creates a ref",
+              data: #"[{:db/ident :friend :db/valueType :db.type/ref} {:db/id 1 :name "A" :friend {:name "B"}}]"#,
+              "[:find ?n :where [1 :friend ?f] [?f :name ?n]]", expect: #"#{["B"]}"#),
+        .init("tx", "lookup ref to an entity of the same transaction",
+              data: #"[{:db/ident :email :db/unique :db.unique/identity} {:db/id 1 :email "a@b"} [:db/add [:email "a@b"] :age 3]]"#,
+              "[:find ?a . :where [1 :age ?a]]", expect: "3"),
+        .init("tx", "reverse attribute in a map",
+              data: #"[{:db/ident :parent :db/valueType :db.type/ref} {:db/id 1 :name "P" :_parent [2 3]}]"#,
+              "[:find ?c :where [?c :parent 1]]", expect: "#{[2] [3]}"),
+        .init("tx", "idents as ref values",
+              data: "[{:db/ident :color :db/valueType :db.type/ref} {:db/ident :red} {:db/id 1 :color :red}]",
+              "[:find ?c :where [1 :color ?r] [?r :db/ident ?c]]", expect: "#{[:red]}"),
+        .init("tx", "double attribute takes integers", data: "[{:db/ident :w :db/valueType :db.type/double} {:db/id 1 :w 3}]",
+              "[:find ?w :where [1 :w ?w]]", expect: "#{[3.0]}"),
+        .init("tx", "uuid values",
+              data: #"[{:db/id 1 :id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"}]"#,
+              #"[:find ?e :where [?e :id #uuid "6ba7b810-9dad-11d1-80b4-00c04fd430c8"]]"#, expect: "#{[1]}"),
+        .init("tx", "schema maps are not data", data: "[{:db/ident :a :db/cardinality :db.cardinality/many} {:db/id 1 :a [1 2]}]",
+              "[:find (count ?v) . :where [_ :a ?v]]", expect: "2"),
+    ]
+
+    @Test(arguments: cases)
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}

@@ -79,7 +79,10 @@ final class RuleFixpoint {
 /// variables, rows filtered by its constants and repeated variables.
 final class RuleScan: Operator {
     let ruleName: String
-    let fixpoint: RuleFixpoint
+    /// Scans inside the group's own bodies are owned by the fixpoint, so
+    /// they must not own it back; a call from outside keeps it alive.
+    unowned let fixpoint: RuleFixpoint
+    private let owner: RuleFixpoint?
     /// Per rule parameter: an output column, a constant, or an earlier parameter it must equal.
     enum Arg {
         case output(Int)
@@ -97,6 +100,7 @@ final class RuleScan: Operator {
          account: MemoryAccount?) throws {
         self.ruleName = ruleName
         self.fixpoint = fixpoint
+        self.owner = insideGroup ? nil : fixpoint
         self.args = args
         self.insideGroup = insideGroup
         output = try RowBuffer(arity: columns.count, account: account)

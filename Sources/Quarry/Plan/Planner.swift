@@ -339,10 +339,6 @@ final class Planner {
         }
         if reachable(from: name).contains(name) {
             let scan = try recursiveRuleScan(name, args: args, at: position)
-            if scan.columns.isEmpty || op.columns.isEmpty && op.estimatedRows <= 1 {
-                return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
-                                    estimatedRows: op.estimatedRows)
-            }
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: op.estimatedRows)
         }

@@ -62,8 +62,6 @@ final class CoreVector<Element: BitwiseCopyable> {
         }
     }
 
-    func removeAll() { count = 0 }
-
     /// Calls `body` with the elements as a mutable buffer (for sorting in place).
     func withMutableElements<R>(_ body: (inout UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
         var buffer = UnsafeMutableBufferPointer(start: base, count: count)

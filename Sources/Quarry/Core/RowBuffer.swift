@@ -30,7 +30,6 @@ final class RowBuffer {
         if let base { qc_buffer_free(account?.handle, base, usable) }
     }
 
-    var isEmpty: Bool { count == 0 }
     var byteCount: Int { usable }
 
     func reserve(_ rows: Int) throws(CoreError) {
@@ -102,12 +101,6 @@ final class RowBuffer {
         EncodedValue(word: word(row, column), tag: ValueTag(rawValue: tag(row, column)) ?? .int)
     }
 
-    /// Replaces a value in place.
-    func set(_ row: Int, _ column: Int, _ value: EncodedValue) {
-        precondition(row < count && column < arity)
-        RowWriter(row: base! + row * stride, arity: arity).set(column, value)
-    }
-
     func rowPointer(_ row: Int) -> UnsafeRawPointer {
         precondition(row < count && stride > 0)
         return UnsafeRawPointer(base! + row * stride)
@@ -120,16 +113,6 @@ final class RowBuffer {
     func truncate(to n: Int) {
         precondition(n <= count)
         count = n
-    }
-
-    /// Reorders the rows by a permutation: row i becomes old row order[i].
-    func permute(_ order: [Int]) throws(CoreError) {
-        precondition(order.count == count)
-        guard stride > 0, count > 1 else { return }
-        let copy = try RowBuffer(arity: arity, account: account)
-        try copy.reserve(count)
-        for i in order { try copy.append(copyOf: i, from: self) }
-        (base!).copyMemory(from: copy.rowPointer(0), byteCount: count * stride)
     }
 }
 

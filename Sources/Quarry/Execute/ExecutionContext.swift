@@ -46,10 +46,4 @@ final class ExecutionContext {
         default: return [0xFF] // never interned: tuples of another source do not match
         }
     }
-
-    /// The attribute id in `db` of a query keyword value.
-    func attributeID(_ v: EncodedValue, in db: Database) -> UInt32? {
-        guard v.tag == .keyword, let w = toSource(v, of: db)?.word else { return nil }
-        return UInt32(exactly: w)
-    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The ids strings, keywords, UUIDs and tuples have during one query.
 ///
 /// Values of the default database keep the ids its interner gave them;
@@ -47,12 +49,6 @@ final class ValueSpace {
         }
     }
 
-    /// The id of a text if this query knows it, without adding it.
-    func existingID(of text: String) -> UInt64? {
-        if let id = primary.id(of: text) { return id }
-        return local.id(of: text).map { $0 | Self.localBit }
-    }
-
     private func bytes(_ word: UInt64) -> [UInt8]? {
         word & Self.localBit != 0 ? local.bytes(for: word & ~Self.localBit) : primary.bytes(for: word)
     }
@@ -80,5 +76,3 @@ final class ValueSpace {
         }
     }
 }
-
-import Foundation

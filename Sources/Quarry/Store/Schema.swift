@@ -6,10 +6,4 @@ public struct Schema: Sendable {
     func attribute(_ id: UInt32) -> Attribute? { byID[id] }
 
     public var attributes: [Attribute] { Array(byID.values) }
-
-    /// The schema attributes Quarry reads from transaction data.
-    static let schemaIdents: Set<String> = [
-        "db/ident", "db/valueType", "db/cardinality", "db/unique", "db/index", "db/isComponent", "db/doc",
-        "db/fulltext", "db/noHistory", "db/tupleAttrs", "db/tupleType", "db/tupleTypes",
-    ]
 }

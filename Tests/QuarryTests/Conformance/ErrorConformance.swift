@@ -1,3 +1,4 @@
+import Quarry
 import Testing
 
 @Suite("Conformance: errors name what and where")
@@ -56,5 +57,3 @@ struct ErrorConformance {
         }
     }
 }
-
-import Quarry

@@ -132,6 +132,12 @@ struct RowWriter {
     @inline(__always)
     func set(_ column: Int, _ value: EncodedValue) { set(column, word: value.word, tag: value.tag.rawValue) }
 
+    /// Copies every column of another buffer's row into the first columns.
+    @inline(__always)
+    func copyAll(from buffer: RowBuffer, row r: Int) {
+        for c in 0..<buffer.arity { set(c, word: buffer.word(r, c), tag: buffer.tag(r, c)) }
+    }
+
     /// Copies columns of another buffer's row into consecutive columns from `start`.
     @inline(__always)
     func copy(from buffer: RowBuffer, row r: Int, columns: [Int], to start: Int = 0) {

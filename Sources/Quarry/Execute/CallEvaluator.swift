@@ -137,9 +137,8 @@ final class Bind: Operator {
                     guard let t = targets[v], t.bound else { return true }
                     return batch.value(r, t.column) == value
                 }) { continue }
-                let inputArity = batch.arity
                 try output.appendRow { w in
-                    for c in 0..<inputArity { w.set(c, word: batch.word(r, c), tag: batch.tag(r, c)) }
+                    w.copyAll(from: batch, row: r)
                     for (v, value) in assignment {
                         if let t = targets[v], !t.bound { w.set(t.column, value) }
                     }

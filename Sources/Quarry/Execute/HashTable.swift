@@ -116,7 +116,7 @@ final class HashJoin: Operator {
             try table.forEachMatch(of: batch, row: r, columns: buildLeft ? rightKeys : leftKeys) { s in
                 let (left, lr, right, rr) = buildLeft ? (stored, s, batch, r) : (batch, r, stored, s)
                 try output.appendRow { w in
-                    for c in 0..<leftArity { w.set(c, word: left.word(lr, c), tag: left.tag(lr, c)) }
+                    w.copyAll(from: left, row: lr)
                     for (j, c) in rightExtra.enumerated() {
                         w.set(leftArity + j, word: right.word(rr, c), tag: right.tag(rr, c))
                     }

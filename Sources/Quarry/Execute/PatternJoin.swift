@@ -90,7 +90,7 @@ final class PatternJoin: Operator {
             for r in 0..<batch.count {
                 for m in 0..<matches.count {
                     try output.appendRow { w in
-                        for c in 0..<inputArity { w.set(c, word: batch.word(r, c), tag: batch.tag(r, c)) }
+                        w.copyAll(from: batch, row: r)
                         for c in 0..<matches.arity {
                             w.set(inputArity + c, word: matches.word(m, c), tag: matches.tag(m, c))
                         }
@@ -188,7 +188,7 @@ final class PatternJoin: Operator {
         }
         try out.appendRow { w in
             if let r = inputRow, let batch {
-                for c in 0..<inputArity { w.set(c, word: batch.word(r, c), tag: batch.tag(r, c)) }
+                w.copyAll(from: batch, row: r)
             }
             for (p, slot) in slots.enumerated() {
                 if case .output(let c) = slot { w.set(c - (offset == 0 ? inputArity : 0), byPosition(p)) }

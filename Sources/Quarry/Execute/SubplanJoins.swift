@@ -142,7 +142,7 @@ final class UnionJoin: Operator {
         for r in 0..<batch.count {
             try union.forEachMatch(of: batch, row: r, columns: boundColumns) { s in
                 try output.appendRow { w in
-                    for c in 0..<inputArity { w.set(c, word: batch.word(r, c), tag: batch.tag(r, c)) }
+                    w.copyAll(from: batch, row: r)
                     for j in 0..<newVariables.count {
                         w.set(inputArity + j, word: stored.word(s, nb + j), tag: stored.tag(s, nb + j))
                     }

@@ -114,7 +114,7 @@ struct QueryRun {
                 for r in 0..<relation.count {
                     for a in assignments {
                         try next.appendRow { w in
-                            for c in 0..<relation.arity { w.set(c, relation.value(r, c)) }
+                            w.copyAll(from: relation, row: r)
                             for (j, v) in vars.enumerated() { w.set(relation.arity + j, a[v]!) }
                         }
                     }

@@ -57,14 +57,7 @@ struct CallEvaluator {
     }
 
     var text: String {
-        "(" + ([call.name] + call.args.map { t in
-            switch t.kind {
-            case .variable(let v): v
-            case .constant(let c): EDNWriter.write(c)
-            case .blank: "_"
-            case .source(let s): s
-            }
-        }).joined(separator: " ") + ")"
+        "(" + ([call.name] + call.args.map(\.text)).joined(separator: " ") + ")"
     }
 }
 

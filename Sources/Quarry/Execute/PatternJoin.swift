@@ -43,14 +43,7 @@ final class PatternJoin: Operator {
     }
 
     override var detail: String {
-        let terms = pattern.terms.map { t -> String in
-            switch t.kind {
-            case .variable(let v): v
-            case .constant(let c): EDNWriter.write(c)
-            case .blank: "_"
-            case .source(let s): s
-            }
-        }
+        let terms = pattern.terms.map(\.text)
         let source = pattern.source == "$" ? "" : pattern.source + " "
         let index = db.index(for: sampleFilter).rawValue
         return "\(source)[\(terms.joined(separator: " "))] via \(index)" + (hasInputs ? "" : ", scanned once")

@@ -12,6 +12,16 @@ public struct Term: Sendable, Hashable {
 
     public var variable: String? { if case .variable(let v) = kind { v } else { nil } }
 
+    /// The term as written: `?x`, `_`, `$src` or the constant's EDN.
+    public var text: String {
+        switch kind {
+        case .variable(let v): v
+        case .constant(let c): EDNWriter.write(c)
+        case .blank: "_"
+        case .source(let s): s
+        }
+    }
+
     public static func == (lhs: Term, rhs: Term) -> Bool { lhs.kind == rhs.kind }
     public func hash(into hasher: inout Hasher) { hasher.combine(kind) }
 }

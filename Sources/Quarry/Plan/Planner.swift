@@ -248,18 +248,14 @@ final class Planner {
         case .int(let i): return i
         case .keyword(let k):
             guard let identAttr = db.attributeID(Keyword("db/ident")), let id = db.interner.id(of: k.text) else { return nil }
-            var found: Int64?
-            db.scan(DatomFilter(a: identAttr, v: EncodedValue(word: id, tag: .keyword))) { found = $0.e }
-            return found
+            return db.entity(withValue: EncodedValue(word: id, tag: .keyword), of: identAttr)
         case .vector(let items) where items.count == 2:
             guard let k = items[0].keyword, let value = Value(edn: items[1]) else {
                 throw QueryError("expected a lookup ref [:attribute value]", at: position)
             }
             guard let a = db.attributeID(k) else { return nil }
             guard let v = context.toSource(try context.space.encode(value), of: db) else { return nil }
-            var found: Int64?
-            db.scan(DatomFilter(a: a, v: v)) { found = $0.e }
-            return found
+            return db.entity(withValue: v, of: a)
         default:
             throw QueryError("expected an entity id or lookup ref, found \(EDNWriter.write(edn))", at: position)
         }

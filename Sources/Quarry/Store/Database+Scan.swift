@@ -36,6 +36,14 @@ extension Database {
         }
     }
 
+    /// The entity whose `attribute` holds `value` (for a unique attribute,
+    /// the only one; otherwise the last in AVET order), if any.
+    func entity(withValue value: EncodedValue, of attribute: UInt32) -> Int64? {
+        var found: Int64?
+        scan(DatomFilter(a: attribute, v: value)) { found = $0.e }
+        return found
+    }
+
     /// How many datoms the index range of `f` holds: exact when every fixed
     /// position is in the index key, an upper bound otherwise.
     func rangeCount(_ f: DatomFilter) -> Int {

@@ -105,13 +105,11 @@ struct Transactor {
         }
         for op in ops {
             guard op.kind == .add, case .tempid(let t) = op.entity, tempids[t] == nil, alias[t] == nil,
-                  case .value(let value) = op.value, let attrID = before.attributeID(op.attribute) ?? idOrNil(op.attribute),
+                  case .value(let value) = op.value, let attrID = idOrNil(op.attribute),
                   schema.attribute(attrID)?.unique == .identity
             else { continue }
             let v = try encode(value, attribute: op.attribute, at: op.position)
-            var existing: Int64?
-            before.scan(DatomFilter(a: attrID, v: v)) { existing = $0.e }
-            if let existing {
+            if let existing = before.entity(withValue: v, of: attrID) {
                 tempids[t] = existing
             } else if let owner = explicitOwner[attrID]?[v] {
                 tempids[t] = owner
@@ -182,9 +180,7 @@ struct Transactor {
                 throw TransactionError("unsupported lookup ref value \(EDNWriter.write(valueForm))", at: position)
             }
             let v = try encode(value, attribute: attr, at: position)
-            var found: Int64? = txUnique[attrID]?[v]
-            if found == nil { before.scan(DatomFilter(a: attrID, v: v)) { found = $0.e } }
-            guard let found else {
+            guard let found = txUnique[attrID]?[v] ?? before.entity(withValue: v, of: attrID) else {
                 throw TransactionError("lookup ref [\(attr) \(EDNWriter.write(valueForm))] names no entity", at: position)
             }
             return found

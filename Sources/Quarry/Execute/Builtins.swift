@@ -45,10 +45,7 @@ enum Builtins {
     private static func compareChain(_ name: String, _ args: [FunctionArgument], _ context: ExecutionContext,
                                      _ test: (Int) -> Bool, at position: SourcePosition) throws -> Bool {
         guard args.count >= 1 else { throw QueryError("\(name) needs at least one argument", at: position) }
-        let values = try args.map { a throws -> EncodedValue in
-            guard case .value(let v) = a else { throw QueryError("\(name) cannot compare a source", at: position) }
-            return v
-        }
+        let values = try encoded(args, orThrow: QueryError("\(name) cannot compare a source", at: position))
         for i in 1..<max(1, values.count) {
             guard let c = ValueOrder.compare(values[i - 1], values[i], in: context.space), test(c) else { return false }
         }
@@ -57,11 +54,26 @@ enum Builtins {
 
     // MARK: Helpers
 
-    private static func values(_ args: [FunctionArgument], _ context: ExecutionContext) throws -> [Value] {
+    /// The arguments' values; `error` when one of them is a source.
+    private static func encoded(_ args: [FunctionArgument], orThrow error: @autoclosure () -> Error) throws
+        -> [EncodedValue]
+    {
         try args.map { a in
-            guard case .value(let v) = a else { throw FunctionError("unexpected source argument") }
-            return context.space.decode(v)
+            guard case .value(let v) = a else { throw error() }
+            return v
         }
+    }
+
+    private static func values(_ args: [FunctionArgument], _ context: ExecutionContext) throws -> [Value] {
+        try encoded(args, orThrow: FunctionError("unexpected source argument")).map(context.space.decode)
+    }
+
+    /// The greatest (`wanted` 1) or least (-1) argument in the sort order of values.
+    private static func extreme(_ args: [FunctionArgument], _ context: ExecutionContext, wanted: Int) throws -> Value {
+        let vs = try encoded(args, orThrow: FunctionError("unexpected source"))
+        guard var best = vs.first else { throw FunctionError("needs at least one argument") }
+        for v in vs.dropFirst() where ValueOrder.sortCompare(v, best, in: context.space) == wanted { best = v }
+        return context.space.decode(best)
     }
 
     private static func one(_ args: [FunctionArgument], _ context: ExecutionContext) throws -> Value {
@@ -200,10 +212,7 @@ enum Builtins {
     private static let table: [String: Function] = {
         var t: [String: Function] = [:]
         let equal: Function = { args, context in
-            let vs = try args.map { a throws -> EncodedValue in
-                guard case .value(let v) = a else { throw FunctionError("cannot compare a source") }
-                return v
-            }
+            let vs = try encoded(args, orThrow: FunctionError("cannot compare a source"))
             return .bool(vs.allSatisfy { $0 == vs[0] })
         }
         t["="] = equal
@@ -276,24 +285,8 @@ enum Builtins {
             }
             return .double(Swift.abs(try number(v)))
         }
-        t["max"] = { args, c in
-            let vs = try args.map { a throws -> EncodedValue in
-                guard case .value(let v) = a else { throw FunctionError("unexpected source") }
-                return v
-            }
-            guard var best = vs.first else { throw FunctionError("needs at least one argument") }
-            for v in vs.dropFirst() where ValueOrder.sortCompare(v, best, in: c.space) > 0 { best = v }
-            return c.space.decode(best)
-        }
-        t["min"] = { args, c in
-            let vs = try args.map { a throws -> EncodedValue in
-                guard case .value(let v) = a else { throw FunctionError("unexpected source") }
-                return v
-            }
-            guard var best = vs.first else { throw FunctionError("needs at least one argument") }
-            for v in vs.dropFirst() where ValueOrder.sortCompare(v, best, in: c.space) < 0 { best = v }
-            return c.space.decode(best)
-        }
+        t["max"] = { args, c in try extreme(args, c, wanted: 1) }
+        t["min"] = { args, c in try extreme(args, c, wanted: -1) }
         t["str"] = { args, c in .string(try values(args, c).map(text).joined()) }
         t["subs"] = { args, c in
             let vs = try values(args, c)

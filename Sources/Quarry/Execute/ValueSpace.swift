@@ -37,13 +37,9 @@ final class ValueSpace {
         case .uuid(let u): return EncodedValue(word: try intern(bytes: Value.bytes(of: u)), tag: .uuid)
         case .ref(let e): return EncodedValue(word: UInt64(bitPattern: e), tag: .int)
         case .tuple(let items):
-            var bytes: [UInt8] = []
-            for item in items {
-                let e = try encode(item)
-                bytes.append(e.tag.rawValue)
-                withUnsafeBytes(of: e.word.littleEndian) { bytes.append(contentsOf: $0) }
-            }
-            return EncodedValue(word: try intern(bytes: bytes), tag: .tuple)
+            var encoded: [EncodedValue] = []
+            for item in items { encoded.append(try encode(item)) }
+            return EncodedValue(word: try intern(bytes: Value.bytes(ofElements: encoded)), tag: .tuple)
         case .int, .double, .bool, .instant:
             return try value.encoded(in: primary)
         }
@@ -67,9 +63,8 @@ final class ValueSpace {
         case .string: return .string(text(e.word))
         case .keyword: return .keyword(Keyword(text(e.word)))
         case .uuid:
-            guard let b = bytes(e.word), b.count == 16 else { return .string("?") }
-            return .uuid(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                                     b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+            guard let b = bytes(e.word), let u = Value.uuid(bytes: b) else { return .string("?") }
+            return .uuid(u)
         case .tuple:
             guard let b = bytes(e.word), let items = Value.elements(of: b) else { return .tuple([]) }
             return .tuple(items.map(decode))

@@ -46,9 +46,8 @@ extension Value {
             guard let s = interner.string(for: w) else { return nil }
             self = .keyword(Keyword(s))
         case .uuid:
-            guard let b = interner.bytes(for: w), b.count == 16 else { return nil }
-            self = .uuid(UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                                     b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15])))
+            guard let b = interner.bytes(for: w), let u = Self.uuid(bytes: b) else { return nil }
+            self = .uuid(u)
         case .tuple:
             guard let b = interner.bytes(for: w), let items = Self.elements(of: b) else { return nil }
             var values: [Value] = []
@@ -68,13 +67,27 @@ extension Value {
 
     /// A tuple's elements as bytes: per element its tag, then its word.
     static func bytes(of items: [Value], in interner: Interner) throws(CoreError) -> [UInt8] {
+        var encoded: [EncodedValue] = []
+        for item in items { encoded.append(try item.encoded(in: interner)) }
+        return bytes(ofElements: encoded)
+    }
+
+    /// Encoded elements as a tuple's bytes (the inverse of ``elements(of:)``).
+    static func bytes(ofElements items: [EncodedValue]) -> [UInt8] {
         var out: [UInt8] = []
-        for item in items {
-            let e = try item.encoded(in: interner)
+        out.reserveCapacity(items.count * 9)
+        for e in items {
             out.append(e.tag.rawValue)
             withUnsafeBytes(of: e.word.littleEndian) { out.append(contentsOf: $0) }
         }
         return out
+    }
+
+    /// The UUID of 16 bytes; nil for any other length.
+    static func uuid(bytes b: [UInt8]) -> UUID? {
+        guard b.count == 16 else { return nil }
+        return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                           b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
 
     /// The encoded elements of a tuple's bytes; nil when malformed.

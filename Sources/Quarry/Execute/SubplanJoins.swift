@@ -48,22 +48,23 @@ final class AntiJoin: Operator {
         let found: DedupSet? = joinColumns.isEmpty ? nil : try DedupSet(arity: joinColumns.count, account: account)
         var anyFound = false
         let keyIndexes = Array(0..<joinColumns.count)
+        // One single-row buffer holds each key in turn, found or probed.
+        let key = try RowBuffer(arity: joinColumns.count, account: account)
         while let rows = try subplan.next() {
             anyFound = true
             guard let found else { break }
-            let keys = try RowBuffer(arity: joinColumns.count, account: account)
             for r in 0..<rows.count {
-                try keys.appendRow { w in w.copy(from: rows, row: r, columns: keyIndexes) }
-                _ = try found.insert(keys, row: keys.count - 1)
+                key.removeAll()
+                try key.appendRow { w in w.copy(from: rows, row: r, columns: keyIndexes) }
+                _ = try found.insert(key, row: 0)
             }
         }
         output.removeAll()
-        let probe = try RowBuffer(arity: joinColumns.count, account: account)
         for r in 0..<batch.count {
             if let found {
-                probe.removeAll()
-                try probe.appendRow { w in w.copy(from: batch, row: r, columns: joinColumns) }
-                if found.firstIndex(of: probe, row: 0) != nil { continue }
+                key.removeAll()
+                try key.appendRow { w in w.copy(from: batch, row: r, columns: joinColumns) }
+                if found.firstIndex(of: key, row: 0) != nil { continue }
             } else if anyFound {
                 continue
             }

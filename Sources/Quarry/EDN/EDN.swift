@@ -15,6 +15,19 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(line):\(column)" }
 }
 
+/// An error that names what is wrong and, when known, where:
+/// `message at line:column`.
+public protocol PositionedError: Error, CustomStringConvertible {
+    var message: String { get }
+    var position: SourcePosition { get }
+}
+
+extension PositionedError {
+    public var description: String {
+        position == .unknown ? message : "\(message) at \(position)"
+    }
+}
+
 /// One EDN form with the position where it starts.
 ///
 /// The reader keeps positions on every form so that the query parser and

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A malformed EDN text: what was expected, and where.
-public struct EDNError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct EDNError: PositionedError, Sendable, Equatable {
     public let message: String
     public let position: SourcePosition
 
@@ -9,8 +9,6 @@ public struct EDNError: Error, Sendable, Equatable, CustomStringConvertible {
         self.message = message
         self.position = position
     }
-
-    public var description: String { "\(message) at \(position)" }
 }
 
 /// Reads EDN text into ``EDN`` forms, recording each form's line and column.

@@ -59,12 +59,7 @@ final class PatternJoin: Operator {
         for (p, slot) in slots.enumerated() {
             switch slot {
             case .constant, .input:
-                switch p {
-                case 0: f.e = 0
-                case 1: f.a = 0
-                case 2: f.v = EncodedValue(word: 0, tag: .int)
-                default: f.tx = 0
-                }
+                _ = f.fix(p, to: EncodedValue(word: 0, tag: p == 1 ? .keyword : .int))
             default: break
             }
         }
@@ -139,19 +134,7 @@ final class PatternJoin: Operator {
             default:
                 continue
             }
-            switch p {
-            case 0:
-                guard value.tag == .int || value.tag == .ref else { return nil }
-                f.e = Int64(bitPattern: value.word)
-            case 1:
-                guard value.tag == .keyword, let a = UInt32(exactly: value.word) else { return nil }
-                f.a = a
-            case 2:
-                f.v = value
-            default:
-                guard value.tag == .int || value.tag == .ref else { return nil }
-                f.tx = Int64(bitPattern: value.word)
-            }
+            guard f.fix(p, to: value) else { return nil }
         }
         return f
     }

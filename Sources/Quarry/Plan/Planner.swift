@@ -202,18 +202,11 @@ final class Planner {
     /// a nil filter when a constant cannot occur in the source.
     private func constantFilter(_ p: Pattern, db: Database) throws -> (DatomFilter?, UInt32?) {
         var f = DatomFilter()
-        var attr: UInt32?
         for (i, t) in p.terms.enumerated() {
             guard case .constant = t.kind else { continue }
-            guard let v = try constant(t, position: i, pattern: p, db: db) else { return (nil, nil) }
-            switch i {
-            case 0: f.e = Int64(bitPattern: v.word)
-            case 1: f.a = UInt32(truncatingIfNeeded: v.word); attr = f.a
-            case 2: f.v = v
-            default: f.tx = Int64(bitPattern: v.word)
-            }
+            guard let v = try constant(t, position: i, pattern: p, db: db), f.fix(i, to: v) else { return (nil, nil) }
         }
-        return (f, attr)
+        return (f, f.a)
     }
 
     /// A pattern constant in the source's ids; nil when no datom can hold it.

@@ -4,6 +4,23 @@ struct DatomFilter: Equatable {
     var a: UInt32?
     var v: EncodedValue?
     var tx: Int64?
+
+    /// Fixes position `position` of `[e a v tx]` (0...3) to `value`;
+    /// false when no datom can hold that value there (an entity or tx
+    /// that is not an integer, an attribute that is not a keyword id).
+    mutating func fix(_ position: Int, to value: EncodedValue) -> Bool {
+        switch position {
+        case 0, 3:
+            guard value.tag == .int || value.tag == .ref else { return false }
+            if position == 0 { e = Int64(bitPattern: value.word) } else { tx = Int64(bitPattern: value.word) }
+        case 1:
+            guard value.tag == .keyword, let id = UInt32(exactly: value.word) else { return false }
+            a = id
+        default:
+            v = value
+        }
+        return true
+    }
 }
 
 extension Database {

@@ -76,7 +76,10 @@ extension Database {
         try datoms.withElements { d in
             let name = index(for: f)
             if name == .eavt {
-                let range = f.e == nil ? 0..<d.count : Self.range(d.count, { d[$0] }, Self.prefix(e: f.e, a: f.a, v: f.v))
+                // The key is a prefix of E, A, V: a fixed value with a free
+                // attribute is not contiguous in EAVT and is left to `matches`.
+                let key = Self.prefix(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
+                let range = f.e == nil ? 0..<d.count : Self.range(d.count, { d[$0] }, key)
                 return try body(d, nil, range)
             }
             let perm = name == .aevt ? aevt : (name == .avet ? avet : vaet)

@@ -11,6 +11,8 @@ struct PatternConformance {
         .init("pattern", "constant entity", "[:find ?v :where [1 :person/age ?v]]", expect: "#{[15]}"),
         .init("pattern", "attribute variable", "[:find ?a :where [5 ?a _]]",
               expect: "#{[:person/name] [:person/age] [:person/sex] [:person/email]}"),
+        .init("pattern", "entity and value fixed, attribute free", "[:find ?a :where [2 ?a 1]]",
+              expect: "#{[:person/friend]}"),
         .init("pattern", "tx position", "[:find ?tx :where [1 :person/name _ ?tx]]", expect: "#{[536870913]}"),
         .init("pattern", "blank entity", "[:find ?s :where [_ :person/sex ?s]]", expect: "#{[:male] [:female]}"),
         .init("pattern", "keyword constant", "[:find ?n :where [?e :person/sex :female] [?e :person/name ?n]]",

@@ -1,0 +1,70 @@
+import Quarry
+
+/// A small random database and the datoms it holds, kept as plain values so
+/// the reference evaluator never goes through the engine.
+struct RandomDatabase {
+    /// One attribute of the random schema and the values it draws from.
+    struct AttributeSpec: Sendable {
+        let keyword: String
+        let schema: String?
+        let cardinalityOne: Bool
+        /// Whether every value is a number (so `<` against an integer is meaningful).
+        let numeric: Bool
+        let values: @Sendable (inout SplitMix64, Int) -> Value
+    }
+
+    static let attributes: [AttributeSpec] = [
+        AttributeSpec(keyword: ":t/ref",
+                      schema: "{:db/ident :t/ref :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}",
+                      cardinalityOne: false, numeric: true,
+                      values: { rng, entities in .int(Int64.random(in: 1...Int64(entities), using: &rng)) }),
+        AttributeSpec(keyword: ":t/num", schema: "{:db/ident :t/num :db/cardinality :db.cardinality/many}",
+                      cardinalityOne: false, numeric: true,
+                      values: { rng, _ in .int(Int64.random(in: 0...5, using: &rng)) }),
+        AttributeSpec(keyword: ":t/one", schema: nil, cardinalityOne: true, numeric: true,
+                      values: { rng, _ in .int(Int64.random(in: 0...5, using: &rng)) }),
+        AttributeSpec(keyword: ":t/dbl",
+                      schema: "{:db/ident :t/dbl :db/valueType :db.type/double :db/cardinality :db.cardinality/many}",
+                      cardinalityOne: false, numeric: true,
+                      values: { rng, _ in .double([0.5, 1.0, 2.0, 3.5].randomElement(using: &rng)!) }),
+        AttributeSpec(keyword: ":t/str", schema: "{:db/ident :t/str :db/cardinality :db.cardinality/many}",
+                      cardinalityOne: false, numeric: false,
+                      values: { rng, _ in .string(["a", "b", "c"].randomElement(using: &rng)!) }),
+    ]
+
+    struct Fact: Hashable {
+        let e: Value
+        let a: Value
+        let v: Value
+        let tx: Value
+    }
+
+    let entities: Int
+    let facts: [Fact]
+    let transactionData: String
+
+    init(using rng: inout SplitMix64) {
+        entities = Int.random(in: 2...6, using: &rng)
+        let count = Int.random(in: 0...20, using: &rng)
+        var facts: [Fact] = []
+        var seen = Set<Fact>()
+        var singles = Set<[Value]>()
+        let tx = Value.int(Database.firstTx)
+        for _ in 0..<count {
+            let spec = Self.attributes.randomElement(using: &rng)!
+            let e = Value.int(Int64.random(in: 1...Int64(entities), using: &rng))
+            let a = Value.keyword(Keyword(spec.keyword))
+            // One value per entity for a cardinality-one attribute: a second
+            // assertion in the same transaction would be a conflict, not a replacement.
+            if spec.cardinalityOne, !singles.insert([e, a]).inserted { continue }
+            let fact = Fact(e: e, a: a, v: spec.values(&rng, entities), tx: tx)
+            if seen.insert(fact).inserted { facts.append(fact) }
+        }
+        self.facts = facts
+        let schema = Self.attributes.compactMap(\.schema)
+        let adds = facts.map { f in
+            "[:db/add \(EDNWriter.write(f.e)) \(EDNWriter.write(f.a)) \(EDNWriter.write(f.v))]"
+        }
+        transactionData = "[" + (schema + adds).joined(separator: "\n ") + "]"
+    }
+}

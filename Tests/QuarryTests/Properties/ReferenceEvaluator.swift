@@ -1,0 +1,65 @@
+import Quarry
+
+/// A deliberately naive evaluator: every pattern is matched against every
+/// fact, binding by binding, in the order written; predicates filter the
+/// complete bindings; the find variables are projected into a set. Nothing
+/// here is shared with the engine.
+enum ReferenceEvaluator {
+    typealias Binding = [Int: Value]
+
+    static func evaluate(_ query: RandomQuery, over db: RandomDatabase) -> Set<[Value]> {
+        var bindings: [Binding] = [[:]]
+        if let input = query.input {
+            bindings = input.values.map { [input.variable: .int($0)] }
+        }
+        for pattern in query.patterns {
+            bindings = bindings.flatMap { binding in
+                db.facts.compactMap { fact in match(pattern, fact, binding) }
+            }
+        }
+        bindings = bindings.filter { b in query.predicates.allSatisfy { holds($0, b) } }
+        return Set(bindings.map { b in query.find.map { b[$0]! } })
+    }
+
+    private static func match(_ p: RandomQuery.Pattern, _ f: RandomDatabase.Fact, _ binding: Binding) -> Binding? {
+        var b = binding
+        let pairs: [(RandomQuery.Term, Value)] = [(p.e, f.e), (p.a, f.a), (p.v, f.v)] + (p.tx.map { [($0, f.tx)] } ?? [])
+        for (term, value) in pairs {
+            switch term {
+            case .blank: continue
+            case .constant(let c): if c != value { return nil }
+            case .variable(let i):
+                if let existing = b[i] {
+                    if existing != value { return nil }
+                } else {
+                    b[i] = value
+                }
+            }
+        }
+        return b
+    }
+
+    private static func holds(_ p: RandomQuery.Predicate, _ b: Binding) -> Bool {
+        switch p {
+        case .compare(let op, let v, let c):
+            let x = number(b[v]!)
+            let y = Double(c)
+            switch op {
+            case "<": return x < y
+            case "<=": return x <= y
+            case ">": return x > y
+            default: return x >= y
+            }
+        case .equality(let negated, let l, let r):
+            return (b[l]! == b[r]!) != negated
+        }
+    }
+
+    private static func number(_ v: Value) -> Double {
+        switch v {
+        case .int(let i): Double(i)
+        case .double(let d): d
+        default: .nan
+        }
+    }
+}

@@ -52,10 +52,12 @@ struct RandomQuery {
     let input: Input?
     let patterns: [Pattern]
     let predicates: [Predicate]
+    /// Patterns over bound variables only, each wrapped in `(not ...)`.
+    let negations: [Pattern]
 
     var text: String {
         let inClause = input.map { " :in $ [?v\($0.variable) ...]" } ?? ""
-        let clauses = patterns.map(\.text) + predicates.map(\.text)
+        let clauses = patterns.map(\.text) + predicates.map(\.text) + negations.map { "(not \($0.text))" }
         return "[:find " + find.map { "?v\($0)" }.joined(separator: " ") + inClause
             + " :where " + clauses.joined(separator: " ") + "]"
     }
@@ -114,11 +116,24 @@ struct RandomQuery {
                                             boundList.randomElement(using: &rng)!))
             }
         }
+        var negations: [Pattern] = []
+        if rng.chance(0.2) {
+            let spec = RandomDatabase.attributes.randomElement(using: &rng)!
+            func term() -> Term {
+                rng.chance(0.7) ? .variable(boundList.randomElement(using: &rng)!) : .blank
+            }
+            // The entity is always a bound variable, so the negation is tied to the outer bindings.
+            negations.append(Pattern(e: .variable(boundList.randomElement(using: &rng)!),
+                                     a: .constant(.keyword(Keyword(spec.keyword))),
+                                     v: rng.chance(0.3) ? .constant(spec.values(&rng, db.entities)) : term(),
+                                     tx: nil))
+        }
         var find = boundList.filter { _ in rng.chance(0.6) }
         if find.isEmpty { find = [boundList.randomElement(using: &rng)!] }
         self.find = find
         self.input = input
         self.patterns = patterns
         self.predicates = predicates
+        self.negations = negations
     }
 }

@@ -18,6 +18,9 @@ enum ReferenceEvaluator {
             }
         }
         bindings = bindings.filter { b in query.predicates.allSatisfy { holds($0, b) } }
+        bindings = bindings.filter { b in
+            query.negations.allSatisfy { p in !db.facts.contains { match(p, $0, b) != nil } }
+        }
         return Set(bindings.map { b in query.find.map { b[$0]! } })
     }
 

@@ -271,6 +271,11 @@ qc_status qc_dedup_insert_each(qc_dedup *table, const void *rows, size_t n, uint
 /* Index of the row equal to `row`, or -1. */
 int64_t qc_dedup_find(const qc_dedup *table, const void *row);
 
+/* Lookups of n packed rows, back to back: indices_out[k] gets the index of
+ * the row equal to row k, or -1. Prefetches slots ahead, like the batch
+ * insert, once the table outgrows the cache. */
+void qc_dedup_find_batch(const qc_dedup *table, const void *rows, size_t n, int64_t *indices_out);
+
 uint64_t qc_dedup_count(const qc_dedup *table);
 uint64_t qc_dedup_capacity(const qc_dedup *table);
 uint32_t qc_dedup_arity(const qc_dedup *table);

@@ -44,6 +44,13 @@ final class CoreVector<Element: BitwiseCopyable> {
         usable = newUsable
     }
 
+    /// Sets the count to `n`; elements past the old count are left for the
+    /// caller to write (the core's batch calls fill every one).
+    func resize(to n: Int) throws(CoreError) {
+        try reserve(n)
+        count = n
+    }
+
     @inline(__always)
     func append(_ value: Element) throws(CoreError) {
         if count == capacity { try reserve(Swift.max(16, count * 2)) }

@@ -13,18 +13,26 @@ extension DedupSet {
 
     /// Inserts every row of `buffer` with the prefetching batch; `indices`
     /// gets each row's index in the set and `fresh` whether it was new.
-    func insertAll(_ buffer: RowBuffer, indices: inout [UInt64], fresh: inout [UInt8]) throws(CoreError) {
+    func insertAll(_ buffer: RowBuffer, indices: CoreVector<UInt64>, fresh: CoreVector<UInt8>) throws(CoreError) {
         precondition(buffer.arity == arity, "row arity \(buffer.arity) differs from set arity \(arity)")
-        indices = [UInt64](repeating: 0, count: buffer.count)
-        fresh = [UInt8](repeating: 0, count: buffer.count)
+        try indices.resize(to: buffer.count)
+        try fresh.resize(to: buffer.count)
         guard buffer.count > 0 else { return }
-        let status = indices.withUnsafeMutableBufferPointer { ip in
-            fresh.withUnsafeMutableBufferPointer { fp in
-                qc_dedup_insert_batch(handle, buffer.rowPointer(0), buffer.count, ip.baseAddress, fp.baseAddress,
-                                      nil, nil)
+        let status = indices.withMutableElements { ip in
+            fresh.withMutableElements { fp in
+                qc_dedup_insert_batch(handle, buffer.rowPointer(0), buffer.count, ip.baseAddress, fp.baseAddress, nil, nil)
             }
         }
         try CoreError.check(status, "dedup insert batch")
+    }
+
+    /// For every row of `buffer`, the index of the equal row in the set or
+    /// -1, through the prefetching batch lookup.
+    func findAll(_ buffer: RowBuffer, into found: CoreVector<Int64>) throws(CoreError) {
+        precondition(buffer.arity == arity, "row arity \(buffer.arity) differs from set arity \(arity)")
+        try found.resize(to: buffer.count)
+        guard buffer.count > 0 else { return }
+        found.withMutableElements { qc_dedup_find_batch(handle, buffer.rowPointer(0), buffer.count, $0.baseAddress) }
     }
 
     /// Index of the row equal to row `row` of `buffer`, if present.

@@ -84,6 +84,43 @@ final class RowBuffer {
         count += other.count
     }
 
+    /// Appends, for every row of `other`, the values of `columns` in order:
+    /// a projection of a whole batch, without a closure per row.
+    func append(columns: [Int], of other: RowBuffer) throws(CoreError) {
+        precondition(columns.count == arity && columns.allSatisfy { $0 < other.arity })
+        guard other.count > 0 else { return }
+        if stride == 0 {
+            count += other.count
+            return
+        }
+        try reserve(count + other.count)
+        let first = base! + count * stride
+        // Zeroed first: the tag padding is part of the bytes a row hashes to.
+        first.initializeMemory(as: UInt8.self, repeating: 0, count: other.count * stride)
+        let tags = arity * 8, otherTags = other.arity * 8
+        for r in 0..<other.count {
+            let dst = first + r * stride
+            let src = other.rowPointer(r)
+            for (j, c) in columns.enumerated() {
+                dst.storeBytes(of: src.load(fromByteOffset: c * 8, as: UInt64.self), toByteOffset: j * 8, as: UInt64.self)
+                dst.storeBytes(of: src.load(fromByteOffset: otherTags + c, as: UInt8.self), toByteOffset: tags + j,
+                               as: UInt8.self)
+            }
+        }
+        count += other.count
+    }
+
+    /// Keeps the rows whose flag is non-zero, in order, and drops the rest.
+    func keep(where flags: CoreVector<UInt8>) {
+        precondition(flags.count == count)
+        var kept = 0
+        for r in 0..<count where flags[r] != 0 {
+            if r != kept, stride > 0 { (base! + kept * stride).copyMemory(from: base! + r * stride, byteCount: stride) }
+            kept += 1
+        }
+        count = kept
+    }
+
     @inline(__always)
     func word(_ row: Int, _ column: Int) -> UInt64 {
         precondition(row < count && column < arity)
@@ -135,7 +172,12 @@ struct RowWriter {
     /// Copies every column of another buffer's row into the first columns.
     @inline(__always)
     func copyAll(from buffer: RowBuffer, row r: Int) {
-        for c in 0..<buffer.arity { set(c, word: buffer.word(r, c), tag: buffer.tag(r, c)) }
+        let n = buffer.arity
+        precondition(n <= arity)
+        guard n > 0 else { return }
+        let src = buffer.rowPointer(r)
+        row.copyMemory(from: src, byteCount: n * 8)
+        (row + arity * 8).copyMemory(from: src + n * 8, byteCount: n)
     }
 
     /// Copies columns of another buffer's row into consecutive columns from `start`.

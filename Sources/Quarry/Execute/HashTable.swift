@@ -1,14 +1,18 @@
 /// Rows grouped by key columns: the build side of a hash join.
 ///
 /// Keys go through the core's dedup table (each distinct key gets a dense
-/// id); rows with the same key are chained through two vectors in engine
+/// id), a whole batch at a time with its prefetching insert and lookup;
+/// rows with the same key are chained through two vectors in engine
 /// memory, so the whole table is flat and accounted. Zero key columns put
 /// every row under one key (a Cartesian product).
 final class HashTable {
     let rows: RowBuffer
     let keyColumns: [Int]
     private let keys: DedupSet?
-    private let keyRow: RowBuffer
+    private let batchKeys: RowBuffer
+    private let keyIDs: CoreVector<UInt64>
+    private let fresh: CoreVector<UInt8>
+    private let found: CoreVector<Int64>
     private let heads: CoreVector<Int32>
     private let nextRow: CoreVector<Int32>
 
@@ -16,47 +20,64 @@ final class HashTable {
         self.rows = try RowBuffer(arity: arity, account: account)
         self.keyColumns = keyColumns
         self.keys = keyColumns.isEmpty ? nil : try DedupSet(arity: keyColumns.count, account: account)
-        self.keyRow = try RowBuffer(arity: keyColumns.count, account: account)
+        self.batchKeys = try RowBuffer(arity: keyColumns.count, account: account)
+        self.keyIDs = CoreVector(account: account)
+        self.fresh = CoreVector(account: account)
+        self.found = CoreVector(account: account)
         self.heads = CoreVector(account: account)
         self.nextRow = CoreVector(account: account)
     }
 
     var count: Int { rows.count }
-    var byteCount: Int { rows.byteCount + (keys?.byteCount ?? 0) + heads.byteCount + nextRow.byteCount }
-
-    func insert(_ batch: RowBuffer, row r: Int) throws {
-        try rows.append(copyOf: r, from: batch)
-        let index = Int32(rows.count - 1)
-        let k = try keyID(insertingFrom: batch, row: r, columns: keyColumns)
-        if k == heads.count { try heads.append(-1) }
-        try nextRow.append(heads[k])
-        heads[k] = index
+    var byteCount: Int {
+        rows.byteCount + (keys?.byteCount ?? 0) + batchKeys.byteCount + keyIDs.byteCount + fresh.byteCount
+            + found.byteCount + heads.byteCount + nextRow.byteCount
     }
 
-    private func keyID(insertingFrom batch: RowBuffer, row r: Int, columns: [Int]) throws -> Int {
-        guard let keys else { return 0 }
-        keyRow.removeAll()
-        try keyRow.appendRow { w in w.copy(from: batch, row: r, columns: columns) }
-        return try keys.insert(keyRow, row: 0).index
-    }
-
-    /// Calls `body` with each stored row whose key equals the given columns of a row.
-    @inline(__always)
-    func forEachMatch(of batch: RowBuffer, row r: Int, columns: [Int], _ body: (Int) throws -> Void) throws {
-        var k = 0
+    /// Adds every row of `batch`.
+    func insert(contentsOf batch: RowBuffer) throws {
+        guard batch.count > 0 else { return }
+        let first = rows.count
+        guard first + batch.count <= Int(Int32.max) else {
+            throw QueryError("a hash join's build side passed \(Int32.max) rows")
+        }
+        try rows.append(contentsOf: batch)
         if let keys {
-            keyRow.removeAll()
-            try keyRow.appendRow { w in w.copy(from: batch, row: r, columns: columns) }
-            guard let found = keys.firstIndex(of: keyRow, row: 0) else { return }
-            k = found
+            batchKeys.removeAll()
+            try batchKeys.append(columns: keyColumns, of: batch)
+            try keys.insertAll(batchKeys, indices: keyIDs, fresh: fresh)
+        } else if heads.count == 0 {
+            try heads.append(-1)
         }
-        guard k < heads.count else { return }
-        var i = heads[k]
-        while i >= 0 {
-            try body(Int(i))
-            i = nextRow[Int(i)]
+        try nextRow.reserve(rows.count)
+        for r in 0..<batch.count {
+            let k = keys == nil ? 0 : Int(keyIDs[r])
+            if k == heads.count { try heads.append(-1) }
+            try nextRow.append(heads[k])
+            heads[k] = Int32(first + r)
         }
     }
+
+    /// For each row of `batch`, the first stored row whose key equals the
+    /// row's `columns`, or -1; `next(_:)` walks the other matches. The
+    /// vector is reused by the next call.
+    func probe(_ batch: RowBuffer, columns: [Int]) throws -> CoreVector<Int64> {
+        if let keys {
+            batchKeys.removeAll()
+            try batchKeys.append(columns: columns, of: batch)
+            try keys.findAll(batchKeys, into: found)
+            for r in 0..<batch.count where found[r] >= 0 { found[r] = Int64(heads[Int(found[r])]) }
+        } else {
+            try found.resize(to: batch.count)
+            let head = heads.count == 0 ? -1 : Int64(heads[0])
+            for r in 0..<batch.count { found[r] = head }
+        }
+        return found
+    }
+
+    /// The stored row after `row` with the same key, or -1.
+    @inline(__always)
+    func next(_ row: Int) -> Int { Int(nextRow[row]) }
 }
 
 /// Joins two inputs on their shared variables through a hash table built
@@ -103,24 +124,28 @@ final class HashJoin: Operator {
         if table == nil {
             let t = try HashTable(arity: build.columns.count, keyColumns: buildLeft ? leftKeys : rightKeys,
                                   account: account)
-            while let batch = try build.next() {
-                for r in 0..<batch.count { try t.insert(batch, row: r) }
-            }
+            while let batch = try build.next() { try t.insert(contentsOf: batch) }
             table = t
         }
         guard let table, table.count > 0, let batch = try probe.next() else { return nil }
         output.removeAll()
-        let stored = table.rows
-        let leftArity = inputs[0].columns.count
+        let matches = try table.probe(batch, columns: buildLeft ? rightKeys : leftKeys)
+        let (stored, leftArity) = (table.rows, inputs[0].columns.count)
         for r in 0..<batch.count {
-            try table.forEachMatch(of: batch, row: r, columns: buildLeft ? rightKeys : leftKeys) { s in
-                let (left, lr, right, rr) = buildLeft ? (stored, s, batch, r) : (batch, r, stored, s)
-                try output.appendRow { w in
-                    w.copyAll(from: left, row: lr)
-                    for (j, c) in rightExtra.enumerated() {
-                        w.set(leftArity + j, word: right.word(rr, c), tag: right.tag(rr, c))
+            var s = Int(matches[r])
+            while s >= 0 {
+                if buildLeft {
+                    try output.appendRow { w in
+                        w.copyAll(from: stored, row: s)
+                        w.copy(from: batch, row: r, columns: rightExtra, to: leftArity)
+                    }
+                } else {
+                    try output.appendRow { w in
+                        w.copyAll(from: batch, row: r)
+                        w.copy(from: stored, row: s, columns: rightExtra, to: leftArity)
                     }
                 }
+                s = table.next(s)
             }
         }
         return output
@@ -131,41 +156,26 @@ final class HashJoin: Operator {
 /// projection to a set, through the core's dedup table.
 final class Distinct: Operator {
     private let keep: [Int]
-    private let set: DedupSet?
-    private var sawEmptyRow = false
+    private let seen: RowDeduper
     private let output: RowBuffer
-    private let account: MemoryAccount?
 
     init(input: Operator, columns: [String], account: MemoryAccount?) throws {
         keep = columns.map { input.columns.firstIndex(of: $0)! }
-        set = columns.isEmpty ? nil : try DedupSet(arity: columns.count, account: account)
+        seen = try RowDeduper(arity: columns.count, account: account)
         output = try RowBuffer(arity: columns.count, account: account)
-        self.account = account
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
     }
 
     override var detail: String { "[" + columns.joined(separator: " ") + "]" }
-    override var heldBytes: Int { output.byteCount + (set?.byteCount ?? 0) }
+    override var heldBytes: Int { output.byteCount + seen.byteCount }
 
-    override func rewind() {
-        set?.removeAll()
-        sawEmptyRow = false
-    }
+    override func rewind() { seen.removeAll() }
 
     override func produce() throws -> RowBuffer? {
         guard let batch = try inputs[0].next() else { return nil }
         output.removeAll()
-        for r in 0..<batch.count {
-            try output.appendRow { w in w.copy(from: batch, row: r, columns: keep) }
-            let last = output.count - 1
-            if let set {
-                if !(try set.insert(output, row: last).inserted) { output.truncate(to: last) }
-            } else if sawEmptyRow {
-                output.truncate(to: last)
-            } else {
-                sawEmptyRow = true
-            }
-        }
+        try output.append(columns: keep, of: batch)
+        try seen.keepNew(output)
         return output
     }
 }

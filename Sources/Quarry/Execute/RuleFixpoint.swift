@@ -9,7 +9,7 @@
 final class RuleFixpoint {
     let names: [String]
     private(set) var relations: [String: RowBuffer] = [:]
-    private var sets: [String: DedupSet] = [:]
+    private var sets: [String: RowDeduper] = [:]
     private var bodies: [(name: String, plan: Operator, project: [Int])] = []
     private var computed = false
     let account: MemoryAccount?
@@ -23,7 +23,7 @@ final class RuleFixpoint {
         for name in names {
             let arity = arities[name] ?? 0
             relations[name] = try RowBuffer(arity: arity, account: account)
-            if arity > 0 { sets[name] = try DedupSet(arity: arity, account: account) }
+            sets[name] = try RowDeduper(arity: arity, account: account)
         }
         self.bodies = bodies
     }
@@ -48,28 +48,13 @@ final class RuleFixpoint {
                 let rel = relations[body.name]!
                 let fresh = try RowBuffer(arity: rel.arity, account: account)
                 body.plan.reset()
-                while let rows = try body.plan.next() {
-                    for r in 0..<rows.count {
-                        try fresh.appendRow { w in w.copy(from: rows, row: r, columns: body.project) }
-                    }
-                }
+                while let rows = try body.plan.next() { try fresh.append(columns: body.project, of: rows) }
                 additions.append((body.name, fresh))
             }
             for (name, fresh) in additions {
-                let rel = relations[name]!
-                for r in 0..<fresh.count {
-                    if let set = sets[name] {
-                        try rel.append(copyOf: r, from: fresh)
-                        if !(try set.insert(rel, row: rel.count - 1).inserted) {
-                            rel.truncate(to: rel.count - 1)
-                        } else {
-                            changed = true
-                        }
-                    } else if rel.count == 0 {
-                        try rel.append(copyOf: r, from: fresh)
-                        changed = true
-                    }
-                }
+                try sets[name]!.keepNew(fresh)
+                if fresh.count > 0 { changed = true }
+                try relations[name]!.append(contentsOf: fresh)
             }
         }
     }

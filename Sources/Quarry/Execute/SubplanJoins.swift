@@ -2,15 +2,8 @@
 /// input handed to a sub-plan that runs once per batch.
 func distinctKeys(of batch: RowBuffer, columns: [Int], account: MemoryAccount?) throws -> RowBuffer {
     let keys = try RowBuffer(arity: columns.count, account: account)
-    if columns.isEmpty {
-        try keys.appendRow { _ in }
-        return keys
-    }
-    let seen = try DedupSet(arity: columns.count, account: account)
-    for r in 0..<batch.count {
-        try keys.appendRow { w in w.copy(from: batch, row: r, columns: columns) }
-        if !(try seen.insert(keys, row: keys.count - 1).inserted) { keys.truncate(to: keys.count - 1) }
-    }
+    try keys.append(columns: columns, of: batch)
+    try RowDeduper(arity: columns.count, account: account).keepNew(keys)
     return keys
 }
 
@@ -43,33 +36,23 @@ final class AntiJoin: Operator {
 
     override func produce() throws -> RowBuffer? {
         guard let batch = try inputs[0].next() else { return nil }
-        subplanInput.relation = try distinctKeys(of: batch, columns: joinColumns, account: account)
+        let keys = try distinctKeys(of: batch, columns: joinColumns, account: account)
+        subplanInput.relation = keys
         subplan.reset()
-        let found: DedupSet? = joinColumns.isEmpty ? nil : try DedupSet(arity: joinColumns.count, account: account)
-        var anyFound = false
-        let keyIndexes = Array(0..<joinColumns.count)
-        // One single-row buffer holds each key in turn, found or probed.
-        let key = try RowBuffer(arity: joinColumns.count, account: account)
+        // The sub-plan's first columns are the join variables.
+        let found = try RowDeduper(arity: joinColumns.count, account: account)
+        let keyColumns = Array(0..<joinColumns.count)
         while let rows = try subplan.next() {
-            anyFound = true
-            guard let found else { break }
-            for r in 0..<rows.count {
-                key.removeAll()
-                try key.appendRow { w in w.copy(from: rows, row: r, columns: keyIndexes) }
-                _ = try found.insert(key, row: 0)
-            }
+            keys.removeAll()
+            try keys.append(columns: keyColumns, of: rows)
+            try found.insert(keys)
+            if found.arity == 0 { break }
         }
+        keys.removeAll()
+        try keys.append(columns: joinColumns, of: batch)
         output.removeAll()
-        for r in 0..<batch.count {
-            if let found {
-                key.removeAll()
-                try key.appendRow { w in w.copy(from: batch, row: r, columns: joinColumns) }
-                if found.firstIndex(of: key, row: 0) != nil { continue }
-            } else if anyFound {
-                continue
-            }
-            try output.append(copyOf: r, from: batch)
-        }
+        try output.append(contentsOf: batch)
+        output.keep(where: try found.mark(keys, present: false))
         return output
     }
 }
@@ -116,38 +99,31 @@ final class UnionJoin: Operator {
         let keys = try distinctKeys(of: batch, columns: boundColumns, account: account)
         let width = boundColumns.count + newVariables.count
         let union = try HashTable(arity: width, keyColumns: Array(0..<boundColumns.count), account: account)
-        let seen: DedupSet? = width == 0 ? nil : try DedupSet(arity: width, account: account)
+        let seen = try RowDeduper(arity: width, account: account)
         let projected = try RowBuffer(arity: width, account: account)
-        var sawEmpty = false
         for branch in branches {
             branch.input.relation = keys
             branch.plan.reset()
             while let rows = try branch.plan.next() {
-                for r in 0..<rows.count {
-                    projected.removeAll()
-                    try projected.appendRow { w in w.copy(from: rows, row: r, columns: branch.project) }
-                    if let seen {
-                        guard try seen.insert(projected, row: 0).inserted else { continue }
-                    } else {
-                        guard !sawEmpty else { continue }
-                        sawEmpty = true
-                    }
-                    try union.insert(projected, row: 0)
-                }
+                projected.removeAll()
+                try projected.append(columns: branch.project, of: rows)
+                try seen.keepNew(projected)
+                try union.insert(contentsOf: projected)
             }
         }
         output.removeAll()
         let inputArity = batch.arity
         let stored = union.rows
-        let nb = boundColumns.count
+        let newColumns = Array(boundColumns.count..<width)
+        let matches = try union.probe(batch, columns: boundColumns)
         for r in 0..<batch.count {
-            try union.forEachMatch(of: batch, row: r, columns: boundColumns) { s in
+            var s = Int(matches[r])
+            while s >= 0 {
                 try output.appendRow { w in
                     w.copyAll(from: batch, row: r)
-                    for j in 0..<newVariables.count {
-                        w.set(inputArity + j, word: stored.word(s, nb + j), tag: stored.tag(s, nb + j))
-                    }
+                    w.copy(from: stored, row: s, columns: newColumns, to: inputArity)
                 }
+                s = union.next(s)
             }
         }
         return output

@@ -4,8 +4,7 @@ import Testing
 /// Random small databases and random conjunctive queries (patterns with
 /// constants, blanks, repeated and attribute variables, tx positions,
 /// collection inputs, comparisons, (in)equalities and a `not` over bound
-/// variables): the engine's result
-/// set equals the naive reference evaluator's.
+/// variables): the engine's result set equals the naive reference evaluator's.
 @Suite struct ConjunctiveQueryProperties {
     static let queriesPerDatabase = 40
 

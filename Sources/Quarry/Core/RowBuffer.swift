@@ -84,22 +84,25 @@ final class RowBuffer {
         count += other.count
     }
 
-    /// Appends, for every row of `other`, the values of `columns` in order:
-    /// a projection of a whole batch, without a closure per row.
-    func append(columns: [Int], of other: RowBuffer) throws(CoreError) {
+    /// Appends, for every row of `other` (or of `rows` of it), the values
+    /// of `columns` in order: a projection of a whole batch, without a
+    /// closure per row.
+    func append(columns: [Int], of other: RowBuffer, rows: Range<Int>? = nil) throws(CoreError) {
         precondition(columns.count == arity && columns.allSatisfy { $0 < other.arity })
-        guard other.count > 0 else { return }
+        let rows = rows ?? 0..<other.count
+        precondition(rows.upperBound <= other.count)
+        guard !rows.isEmpty else { return }
         if stride == 0 {
-            count += other.count
+            count += rows.count
             return
         }
-        try reserve(count + other.count)
+        try reserve(count + rows.count)
         let first = base! + count * stride
         // Zeroed first: the tag padding is part of the bytes a row hashes to.
-        first.initializeMemory(as: UInt8.self, repeating: 0, count: other.count * stride)
+        first.initializeMemory(as: UInt8.self, repeating: 0, count: rows.count * stride)
         let tags = arity * 8, otherTags = other.arity * 8
-        for r in 0..<other.count {
-            let dst = first + r * stride
+        for (i, r) in rows.enumerated() {
+            let dst = first + i * stride
             let src = other.rowPointer(r)
             for (j, c) in columns.enumerated() {
                 dst.storeBytes(of: src.load(fromByteOffset: c * 8, as: UInt64.self), toByteOffset: j * 8, as: UInt64.self)
@@ -107,7 +110,7 @@ final class RowBuffer {
                                as: UInt8.self)
             }
         }
-        count += other.count
+        count += rows.count
     }
 
     /// Keeps the rows whose flag is non-zero, in order, and drops the rest.

@@ -1,83 +1,33 @@
-/// Rows grouped by key columns: the build side of a hash join.
-///
-/// Keys go through the core's dedup table (each distinct key gets a dense
-/// id), a whole batch at a time with its prefetching insert and lookup;
-/// rows with the same key are chained through two vectors in engine
-/// memory, so the whole table is flat and accounted. Zero key columns put
-/// every row under one key (a Cartesian product).
+/// Rows grouped by key columns: the build side of a hash join. The rows
+/// are copied in; ``RowGroups`` finds and chains them by key.
 final class HashTable {
     let rows: RowBuffer
-    let keyColumns: [Int]
-    private let keys: DedupSet?
-    private let batchKeys: RowBuffer
-    private let keyIDs: CoreVector<UInt64>
-    private let fresh: CoreVector<UInt8>
-    private let found: CoreVector<Int64>
-    private let heads: CoreVector<Int32>
-    private let nextRow: CoreVector<Int32>
+    private let groups: RowGroups
 
     init(arity: Int, keyColumns: [Int], account: MemoryAccount?) throws {
-        self.rows = try RowBuffer(arity: arity, account: account)
-        self.keyColumns = keyColumns
-        self.keys = keyColumns.isEmpty ? nil : try DedupSet(arity: keyColumns.count, account: account)
-        self.batchKeys = try RowBuffer(arity: keyColumns.count, account: account)
-        self.keyIDs = CoreVector(account: account)
-        self.fresh = CoreVector(account: account)
-        self.found = CoreVector(account: account)
-        self.heads = CoreVector(account: account)
-        self.nextRow = CoreVector(account: account)
+        rows = try RowBuffer(arity: arity, account: account)
+        groups = try RowGroups(keyColumns: keyColumns, account: account)
     }
 
     var count: Int { rows.count }
-    var byteCount: Int {
-        rows.byteCount + (keys?.byteCount ?? 0) + batchKeys.byteCount + keyIDs.byteCount + fresh.byteCount
-            + found.byteCount + heads.byteCount + nextRow.byteCount
-    }
+    var byteCount: Int { rows.byteCount + groups.byteCount }
 
     /// Adds every row of `batch`.
     func insert(contentsOf batch: RowBuffer) throws {
-        guard batch.count > 0 else { return }
-        let first = rows.count
-        guard first + batch.count <= Int(Int32.max) else {
-            throw QueryError("a hash join's build side passed \(Int32.max) rows")
-        }
+        try groups.add(batch)
         try rows.append(contentsOf: batch)
-        if let keys {
-            batchKeys.removeAll()
-            try batchKeys.append(columns: keyColumns, of: batch)
-            try keys.insertAll(batchKeys, indices: keyIDs, fresh: fresh)
-        } else if heads.count == 0 {
-            try heads.append(-1)
-        }
-        try nextRow.reserve(rows.count)
-        for r in 0..<batch.count {
-            let k = keys == nil ? 0 : Int(keyIDs[r])
-            if k == heads.count { try heads.append(-1) }
-            try nextRow.append(heads[k])
-            heads[k] = Int32(first + r)
-        }
     }
 
-    /// For each row of `batch`, the first stored row whose key equals the
-    /// row's `columns`, or -1; `next(_:)` walks the other matches. The
-    /// vector is reused by the next call.
+    /// For each row of `batch`, a stored row whose key equals the row's
+    /// `columns`, or -1; `next(_:)` walks the other matches. The vector is
+    /// reused by the next call.
     func probe(_ batch: RowBuffer, columns: [Int]) throws -> CoreVector<Int64> {
-        if let keys {
-            batchKeys.removeAll()
-            try batchKeys.append(columns: columns, of: batch)
-            try keys.findAll(batchKeys, into: found)
-            for r in 0..<batch.count where found[r] >= 0 { found[r] = Int64(heads[Int(found[r])]) }
-        } else {
-            try found.resize(to: batch.count)
-            let head = heads.count == 0 ? -1 : Int64(heads[0])
-            for r in 0..<batch.count { found[r] = head }
-        }
-        return found
+        try groups.probe(batch, columns: columns)
     }
 
-    /// The stored row after `row` with the same key, or -1.
+    /// Another stored row with the same key as `row`, or -1.
     @inline(__always)
-    func next(_ row: Int) -> Int { Int(nextRow[row]) }
+    func next(_ row: Int) -> Int { groups.previous(row) }
 }
 
 /// Joins two inputs on their shared variables through a hash table built

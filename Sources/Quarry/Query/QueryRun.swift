@@ -139,35 +139,18 @@ struct QueryRun {
         guard elements.contains(where: \.isAggregate) else {
             return (0..<rows.count).map { r in index.map { rows.value(r, $0) } }
         }
+        // Groups by the non-aggregate elements through the core's dedup
+        // table; each group's values are gathered only while it is computed.
         let groupElements = elements.indices.filter { !elements[$0].isAggregate }
-        var groupOf: [[EncodedValue]: Int] = [:]
-        var groups: [(key: [EncodedValue], values: [[EncodedValue]])] = []
-        for r in 0..<rows.count {
-            let key = groupElements.map { rows.value(r, index[$0]) }
-            let g: Int
-            if let existing = groupOf[key] {
-                g = existing
-            } else {
-                g = groups.count
-                groupOf[key] = g
-                groups.append((key, Array(repeating: [], count: elements.count)))
+        let groups = try RowGroups(keyColumns: groupElements.map { index[$0] }, account: rows.account)
+        try groups.add(all: rows)
+        return try (0..<groups.groupCount).map { g in
+            let members = groups.rows(ofGroup: g)
+            return try elements.indices.map { i in
+                guard elements[i].isAggregate else { return rows.value(members[0], index[i]) }
+                return try space.encode(try Aggregates.compute(elements[i], members.map { rows.value($0, index[i]) },
+                                                               space: space))
             }
-            for (i, e) in elements.enumerated() where e.isAggregate {
-                groups[g].values[i].append(rows.value(r, index[i]))
-            }
-        }
-        return try groups.map { group in
-            var out: [EncodedValue] = []
-            var k = 0
-            for (i, e) in elements.enumerated() {
-                if e.isAggregate {
-                    out.append(try space.encode(try Aggregates.compute(e, group.values[i], space: space)))
-                } else {
-                    out.append(group.key[k])
-                    k += 1
-                }
-            }
-            return out
         }
     }
 

@@ -1,0 +1,109 @@
+/// Rows grouped by the values of some of their columns: each distinct key
+/// gets a dense id through the core's dedup table (a batch at a time, with
+/// its prefetching insert and lookup), and the rows of one key are chained
+/// through two vectors in engine memory. The grouped rows themselves stay
+/// where they are; groups only know their positions. Zero key columns put
+/// every row in one group.
+///
+/// The build side of a hash join and the grouping of aggregates.
+final class RowGroups {
+    let keyColumns: [Int]
+    private let keys: DedupSet?
+    private let batchKeys: RowBuffer
+    private let keyIDs: CoreVector<UInt64>
+    private let fresh: CoreVector<UInt8>
+    private let found: CoreVector<Int64>
+    /// Per group: its last row, or -1.
+    private let heads: CoreVector<Int32>
+    /// Per row: the group's row before it, or -1.
+    private let previous: CoreVector<Int32>
+
+    init(keyColumns: [Int], account: MemoryAccount?) throws {
+        self.keyColumns = keyColumns
+        keys = keyColumns.isEmpty ? nil : try DedupSet(arity: keyColumns.count, account: account)
+        batchKeys = try RowBuffer(arity: keyColumns.count, account: account)
+        keyIDs = CoreVector(account: account)
+        fresh = CoreVector(account: account)
+        found = CoreVector(account: account)
+        heads = CoreVector(account: account)
+        previous = CoreVector(account: account)
+    }
+
+    var groupCount: Int { heads.count }
+    var rowCount: Int { previous.count }
+    var byteCount: Int {
+        (keys?.byteCount ?? 0) + batchKeys.byteCount + keyIDs.byteCount + fresh.byteCount + found.byteCount
+            + heads.byteCount + previous.byteCount
+    }
+
+    /// Adds rows `rows` of `buffer` (all by default) as the next rows of the
+    /// grouped relation, numbered from `rowCount` on.
+    func add(_ buffer: RowBuffer, rows: Range<Int>? = nil) throws {
+        let rows = rows ?? 0..<buffer.count
+        guard !rows.isEmpty else { return }
+        let first = rowCount
+        guard first + rows.count <= Int(Int32.max) else {
+            throw QueryError("a grouping passed \(Int32.max) rows")
+        }
+        if let keys {
+            batchKeys.removeAll()
+            try batchKeys.append(columns: keyColumns, of: buffer, rows: rows)
+            try keys.insertAll(batchKeys, indices: keyIDs, fresh: fresh)
+        } else if heads.count == 0 {
+            try heads.append(-1)
+        }
+        try previous.reserve(first + rows.count)
+        for i in 0..<rows.count {
+            let k = keys == nil ? 0 : Int(keyIDs[i])
+            if k == heads.count { try heads.append(-1) }
+            try previous.append(heads[k])
+            heads[k] = Int32(first + i)
+        }
+    }
+
+    /// Adds every row of a whole relation, in slices that bound the scratch.
+    func add(all buffer: RowBuffer) throws {
+        var start = 0
+        while start < buffer.count {
+            let end = min(buffer.count, start + Operator.batchSize * 4)
+            try add(buffer, rows: start..<end)
+            start = end
+        }
+    }
+
+    /// For each row of `batch`, the last grouped row whose key equals the
+    /// row's `columns`, or -1; `previous(_:)` walks the group's other rows.
+    /// The vector is reused by the next call.
+    func probe(_ batch: RowBuffer, columns: [Int]) throws -> CoreVector<Int64> {
+        if let keys {
+            batchKeys.removeAll()
+            try batchKeys.append(columns: columns, of: batch)
+            try keys.findAll(batchKeys, into: found)
+            for r in 0..<batch.count where found[r] >= 0 { found[r] = Int64(heads[Int(found[r])]) }
+        } else {
+            try found.resize(to: batch.count)
+            let head = heads.count == 0 ? -1 : Int64(heads[0])
+            for r in 0..<batch.count { found[r] = head }
+        }
+        return found
+    }
+
+    /// The last row of group `g` (groups are numbered by first appearance).
+    @inline(__always)
+    func last(ofGroup g: Int) -> Int { Int(heads[g]) }
+
+    /// The row of the same group before `row`, or -1.
+    @inline(__always)
+    func previous(_ row: Int) -> Int { Int(previous[row]) }
+
+    /// The rows of group `g`, in the order they were added.
+    func rows(ofGroup g: Int) -> [Int] {
+        var out: [Int] = []
+        var r = last(ofGroup: g)
+        while r >= 0 {
+            out.append(r)
+            r = previous(r)
+        }
+        return out.reversed()
+    }
+}

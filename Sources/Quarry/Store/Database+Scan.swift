@@ -79,13 +79,16 @@ extension Database {
                 // The key is a prefix of E, A, V: a fixed value with a free
                 // attribute is not contiguous in EAVT and is left to `matches`.
                 let key = Self.prefix(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
-                let range = f.e == nil ? 0..<d.count : Self.range(d.count, { d[$0] }, key)
-                return try body(d, nil, range)
+                guard let e = f.e else { return try body(d, nil, 0..<d.count) }
+                guard let starts = entityStarts else { return try body(d, nil, Self.range(0..<d.count, { d[$0] }, key)) }
+                guard e >= 0, e < starts.count - 1 else { return try body(d, nil, 0..<0) }
+                let entity = Int(starts[Int(e)])..<Int(starts[Int(e) + 1])
+                return try body(d, nil, f.a == nil ? entity : Self.range(entity, { d[$0] }, key))
             }
             let perm = name == .aevt ? aevt : (name == .avet ? avet : vaet)
             return try perm.withElements { p in
                 let key = name == .vaet ? Self.valuePrefix(f.v) : Self.prefix(a: f.a, v: f.v)
-                return try body(d, p, Self.range(p.count, { d[Int(p[$0])] }, key))
+                return try body(d, p, Self.range(0..<p.count, { d[Int(p[$0])] }, key))
             }
         }
     }
@@ -123,20 +126,29 @@ extension Database {
         }
     }
 
-    /// The positions in 0..<n whose datom compares 0 to the key, for an
-    /// order in which such datoms are contiguous.
-    static func range(_ n: Int, _ datom: (Int) -> Datom, _ key: (Datom) -> Int) -> Range<Int> {
-        var lo = 0, hi = n
+    /// The positions in `within` whose datom compares 0 to the key, for an
+    /// order in which such datoms are contiguous: a binary search for the
+    /// first, then a galloping search for the end, since most ranges a join
+    /// looks up are a few datoms long.
+    static func range(_ within: Range<Int>, _ datom: (Int) -> Datom, _ key: (Datom) -> Int) -> Range<Int> {
+        var lo = within.lowerBound, hi = within.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
             if key(datom(mid)) < 0 { lo = mid + 1 } else { hi = mid }
         }
-        var end = n
-        var l2 = lo
-        while l2 < end {
-            let mid = (l2 + end) / 2
-            if key(datom(mid)) <= 0 { l2 = mid + 1 } else { end = mid }
+        // Gallop from the first: probes at lo, lo + 1, lo + 3, lo + 7, ...
+        // until one compares above; then a binary search between the last two.
+        var below = lo, probe = lo, step = 1
+        while probe < within.upperBound, key(datom(probe)) <= 0 {
+            below = probe + 1
+            probe += step
+            step *= 2
         }
-        return lo..<l2
+        var end = min(probe, within.upperBound)
+        while below < end {
+            let mid = (below + end) / 2
+            if key(datom(mid)) <= 0 { below = mid + 1 } else { end = mid }
+        }
+        return lo..<below
     }
 }

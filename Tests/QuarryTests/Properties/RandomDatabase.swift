@@ -10,14 +10,15 @@ struct RandomDatabase {
         let cardinalityOne: Bool
         /// Whether every value is a number (so `<` against an integer is meaningful).
         let numeric: Bool
-        let values: @Sendable (inout SplitMix64, Int) -> Value
+        /// A random value, given a random entity id for references.
+        let values: @Sendable (inout SplitMix64, Int64) -> Value
     }
 
     static let attributes: [AttributeSpec] = [
         AttributeSpec(keyword: ":t/ref",
                       schema: "{:db/ident :t/ref :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}",
                       cardinalityOne: false, numeric: true,
-                      values: { rng, entities in .int(Int64.random(in: 1...Int64(entities), using: &rng)) }),
+                      values: { _, entity in .int(entity) }),
         AttributeSpec(keyword: ":t/num", schema: "{:db/ident :t/num :db/cardinality :db.cardinality/many}",
                       cardinalityOne: false, numeric: true,
                       values: { rng, _ in .int(Int64.random(in: 0...5, using: &rng)) }),
@@ -40,11 +41,15 @@ struct RandomDatabase {
     }
 
     let entities: Int
+    /// Entity ids are multiples of this: 1 for dense ids, large for ids
+    /// too sparse for the store's per-entity offsets.
+    let entityScale: Int64
     let facts: [Fact]
     let transactionData: String
 
     init(using rng: inout SplitMix64) {
         entities = Int.random(in: 2...6, using: &rng)
+        entityScale = rng.chance(0.3) ? 100_003 : 1
         let count = Int.random(in: 0...20, using: &rng)
         var facts: [Fact] = []
         var seen = Set<Fact>()
@@ -52,12 +57,12 @@ struct RandomDatabase {
         let tx = Value.int(Database.firstTx)
         for _ in 0..<count {
             let spec = Self.attributes.randomElement(using: &rng)!
-            let e = Value.int(Int64.random(in: 1...Int64(entities), using: &rng))
+            let e = Value.int(Self.randomEntity(entities, entityScale, using: &rng))
             let a = Value.keyword(Keyword(spec.keyword))
             // One value per entity for a cardinality-one attribute: a second
             // assertion in the same transaction would be a conflict, not a replacement.
             if spec.cardinalityOne, !singles.insert([e, a]).inserted { continue }
-            let fact = Fact(e: e, a: a, v: spec.values(&rng, entities), tx: tx)
+            let fact = Fact(e: e, a: a, v: spec.values(&rng, Self.randomEntity(entities, entityScale, using: &rng)), tx: tx)
             if seen.insert(fact).inserted { facts.append(fact) }
         }
         self.facts = facts
@@ -66,5 +71,14 @@ struct RandomDatabase {
             "[:db/add \(EDNWriter.write(f.e)) \(EDNWriter.write(f.a)) \(EDNWriter.write(f.v))]"
         }
         transactionData = "[" + (schema + adds).joined(separator: "\n ") + "]"
+    }
+
+    /// One of the entity ids the database may use.
+    func randomEntity(using rng: inout SplitMix64) -> Int64 {
+        Self.randomEntity(entities, entityScale, using: &rng)
+    }
+
+    private static func randomEntity(_ entities: Int, _ scale: Int64, using rng: inout SplitMix64) -> Int64 {
+        Int64.random(in: 1...Int64(entities), using: &rng) * scale
     }
 }

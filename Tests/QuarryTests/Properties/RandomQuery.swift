@@ -73,7 +73,7 @@ struct RandomQuery {
             let v = Int.random(in: 0..<Self.variablePool, using: &rng)
             input = Input(variable: v,
                           values: (0..<Int.random(in: 0...3, using: &rng)).map { _ in
-                              Int64.random(in: 0...Int64(db.entities), using: &rng)
+                              rng.chance(0.2) ? 0 : db.randomEntity(using: &rng)
                           })
             bound.insert(v)
         }
@@ -82,12 +82,12 @@ struct RandomQuery {
             let spec = RandomDatabase.attributes.randomElement(using: &rng)!
             let variableAttribute = rng.chance(0.15)
             func variable() -> Term { .variable(Int.random(in: 0..<Self.variablePool, using: &rng)) }
-            let e: Term = rng.chance(0.2) ? .constant(.int(Int64.random(in: 1...Int64(db.entities), using: &rng)))
+            let e: Term = rng.chance(0.2) ? .constant(.int(db.randomEntity(using: &rng)))
                 : variable()
             let a: Term = variableAttribute ? variable() : .constant(.keyword(Keyword(spec.keyword)))
             let v: Term
             switch Int.random(in: 0..<10, using: &rng) {
-            case 0..<2: v = .constant(spec.values(&rng, db.entities))
+            case 0..<2: v = .constant(spec.values(&rng, db.randomEntity(using: &rng)))
             case 2: v = .blank
             default: v = variable()
             }
@@ -125,7 +125,7 @@ struct RandomQuery {
             // The entity is always a bound variable, so the negation is tied to the outer bindings.
             negations.append(Pattern(e: .variable(boundList.randomElement(using: &rng)!),
                                      a: .constant(.keyword(Keyword(spec.keyword))),
-                                     v: rng.chance(0.3) ? .constant(spec.values(&rng, db.entities)) : term(),
+                                     v: rng.chance(0.3) ? .constant(spec.values(&rng, db.randomEntity(using: &rng))) : term(),
                                      tx: nil))
         }
         var find = boundList.filter { _ in rng.chance(0.6) }

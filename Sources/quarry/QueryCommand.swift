@@ -3,7 +3,7 @@ import Foundation
 import Quarry
 
 /// `quarry query --db FILE.edn [--in EDN]... [--format table|edn|json]
-/// [--explain] [--analyze] [--stats] 'QUERY'`.
+/// [--explain] [--analyze] [--stats] [--subqueries MODE] [--memory-limit BYTES] 'QUERY'`.
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
@@ -28,6 +28,12 @@ struct QueryCommand: ParsableCommand {
     @Flag(name: .long, help: "Print execution time, rows per operator and engine memory.")
     var stats = false
 
+    @Option(name: .long, help: "How correlated subqueries run: materialized, streaming, decorrelated or auto.")
+    var subqueries: SubqueryMode = .auto
+
+    @Option(name: .long, help: "Stop the query when its engine memory passes this budget (bytes; K, M, G suffixes).")
+    var memoryLimit: ByteCount?
+
     @Argument(help: "The query, in EDN.")
     var query: String
 
@@ -50,7 +56,7 @@ struct QueryCommand: ParsableCommand {
                     throw QueryError("in --in: \(error.message)", at: error.position)
                 }
             }
-            let result = try database.query(query, inputs: parsedInputs, options: QueryOptions(analyze: analyze))
+            let result = try database.query(query, inputs: parsedInputs, options: QueryOptions(analyze: analyze, memoryLimitBytes: memoryLimit?.bytes, subqueries: subqueries))
             if explain || analyze {
                 print(result.plan)
                 if explain { return }

@@ -5,11 +5,33 @@ final class ExecutionContext {
     let account: MemoryAccount?
     var sources: [String: Database]
     var rules: [String: [Rule]] = [:]
+    let subqueryMode: SubqueryMode
+    let counters: Counters
 
-    init(space: ValueSpace, account: MemoryAccount?, sources: [String: Database]) {
+    /// Figures of the whole run, nested queries included.
+    final class Counters {
+        /// Runs of nested queries.
+        var subqueryRuns = 0
+        /// Rows that went through a dedup table to be deduplicated.
+        var rowsDeduplicated = 0
+    }
+
+    init(space: ValueSpace, account: MemoryAccount?, sources: [String: Database], subqueryMode: SubqueryMode = .auto,
+         counters: Counters = Counters()) {
         self.space = space
         self.account = account
         self.sources = sources
+        self.subqueryMode = subqueryMode
+        self.counters = counters
+    }
+
+    /// The context of a nested query: the same values, memory and figures,
+    /// its own sources and rules.
+    func nested(sources: [String: Database], rules: [String: [Rule]]) -> ExecutionContext {
+        let c = ExecutionContext(space: space, account: account, sources: sources, subqueryMode: subqueryMode,
+                                 counters: counters)
+        c.rules = rules
+        return c
     }
 
     func source(_ name: String, at position: SourcePosition) throws -> Database {

@@ -108,9 +108,11 @@ final class Distinct: Operator {
     private let keep: [Int]
     private let seen: RowDeduper
     private let output: RowBuffer
+    private let counters: ExecutionContext.Counters?
 
-    init(input: Operator, columns: [String], account: MemoryAccount?) throws {
+    init(input: Operator, columns: [String], account: MemoryAccount?, counters: ExecutionContext.Counters? = nil) throws {
         keep = columns.map { input.columns.firstIndex(of: $0)! }
+        self.counters = counters
         seen = try RowDeduper(arity: columns.count, account: account)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
@@ -125,6 +127,7 @@ final class Distinct: Operator {
         guard let batch = try inputs[0].next() else { return nil }
         output.removeAll()
         try output.append(columns: keep, of: batch)
+        counters?.rowsDeduplicated += output.count
         try seen.keepNew(output)
         return output
     }

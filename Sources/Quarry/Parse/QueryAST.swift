@@ -66,6 +66,14 @@ public struct Call: Sendable, Hashable {
     public var position: SourcePosition
 }
 
+/// A nested query called from `:where`: `(q [:find ...] $ ?x ?y)`. The
+/// arguments go to the nested query's `:in`, positionally.
+public struct Subquery: Sendable, Hashable {
+    public var query: Query
+    public var args: [Term]
+    public var position: SourcePosition
+}
+
 /// One clause of `:where` (or of a rule body).
 public indirect enum Clause: Sendable, Hashable {
     case pattern(Pattern)
@@ -79,12 +87,15 @@ public indirect enum Clause: Sendable, Hashable {
     case or(source: String, joinVariables: [String]?, branches: [[Clause]], SourcePosition)
     /// `(rule-name args...)`
     case rule(source: String, name: String, args: [Term], SourcePosition)
+    /// `[(q query args...) binding]`
+    case subquery(Subquery, Binding, SourcePosition)
 
     public var position: SourcePosition {
         switch self {
         case .pattern(let p): p.position
         case .predicate(let c): c.position
-        case .function(_, _, let p), .not(_, _, _, let p), .or(_, _, _, let p), .rule(_, _, _, let p): p
+        case .function(_, _, let p), .not(_, _, _, let p), .or(_, _, _, let p), .rule(_, _, _, let p),
+             .subquery(_, _, let p): p
         }
     }
 }

@@ -212,6 +212,14 @@ public enum QueryParser {
         case .vector(let items):
             guard let first = items.first else { throw QueryError("empty clause", at: item.position) }
             if let list = first.list {
+                if list.first?.symbol == "q", list.count >= 2, list[1].vector != nil || list[1].mapPairs != nil {
+                    guard items.count == 2 else {
+                        throw QueryError("a subquery needs one binding after it", at: first.position)
+                    }
+                    let nested = try parse(list[1])
+                    let sub = Subquery(query: nested, args: list.dropFirst(2).map(parseTerm), position: first.position)
+                    return .subquery(sub, try parseBinding(items[1]), item.position)
+                }
                 let call = try parseCall(list, at: first.position)
                 if items.count == 1 { return .predicate(call) }
                 guard items.count == 2 else {

@@ -12,6 +12,7 @@ extension Clause {
         case .or(_, let join, let branches, _):
             join.map(Set.init) ?? branches.joined().reduce(into: Set()) { $0.formUnion($1.variables) }
         case .rule(_, _, let args, _): Set(args.compactMap(\.variable))
+        case .subquery(let sq, let b, _): Set(sq.args.compactMap(\.variable)).union(b.variables)
         }
     }
 
@@ -47,6 +48,9 @@ extension Clause {
             return .or(source: s, joinVariables: names(join), branches: branches.map { $0.map { $0.renaming(map) } }, pos)
         case .rule(let s, let name, let args, let pos):
             return .rule(source: s, name: name, args: args.map(term), pos)
+        case .subquery(var sq, let b, let pos):
+            sq.args = sq.args.map(term)
+            return .subquery(sq, binding(b), pos)
         }
     }
 

@@ -51,6 +51,8 @@ final class Planner {
         switch clause {
         case .predicate(let c), .function(let c, _, _):
             return Set(c.args.compactMap(\.variable)).isSubset(of: bound)
+        case .subquery(let sq, _, _):
+            return Set(sq.args.compactMap(\.variable)).isSubset(of: bound)
         case .not(_, let join, let clauses, _):
             let required = join.map(Set.init)
                 ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }.intersection(bound.union(others).union(keep))
@@ -91,6 +93,10 @@ final class Planner {
             case .rule(_, let name, let args, let position):
                 if let v = args.compactMap(\.variable).first(where: { !bound.contains($0) }) {
                     return QueryError("rule \(name) needs \(v) bound", at: position)
+                }
+            case .subquery(let sq, _, _):
+                if let t = sq.args.first(where: { $0.variable.map { !bound.contains($0) } ?? false }) {
+                    return QueryError("unbound variable \(t.variable!) in subquery", at: t.position)
                 }
             default: break
             }
@@ -163,6 +169,8 @@ final class Planner {
                              branches: branches.map { (source, $0) }, to: op, at: position)
         case .rule(let source, let name, let args, let position):
             return try callRule(name, args: args, source: source, to: op, at: position)
+        case .subquery(let sq, let binding, _):
+            return try subqueryJoin(sq, binding: binding, to: op)
         }
     }
 

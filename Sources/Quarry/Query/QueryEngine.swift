@@ -1,15 +1,30 @@
 import Foundation
 
+/// How correlated subqueries run.
+public enum SubqueryMode: String, Sendable, CaseIterable {
+    /// Every run's result kept, combined at the end: the baseline, for comparison.
+    case materialized
+    /// One run per distinct outer binding, when the consumer pulls; one result alive at a time.
+    case streaming
+    /// One run over all distinct outer bindings, grouped by them, joined back.
+    case decorrelated
+    /// Decorrelated where that preserves the semantics, streaming otherwise.
+    case auto
+}
+
 /// Options of one query run.
 public struct QueryOptions: Sendable {
     /// Record actual rows and bytes per operator for EXPLAIN.
     public var analyze = false
     /// Stop the query when its engine memory would pass this many bytes.
     public var memoryLimitBytes: UInt64?
+    /// How correlated subqueries run.
+    public var subqueries: SubqueryMode = .auto
 
-    public init(analyze: Bool = false, memoryLimitBytes: UInt64? = nil) {
+    public init(analyze: Bool = false, memoryLimitBytes: UInt64? = nil, subqueries: SubqueryMode = .auto) {
         self.analyze = analyze
         self.memoryLimitBytes = memoryLimitBytes
+        self.subqueries = subqueries
     }
 }
 

@@ -31,6 +31,10 @@ public struct QueryStats: Sendable, Codable, Equatable {
     public var engineBytesNow: UInt64
     /// Allocations the engine made for the query.
     public var allocations: UInt64
+    /// Runs of nested queries (subqueries), all modes counted alike.
+    public var subqueryRuns: Int
+    /// Rows that went through the core's dedup table to be deduplicated.
+    public var rowsDeduplicated: Int
     /// Rows each operator produced, in plan order (depth first).
     public var operatorRows: [OperatorRows]
 
@@ -44,6 +48,8 @@ public struct QueryStats: Sendable, Codable, Equatable {
         case engineBytesPeak = "engine_bytes_peak"
         case engineBytesNow = "engine_bytes_now"
         case allocations
+        case subqueryRuns = "subquery_runs"
+        case rowsDeduplicated = "rows_deduplicated"
         case operatorRows = "operators"
     }
 }

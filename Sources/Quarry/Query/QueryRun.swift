@@ -11,30 +11,12 @@ struct QueryRun {
     func run() throws -> QueryResult {
         let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
         let space = try ValueSpace(primary: database.interner, account: account)
-        let context = ExecutionContext(space: space, account: account, sources: ["$": database])
-        for element in query.find.elements { try Aggregates.validate(element) }
+        let context = ExecutionContext(space: space, account: account, sources: ["$": database],
+                                       subqueryMode: options.subqueries)
         let input = try bindInputs(context)
-        let planner = Planner(context: context)
-        let findVars = query.find.elements.map(\.variable)
-        var keep = Set(findVars).union(query.with)
-        keep.formUnion(input.columns)
-        let whereOp = try planner.plan(query.clauses, input: input, keep: keep)
-        for element in query.find.elements {
-            if whereOp.column(element.variable) == nil {
-                let position: SourcePosition = switch element {
-                case .variable(_, let p), .aggregate(_, _, _, let p): p
-                }
-                throw QueryError("unbound variable \(element.variable) in :find", at: position)
-            }
-        }
-        for v in query.with where whereOp.column(v) == nil {
-            throw QueryError("unbound variable \(v) in :with", at: query.position)
-        }
-        var projected: [String] = []
-        for v in findVars + query.with where !projected.contains(v) { projected.append(v) }
-        let distinct = try Distinct(input: whereOp, columns: projected, account: account)
-        let rows = try distinct.drain(account: account)
-        var table = try shape(rows, columns: projected, space: space)
+        let find = try Planner(context: context).planQuery(query, input: input, keys: [])
+        let rows = try find.drain(account: account)
+        var table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
         if !query.orderBy.isEmpty {
             table = try order(table, space: space)
         }
@@ -44,12 +26,13 @@ struct QueryRun {
         let elapsed = ContinuousClock().now - start
         let wall = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var operatorRows: [QueryStats.OperatorRows] = []
-        collect(distinct, into: &operatorRows)
+        collect(find, into: &operatorRows)
         let stats = QueryStats(wallMilliseconds: wall, engineBytesPeak: figures.bytesPeak, engineBytesNow: figures.bytesNow,
-                               allocations: figures.allocations, operatorRows: operatorRows)
+                               allocations: figures.allocations, subqueryRuns: context.counters.subqueryRuns,
+                               rowsDeduplicated: context.counters.rowsDeduplicated, operatorRows: operatorRows)
         return QueryResult(columns: columnNames, rows: finalRows(values), shape: resultShape, keys: query.keys,
                            ordered: !query.orderBy.isEmpty, stats: stats,
-                           plan: Explain.text(distinct, analyzed: options.analyze))
+                           plan: Explain.text(find, analyzed: options.analyze))
     }
 
     private func collect(_ op: Operator, into out: inout [QueryStats.OperatorRows]) {
@@ -128,30 +111,6 @@ struct QueryRun {
                              at: query.position)
         }
         return try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
-    }
-
-    // MARK: Find
-
-    /// Rows of the find elements: projected, or grouped and aggregated.
-    private func shape(_ rows: RowBuffer, columns: [String], space: ValueSpace) throws -> [[EncodedValue]] {
-        let elements = query.find.elements
-        let index = elements.map { columns.firstIndex(of: $0.variable)! }
-        guard elements.contains(where: \.isAggregate) else {
-            return (0..<rows.count).map { r in index.map { rows.value(r, $0) } }
-        }
-        // Groups by the non-aggregate elements through the core's dedup
-        // table; each group's values are gathered only while it is computed.
-        let groupElements = elements.indices.filter { !elements[$0].isAggregate }
-        let groups = try RowGroups(keyColumns: groupElements.map { index[$0] }, account: rows.account)
-        try groups.add(all: rows)
-        return try (0..<groups.groupCount).map { g in
-            let members = groups.rows(ofGroup: g)
-            return try elements.indices.map { i in
-                guard elements[i].isAggregate else { return rows.value(members[0], index[i]) }
-                return try space.encode(try Aggregates.compute(elements[i], members.map { rows.value($0, index[i]) },
-                                                               space: space))
-            }
-        }
     }
 
     private func order(_ rows: [[EncodedValue]], space: ValueSpace) throws -> [[EncodedValue]] {

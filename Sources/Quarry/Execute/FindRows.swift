@@ -1,0 +1,69 @@
+/// The rows of `:find`: the distinct find (and `:with`) tuples projected to
+/// the find elements, or, with aggregates, one row per group of the
+/// non-aggregate elements (grouped through ``RowGroups``).
+///
+/// `keys` are variables put first and grouped by as well: a decorrelated
+/// subquery groups its aggregates by the outer bindings this way.
+final class FindRows: Operator {
+    let elements: [FindElement]
+    private let keyColumns: [Int]
+    private let elementColumns: [Int]
+    private let space: ValueSpace
+    private let account: MemoryAccount?
+    private let output: RowBuffer
+    private var done = false
+
+    init(input: Operator, keys: [String], elements: [FindElement], space: ValueSpace, account: MemoryAccount?) throws {
+        self.elements = elements
+        keyColumns = keys.map { input.columns.firstIndex(of: $0)! }
+        elementColumns = elements.map { input.columns.firstIndex(of: $0.variable)! }
+        self.space = space
+        self.account = account
+        let columns = keys + elements.map(\.text)
+        output = try RowBuffer(arity: columns.count, account: account)
+        super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
+    }
+
+    private var aggregates: Bool { elements.contains(where: \.isAggregate) }
+
+    override var detail: String {
+        guard aggregates else { return "[" + columns.joined(separator: " ") + "]" }
+        let groups = keyColumns.map { inputs[0].columns[$0] } + elements.filter { !$0.isAggregate }.map(\.variable)
+        return "group by [" + groups.joined(separator: " ") + "]"
+    }
+
+    override var heldBytes: Int { output.byteCount }
+
+    override func rewind() { done = false }
+
+    override func produce() throws -> RowBuffer? {
+        guard aggregates else {
+            guard let batch = try inputs[0].next() else { return nil }
+            output.removeAll()
+            try output.append(columns: keyColumns + elementColumns, of: batch)
+            return output
+        }
+        guard !done else { return nil }
+        done = true
+        let rows = try inputs[0].drain(account: account)
+        let plain = elements.indices.filter { !elements[$0].isAggregate }
+        let groups = try RowGroups(keyColumns: keyColumns + plain.map { elementColumns[$0] }, account: account)
+        try groups.add(all: rows)
+        output.removeAll()
+        try output.reserve(groups.groupCount)
+        for g in 0..<groups.groupCount {
+            let members = groups.rows(ofGroup: g)
+            var values: [EncodedValue] = keyColumns.map { rows.value(members[0], $0) }
+            for (i, e) in elements.enumerated() {
+                let c = elementColumns[i]
+                guard e.isAggregate else {
+                    values.append(rows.value(members[0], c))
+                    continue
+                }
+                values.append(try space.encode(try Aggregates.compute(e, members.map { rows.value($0, c) }, space: space)))
+            }
+            try output.appendRow { w in for (j, v) in values.enumerated() { w.set(j, v) } }
+        }
+        return output
+    }
+}

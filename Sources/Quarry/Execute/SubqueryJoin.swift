@@ -1,0 +1,238 @@
+/// A correlated subquery joined to its outer rows, in one of four ways:
+///
+/// - `streaming`: per outer batch, the distinct argument tuples (through
+///   the dedup table); each pull runs the nested plan for the next one and
+///   joins its result to the outer rows that have it. One result is alive
+///   at a time.
+/// - `materialized`: the baseline. Every distinct argument tuple of the
+///   whole outer relation gets its own freshly planned run; every result is
+///   kept, then all are copied into one relation that is joined at the end.
+/// - `decorrelated`: one run of the nested plan, grouped by its inputs,
+///   over the relation of all distinct argument tuples; the result is
+///   grouped by those keys and joined back.
+/// - `once`: the nested query takes a relation input, so it runs once over
+///   all distinct argument tuples and every outer row sees the whole result.
+final class SubqueryJoin: Operator {
+    enum Strategy: String { case streaming, materialized, decorrelated, once }
+
+    /// Where each argument of the call comes from.
+    enum Argument {
+        case column(Int)
+        case constant(EncodedValue)
+    }
+
+    /// A planned nested query: its input relation and its find rows.
+    typealias NestedPlan = (input: RelationScan, root: Operator)
+
+    let strategy: Strategy
+    let reason: String
+    private let arguments: [Argument]
+    private let nested: NestedPlan
+    /// A fresh plan per run (materialized).
+    private let replan: () throws -> NestedPlan
+    private let binding: SubqueryBinding
+    /// Key columns leading the nested result (decorrelated).
+    private let keyColumns: Int
+    private let context: ExecutionContext
+    private let output: RowBuffer
+    private let keys: RowBuffer
+    private let runInput: RowBuffer
+
+    // Streaming: the outer batch being worked through and its groups.
+    private var batch: RowBuffer?
+    private var groups: RowGroups?
+    private var nextGroup = 0
+    // The others: the whole outer relation, and the joined result.
+    private var outer: RowBuffer?
+    private var position = 0
+    private var combined: RowBuffer?
+    /// Decorrelated: the result grouped by its key columns. Materialized:
+    /// the distinct keys, row k standing for run k.
+    private var lookup: RowGroups?
+    /// Materialized: the rows of `combined` that run k made.
+    private var ranges: [Range<Int>] = []
+    private let chunkKeys: RowBuffer
+
+    init(input: Operator, strategy: Strategy, reason: String, arguments: [Argument], nested: NestedPlan,
+         replan: @escaping () throws -> NestedPlan, binding: SubqueryBinding, keyColumns: Int,
+         context: ExecutionContext, estimatedRows: Double) throws {
+        self.strategy = strategy
+        self.reason = reason
+        self.arguments = arguments
+        self.nested = nested
+        self.replan = replan
+        self.binding = binding
+        self.keyColumns = keyColumns
+        self.context = context
+        output = try RowBuffer(arity: input.columns.count + binding.newVariables.count, account: context.account)
+        keys = try RowBuffer(arity: arguments.count, account: context.account)
+        runInput = try RowBuffer(arity: arguments.count, account: context.account)
+        chunkKeys = try RowBuffer(arity: arguments.count, account: context.account)
+        super.init(columns: input.columns + binding.newVariables, inputs: [input, nested.root],
+                   estimatedRows: estimatedRows)
+    }
+
+    override var detail: String { "\(binding.label), \(strategy.rawValue): \(reason)" }
+
+    override var heldBytes: Int {
+        output.byteCount + keys.byteCount + runInput.byteCount + chunkKeys.byteCount + (groups?.byteCount ?? 0)
+            + (outer?.byteCount ?? 0) + (combined?.byteCount ?? 0) + (lookup?.byteCount ?? 0)
+    }
+
+    override func reset() {
+        inputs[0].reset()
+        rewind()
+    }
+
+    override func rewind() {
+        batch = nil
+        groups = nil
+        nextGroup = 0
+        outer = nil
+        position = 0
+        combined = nil
+        lookup = nil
+        ranges = []
+    }
+
+    override func produce() throws -> RowBuffer? {
+        switch strategy {
+        case .streaming: return try produceStreaming()
+        case .materialized, .decorrelated, .once:
+            if outer == nil { try prepareWhole() }
+            return try produceWhole()
+        }
+    }
+
+    // MARK: Keys
+
+    /// Appends the argument tuple of every row of `rows` to `keys`.
+    private func appendKeys(of rows: RowBuffer) throws {
+        for r in 0..<rows.count {
+            try keys.appendRow { w in
+                for (j, a) in arguments.enumerated() {
+                    switch a {
+                    case .column(let c): w.set(j, word: rows.word(r, c), tag: rows.tag(r, c))
+                    case .constant(let v): w.set(j, v)
+                    }
+                }
+            }
+        }
+        context.counters.rowsDeduplicated += rows.count
+    }
+
+    /// Runs `plan` over `input` and returns its result.
+    private func run(_ plan: NestedPlan, over input: RowBuffer) throws -> RowBuffer {
+        plan.input.relation = input
+        plan.root.reset()
+        context.counters.subqueryRuns += 1
+        return try plan.root.drain(account: context.account)
+    }
+
+    // MARK: Streaming
+
+    private func produceStreaming() throws -> RowBuffer? {
+        while groups == nil || nextGroup == groups!.groupCount {
+            guard let b = try inputs[0].next() else { return nil }
+            batch = b
+            keys.removeAll()
+            try appendKeys(of: b)
+            let g = try RowGroups(keyColumns: Array(0..<arguments.count), account: context.account)
+            try g.add(keys)
+            groups = g
+            nextGroup = 0
+        }
+        let members = groups!.rows(ofGroup: nextGroup)
+        nextGroup += 1
+        runInput.removeAll()
+        try runInput.append(copyOf: members[0], from: keys)
+        let result = try run(nested, over: runInput)
+        output.removeAll()
+        let all = Array(0..<result.count)
+        for r in members { try binding.emit(outer: batch!, row: r, result: result, rows: all, offset: 0, into: output) }
+        return output
+    }
+
+    // MARK: Materialized, decorrelated, once
+
+    private func prepareWhole() throws {
+        let all = try inputs[0].drain(account: context.account)
+        outer = all
+        keys.removeAll()
+        try appendKeys(of: all)
+        let distinct = try RowBuffer(arity: arguments.count, account: context.account)
+        try distinct.append(contentsOf: keys)
+        try RowDeduper(arity: arguments.count, account: context.account).keepNew(distinct)
+        switch strategy {
+        case .once:
+            combined = try run(nested, over: distinct)
+        case .decorrelated:
+            let result = try run(nested, over: distinct)
+            let byKey = try RowGroups(keyColumns: Array(0..<keyColumns), account: context.account)
+            try byKey.add(all: result)
+            (combined, lookup) = (result, byKey)
+        case .materialized:
+            // Every run kept, then all copied into one relation after the keys.
+            var results: [RowBuffer] = []
+            for k in 0..<distinct.count {
+                runInput.removeAll()
+                try runInput.append(copyOf: k, from: distinct)
+                results.append(try run(try replan(), over: runInput))
+            }
+            let width = nested.root.columns.count
+            let all = try RowBuffer(arity: arguments.count + width, account: context.account)
+            for (k, result) in results.enumerated() {
+                let start = all.count
+                for s in 0..<result.count {
+                    try all.appendRow { w in
+                        w.copyAll(from: distinct, row: k)
+                        w.copy(from: result, row: s, columns: Array(0..<width), to: arguments.count)
+                    }
+                }
+                ranges.append(start..<all.count)
+            }
+            let index = try RowGroups(keyColumns: Array(0..<arguments.count), account: context.account)
+            try index.add(distinct)
+            (combined, lookup) = (all, index)
+        case .streaming:
+            break
+        }
+    }
+
+    private func produceWhole() throws -> RowBuffer? {
+        guard let outer, let combined, position < outer.count else { return nil }
+        output.removeAll()
+        let end = min(outer.count, position + Operator.batchSize)
+        var found: CoreVector<Int64>?
+        if let lookup {
+            chunkKeys.removeAll()
+            try chunkKeys.append(columns: Array(0..<arguments.count), of: keys, rows: position..<end)
+            found = try lookup.probe(chunkKeys, columns: Array(0..<arguments.count))
+        }
+        let every = Array(0..<combined.count)
+        for r in position..<end {
+            var rows: [Int]
+            var offset = 0
+            switch strategy {
+            case .decorrelated:
+                rows = []
+                var s = Int(found![r - position])
+                while s >= 0 {
+                    rows.append(s)
+                    s = lookup!.previous(s)
+                }
+                rows.reverse()
+                offset = keyColumns
+            case .materialized:
+                let k = Int(found![r - position])
+                rows = k < 0 ? [] : Array(ranges[k])
+                offset = arguments.count
+            default:
+                rows = every
+            }
+            try binding.emit(outer: outer, row: r, result: combined, rows: rows, offset: offset, into: output)
+        }
+        position = end
+        return output
+    }
+}

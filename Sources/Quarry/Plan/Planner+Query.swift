@@ -1,0 +1,27 @@
+extension Planner {
+    /// The plan of a whole query over `input` (its `:in` bindings): the
+    /// `:where` clauses, the distinct tuples of `keys`, the find and the
+    /// `:with` variables, then the find rows (grouped by `keys` too).
+    func planQuery(_ query: Query, input: Operator, keys: [String]) throws -> FindRows {
+        for element in query.find.elements { try Aggregates.validate(element) }
+        let findVars = query.find.elements.map(\.variable)
+        var keep = Set(findVars).union(query.with).union(keys)
+        keep.formUnion(input.columns)
+        let whereOp = try plan(query.clauses, input: input, keep: keep)
+        for element in query.find.elements where whereOp.column(element.variable) == nil {
+            let position: SourcePosition = switch element {
+            case .variable(_, let p), .aggregate(_, _, _, let p): p
+            }
+            throw QueryError("unbound variable \(element.variable) in :find", at: position)
+        }
+        for v in query.with where whereOp.column(v) == nil {
+            throw QueryError("unbound variable \(v) in :with", at: query.position)
+        }
+        var projected: [String] = []
+        for v in keys + findVars + query.with where !projected.contains(v) { projected.append(v) }
+        let distinct = try Distinct(input: whereOp, columns: projected, account: context.account,
+                                    counters: context.counters)
+        return try FindRows(input: distinct, keys: keys, elements: query.find.elements, space: context.space,
+                            account: context.account)
+    }
+}

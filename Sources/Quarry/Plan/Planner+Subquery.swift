@@ -1,0 +1,135 @@
+extension Planner {
+    /// What a subquery's `:in` takes from the call's arguments.
+    private struct NestedInputs {
+        var sources: [String: Database] = [:]
+        var rules: [String: [Rule]] = [:]
+        /// The nested query's input variables and the outer terms bound to them.
+        var variables: [String] = []
+        var arguments: [Term] = []
+        /// Whether they arrive as one relation input (`[[?a ?b]]`).
+        var relation = false
+    }
+
+    /// Joins a subquery clause to `op`, in the mode the options ask for.
+    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator) throws -> Operator {
+        let label = "subquery at \(sq.position.line):\(sq.position.column)"
+        let inputs = try nestedInputs(sq, label: label)
+        let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules)
+        let (strategy, reason) = chooseStrategy(sq.query, inputs: inputs)
+        let keys = strategy == .decorrelated ? inputs.variables : []
+        let plan = { () throws -> SubqueryJoin.NestedPlan in
+            let relation = try RowBuffer(arity: inputs.variables.count, account: self.context.account)
+            let scan = try RelationScan(relation, columns: inputs.variables,
+                                        label: inputs.relation || strategy == .decorrelated
+                                            ? "all distinct outer bindings" : "one outer binding per run")
+            scan.estimatedRows = strategy == .decorrelated || strategy == .once ? op.estimatedRows : 1
+            let find = try Planner(context: nestedContext).planQuery(sq.query, input: scan, keys: keys)
+            return (scan, find)
+        }
+        let nested = try plan()
+        let firstRowOnly = switch sq.query.find {
+        case .scalar, .tuple: true
+        case .relation, .collection: false
+        }
+        let resultColumns = nested.root.columns.count - keys.count
+        let bound = try SubqueryBinding(binding, resultColumns: resultColumns, outerColumns: op.columns,
+                                        firstRowOnly: firstRowOnly, label: label, at: sq.position)
+        let arguments = try inputs.arguments.map { t -> SubqueryJoin.Argument in
+            switch t.kind {
+            case .variable(let v):
+                guard let c = op.column(v) else { throw QueryError("unbound variable \(v) in subquery", at: t.position) }
+                return .column(c)
+            case .constant(let edn):
+                return .constant(try context.space.encode(try CallEvaluator.constant(edn)))
+            case .blank, .source:
+                throw QueryError("expected a variable or a constant for the subquery's input", at: t.position)
+            }
+        }
+        return try SubqueryJoin(input: op, strategy: strategy, reason: reason, arguments: arguments, nested: nested,
+                                replan: plan, binding: bound, keyColumns: keys.count, context: context,
+                                estimatedRows: op.estimatedRows)
+    }
+
+    private func nestedInputs(_ sq: Subquery, label: String) throws -> NestedInputs {
+        var out = NestedInputs()
+        var args = sq.args[...]
+        func next(for what: String) throws -> Term {
+            guard let a = args.popFirst() else {
+                throw QueryError("\(label): its :in needs an argument for \(what)", at: sq.position)
+            }
+            return a
+        }
+        for input in sq.query.inputs {
+            switch input {
+            case .source(let name):
+                let a = try next(for: name)
+                guard case .source(let outer) = a.kind else {
+                    throw QueryError("\(label): expected a source for \(name), found \(a.text)", at: a.position)
+                }
+                out.sources[name] = try context.source(outer, at: a.position)
+            case .rules:
+                let a = try next(for: "%")
+                guard case .constant(let edn) = a.kind, edn.symbol == "%" else {
+                    throw QueryError("\(label): expected % for the rules input", at: a.position)
+                }
+                out.rules = context.rules
+            case .binding(.variable(let v)):
+                let a = try next(for: v)
+                out.variables.append(v)
+                out.arguments.append(a)
+            case .binding(.collection(.tuple(let items))) where !out.relation && out.variables.isEmpty:
+                // A relation input: the engine passes all outer bindings at once.
+                for item in items {
+                    guard case .variable(let v) = item else {
+                        throw QueryError("\(label): a relation input holds variables only", at: sq.position)
+                    }
+                    out.variables.append(v)
+                    out.arguments.append(try next(for: v))
+                }
+                out.relation = true
+            default:
+                throw QueryError("\(label): an :in binding takes a scalar (?x) or one relation ([[?a ?b]])",
+                                 at: sq.position)
+            }
+        }
+        if let extra = args.first {
+            throw QueryError("\(label): \(sq.args.count) arguments given, its :in takes \(sq.args.count - args.count)",
+                             at: extra.position)
+        }
+        if Set(out.variables).count != out.variables.count {
+            throw QueryError("\(label): an input variable appears twice in :in", at: sq.position)
+        }
+        return out
+    }
+
+    /// The strategy for a subquery, and why (EXPLAIN prints both).
+    private func chooseStrategy(_ q: Query, inputs: NestedInputs) -> (SubqueryJoin.Strategy, String) {
+        if inputs.relation { return (.once, "relation input, one run over all outer bindings") }
+        let blocker = decorrelationBlocker(q)
+        switch context.subqueryMode {
+        case .materialized: return (.materialized, "every run kept, combined at the end")
+        case .streaming: return (.streaming, "one run per distinct outer binding, one result alive")
+        case .decorrelated, .auto:
+            if let blocker { return (.streaming, "not decorrelated: \(blocker)") }
+            let keys = inputs.variables.joined(separator: " ")
+            return (.decorrelated, "one run grouped by [\(keys)]")
+        }
+    }
+
+    /// Why grouping by the inputs would not give each run's own result, if so.
+    private func decorrelationBlocker(_ q: Query) -> String? {
+        if q.limit != nil { return ":limit applies per run" }
+        if !q.orderBy.isEmpty { return ":order-by applies per run" }
+        let elements = q.find.elements
+        switch q.find {
+        case .scalar, .tuple:
+            if !elements.allSatisfy(\.isAggregate) { return "the find form keeps one row per run" }
+        case .relation, .collection:
+            break
+        }
+        if elements.contains(where: { if case .aggregate(let n, _, _, _) = $0 { n == "rand" || n == "sample" } else { false } }) {
+            return "rand and sample depend on each run's order"
+        }
+        return nil
+    }
+}

@@ -58,7 +58,8 @@ enum ResultFormat: String, CaseIterable {
             let ops = s.operatorRows.map { "{\"op\":\(jsonString($0.op)),\"rows\":\($0.rows)}" }.joined(separator: ",")
             out += ",\"stats\":{\"wall_ms\":\(String(format: "%.3f", s.wallMilliseconds)),"
                 + "\"engine_bytes_peak\":\(s.engineBytesPeak),\"engine_bytes_now\":\(s.engineBytesNow),"
-                + "\"allocations\":\(s.allocations),\"operators\":[\(ops)]}"
+                + "\"allocations\":\(s.allocations),\"subquery_runs\":\(s.subqueryRuns),"
+                + "\"rows_deduplicated\":\(s.rowsDeduplicated),\"operators\":[\(ops)]}"
         }
         return out + "}"
     }
@@ -109,7 +110,8 @@ enum ResultFormat: String, CaseIterable {
         if stats {
             let s = result.stats
             out += "\nwall: \(String(format: "%.3f", s.wallMilliseconds)) ms, engine bytes now \(s.engineBytesNow), "
-                + "peak \(s.engineBytesPeak), allocations \(s.allocations)\n"
+                + "peak \(s.engineBytesPeak), allocations \(s.allocations), subquery runs \(s.subqueryRuns), "
+                + "rows deduplicated \(s.rowsDeduplicated)\n"
             var ops = Table(headers: ["operator", "rows"], rightAligned: [1])
             for o in s.operatorRows { ops.append([o.op, String(o.rows)]) }
             out += ops.render()

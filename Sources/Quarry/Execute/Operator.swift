@@ -32,6 +32,21 @@ class Operator {
 
     /// The next non-empty batch, or nil when the operator is done.
     final func next() throws -> RowBuffer? {
+        do {
+            return try pull()
+        } catch let e as CoreError where e.kind == .budgetExceeded {
+            // Named by the innermost operator that hit it; outer ones pass it on.
+            throw BudgetExceeded(operatorText: name + (detail.isEmpty ? "" : " " + detail), operation: e.operation)
+        }
+    }
+
+    /// The query's memory budget ran out inside an operator.
+    struct BudgetExceeded: Error {
+        let operatorText: String
+        let operation: String
+    }
+
+    private func pull() throws -> RowBuffer? {
         while let batch = try produce() {
             peakBytes = max(peakBytes, heldBytes)
             if batch.count > 0 {

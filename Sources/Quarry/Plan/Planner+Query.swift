@@ -1,8 +1,9 @@
 extension Planner {
     /// The plan of a whole query over `input` (its `:in` bindings): the
     /// `:where` clauses, the distinct tuples of `keys`, the find and the
-    /// `:with` variables, then the find rows (grouped by `keys` too).
-    func planQuery(_ query: Query, input: Operator, keys: [String]) throws -> FindRows {
+    /// `:with` variables, then the find rows (grouped by `keys` too), then
+    /// `:order-by` and `:limit`.
+    func planQuery(_ query: Query, input: Operator, keys: [String]) throws -> Operator {
         for element in query.find.elements { try Aggregates.validate(element) }
         let findVars = query.find.elements.map(\.variable)
         var keep = Set(findVars).union(query.with).union(keys)
@@ -21,7 +22,11 @@ extension Planner {
         for v in keys + findVars + query.with where !projected.contains(v) { projected.append(v) }
         let distinct = try Distinct(input: whereOp, columns: projected, account: context.account,
                                     counters: context.counters)
-        return try FindRows(input: distinct, keys: keys, elements: query.find.elements, space: context.space,
-                            account: context.account)
+        let find = try FindRows(input: distinct, keys: keys, elements: query.find.elements, space: context.space,
+                                account: context.account)
+        guard !query.orderBy.isEmpty || query.limit != nil else { return find }
+        let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }
+        return OrderLimit(input: find, orderBy: orderBy, limit: query.limit, space: context.space,
+                          account: context.account)
     }
 }

@@ -13,14 +13,19 @@ struct QueryRun {
         let space = try ValueSpace(primary: database.interner, account: account)
         let context = ExecutionContext(space: space, account: account, sources: ["$": database],
                                        subqueryMode: options.subqueries)
-        let input = try bindInputs(context)
-        let find = try Planner(context: context).planQuery(query, input: input, keys: [])
-        let rows = try find.drain(account: account)
-        var table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
-        if !query.orderBy.isEmpty {
-            table = try order(table, space: space)
+        let find: Operator
+        let rows: RowBuffer
+        do {
+            find = try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
+            rows = try find.drain(account: account)
+        } catch let e as Operator.BudgetExceeded {
+            throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded in "
+                             + "\(e.operatorText) (\(e.operation))")
+        } catch let e as CoreError where e.kind == .budgetExceeded {
+            throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded "
+                             + "while planning (\(e.operation))")
         }
-        if let limit = query.limit, table.count > limit { table.removeLast(table.count - limit) }
+        let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
         let values = table.map { $0.map(space.decode) }
         let figures = account.figures
         let elapsed = ContinuousClock().now - start
@@ -111,15 +116,5 @@ struct QueryRun {
                              at: query.position)
         }
         return try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
-    }
-
-    private func order(_ rows: [[EncodedValue]], space: ValueSpace) throws -> [[EncodedValue]] {
-        rows.sorted { x, y in
-            for (column, descending) in query.orderBy {
-                let c = ValueOrder.sortCompare(x[column], y[column], in: space)
-                if c != 0 { return descending ? c > 0 : c < 0 }
-            }
-            return false
-        }
     }
 }

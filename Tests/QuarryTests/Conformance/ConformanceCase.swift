@@ -59,10 +59,10 @@ enum Conformance {
         return db
     }
 
-    static func run(_ c: ConformanceCase) throws {
+    static func run(_ c: ConformanceCase, options: QueryOptions = QueryOptions()) throws {
         let db = try database(c.data)
         let inputs = try c.inputs.map { try EDNReader.readOne($0) }
-        let result = try db.query(c.query, inputs: inputs)
+        let result = try db.query(c.query, inputs: inputs, options: options)
         let expected = try EDNReader.readOne(c.expected)
         let actual = rows(result)
         switch result.shape {

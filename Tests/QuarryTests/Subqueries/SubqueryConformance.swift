@@ -1,0 +1,114 @@
+import Quarry
+import Testing
+
+/// Subqueries with expected results, each run in every mode: all modes must
+/// give the same, expected, rows.
+@Suite("Subqueries: every mode, the same results")
+struct SubqueryConformance {
+    static let ohlc = """
+    [{:db/ident :price/symbol :db/valueType :db.type/ref}
+     {:db/id 1 :symbol/ticker "AAPL"}
+     {:db/id 2 :symbol/ticker "MSFT"}
+     {:db/id 10 :price/symbol 1 :price/hour 0 :price/open 100.0 :price/high 102.0}
+     {:db/id 11 :price/symbol 1 :price/hour 0 :price/open 101.0 :price/high 104.0}
+     {:db/id 12 :price/symbol 1 :price/hour 1 :price/open 102.0 :price/high 103.0}
+     {:db/id 13 :price/symbol 2 :price/hour 0 :price/open 50.0 :price/high 51.0}]
+    """
+
+    static let cases: [ConformanceCase] = [
+        .init("subquery", "aggregate per outer binding, relation binding", data: ohlc, """
+              [:find ?t ?hour ?avg :where [?s :symbol/ticker ?t] [?b :price/symbol ?s] [?b :price/hour ?hour]
+               [(q [:find (avg ?o) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr] [?x :price/open ?o]]
+                   $ ?s ?hour) [[?avg]]]]
+              """, expect: #"#{["AAPL" 0 100.5] ["AAPL" 1 102.0] ["MSFT" 0 50.0]}"#),
+        .init("subquery", "scalar binding of a scalar find", data: ohlc, """
+              [:find ?t ?n :where [?s :symbol/ticker ?t]
+               [(q [:find (count ?x) . :in $ ?sym :where [?x :price/symbol ?sym]] $ ?s) ?n]]
+              """, expect: #"#{["AAPL" 3] ["MSFT" 1]}"#),
+        .init("subquery", "collection binding", data: ohlc, """
+              [:find ?t ?h :where [?s :symbol/ticker ?t]
+               [(q [:find [?hr ...] :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour ?hr]] $ ?s) [?h ...]]]
+              """, expect: #"#{["AAPL" 0] ["AAPL" 1] ["MSFT" 0]}"#),
+        .init("subquery", "tuple binding of exactly one row", data: ohlc, """
+              [:find ?t ?lo ?hi :where [?s :symbol/ticker ?t]
+               [(q [:find (min ?o) (max ?o) :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/open ?o]] $ ?s)
+                [?lo ?hi]]]
+              """, expect: #"#{["AAPL" 100.0 102.0] ["MSFT" 50.0 50.0]}"#),
+        .init("subquery", "an empty result drops the outer row", data: ohlc, """
+              [:find ?t :where [?s :symbol/ticker ?t]
+               [(q [:find ?x :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour 1]] $ ?s) [[_]]]]
+              """, expect: #"#{["AAPL"]}"#),
+        .init("subquery", "count of nothing is no row, so the outer row goes", data: ohlc, """
+              [:find ?t ?n :where [?s :symbol/ticker ?t]
+               [(q [:find (count ?x) :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour 1]] $ ?s) [[?n]]]]
+              """, expect: #"#{["AAPL" 1]}"#),
+        .init("subquery", "a binding variable already bound joins", data: ohlc, """
+              [:find ?t ?hour :where [?s :symbol/ticker ?t] [?b :price/symbol ?s] [?b :price/hour ?hour]
+               [(q [:find ?hr :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour ?hr] [?x :price/high ?h] [(> ?h 102.5)]]
+                   $ ?s) [[?hour]]]]
+              """, expect: #"#{["AAPL" 0] ["AAPL" 1]}"#),
+        .init("subquery", "duplicate outer bindings run once each and join every row", data: ohlc, """
+              [:find ?b ?n :where [?b :price/symbol ?s]
+               [(q [:find (count ?x) :in $ ?sym :where [?x :price/symbol ?sym]] $ ?s) [[?n]]]]
+              """, expect: "#{[10 3] [11 3] [12 3] [13 1]}"),
+        .init("subquery", "a constant argument", data: ohlc, """
+              [:find ?t ?n :where [?s :symbol/ticker ?t]
+               [(q [:find (count ?x) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr]] $ ?s 0) [[?n]]]]
+              """, expect: #"#{["AAPL" 2] ["MSFT" 1]}"#),
+        .init("subquery", "nested subqueries", data: ohlc, """
+              [:find ?t ?m :where [?s :symbol/ticker ?t]
+               [(q [:find (max ?n) :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour ?hr]
+                    [(q [:find (count ?y) :in $ ?sym2 ?hr2 :where [?y :price/symbol ?sym2] [?y :price/hour ?hr2]] $ ?sym ?hr)
+                     [[?n]]]] $ ?s) [[?m]]]]
+              """, expect: #"#{["AAPL" 2] ["MSFT" 1]}"#),
+        .init("subquery", "relation input, called with scalars", data: ohlc, """
+              [:find ?t ?hr ?n :where [?s :symbol/ticker ?t]
+               [(q [:find ?sym ?hr (count ?x) :in $ [[?sym]] :where [?x :price/symbol ?sym] [?x :price/hour ?hr]] $ ?s)
+                [[?s ?hr ?n]]]]
+              """, expect: #"#{["AAPL" 0 2] ["AAPL" 1 1] ["MSFT" 0 1]}"#),
+        .init("subquery", "limit inside the subquery applies per run", data: ohlc, """
+              [:find ?t ?o :where [?s :symbol/ticker ?t]
+               [(q [:find ?op :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/open ?op] :order-by [[?op :desc]] :limit 1]
+                   $ ?s) [[?o]]]]
+              """, expect: #"#{["AAPL" 102.0] ["MSFT" 50.0]}"#),
+    ]
+
+    @Test(arguments: cases, SubqueryMode.allCases)
+    func conforms(_ c: ConformanceCase, mode: SubqueryMode) throws {
+        try Conformance.run(c, options: QueryOptions(subqueries: mode))
+    }
+
+    @Test(arguments: SubqueryMode.allCases)
+    func tupleBindingOfManyRowsNamesTheSubquery(mode: SubqueryMode) throws {
+        let db = try Conformance.database(Self.ohlc)
+        #expect {
+            _ = try db.query("""
+                [:find ?t ?hr :where [?s :symbol/ticker ?t]
+                 [(q [:find ?h ?o :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/hour ?h] [?x :price/open ?o]] $ ?s)
+                  [?hr ?op]]]
+                """, options: QueryOptions(subqueries: mode))
+        } throws: { "\($0)".contains("subquery at 2:3 returned 3 rows for a tuple binding") }
+    }
+
+    @Test func anErrorInsideASubqueryNamesItsPosition() throws {
+        let db = try Conformance.database(Self.ohlc)
+        #expect {
+            _ = try db.query("""
+                [:find ?t ?n :where [?s :symbol/ticker ?t]
+                 [(q [:find ?x :in $ ?sym :where [?x :price/symbol ?sym] [(nope ?x)]] $ ?s) [[?n]]]]
+                """)
+        } throws: { "\($0)".contains("nope") && "\($0)".contains("at 2:") }
+    }
+
+    @Test func theMemoryBudgetStopsTheQueryAndTheNextOneRuns() throws {
+        let db = try Conformance.database(Self.ohlc)
+        let query = """
+            [:find ?b ?n :where [?b :price/symbol ?s]
+             [(q [:find (count ?x) :in $ ?sym :where [?x :price/symbol ?sym]] $ ?s) [[?n]]]]
+            """
+        #expect {
+            _ = try db.query(query, options: QueryOptions(memoryLimitBytes: 8192, subqueries: .materialized))
+        } throws: { "\($0)".contains("memory budget of 8192 bytes was exceeded in SubqueryJoin") }
+        #expect(try db.query(query).rows.count == 4)
+    }
+}

@@ -5,6 +5,6 @@ struct QuarryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry",
         abstract: "Quarry: an embeddable Datalog query engine with a C performance core.",
-        subcommands: [QueryCommand.self, StatsCommand.self]
+        subcommands: [QueryCommand.self, DemoCommand.self, StatsCommand.self]
     )
 }

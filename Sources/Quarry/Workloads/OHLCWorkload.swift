@@ -1,0 +1,77 @@
+import Foundation
+
+/// The OHLC workload: one symbol, `hours` × `bars` price bars, and the
+/// query that asks for each hour's open, high, low and close through four
+/// correlated subqueries (the query issue 4 names). Shared by
+/// `quarry demo ohlc` and `quarry-bench ohlc`.
+public struct OHLCWorkload: Sendable {
+    public let hours: Int
+    public let bars: Int
+
+    public init(hours: Int, bars: Int) {
+        self.hours = hours
+        self.bars = bars
+    }
+
+    /// One symbol datom plus five per bar.
+    public var datoms: Int { 1 + 5 * hours * bars }
+
+    /// The data as EDN transaction data.
+    public func edn() -> String {
+        var out = "[{:db/ident :price/symbol :db/valueType :db.type/ref}\n {:db/id 1 :symbol/ticker \"AAPL\"}\n"
+        var id = 2
+        for h in 0..<hours {
+            for b in 0..<bars {
+                let open = 100 + 0.5 * Double(h) + 0.1 * Double(b)
+                out += " {:db/id \(id) :price/symbol 1 :price/hour \(h) :price/open \(open) :price/high \(open + 2.0)"
+                    + " :price/low \(open - 1.0) :price/close \(open + 0.5)}\n"
+                id += 1
+            }
+        }
+        return out + "]"
+    }
+
+    public static let query = """
+        [:find ?hour ?avg_open ?high ?low ?avg_close
+         :where [?s :symbol/ticker "AAPL"] [?b :price/symbol ?s] [?b :price/hour ?hour]
+           [(q [:find (avg ?o) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/open ?o]] $ ?s ?hour) [[?avg_open]]]
+           [(q [:find (max ?h) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/high ?h]] $ ?s ?hour) [[?high]]]
+           [(q [:find (min ?l) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/low ?l]] $ ?s ?hour) [[?low]]]
+           [(q [:find (avg ?c) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/close ?c]] $ ?s ?hour) [[?avg_close]]]]
+        """
+
+    /// What one mode measured on the workload.
+    public struct Run: Sendable, Encodable {
+        public var mode: String
+        public var rows: Int
+        /// Median of the repetitions, query time as `wall_ms` counts it.
+        public var milliseconds: Double
+        public var engineBytesPeak: UInt64
+        public var allocations: UInt64
+        public var subqueryRuns: Int
+        public var rowsDeduplicated: Int
+
+        enum CodingKeys: String, CodingKey {
+            case mode, rows, milliseconds = "wall_ms", engineBytesPeak = "engine_bytes_peak", allocations
+            case subqueryRuns = "subquery_runs", rowsDeduplicated = "rows_deduplicated"
+        }
+    }
+
+    /// Runs the query in `mode` `repetitions` times over `db`; the memory
+    /// figures are one run's (they do not vary).
+    public static func run(on db: Database, mode: SubqueryMode, repetitions: Int = 3) throws -> (Run, QueryResult) {
+        var times: [Double] = []
+        var last: QueryResult?
+        for _ in 0..<max(1, repetitions) {
+            let r = try db.query(query, options: QueryOptions(subqueries: mode))
+            times.append(r.stats.wallMilliseconds)
+            last = r
+        }
+        let r = last!
+        times.sort()
+        let run = Run(mode: mode.rawValue, rows: r.rows.count, milliseconds: times[times.count / 2],
+                      engineBytesPeak: r.stats.engineBytesPeak, allocations: r.stats.allocations,
+                      subqueryRuns: r.stats.subqueryRuns, rowsDeduplicated: r.stats.rowsDeduplicated)
+        return (run, r)
+    }
+}

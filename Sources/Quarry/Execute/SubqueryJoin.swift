@@ -126,7 +126,10 @@ final class SubqueryJoin: Operator {
         plan.input.relation = input
         plan.root.reset()
         context.counters.subqueryRuns += 1
-        return try plan.root.drain(account: context.account)
+        let result = try plan.root.drain(account: context.account)
+        // Rewinding frees what the run built (hash tables, caches) before the next one.
+        plan.root.reset()
+        return result
     }
 
     // MARK: Streaming

@@ -10,7 +10,7 @@ import Testing
 
     @Test(arguments: 0..<100)
     func engineMatchesReference(seed: UInt64) throws {
-        var rng = SplitMix64(seed: 0x5EED_0000 + seed)
+        var rng = SplitMix(seed: 0x5EED_0000 + seed)
         let data = RandomDatabase(using: &rng)
         let db = try Database.load(edn: data.transactionData)
         for n in 0..<Self.queriesPerDatabase {

@@ -11,7 +11,7 @@ struct RandomDatabase {
         /// Whether every value is a number (so `<` against an integer is meaningful).
         let numeric: Bool
         /// A random value, given a random entity id for references.
-        let values: @Sendable (inout SplitMix64, Int64) -> Value
+        let values: @Sendable (inout SplitMix, Int64) -> Value
     }
 
     static let attributes: [AttributeSpec] = [
@@ -47,7 +47,7 @@ struct RandomDatabase {
     let facts: [Fact]
     let transactionData: String
 
-    init(using rng: inout SplitMix64) {
+    init(using rng: inout SplitMix) {
         entities = Int.random(in: 2...6, using: &rng)
         entityScale = rng.chance(0.3) ? 100_003 : 1
         let count = Int.random(in: 0...20, using: &rng)
@@ -74,11 +74,11 @@ struct RandomDatabase {
     }
 
     /// One of the entity ids the database may use.
-    func randomEntity(using rng: inout SplitMix64) -> Int64 {
+    func randomEntity(using rng: inout SplitMix) -> Int64 {
         Self.randomEntity(entities, entityScale, using: &rng)
     }
 
-    private static func randomEntity(_ entities: Int, _ scale: Int64, using rng: inout SplitMix64) -> Int64 {
+    private static func randomEntity(_ entities: Int, _ scale: Int64, using rng: inout SplitMix) -> Int64 {
         Int64.random(in: 1...Int64(entities), using: &rng) * scale
     }
 }

@@ -64,7 +64,7 @@ struct RandomQuery {
 
     static let variablePool = 4
 
-    init(for db: RandomDatabase, using rng: inout SplitMix64) {
+    init(for db: RandomDatabase, using rng: inout SplitMix) {
         var bound = Set<Int>()
         /// Variables bound to something other than a number somewhere.
         var nonNumeric = Set<Int>()

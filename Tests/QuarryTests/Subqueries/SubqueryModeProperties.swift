@@ -9,7 +9,7 @@ import Testing
 @Suite struct SubqueryModeProperties {
     @Test(arguments: 0..<40)
     func everyModeAgrees(seed: UInt64) throws {
-        var rng = SplitMix64(seed: 0xC0_55E0_0000 + seed)
+        var rng = SplitMix(seed: 0xC0_55E0_0000 + seed)
         let data = RandomDatabase(using: &rng)
         let db = try Database.load(edn: data.transactionData)
         for n in 0..<10 {
@@ -24,7 +24,7 @@ import Testing
     }
 
     /// `[:find outer... bound... :where outer-clauses [(q nested $ ?outer) binding]]`.
-    static func correlatedQuery(for data: RandomDatabase, using rng: inout SplitMix64) -> String {
+    static func correlatedQuery(for data: RandomDatabase, using rng: inout SplitMix) -> String {
         let outer = RandomQuery(for: data, using: &rng)
         let inner = RandomQuery(for: data, using: &rng)
         let outerVars = Set(outer.patterns.flatMap(\.terms).compactMap { t -> Int? in

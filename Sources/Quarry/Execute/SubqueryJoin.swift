@@ -51,6 +51,10 @@ final class SubqueryJoin: Operator {
     private var lookup: RowGroups?
     /// Materialized: the rows of `combined` that run k made.
     private var ranges: [Range<Int>] = []
+    /// Once: every row of `combined`, which each outer row sees.
+    private var everyRow: [Int] = []
+    /// The columns of `keys`: 0..<arguments.count.
+    private let keyIndexes: [Int]
     private let chunkKeys: RowBuffer
 
     init(input: Operator, strategy: Strategy, reason: String, arguments: [Argument], nested: NestedPlan,
@@ -59,6 +63,7 @@ final class SubqueryJoin: Operator {
         self.strategy = strategy
         self.reason = reason
         self.arguments = arguments
+        keyIndexes = Array(0..<arguments.count)
         self.nested = nested
         self.replan = replan
         self.binding = binding
@@ -79,6 +84,7 @@ final class SubqueryJoin: Operator {
             + (outer?.byteCount ?? 0) + (combined?.byteCount ?? 0) + (lookup?.byteCount ?? 0)
     }
 
+    /// The nested plan is not reset with the outer one: each run resets it.
     override func reset() {
         inputs[0].reset()
         rewind()
@@ -93,6 +99,7 @@ final class SubqueryJoin: Operator {
         combined = nil
         lookup = nil
         ranges = []
+        everyRow = []
     }
 
     override func produce() throws -> RowBuffer? {
@@ -124,10 +131,9 @@ final class SubqueryJoin: Operator {
     /// Runs `plan` over `input` and returns its result.
     private func run(_ plan: NestedPlan, over input: RowBuffer) throws -> RowBuffer {
         plan.input.relation = input
-        plan.root.reset()
         context.counters.subqueryRuns += 1
         let result = try plan.root.drain(account: context.account)
-        // Rewinding frees what the run built (hash tables, caches) before the next one.
+        // Rewinding after the run frees what it built (hash tables) and leaves the plan ready for the next.
         plan.root.reset()
         return result
     }
@@ -140,7 +146,7 @@ final class SubqueryJoin: Operator {
             batch = b
             keys.removeAll()
             try appendKeys(of: b)
-            let g = try RowGroups(keyColumns: Array(0..<arguments.count), account: context.account)
+            let g = try RowGroups(keyColumns: keyIndexes, account: context.account)
             try g.add(keys)
             groups = g
             nextGroup = 0
@@ -163,12 +169,11 @@ final class SubqueryJoin: Operator {
         outer = all
         keys.removeAll()
         try appendKeys(of: all)
-        let distinct = try RowBuffer(arity: arguments.count, account: context.account)
-        try distinct.append(contentsOf: keys)
-        try RowDeduper(arity: arguments.count, account: context.account).keepNew(distinct)
+        let distinct = try distinctKeys(of: keys, columns: keyIndexes, account: context.account)
         switch strategy {
         case .once:
-            combined = try run(nested, over: distinct)
+            let result = try run(nested, over: distinct)
+            (combined, everyRow) = (result, Array(0..<result.count))
         case .decorrelated:
             let result = try run(nested, over: distinct)
             let byKey = try RowGroups(keyColumns: Array(0..<keyColumns), account: context.account)
@@ -182,19 +187,19 @@ final class SubqueryJoin: Operator {
                 try runInput.append(copyOf: k, from: distinct)
                 results.append(try run(try replan(), over: runInput))
             }
-            let width = nested.root.columns.count
-            let all = try RowBuffer(arity: arguments.count + width, account: context.account)
+            let resultColumns = Array(0..<nested.root.columns.count)
+            let all = try RowBuffer(arity: arguments.count + resultColumns.count, account: context.account)
             for (k, result) in results.enumerated() {
                 let start = all.count
                 for s in 0..<result.count {
                     try all.appendRow { w in
                         w.copyAll(from: distinct, row: k)
-                        w.copy(from: result, row: s, columns: Array(0..<width), to: arguments.count)
+                        w.copy(from: result, row: s, columns: resultColumns, to: arguments.count)
                     }
                 }
                 ranges.append(start..<all.count)
             }
-            let index = try RowGroups(keyColumns: Array(0..<arguments.count), account: context.account)
+            let index = try RowGroups(keyColumns: keyIndexes, account: context.account)
             try index.add(distinct)
             (combined, lookup) = (all, index)
         case .streaming:
@@ -209,10 +214,9 @@ final class SubqueryJoin: Operator {
         var found: CoreVector<Int64>?
         if let lookup {
             chunkKeys.removeAll()
-            try chunkKeys.append(columns: Array(0..<arguments.count), of: keys, rows: position..<end)
-            found = try lookup.probe(chunkKeys, columns: Array(0..<arguments.count))
+            try chunkKeys.append(columns: keyIndexes, of: keys, rows: position..<end)
+            found = try lookup.probe(chunkKeys, columns: keyIndexes)
         }
-        let every = Array(0..<combined.count)
         for r in position..<end {
             var rows: [Int]
             var offset = 0
@@ -231,7 +235,7 @@ final class SubqueryJoin: Operator {
                 rows = k < 0 ? [] : Array(ranges[k])
                 offset = arguments.count
             default:
-                rows = every
+                rows = everyRow
             }
             try binding.emit(outer: outer, row: r, result: combined, rows: rows, offset: offset, into: output)
         }

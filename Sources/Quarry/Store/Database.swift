@@ -101,25 +101,17 @@ public final class Database: @unchecked Sendable {
                     offsets[a]! += 1
                 }
             }
-            avet.withMutableElements { p in
-                for i in 0..<n { p[i] = UInt32(i) }
-                p.sort { i, j in
-                    let x = d[Int(i)], y = d[Int(j)]
-                    if x.a != y.a { return x.a < y.a }
-                    if x.vTag != y.vTag { return x.vTag < y.vTag }
-                    if x.v != y.v { return x.v < y.v }
-                    return x.e < y.e
-                }
+            sortPositions(avet, of: d) { x, y in
+                if x.a != y.a { return x.a < y.a }
+                if x.vTag != y.vTag { return x.vTag < y.vTag }
+                if x.v != y.v { return x.v < y.v }
+                return x.e < y.e
             }
-            vaet.withMutableElements { p in
-                for i in 0..<n { p[i] = UInt32(i) }
-                p.sort { i, j in
-                    let x = d[Int(i)], y = d[Int(j)]
-                    if x.vTag != y.vTag { return x.vTag < y.vTag }
-                    if x.v != y.v { return x.v < y.v }
-                    if x.a != y.a { return x.a < y.a }
-                    return x.e < y.e
-                }
+            sortPositions(vaet, of: d) { x, y in
+                if x.vTag != y.vTag { return x.vTag < y.vTag }
+                if x.v != y.v { return x.v < y.v }
+                if x.a != y.a { return x.a < y.a }
+                return x.e < y.e
             }
             // Per attribute: datoms, distinct entities (runs in AEVT), distinct values (runs in AVET).
             aevt.withElements { p in
@@ -149,6 +141,15 @@ public final class Database: @unchecked Sendable {
             }
         }
         return (aevt, avet, vaet, stats)
+    }
+
+    /// Fills `positions` with the datoms' positions ordered by `before`.
+    private static func sortPositions(_ positions: CoreVector<UInt32>, of d: UnsafeBufferPointer<Datom>,
+                                      by before: (Datom, Datom) -> Bool) {
+        positions.withMutableElements { p in
+            for i in 0..<p.count { p[i] = UInt32(i) }
+            p.sort { i, j in before(d[Int(i)], d[Int(j)]) }
+        }
     }
 
     /// Datoms held.

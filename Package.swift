@@ -35,6 +35,12 @@ let package = Package(
                 .linkedLibrary("jemalloc", jemalloc),
             ]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "CSupport/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(
             name: "Quarry",
             dependencies: ["QuarryCore"],
@@ -59,6 +65,7 @@ let package = Package(
             dependencies: [
                 "Quarry",
                 "QuarryReport",
+                "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/QuarryBench"

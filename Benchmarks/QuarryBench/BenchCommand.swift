@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry-bench",
         abstract: "Quarry's benchmarks. Build in release mode: swift run -c release quarry-bench.",
-        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self],
+        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self],
         defaultSubcommand: DedupCommand.self
     )
 }

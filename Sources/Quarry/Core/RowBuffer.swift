@@ -71,17 +71,19 @@ final class RowBuffer {
         count += 1
     }
 
-    /// Appends every row of a buffer of the same arity.
-    func append(contentsOf other: RowBuffer) throws(CoreError) {
+    /// Appends every row (or `rows`) of a buffer of the same arity.
+    func append(contentsOf other: RowBuffer, rows: Range<Int>? = nil) throws(CoreError) {
         precondition(other.arity == arity)
-        guard other.count > 0 else { return }
+        let rows = rows ?? 0..<other.count
+        precondition(rows.upperBound <= other.count)
+        guard !rows.isEmpty else { return }
         if stride == 0 {
-            count += other.count
+            count += rows.count
             return
         }
-        try reserve(count + other.count)
-        (base! + count * stride).copyMemory(from: other.rowPointer(0), byteCount: other.count * stride)
-        count += other.count
+        try reserve(count + rows.count)
+        (base! + count * stride).copyMemory(from: other.rowPointer(rows.lowerBound), byteCount: rows.count * stride)
+        count += rows.count
     }
 
     /// Appends, for every row of `other` (or of `rows` of it), the values

@@ -82,7 +82,7 @@ class Operator {
 
 /// Hands out the rows of a relation held in memory: the query's inputs, or
 /// the input of a sub-plan, set anew before each run.
-final class RelationScan: Operator {
+class RelationScan: Operator {
     var relation: RowBuffer
     private var position = 0
     private let batch: RowBuffer
@@ -106,7 +106,7 @@ final class RelationScan: Operator {
         }
         batch.removeAll()
         let end = min(relation.count, position + Operator.batchSize)
-        for r in position..<end { try batch.append(copyOf: r, from: relation) }
+        try batch.append(contentsOf: relation, rows: position..<end)
         position = end
         return batch
     }

@@ -33,6 +33,8 @@ final class SubqueryJoin: Operator {
     private let binding: SubqueryBinding
     /// Key columns leading the nested result (decorrelated).
     private let keyColumns: Int
+    /// Decorrelated: leading patterns evaluated once for several subqueries.
+    private let shared: SharedScan?
     private let context: ExecutionContext
     private let output: RowBuffer
     private let keys: RowBuffer
@@ -59,7 +61,8 @@ final class SubqueryJoin: Operator {
 
     init(input: Operator, strategy: Strategy, reason: String, arguments: [Argument], nested: NestedPlan,
          replan: @escaping () throws -> NestedPlan, binding: SubqueryBinding, keyColumns: Int,
-         context: ExecutionContext, estimatedRows: Double) throws {
+         shared: SharedScan? = nil, context: ExecutionContext, estimatedRows: Double) throws {
+        self.shared = shared
         self.strategy = strategy
         self.reason = reason
         self.arguments = arguments
@@ -91,6 +94,7 @@ final class SubqueryJoin: Operator {
     }
 
     override func rewind() {
+        shared?.invalidate()
         batch = nil
         groups = nil
         nextGroup = 0

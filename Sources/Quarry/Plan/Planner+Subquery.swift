@@ -1,6 +1,6 @@
 extension Planner {
     /// What a subquery's `:in` takes from the call's arguments.
-    private struct NestedInputs {
+    struct NestedInputs {
         var sources: [String: Database] = [:]
         var rules: [String: [Rule]] = [:]
         /// The nested query's input variables and the outer terms bound to them.
@@ -10,23 +10,42 @@ extension Planner {
         var relation = false
     }
 
-    /// Joins a subquery clause to `op`, in the mode the options ask for.
-    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator) throws -> Operator {
+    /// Joins a subquery clause to `op`, in the mode the options ask for;
+    /// `keep` holds the variables needed after it.
+    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>) throws -> Operator {
         let label = "subquery at \(sq.position.line):\(sq.position.column)"
         let inputs = try nestedInputs(sq, label: label)
         let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules)
-        let (strategy, reason) = chooseStrategy(sq.query, inputs: inputs)
+        let (strategy, why) = chooseStrategy(sq.query, inputs: inputs)
         let keys = strategy == .decorrelated ? inputs.variables : []
+        let op = try projectLive(op, keep: keep.union(sq.args.compactMap(\.variable)).union(binding.variables))
+        let argumentVariables = inputs.arguments.compactMap(\.variable)
+        let distinctInputs = distinctEstimate(argumentVariables, rows: op.estimatedRows)
         let plan = { () throws -> SubqueryJoin.NestedPlan in
             let relation = try RowBuffer(arity: inputs.variables.count, account: self.context.account)
             let scan = try RelationScan(relation, columns: inputs.variables,
                                         label: inputs.relation || strategy == .decorrelated
                                             ? "all distinct outer bindings" : "one outer binding per run")
-            scan.estimatedRows = strategy == .decorrelated || strategy == .once ? op.estimatedRows : 1
+            scan.estimatedRows = strategy == .decorrelated || strategy == .once ? distinctInputs : 1
             let find = try Planner(context: nestedContext).planQuery(sq.query, input: scan, keys: keys)
             return (scan, find)
         }
-        let nested = try plan()
+        var nested: SubqueryJoin.NestedPlan
+        var shared: SharedScan?
+        var reason = why
+        let keysScan = try RelationScan(RowBuffer(arity: inputs.variables.count, account: context.account),
+                                        columns: inputs.variables, label: "all distinct outer bindings")
+        if strategy == .decorrelated,
+           let (read, length) = try sharedPrefixRead(sq, keys: keysScan, context: nestedContext,
+                                                     estimatedInputs: distinctInputs) {
+            var rest = sq.query
+            rest.clauses.removeFirst(length)
+            nested = (keysScan, try Planner(context: nestedContext).planQuery(rest, input: read, keys: keys))
+            shared = read.shared
+            reason += ", its first \(length == 1 ? "pattern" : "\(length) patterns") \(read.label)"
+        } else {
+            nested = try plan()
+        }
         let firstRowOnly = switch sq.query.find {
         case .scalar, .tuple: true
         case .relation, .collection: false
@@ -46,11 +65,22 @@ extension Planner {
             }
         }
         return try SubqueryJoin(input: op, strategy: strategy, reason: reason, arguments: arguments, nested: nested,
-                                replan: plan, binding: bound, keyColumns: keys.count, context: context,
-                                estimatedRows: op.estimatedRows)
+                                replan: plan, binding: bound, keyColumns: keys.count, shared: shared,
+                                context: context, estimatedRows: op.estimatedRows)
     }
 
-    private func nestedInputs(_ sq: Subquery, label: String) throws -> NestedInputs {
+    /// The distinct rows of `op`'s columns in `live`, when it has others:
+    /// a subquery runs per distinct argument tuple but joins back per outer
+    /// row, so columns nobody needs any more would only repeat that work.
+    private func projectLive(_ op: Operator, keep live: Set<String>) throws -> Operator {
+        let columns = op.columns.filter(live.contains)
+        guard columns.count < op.columns.count else { return op }
+        let distinct = try Distinct(input: op, columns: columns, account: context.account, counters: context.counters)
+        distinct.estimatedRows = distinctEstimate(columns, rows: op.estimatedRows)
+        return distinct
+    }
+
+    func nestedInputs(_ sq: Subquery, label: String) throws -> NestedInputs {
         var out = NestedInputs()
         var args = sq.args[...]
         func next(for what: String) throws -> Term {
@@ -103,7 +133,7 @@ extension Planner {
     }
 
     /// The strategy for a subquery, and why (EXPLAIN prints both).
-    private func chooseStrategy(_ q: Query, inputs: NestedInputs) -> (SubqueryJoin.Strategy, String) {
+    func chooseStrategy(_ q: Query, inputs: NestedInputs) -> (SubqueryJoin.Strategy, String) {
         if inputs.relation { return (.once, "relation input, one run over all outer bindings") }
         let blocker = decorrelationBlocker(q)
         switch context.subqueryMode {

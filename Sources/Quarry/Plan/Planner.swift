@@ -13,6 +13,11 @@ final class Planner {
     private var fixpoints: [String: RuleFixpoint] = [:]
     private var planningGroup: Set<String> = []
     private var fresh = 0
+    /// How many distinct values each variable can take, from the patterns
+    /// that bind it: estimates of distinct tuples (subquery inputs).
+    private var domains: [String: Double] = [:]
+    /// Decorrelated subqueries that share their leading patterns, by position.
+    var sharedPrefixes: [SourcePosition: SharedPrefix] = [:]
 
     init(context: ExecutionContext) {
         self.context = context
@@ -21,6 +26,7 @@ final class Planner {
     // MARK: Clause lists
 
     func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
+        try noteSharedPrefixes(clauses)
         var op = input
         var remaining = clauses
         while !remaining.isEmpty {
@@ -170,7 +176,7 @@ final class Planner {
         case .rule(let source, let name, let args, let position):
             return try callRule(name, args: args, source: source, to: op, at: position)
         case .subquery(let sq, let binding, _):
-            return try subqueryJoin(sq, binding: binding, to: op)
+            return try subqueryJoin(sq, binding: binding, to: op, keep: keep)
         }
     }
 
@@ -262,11 +268,29 @@ final class Planner {
         }
     }
 
+    /// At most as many distinct tuples of `variables` as `rows`, or as the
+    /// product of their domains.
+    func distinctEstimate(_ variables: [String], rows: Double) -> Double {
+        let product = variables.reduce(1.0) { $0 * (domains[$1] ?? rows) }
+        return max(1, min(rows, product))
+    }
+
+    /// Narrows the domains of the pattern's entity and value variables to
+    /// what its attribute holds.
+    private func noteDomains(_ p: Pattern, stats: Database.AttributeStats?) {
+        guard let stats else { return }
+        for (i, count) in [(0, stats.distinctEntities), (2, stats.distinctValues)] {
+            guard let v = p.terms[i].variable else { continue }
+            domains[v] = min(domains[v] ?? .infinity, Double(max(1, count)))
+        }
+    }
+
     private func joinPattern(_ p: Pattern, to op: Operator) throws -> Operator {
         let db = try context.source(p.source, at: p.position)
         let estimate = try patternEstimate(p, input: op)
         let shares = !Set(p.terms.compactMap(\.variable)).isDisjoint(with: Set(op.columns))
-        let (filter, _) = try constantFilter(p, db: db)
+        let (filter, attr) = try constantFilter(p, db: db)
+        noteDomains(p, stats: attr.flatMap { db.stats[$0] })
         let alone = filter.map { Double(db.rangeCount($0)) } ?? 0
         // Index lookups per input row hold no memory and cost about what a
         // hash table over the pattern does (measured with `quarry-bench

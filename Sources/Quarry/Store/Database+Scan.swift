@@ -78,7 +78,7 @@ extension Database {
             if name == .eavt {
                 // The key is a prefix of E, A, V: a fixed value with a free
                 // attribute is not contiguous in EAVT and is left to `matches`.
-                let key = Self.prefix(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
+                let key = Key(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
                 guard let e = f.e else { return try body(d, nil, 0..<d.count) }
                 guard let starts = entityStarts else { return try body(d, nil, Self.range(0..<d.count, { d[$0] }, key)) }
                 guard e >= 0, e < starts.count - 1 else { return try body(d, nil, 0..<0) }
@@ -87,7 +87,8 @@ extension Database {
             }
             let perm = name == .aevt ? aevt : (name == .avet ? avet : vaet)
             return try perm.withElements { p in
-                let key = name == .vaet ? Self.valuePrefix(f.v) : Self.prefix(a: f.a, v: f.v)
+                // VAET's order starts with the value: its key leaves the attribute out.
+                let key = name == .vaet ? Key(v: f.v) : Key(a: f.a, v: f.v)
                 return try body(d, p, Self.range(0..<p.count, { d[Int(p[$0])] }, key))
             }
         }
@@ -102,10 +103,17 @@ extension Database {
         return true
     }
 
-    /// A three-way comparison of a datom against a key prefix, in the order
-    /// of positions given; -1 when the datom sorts before the prefix.
-    static func prefix(e: Int64? = nil, a: UInt32? = nil, v: EncodedValue? = nil) -> (Datom) -> Int {
-        { x in
+    /// A key prefix of an index order: the fixed leading positions a range
+    /// of the index shares. A struct rather than a closure, so that a lookup
+    /// allocates nothing.
+    struct Key {
+        var e: Int64?
+        var a: UInt32?
+        var v: EncodedValue?
+
+        /// -1 when `x` sorts before the prefix, 1 after, 0 inside.
+        @inline(__always)
+        func compare(_ x: Datom) -> Int {
             if let e, x.e != e { return x.e < e ? -1 : 1 }
             if let a, x.a != a { return x.a < a ? -1 : 1 }
             if let v {
@@ -116,30 +124,21 @@ extension Database {
         }
     }
 
-    /// VAET's order starts with the value, then the attribute.
-    static func valuePrefix(_ v: EncodedValue?) -> (Datom) -> Int {
-        { x in
-            guard let v else { return 0 }
-            if x.vTag != v.tag.rawValue { return x.vTag < v.tag.rawValue ? -1 : 1 }
-            if x.v != v.word { return x.v < v.word ? -1 : 1 }
-            return 0
-        }
-    }
-
     /// The positions in `within` whose datom compares 0 to the key, for an
     /// order in which such datoms are contiguous: a binary search for the
     /// first, then a galloping search for the end, since most ranges a join
     /// looks up are a few datoms long.
-    static func range(_ within: Range<Int>, _ datom: (Int) -> Datom, _ key: (Datom) -> Int) -> Range<Int> {
+    @inline(__always)
+    static func range(_ within: Range<Int>, _ datom: (Int) -> Datom, _ key: Key) -> Range<Int> {
         var lo = within.lowerBound, hi = within.upperBound
         while lo < hi {
             let mid = (lo + hi) / 2
-            if key(datom(mid)) < 0 { lo = mid + 1 } else { hi = mid }
+            if key.compare(datom(mid)) < 0 { lo = mid + 1 } else { hi = mid }
         }
         // Gallop from the first: probes at lo, lo + 1, lo + 3, lo + 7, ...
         // until one compares above; then a binary search between the last two.
         var below = lo, probe = lo, step = 1
-        while probe < within.upperBound, key(datom(probe)) <= 0 {
+        while probe < within.upperBound, key.compare(datom(probe)) <= 0 {
             below = probe + 1
             probe += step
             step *= 2
@@ -147,7 +146,7 @@ extension Database {
         var end = min(probe, within.upperBound)
         while below < end {
             let mid = (below + end) / 2
-            if key(datom(mid)) <= 0 { below = mid + 1 } else { end = mid }
+            if key.compare(datom(mid)) <= 0 { below = mid + 1 } else { end = mid }
         }
         return lo..<below
     }

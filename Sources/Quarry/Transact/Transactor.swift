@@ -281,7 +281,7 @@ struct Transactor {
             var conflict: (Datom, Datom)?
             db.avet.withElements { p in
                 db.datoms.withElements { d in
-                    let r = Database.range(0..<p.count, { d[Int(p[$0])] }, Database.prefix(a: id))
+                    let r = Database.range(0..<p.count, { d[Int(p[$0])] }, Database.Key(a: id))
                     for k in r where conflict == nil {
                         let x = d[Int(p[k])]
                         if let l = last, l.v == x.v, l.vTag == x.vTag, l.e != x.e { conflict = (l, x) }

@@ -16,15 +16,26 @@ public struct OHLCWorkload: Sendable {
     /// One symbol datom plus five per bar.
     public var datoms: Int { 1 + 5 * hours * bars }
 
+    /// The symbol's entity id; bar `b` of hour `h` is entity `2 + h·bars + b`.
+    public static let symbolEntity: Int64 = 1
+    public static let ticker = "AAPL"
+
+    /// The prices of bar `bar` of hour `hour`.
+    public static func prices(hour: Int, bar: Int) -> (open: Double, high: Double, low: Double, close: Double) {
+        let open = 100 + 0.5 * Double(hour) + 0.1 * Double(bar)
+        return (open, open + 2.0, open - 1.0, open + 0.5)
+    }
+
     /// The data as EDN transaction data.
     public func edn() -> String {
-        var out = "[{:db/ident :price/symbol :db/valueType :db.type/ref}\n {:db/id 1 :symbol/ticker \"AAPL\"}\n"
-        var id = 2
+        var out = "[{:db/ident :price/symbol :db/valueType :db.type/ref}\n"
+            + " {:db/id \(Self.symbolEntity) :symbol/ticker \"\(Self.ticker)\"}\n"
+        var id = Self.symbolEntity + 1
         for h in 0..<hours {
             for b in 0..<bars {
-                let open = 100 + 0.5 * Double(h) + 0.1 * Double(b)
-                out += " {:db/id \(id) :price/symbol 1 :price/hour \(h) :price/open \(open) :price/high \(open + 2.0)"
-                    + " :price/low \(open - 1.0) :price/close \(open + 0.5)}\n"
+                let p = Self.prices(hour: h, bar: b)
+                out += " {:db/id \(id) :price/symbol \(Self.symbolEntity) :price/hour \(h) :price/open \(p.open)"
+                    + " :price/high \(p.high) :price/low \(p.low) :price/close \(p.close)}\n"
                 id += 1
             }
         }

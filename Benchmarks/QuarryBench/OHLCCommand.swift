@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Quarry
+import QuarryReport
+
+/// An OHLC size: hours × bars per hour, written `200x20`.
+struct OHLCSize: ExpressibleByArgument, Encodable {
+    var hours: Int
+    var bars: Int
+
+    init?(argument: String) {
+        let parts = argument.lowercased().split(separator: "x")
+        guard parts.count == 2, let h = Int(parts[0]), let b = Int(parts[1]), h > 0, b > 0 else { return nil }
+        (hours, bars) = (h, b)
+    }
+
+    var text: String { "\(Format.grouped(hours))×\(bars)" }
+}
+
+extension SubqueryMode: ExpressibleByArgument {}
+
+/// `quarry-bench ohlc`: the OHLC query of issue 4 in every subquery mode,
+/// and SQLite's GROUP BY over the same data in a wide and an EAV table.
+struct OHLCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ohlc",
+        abstract: "Hourly OHLC through correlated subqueries, per mode and size, against SQLite's GROUP BY."
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Sizes, hours x bars per hour.")
+    var sizes: [OHLCSize] = [OHLCSize(argument: "200x20")!, OHLCSize(argument: "2000x20")!,
+                             OHLCSize(argument: "20000x20")!]
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Subquery modes.")
+    var modes: [SubqueryMode] = SubqueryMode.allCases
+
+    @Option(name: .long, help: "Runs of each query (the median time is reported).")
+    var repetitions = 5
+
+    @Flag(name: .long, help: "Leave SQLite out.")
+    var noSqlite = false
+
+    func validate() throws {
+        guard repetitions > 0 else { throw ValidationError("repetitions must be positive") }
+    }
+
+    func run() throws {
+        common.warnIfDebug()
+        var reports: [OHLCSizeReport] = []
+        for size in sizes {
+            let workload = OHLCWorkload(hours: size.hours, bars: size.bars)
+            let bench = OHLCBenchmark(workload: workload, repetitions: repetitions)
+            var load: Measured?
+            var loaded: Database?
+            load = try measure { loaded = try Database.load(edn: workload.edn()) }
+            let db = loaded!
+            var report = OHLCSizeReport(hours: size.hours, bars: size.bars, datoms: db.count,
+                                        loadSeconds: load!.seconds, quarry: [], sqlite: [])
+            var reference: [[Double]]?
+            if !noSqlite {
+                for form in OHLCSQLite.Form.allCases {
+                    let (result, rows) = try bench.runSQLite(try OHLCSQLite(form, workload: workload))
+                    report.sqlite.append(result)
+                    if form == .wide { reference = rows }
+                }
+            }
+            for mode in modes {
+                var (result, rows) = try bench.runQuarry(db, mode: mode)
+                let sqlite = { (form: OHLCSQLite.Form) in report.sqlite.first { $0.form == form }?.milliseconds }
+                result.vsSQLiteWide = sqlite(.wide).map { result.milliseconds / $0 }
+                result.vsSQLiteEAV = sqlite(.eav).map { result.milliseconds / $0 }
+                result.agreesWithSQLite = reference.map { OHLCBenchmark.agree(rows, $0) }
+                report.quarry.append(result)
+            }
+            reports.append(report)
+        }
+        let checks = TargetCheck.evaluate(ohlc: reports)
+        if common.json {
+            try printJSON(OHLCReport(machine: MachineInfo(), repetitions: repetitions, sizes: reports, targets: checks))
+        } else {
+            print(OHLCReport.table(reports))
+            print()
+            print(TargetCheck.table(checks))
+        }
+        if reports.contains(where: { $0.quarry.contains { $0.agreesWithSQLite == false } }) {
+            throw ValidationError("Quarry's rows differ from SQLite's")
+        }
+    }
+}
+
+struct OHLCSizeReport: Encodable {
+    var hours: Int
+    var bars: Int
+    var datoms: Int
+    var loadSeconds: Double
+    var quarry: [OHLCModeResult]
+    var sqlite: [OHLCSQLiteResult]
+
+    enum CodingKeys: String, CodingKey { case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite }
+}
+
+struct OHLCReport: Encodable {
+    var benchmark = "ohlc"
+    var machine: MachineInfo
+    var repetitions: Int
+    var sizes: [OHLCSizeReport]
+    var targets: [TargetCheck]
+
+    static func table(_ reports: [OHLCSizeReport]) -> String {
+        var t = Table(headers: ["size", "engine", "rows", "ms", "engine peak KiB", "resident peak MiB",
+                                "engine allocs", "process allocs", "subquery runs", "rows deduplicated",
+                                "x SQLite wide", "x SQLite EAV"],
+                      rightAligned: Set(2..<12))
+        func mib(_ b: UInt64?) -> String { b.map { Format.fixed(Double($0) / 1_048_576, 1) } ?? "-" }
+        for r in reports {
+            let size = "\(Format.grouped(r.hours))×\(r.bars)"
+            for q in r.quarry {
+                t.append([size, q.mode, Format.grouped(q.rows), Format.fixed(q.milliseconds, 2),
+                          Format.grouped(Int(q.engineBytesPeak / 1024)), mib(q.residentPeakBytes),
+                          Format.grouped(Int(q.engineAllocations)), Format.grouped(Int(q.processAllocations)),
+                          Format.grouped(q.subqueryRuns), Format.grouped(q.rowsDeduplicated),
+                          q.vsSQLiteWide.map { Format.fixed($0, 2) } ?? "-", q.vsSQLiteEAV.map { Format.fixed($0, 2) } ?? "-"])
+            }
+            for s in r.sqlite {
+                t.append([size, "SQLite \(s.form.rawValue)", Format.grouped(s.rows), Format.fixed(s.milliseconds, 2),
+                          "-", mib(s.residentPeakBytes), "-", "-", "-", "-", "-", "-"])
+            }
+        }
+        return t.render()
+    }
+}
+
+extension TargetCheck {
+    /// Issue 4's targets, for the sizes that ran.
+    static func evaluate(ohlc reports: [OHLCSizeReport]) -> [TargetCheck] {
+        func result(_ hours: Int, _ mode: SubqueryMode) -> OHLCModeResult? {
+            reports.first { $0.hours == hours && $0.bars == 20 }?.quarry.first { $0.mode == mode.rawValue }
+        }
+        var checks: [TargetCheck] = []
+        if let s = result(200, .streaming), let m = result(200, .materialized) {
+            let ratio = Double(m.engineBytesPeak) / Double(max(1, s.engineBytesPeak))
+            checks.append(TargetCheck(target: "200×20 streaming engine peak <= 1/50 of materialized",
+                                      measured: "1/" + Format.fixed(ratio, 1), met: ratio >= 50))
+        }
+        if let d = result(200, .decorrelated) {
+            checks.append(TargetCheck(target: "200×20 decorrelated <= 2 ms", measured: Format.fixed(d.milliseconds, 2) + " ms",
+                                      met: d.milliseconds <= 2))
+            checks.append(TargetCheck(target: "200×20 decorrelated <= 20,000 allocations (process)",
+                                      measured: Format.grouped(Int(d.processAllocations)),
+                                      met: d.processAllocations <= 20_000))
+            if let wide = d.vsSQLiteWide {
+                checks.append(TargetCheck(target: "200×20 decorrelated faster than SQLite wide",
+                                          measured: Format.fixed(wide, 2) + "x SQLite's time", met: wide < 1))
+            }
+        }
+        for mode in [SubqueryMode.decorrelated, .streaming] {
+            guard let small = result(200, mode), let large = result(20_000, mode) else { continue }
+            let time = large.milliseconds / small.milliseconds
+            checks.append(TargetCheck(target: "20,000×20 / 200×20 time, \(mode.rawValue) <= 110x",
+                                      measured: Format.fixed(time, 1) + "x", met: time <= 110))
+            let peak = Double(large.engineBytesPeak) / Double(max(1, small.engineBytesPeak))
+            checks.append(TargetCheck(target: "20,000×20 / 200×20 engine peak, \(mode.rawValue) <= 110x (data 100x)",
+                                      measured: Format.fixed(peak, 1) + "x", met: peak <= 110))
+        }
+        return checks
+    }
+}

@@ -1,0 +1,116 @@
+import CSQLite
+
+/// A SQLite error with SQLite's own message.
+struct SQLiteError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A value bound to or read from a statement.
+enum SQLiteValue {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+}
+
+/// A connection to Debian's libsqlite3: the engine the OHLC benchmark
+/// compares against. SQLite's pointers live in this type and
+/// ``SQLiteStatement`` only.
+final class SQLiteConnection {
+    fileprivate let handle: OpaquePointer
+
+    /// Opens `path`, or a private in-memory database by default.
+    init(path: String = ":memory:") throws {
+        var db: OpaquePointer?
+        let rc = sqlite3_open(path, &db)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close(db)
+            throw SQLiteError(description: "cannot open \(path): \(message)")
+        }
+        handle = db
+    }
+
+    deinit { sqlite3_close(handle) }
+
+    /// Runs statements that return no rows.
+    func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
+            let message = error.map { String(cString: $0) } ?? "unknown error"
+            sqlite3_free(error)
+            throw SQLiteError(description: message)
+        }
+    }
+
+    func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(sql, on: self) }
+
+    /// Every row of a query, each column read as a double (the benchmark
+    /// compares numbers only).
+    func rows(_ sql: String) throws -> [[Double]] {
+        let statement = try prepare(sql)
+        var out: [[Double]] = []
+        while try statement.step() {
+            out.append((0..<statement.columnCount).map(statement.double))
+        }
+        return out
+    }
+
+    fileprivate var message: String { String(cString: sqlite3_errmsg(handle)) }
+}
+
+/// A prepared statement: bind, step, read, reset.
+final class SQLiteStatement {
+    private let handle: OpaquePointer
+    private let connection: SQLiteConnection
+
+    fileprivate init(_ sql: String, on connection: SQLiteConnection) throws {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(connection.handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+            throw SQLiteError(description: "cannot prepare \(sql): \(connection.message)")
+        }
+        handle = statement
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    var columnCount: Int { Int(sqlite3_column_count(handle)) }
+
+    /// Binds `values` to the parameters in order; text is copied by SQLite.
+    func bind(_ values: [SQLiteValue]) throws {
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (i, value) in values.enumerated() {
+            let index = Int32(i + 1)
+            let rc = switch value {
+            case .int(let v): sqlite3_bind_int64(handle, index, v)
+            case .double(let v): sqlite3_bind_double(handle, index, v)
+            case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            }
+            guard rc == SQLITE_OK else { throw SQLiteError(description: "cannot bind: \(connection.message)") }
+        }
+    }
+
+    /// Steps once: true while there is a row to read.
+    func step() throws -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw SQLiteError(description: connection.message)
+        }
+    }
+
+    func double(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
+
+    /// Makes the statement ready to bind and run again.
+    func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    /// Binds `values`, runs to the end, and resets.
+    func run(_ values: [SQLiteValue]) throws {
+        try bind(values)
+        while try step() {}
+        reset()
+    }
+}

@@ -1,0 +1,107 @@
+/// Decorrelated subqueries of one clause list that take the same arguments
+/// and start with the same patterns (up to the names of their variables)
+/// share one evaluation of those patterns: the OHLC query's four
+/// subqueries all find the bars of a symbol and hour before each reads
+/// one price.
+final class SharedPrefixGroup {
+    /// The common leading patterns, with inputs named `?__in0`, `?__in1`...
+    /// and other variables `?__p0`, `?__p1`...
+    let clauses: [Clause]
+    let inputs: [String]
+    let members: Int
+    /// Built when the first member is planned.
+    var scan: SharedScan?
+
+    init(clauses: [Clause], inputs: [String], members: Int) {
+        self.clauses = clauses
+        self.inputs = inputs
+        self.members = members
+    }
+}
+
+/// One member's view of a ``SharedPrefixGroup``.
+struct SharedPrefix {
+    let group: SharedPrefixGroup
+    /// Canonical variable name to the member's own.
+    let names: [String: String]
+}
+
+extension Planner {
+    /// The leading patterns of `clauses`, renamed canonically: the inputs
+    /// by position, other variables by first appearance.
+    private func canonicalPatterns(_ clauses: [Clause], inputs: [String]) -> (patterns: [Pattern], map: [String: String]) {
+        var map: [String: String] = [:]
+        for (i, v) in inputs.enumerated() { map[v] = "?__in\(i)" }
+        var patterns: [Pattern] = []
+        for clause in clauses {
+            guard case .pattern(let p) = clause else { break }
+            for v in p.terms.compactMap(\.variable) where map[v] == nil { map[v] = "?__p\(map.count - inputs.count)" }
+            guard case .pattern(let renamed) = clause.renaming(map) else { break }
+            patterns.append(renamed)
+        }
+        return (patterns, map)
+    }
+
+    /// Finds the groups of decorrelated subqueries in `clauses` that share
+    /// leading patterns and records them for ``subqueryJoin``.
+    func noteSharedPrefixes(_ clauses: [Clause]) throws {
+        struct Member {
+            var position: SourcePosition
+            var patterns: [Pattern]
+            var map: [String: String]
+        }
+        var groups: [String: [Member]] = [:]
+        var order: [String] = []
+        for clause in clauses {
+            guard case .subquery(let sq, _, _) = clause else { continue }
+            let inputs = try nestedInputs(sq, label: "subquery at \(sq.position.line):\(sq.position.column)")
+            guard chooseStrategy(sq.query, inputs: inputs).0 == .decorrelated else { continue }
+            let sources = inputs.sources.map { "\($0.key)=\(ObjectIdentifier($0.value).hashValue)" }.sorted()
+            let key = (inputs.arguments.map(\.text) + ["|"] + sources).joined(separator: " ")
+            let (patterns, map) = canonicalPatterns(sq.query.clauses, inputs: inputs.variables)
+            guard !patterns.isEmpty else { continue }
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(Member(position: sq.position, patterns: patterns, map: map))
+        }
+        for key in order {
+            let members = groups[key]!
+            guard members.count > 1 else { continue }
+            let first = members[0].patterns
+            let length = members.dropFirst().map { m in
+                zip(m.patterns, first).prefix { $0.source == $1.source && $0.terms == $1.terms }.count
+            }.min()!
+            guard length > 0 else { continue }
+            let inputCount = members[0].map.values.filter { $0.hasPrefix("?__in") }.count
+            let group = SharedPrefixGroup(clauses: first.prefix(length).map(Clause.pattern),
+                                          inputs: (0..<inputCount).map { "?__in\($0)" }, members: members.count)
+            for m in members {
+                let names = Dictionary(uniqueKeysWithValues: m.map.map { ($0.value, $0.key) })
+                sharedPrefixes[m.position] = SharedPrefix(group: group, names: names)
+            }
+        }
+    }
+
+    /// The reader of a subquery's shared prefix, planning the prefix when
+    /// this is the group's first member; nil when the subquery shares none.
+    func sharedPrefixRead(_ sq: Subquery, keys: RelationScan, context nestedContext: ExecutionContext,
+                          estimatedInputs: Double) throws -> (read: SharedScanRead, length: Int)? {
+        guard let shared = sharedPrefixes[sq.position] else { return nil }
+        let group = shared.group
+        let first = group.scan == nil
+        if first {
+            let input = try RelationScan(RowBuffer(arity: group.inputs.count, account: context.account),
+                                         columns: group.inputs, label: "all distinct outer bindings")
+            input.estimatedRows = estimatedInputs
+            let plan = try Planner(context: nestedContext).plan(group.clauses, input: input,
+                                                                keep: group.clauses.reduce(into: []) { $0.formUnion($1.variables) })
+            let patterns = group.clauses.map { if case .pattern(let p) = $0 { "[" + p.terms.map(\.text).joined(separator: " ") + "]" } else { "" } }
+            group.scan = SharedScan(input: input, plan: plan,
+                                    label: "shared by \(group.members) subqueries: \(patterns.joined(separator: " "))",
+                                    account: context.account)
+        }
+        let scan = group.scan!
+        let read = try SharedScanRead(scan, keys: keys, columns: scan.plan.columns.map { shared.names[$0]! },
+                                      showsPlan: first)
+        return (read, group.clauses.count)
+    }
+}

@@ -121,10 +121,18 @@ final class Distinct: Operator {
     override var detail: String { "[" + columns.joined(separator: " ") + "]" }
     override var heldBytes: Int { output.byteCount + seen.byteCount }
 
+    /// The most rows a table is sized for before it has seen any.
+    static let reserveLimit = 1 << 14
+
     override func rewind() { seen.removeAll() }
 
     override func produce() throws -> RowBuffer? {
         guard let batch = try inputs[0].next() else { return nil }
+        if seen.count == 0 {
+            // Sized for the estimate up front (within reason): growing
+            // rehashes every row seen so far, again and again.
+            try seen.reserve(min(Int(estimatedRows.rounded(.up)), Distinct.reserveLimit))
+        }
         output.removeAll()
         try output.append(columns: keep, of: batch)
         counters?.rowsDeduplicated += output.count

@@ -26,6 +26,11 @@ final class PatternJoin: Operator {
     let context: ExecutionContext
     let slots: [Slot]
     private let inputArity: Int
+    private let hasInputs: Bool
+    /// Positions of the pattern that fill output columns (numbered from the
+    /// first new column), and pairs of positions that must hold one value.
+    private let outputs: [(position: Int, column: Int)]
+    private let sames: [(Int, Int)]
     private let output: RowBuffer
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
@@ -38,6 +43,11 @@ final class PatternJoin: Operator {
         self.context = context
         self.slots = slots
         self.inputArity = input.columns.count
+        hasInputs = slots.contains { if case .input = $0 { true } else { false } }
+        outputs = slots.enumerated().compactMap { p, slot in
+            if case .output(let c) = slot { (p, c - input.columns.count) } else { nil }
+        }
+        sames = slots.enumerated().compactMap { p, slot in if case .same(let q) = slot { (q, p) } else { nil } }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
     }
@@ -50,8 +60,6 @@ final class PatternJoin: Operator {
     }
 
     override var heldBytes: Int { output.byteCount + (cache?.byteCount ?? 0) }
-
-    private var hasInputs: Bool { slots.contains { if case .input = $0 { true } else { false } } }
 
     /// A filter with the bound positions marked, to name the index in EXPLAIN.
     private var sampleFilter: DatomFilter {
@@ -87,6 +95,8 @@ final class PatternJoin: Operator {
             }
             return output
         }
+        // Locals, not properties, in the loops: no exclusivity check per row.
+        var filters = self.filters, filterRows = self.filterRows
         filters.removeAll(keepingCapacity: true)
         filterRows.removeAll(keepingCapacity: true)
         for r in 0..<batch.count {
@@ -95,9 +105,9 @@ final class PatternJoin: Operator {
                 filterRows.append(r)
             }
         }
-        try scan(filters) { k, d in
-            try emit(d, inputRow: filterRows[k], of: batch, into: output, offset: inputArity)
-        }
+        let out = output
+        try db.scan(filters) { k, d in try emit(d, inputRow: filterRows[k], of: batch, into: out) }
+        (self.filters, self.filterRows) = (filters, filterRows)
         return output
     }
 
@@ -106,17 +116,10 @@ final class PatternJoin: Operator {
         if let cache { return cache }
         let rows = try RowBuffer(arity: columns.count - inputArity, account: context.account)
         if let f = filter(for: nil, row: 0) {
-            try scan([f]) { _, d in try emit(d, inputRow: nil, of: nil, into: rows, offset: 0) }
+            try db.scan(f) { d in try emit(d, inputRow: nil, of: nil, into: rows) }
         }
         cache = rows
         return rows
-    }
-
-    /// The batched scan: every filter in one call.
-    private func scan(_ filters: [DatomFilter], _ body: (Int, Datom) throws -> Void) throws {
-        for (k, f) in filters.enumerated() {
-            try db.scan(f) { d in try body(k, d) }
-        }
     }
 
     /// The filter for one input row; nil when the row cannot match.
@@ -140,9 +143,10 @@ final class PatternJoin: Operator {
     }
 
     /// Appends the row for one matching datom, if the pattern's repeated
-    /// variables agree.
+    /// variables agree: the input row's columns (when there is one), then
+    /// the new ones.
     @inline(__always)
-    private func emit(_ d: Datom, inputRow: Int?, of batch: RowBuffer?, into out: RowBuffer, offset: Int) throws {
+    private func emit(_ d: Datom, inputRow: Int?, of batch: RowBuffer?, into out: RowBuffer) throws {
         var values = (EncodedValue(word: UInt64(bitPattern: d.e), tag: .int),
                       EncodedValue(word: UInt64(d.a), tag: .keyword),
                       d.value,
@@ -159,16 +163,11 @@ final class PatternJoin: Operator {
             default: values.3
             }
         }
-        for (p, slot) in slots.enumerated() {
-            if case .same(let q) = slot, byPosition(q) != byPosition(p) { return }
-        }
+        for (p, q) in sames where byPosition(p) != byPosition(q) { return }
+        let first = inputRow == nil ? 0 : inputArity
         try out.appendRow { w in
-            if let r = inputRow, let batch {
-                w.copyAll(from: batch, row: r)
-            }
-            for (p, slot) in slots.enumerated() {
-                if case .output(let c) = slot { w.set(c - (offset == 0 ? inputArity : 0), byPosition(p)) }
-            }
+            if let r = inputRow, let batch { w.copyAll(from: batch, row: r) }
+            for (p, c) in outputs { w.set(first + c, byPosition(p)) }
         }
     }
 }

@@ -21,6 +21,11 @@ final class RowDeduper {
     var count: Int { table?.count ?? (sawEmptyRow ? 1 : 0) }
     var byteCount: Int { (table?.byteCount ?? 0) + indices.byteCount + fresh.byteCount + found.byteCount }
 
+    /// Makes room for `rows` distinct rows without growing.
+    func reserve(_ rows: Int) throws {
+        try table?.reserve(rows)
+    }
+
     /// Adds the rows of `rows` and drops from it, in place, those seen
     /// before (in earlier buffers or earlier in this one).
     func keepNew(_ rows: RowBuffer) throws {

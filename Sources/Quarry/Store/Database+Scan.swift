@@ -30,7 +30,10 @@ extension Database {
     }
 
     /// The index a filter uses: the one whose key starts with the most fixed positions.
-    func index(for f: DatomFilter) -> IndexName {
+    func index(for f: DatomFilter) -> IndexName { Self.index(for: f) }
+
+    @inline(__always)
+    static func index(for f: DatomFilter) -> IndexName {
         if f.e != nil { return .eavt }
         if f.a != nil { return f.v != nil ? .avet : .aevt }
         if f.v != nil { return .vaet }
@@ -41,15 +44,32 @@ extension Database {
     /// index serving it. No allocation per datom.
     @inline(__always)
     func scan(_ f: DatomFilter, _ body: (Datom) throws -> Void) rethrows {
-        try withIndexRange(f) { d, perm, range in
-            if let perm {
-                for i in range {
-                    let x = d[Int(perm[i])]
-                    if Self.matches(x, f) { try body(x) }
-                }
-            } else {
-                for i in range where Self.matches(d[i], f) { try body(d[i]) }
+        try withIndexRange(f) { d, perm, range in try Self.forEachMatch(f, d, perm, range, body) }
+    }
+
+    /// Calls `body` with the number of the filter and every datom matching
+    /// it, filter after filter: the batched lookup of an index nested-loop
+    /// join, which reaches the indexes once for the whole batch.
+    func scan(_ filters: [DatomFilter], _ body: (Int, Datom) throws -> Void) rethrows {
+        guard !filters.isEmpty else { return }
+        try withIndexes { indexes in
+            for (k, f) in filters.enumerated() {
+                let (perm, range) = indexes.range(f)
+                try Self.forEachMatch(f, indexes.datoms, perm, range) { try body(k, $0) }
             }
+        }
+    }
+
+    @inline(__always)
+    private static func forEachMatch(_ f: DatomFilter, _ d: UnsafeBufferPointer<Datom>, _ perm: UnsafeBufferPointer<UInt32>?,
+                                     _ range: Range<Int>, _ body: (Datom) throws -> Void) rethrows {
+        if let perm {
+            for i in range {
+                let x = d[Int(perm[i])]
+                if matches(x, f) { try body(x) }
+            }
+        } else {
+            for i in range where matches(d[i], f) { try body(d[i]) }
         }
     }
 
@@ -67,30 +87,66 @@ extension Database {
         withIndexRange(f) { _, _, range in range.count }
     }
 
-    /// Calls `body` with the datoms, the permutation of the index serving
-    /// `f` (nil for EAVT, the datoms' own order) and the range of positions
-    /// in it whose key matches the fixed positions of `f`.
-    private func withIndexRange<R>(
-        _ f: DatomFilter, _ body: (UnsafeBufferPointer<Datom>, UnsafeBufferPointer<UInt32>?, Range<Int>) throws -> R
-    ) rethrows -> R {
-        try datoms.withElements { d in
-            let name = index(for: f)
+    /// The datoms and their index permutations, for the length of a call.
+    struct Indexes {
+        let datoms: UnsafeBufferPointer<Datom>
+        let aevt: UnsafeBufferPointer<UInt32>
+        let avet: UnsafeBufferPointer<UInt32>
+        let vaet: UnsafeBufferPointer<UInt32>
+        let entityStarts: UnsafeBufferPointer<UInt32>?
+
+        /// The permutation of the index serving `f` (nil for EAVT, the
+        /// datoms' own order) and the range of positions in it whose key
+        /// matches the fixed positions of `f`.
+        @inline(__always)
+        func range(_ f: DatomFilter) -> (UnsafeBufferPointer<UInt32>?, Range<Int>) {
+            let d = datoms
+            let name = Database.index(for: f)
             if name == .eavt {
                 // The key is a prefix of E, A, V: a fixed value with a free
                 // attribute is not contiguous in EAVT and is left to `matches`.
                 let key = Key(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
-                guard let e = f.e else { return try body(d, nil, 0..<d.count) }
-                guard let starts = entityStarts else { return try body(d, nil, Self.range(0..<d.count, { d[$0] }, key)) }
-                guard e >= 0, e < starts.count - 1 else { return try body(d, nil, 0..<0) }
+                guard let e = f.e else { return (nil, 0..<d.count) }
+                guard let starts = entityStarts else { return (nil, Database.range(0..<d.count, { d[$0] }, key)) }
+                guard e >= 0, e < starts.count - 1 else { return (nil, 0..<0) }
                 let entity = Int(starts[Int(e)])..<Int(starts[Int(e) + 1])
-                return try body(d, nil, f.a == nil ? entity : Self.range(entity, { d[$0] }, key))
+                // An entity's few datoms are cheaper to filter (`matches`) than to search.
+                return (nil, f.a == nil || entity.count <= 16 ? entity : Database.range(entity, { d[$0] }, key))
             }
-            let perm = name == .aevt ? aevt : (name == .avet ? avet : vaet)
-            return try perm.withElements { p in
-                // VAET's order starts with the value: its key leaves the attribute out.
-                let key = name == .vaet ? Key(v: f.v) : Key(a: f.a, v: f.v)
-                return try body(d, p, Self.range(0..<p.count, { d[Int(p[$0])] }, key))
+            let p = name == .aevt ? aevt : (name == .avet ? avet : vaet)
+            // VAET's order starts with the value: its key leaves the attribute out.
+            let key = name == .vaet ? Key(v: f.v) : Key(a: f.a, v: f.v)
+            return (p, Database.range(0..<p.count, { d[Int(p[$0])] }, key))
+        }
+    }
+
+    /// Calls `body` with the indexes' memory.
+    func withIndexes<R>(_ body: (Indexes) throws -> R) rethrows -> R {
+        try datoms.withElements { d in
+            try aevt.withElements { ae in
+                try avet.withElements { av in
+                    try vaet.withElements { va in
+                        if let entityStarts {
+                            try entityStarts.withElements { s in
+                                try body(Indexes(datoms: d, aevt: ae, avet: av, vaet: va, entityStarts: s))
+                            }
+                        } else {
+                            try body(Indexes(datoms: d, aevt: ae, avet: av, vaet: va, entityStarts: nil))
+                        }
+                    }
+                }
             }
+        }
+    }
+
+    /// Calls `body` with the datoms, the permutation of the index serving
+    /// `f` and the range of positions in it matching `f`'s fixed positions.
+    private func withIndexRange<R>(
+        _ f: DatomFilter, _ body: (UnsafeBufferPointer<Datom>, UnsafeBufferPointer<UInt32>?, Range<Int>) throws -> R
+    ) rethrows -> R {
+        try withIndexes { indexes in
+            let (perm, range) = indexes.range(f)
+            return try body(indexes.datoms, perm, range)
         }
     }
 

@@ -71,6 +71,16 @@ struct SubqueryConformance {
                [(q [:find ?op :in $ ?sym :where [?x :price/symbol ?sym] [?x :price/open ?op] :order-by [[?op :desc]] :limit 1]
                    $ ?s) [[?o]]]]
               """, expect: #"#{["AAPL" 102.0] ["MSFT" 50.0]}"#),
+        .init("subquery", "subqueries sharing leading patterns, one after a filter, one sharing fewer", data: ohlc, """
+              [:find ?t ?hour ?avg ?hi ?n :where [?s :symbol/ticker ?t] [?b :price/symbol ?s] [?b :price/hour ?hour]
+               [(q [:find (avg ?o) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr] [?x :price/open ?o]]
+                   $ ?s ?hour) [[?avg]]]
+               [(> ?avg 60.0)]
+               [(q [:find (max ?h) :in $ ?a ?b :where [?y :price/symbol ?a] [?y :price/hour ?b] [?y :price/high ?h]]
+                   $ ?s ?hour) [[?hi]]]
+               [(q [:find (count ?z) :in $ ?a ?b :where [?z :price/symbol ?a] [?z :price/open ?o2] [(< ?o2 101.5)]]
+                   $ ?s ?hour) [[?n]]]]
+              """, expect: #"#{["AAPL" 0 100.5 104.0 2] ["AAPL" 1 102.0 103.0 2]}"#),
     ]
 
     @Test(arguments: cases, SubqueryMode.allCases)
@@ -88,6 +98,21 @@ struct SubqueryConformance {
                   [?hr ?op]]]
                 """, options: QueryOptions(subqueries: mode))
         } throws: { "\($0)".contains("subquery at 2:3 returned 3 rows for a tuple binding") }
+    }
+
+    @Test func decorrelatedSubqueriesWithTheSameArgumentsAndPatternsShareOneScan() throws {
+        let db = try Conformance.database(Self.ohlc)
+        let result = try db.query("""
+            [:find ?hour ?lo ?hi :where [?s :symbol/ticker "AAPL"] [?b :price/symbol ?s] [?b :price/hour ?hour]
+             [(q [:find (min ?o) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr] [?x :price/open ?o]]
+                 $ ?s ?hour) [[?lo]]]
+             [(q [:find (max ?h) :in $ ?a ?b :where [?y :price/symbol ?a] [?y :price/hour ?b] [?y :price/high ?h]]
+                 $ ?s ?hour) [[?hi]]]]
+            """, options: QueryOptions(analyze: true, subqueries: .decorrelated))
+        #expect(result.rows.count == 2)
+        #expect(result.plan.components(separatedBy: "its first 2 patterns shared by 2 subqueries").count == 3)
+        // The shared patterns are planned, and printed, once.
+        #expect(result.plan.components(separatedBy: "PatternJoin [?__p0 :price/hour ?__in1 _]").count == 2)
     }
 
     @Test func anErrorInsideASubqueryNamesItsPosition() throws {

@@ -3,13 +3,37 @@ import Foundation
 import Quarry
 import QuarryReport
 
-/// `quarry demo ohlc [--hours H] [--bars B] [--subqueries MODE]`.
+/// `quarry demo ohlc|market ...`.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Generate a workload, run its query, and compare the subquery modes.",
-        subcommands: [OHLCDemo.self]
+        subcommands: [OHLCDemo.self, MarketDemo.self]
     )
+
+    /// Prints the first rows of `mode`'s result, the plan line of each
+    /// subquery, and a table of every mode.
+    static func show(_ query: String, on db: Database, mode: SubqueryMode, first: Int,
+                     sortedBy order: ([Value], [Value]) -> Bool) throws {
+        let (shown, result) = try ModeRun.measure(query, on: db, mode: mode)
+        var rows = Table(headers: result.columns, rightAligned: Set(0..<result.columns.count))
+        for row in result.rows.sorted(by: order).prefix(first) { rows.append(row.map { EDNWriter.write($0) }) }
+        print("first rows (\(shown.mode), \(result.rows.count) rows):")
+        print(rows.render())
+        for line in result.plan.split(separator: "\n") where line.contains("SubqueryJoin") {
+            print("plan: " + line.trimmingCharacters(in: .whitespaces))
+        }
+        print()
+        var modes = Table(headers: ["mode", "rows", "ms", "engine peak bytes", "engine allocs", "subquery runs",
+                                    "rows deduplicated"], rightAligned: [1, 2, 3, 4, 5, 6])
+        for mode in SubqueryMode.allCases {
+            let (run, _) = try ModeRun.measure(query, on: db, mode: mode)
+            modes.append([run.mode, Format.grouped(run.rows), Format.fixed(run.milliseconds, 2),
+                          Format.grouped(run.engineBytesPeak), Format.grouped(run.allocations),
+                          Format.grouped(run.subqueryRuns), Format.grouped(run.rowsDeduplicated)])
+        }
+        print(modes.render())
+    }
 }
 
 /// The OHLC demo: hourly open/high/low/close through four correlated subqueries.
@@ -36,23 +60,42 @@ struct OHLCDemo: ParsableCommand {
         let workload = OHLCWorkload(hours: hours, bars: bars)
         let db = try Database.load(edn: workload.edn())
         print("\(hours) hours × \(bars) bars: \(db.count) datoms\n")
-        let (shown, result) = try OHLCWorkload.run(on: db, mode: subqueries)
-        var bars = Table(headers: result.columns, rightAligned: Set(0..<result.columns.count))
-        let sorted = result.rows.sorted { ($0[0].intValue ?? 0) < ($1[0].intValue ?? 0) }
-        for row in sorted.prefix(5) { bars.append(row.map { EDNWriter.write($0) }) }
-        print("first bars (\(shown.mode), \(result.rows.count) rows):")
-        print(bars.render())
-        print(result.plan.split(separator: "\n").first { $0.contains("SubqueryJoin") }.map { "plan: " + $0.trimmingCharacters(in: .whitespaces) } ?? "")
-        print()
-        var modes = Table(headers: ["mode", "rows", "ms", "engine peak bytes", "engine allocs", "subquery runs",
-                                    "rows deduplicated"], rightAligned: [1, 2, 3, 4, 5, 6])
-        for mode in SubqueryMode.allCases {
-            let (run, _) = try OHLCWorkload.run(on: db, mode: mode)
-            modes.append([run.mode, Format.grouped(run.rows), Format.fixed(run.milliseconds, 2),
-                          Format.grouped(run.engineBytesPeak), Format.grouped(run.allocations),
-                          Format.grouped(run.subqueryRuns), Format.grouped(run.rowsDeduplicated)])
+        try DemoCommand.show(OHLCWorkload.query, on: db, mode: subqueries, first: 5) {
+            ($0[0].intValue ?? 0) < ($1[0].intValue ?? 0)
         }
-        print(modes.render())
+    }
+}
+
+/// The realistic variant: several symbols, one-minute bars with times and
+/// volumes, rolled up per symbol, day and hour.
+struct MarketDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "market",
+        abstract: "Hourly OHLC and volume of one-minute bars of several symbols, through a correlated subquery."
+    )
+
+    @Option(name: .long, help: "Symbols (1 to \(MarketWorkload.tickers.count)).")
+    var symbols = 3
+
+    @Option(name: .long, help: "Trading days of one-minute bars.")
+    var days = 5
+
+    @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
+    var subqueries: SubqueryMode = .auto
+
+    func validate() throws {
+        guard (1...MarketWorkload.tickers.count).contains(symbols) else {
+            throw ValidationError("symbols must be 1 to \(MarketWorkload.tickers.count)")
+        }
+        guard days > 0 else { throw ValidationError("days must be positive") }
+    }
+
+    func run() throws {
+        let workload = MarketWorkload(symbols: symbols, days: days)
+        let db = try Database.load(edn: workload.edn())
+        print("\(symbols) symbols × \(days) days of one-minute bars: \(workload.bars) bars, \(db.count) datoms\n")
+        // The query's own :order-by orders the rows.
+        try DemoCommand.show(MarketWorkload.query, on: db, mode: subqueries, first: 8) { _, _ in false }
     }
 }
 

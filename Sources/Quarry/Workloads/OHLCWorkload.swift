@@ -50,39 +50,4 @@ public struct OHLCWorkload: Sendable {
            [(q [:find (min ?l) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/low ?l]] $ ?s ?hour) [[?low]]]
            [(q [:find (avg ?c) :in $ ?sym ?hr :where [?bar :price/symbol ?sym] [?bar :price/hour ?hr] [?bar :price/close ?c]] $ ?s ?hour) [[?avg_close]]]]
         """
-
-    /// What one mode measured on the workload.
-    public struct Run: Sendable, Encodable {
-        public var mode: String
-        public var rows: Int
-        /// Median of the repetitions, query time as `wall_ms` counts it.
-        public var milliseconds: Double
-        public var engineBytesPeak: UInt64
-        public var allocations: UInt64
-        public var subqueryRuns: Int
-        public var rowsDeduplicated: Int
-
-        enum CodingKeys: String, CodingKey {
-            case mode, rows, milliseconds = "wall_ms", engineBytesPeak = "engine_bytes_peak", allocations
-            case subqueryRuns = "subquery_runs", rowsDeduplicated = "rows_deduplicated"
-        }
-    }
-
-    /// Runs the query in `mode` `repetitions` times over `db`; the memory
-    /// figures are one run's (they do not vary).
-    public static func run(on db: Database, mode: SubqueryMode, repetitions: Int = 3) throws -> (Run, QueryResult) {
-        var times: [Double] = []
-        var last: QueryResult?
-        for _ in 0..<max(1, repetitions) {
-            let r = try db.query(query, options: QueryOptions(subqueries: mode))
-            times.append(r.stats.wallMilliseconds)
-            last = r
-        }
-        let r = last!
-        times.sort()
-        let run = Run(mode: mode.rawValue, rows: r.rows.count, milliseconds: times[times.count / 2],
-                      engineBytesPeak: r.stats.engineBytesPeak, allocations: r.stats.allocations,
-                      subqueryRuns: r.stats.subqueryRuns, rowsDeduplicated: r.stats.rowsDeduplicated)
-        return (run, r)
-    }
 }

@@ -1,10 +1,8 @@
 import Foundation
 import Quarry
 
-/// What one subquery mode measured on one OHLC size.
-struct OHLCModeResult: Encodable {
-    var hours: Int
-    var bars: Int
+/// What one subquery mode measured on one workload size.
+struct ModeMeasurement: Encodable {
     var mode: String
     var rows: Int
     /// `Database.query` end to end (median).
@@ -26,7 +24,7 @@ struct OHLCModeResult: Encodable {
     var agreesWithSQLite: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case hours, bars, mode, rows, milliseconds = "ms", engineMilliseconds = "wall_ms"
+        case mode, rows, milliseconds = "ms", engineMilliseconds = "wall_ms"
         case engineBytesPeak = "engine_bytes_peak", residentPeakBytes = "resident_peak_bytes"
         case engineAllocations = "engine_allocations", processAllocations = "process_allocations"
         case subqueryRuns = "subquery_runs", rowsDeduplicated = "rows_deduplicated"
@@ -55,27 +53,34 @@ struct OHLCBenchmark {
     let workload: OHLCWorkload
     let repetitions: Int
 
-    func runQuarry(_ db: Database, mode: SubqueryMode) throws -> (OHLCModeResult, [[Double]]) {
+    func runQuarry(_ db: Database, mode: SubqueryMode) throws -> (ModeMeasurement, [[Double]]) {
+        let (result, r) = try Self.measureQuarry(OHLCWorkload.query, on: db, mode: mode, repetitions: repetitions)
+        return (result, r.rows.map { $0.map(\.number) }.sorted { $0[0] < $1[0] })
+    }
+
+    /// Runs `query` in `mode`: the median time of the repetitions, the
+    /// memory and allocation figures of the last (they do not vary).
+    static func measureQuarry(_ query: String, on db: Database, mode: SubqueryMode,
+                              repetitions: Int) throws -> (ModeMeasurement, QueryResult) {
         var times: [Double] = [], engineTimes: [Double] = []
         var last: QueryResult?, lastMeasured: Measured?
         var residentPeak: UInt64?
         for _ in 0..<repetitions {
             var result: QueryResult?
             ResidentPeak.reset()
-            let m = try measure { result = try db.query(OHLCWorkload.query, options: QueryOptions(subqueries: mode)) }
+            let m = try measure { result = try db.query(query, options: QueryOptions(subqueries: mode)) }
             residentPeak = ResidentPeak.bytes()
             times.append(m.seconds * 1000)
             engineTimes.append(result!.stats.wallMilliseconds)
             (last, lastMeasured) = (result, m)
         }
         let r = last!, m = lastMeasured!
-        let rows = r.rows.map { $0.map(\.number) }.sorted { $0[0] < $1[0] }
-        return (OHLCModeResult(
-            hours: workload.hours, bars: workload.bars, mode: mode.rawValue, rows: r.rows.count,
-            milliseconds: median(times), engineMilliseconds: median(engineTimes),
-            engineBytesPeak: r.stats.engineBytesPeak, residentPeakBytes: residentPeak,
-            engineAllocations: r.stats.allocations, processAllocations: m.processAllocations,
-            subqueryRuns: r.stats.subqueryRuns, rowsDeduplicated: r.stats.rowsDeduplicated), rows)
+        return (ModeMeasurement(
+            mode: mode.rawValue, rows: r.rows.count, milliseconds: median(times),
+            engineMilliseconds: median(engineTimes), engineBytesPeak: r.stats.engineBytesPeak,
+            residentPeakBytes: residentPeak, engineAllocations: r.stats.allocations,
+            processAllocations: m.processAllocations, subqueryRuns: r.stats.subqueryRuns,
+            rowsDeduplicated: r.stats.rowsDeduplicated), r)
     }
 
     func runSQLite(_ sqlite: OHLCSQLite) throws -> (OHLCSQLiteResult, [[Double]]) {

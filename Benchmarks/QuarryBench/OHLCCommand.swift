@@ -42,6 +42,13 @@ struct OHLCCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave SQLite out.")
     var noSqlite = false
 
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "Sizes of the realistic variant, symbols x days of one-minute bars.")
+    var market: [MarketSize] = [MarketSize(argument: "3x5")!]
+
+    @Flag(name: .long, help: "Leave the realistic variant out.")
+    var noMarket = false
+
     func validate() throws {
         guard repetitions > 0 else { throw ValidationError("repetitions must be positive") }
     }
@@ -76,12 +83,28 @@ struct OHLCCommand: ParsableCommand {
             }
             reports.append(report)
         }
+        var markets: [MarketReport] = []
+        for size in noMarket ? [] : market {
+            let workload = MarketWorkload(symbols: size.symbols, days: size.days)
+            let db = try Database.load(edn: workload.edn())
+            var report = MarketReport(symbols: workload.symbols, days: workload.days, bars: workload.bars,
+                                      datoms: db.count, quarry: [])
+            for mode in modes {
+                report.quarry.append(try OHLCBenchmark.measureQuarry(MarketWorkload.query, on: db, mode: mode,
+                                                                     repetitions: repetitions).0)
+            }
+            markets.append(report)
+        }
         let checks = TargetCheck.evaluate(ohlc: reports)
         if common.json {
-            try printJSON(OHLCReport(machine: MachineInfo(), repetitions: repetitions, sizes: reports, targets: checks))
+            try printJSON(OHLCReport(machine: MachineInfo(), repetitions: repetitions, sizes: reports,
+                                     market: markets, targets: checks))
         } else {
             print(OHLCReport.table(reports))
-            print()
+            if !markets.isEmpty {
+                print("realistic variant (quarry demo market):")
+                print(OHLCReport.table(markets))
+            }
             print(TargetCheck.table(checks))
         }
         if reports.contains(where: { $0.quarry.contains { $0.agreesWithSQLite == false } }) {
@@ -90,12 +113,31 @@ struct OHLCCommand: ParsableCommand {
     }
 }
 
+/// A size of the realistic variant: symbols × days, written `3x5`.
+struct MarketSize: ExpressibleByArgument {
+    var symbols: Int
+    var days: Int
+
+    init?(argument: String) {
+        guard let size = OHLCSize(argument: argument), size.hours <= MarketWorkload.tickers.count else { return nil }
+        (symbols, days) = (size.hours, size.bars)
+    }
+}
+
+struct MarketReport: Encodable {
+    var symbols: Int
+    var days: Int
+    var bars: Int
+    var datoms: Int
+    var quarry: [ModeMeasurement]
+}
+
 struct OHLCSizeReport: Encodable {
     var hours: Int
     var bars: Int
     var datoms: Int
     var loadSeconds: Double
-    var quarry: [OHLCModeResult]
+    var quarry: [ModeMeasurement]
     var sqlite: [OHLCSQLiteResult]
 
     enum CodingKeys: String, CodingKey { case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite }
@@ -106,23 +148,17 @@ struct OHLCReport: Encodable {
     var machine: MachineInfo
     var repetitions: Int
     var sizes: [OHLCSizeReport]
+    var market: [MarketReport]
     var targets: [TargetCheck]
 
+    static let headers = ["size", "engine", "rows", "ms", "engine peak KiB", "resident peak MiB", "engine allocs",
+                          "process allocs", "subquery runs", "rows deduplicated", "x SQLite wide", "x SQLite EAV"]
+
     static func table(_ reports: [OHLCSizeReport]) -> String {
-        var t = Table(headers: ["size", "engine", "rows", "ms", "engine peak KiB", "resident peak MiB",
-                                "engine allocs", "process allocs", "subquery runs", "rows deduplicated",
-                                "x SQLite wide", "x SQLite EAV"],
-                      rightAligned: Set(2..<12))
-        func mib(_ b: UInt64?) -> String { b.map { Format.fixed(Double($0) / 1_048_576, 1) } ?? "-" }
+        var t = Table(headers: headers, rightAligned: Set(2..<12))
         for r in reports {
             let size = "\(Format.grouped(r.hours))×\(r.bars)"
-            for q in r.quarry {
-                t.append([size, q.mode, Format.grouped(q.rows), Format.fixed(q.milliseconds, 2),
-                          Format.grouped(Int(q.engineBytesPeak / 1024)), mib(q.residentPeakBytes),
-                          Format.grouped(Int(q.engineAllocations)), Format.grouped(Int(q.processAllocations)),
-                          Format.grouped(q.subqueryRuns), Format.grouped(q.rowsDeduplicated),
-                          q.vsSQLiteWide.map { Format.fixed($0, 2) } ?? "-", q.vsSQLiteEAV.map { Format.fixed($0, 2) } ?? "-"])
-            }
+            for q in r.quarry { t.append(row(size, q)) }
             for s in r.sqlite {
                 t.append([size, "SQLite \(s.form.rawValue)", Format.grouped(s.rows), Format.fixed(s.milliseconds, 2),
                           "-", mib(s.residentPeakBytes), "-", "-", "-", "-", "-", "-"])
@@ -130,12 +166,30 @@ struct OHLCReport: Encodable {
         }
         return t.render()
     }
+
+    static func table(_ reports: [MarketReport]) -> String {
+        var t = Table(headers: headers, rightAligned: Set(2..<12))
+        for r in reports {
+            for q in r.quarry { t.append(row("\(r.symbols) symbols × \(r.days) days", q)) }
+        }
+        return t.render()
+    }
+
+    private static func mib(_ b: UInt64?) -> String { b.map { Format.fixed(Double($0) / 1_048_576, 1) } ?? "-" }
+
+    private static func row(_ size: String, _ q: ModeMeasurement) -> [String] {
+        [size, q.mode, Format.grouped(q.rows), Format.fixed(q.milliseconds, 2),
+         Format.grouped(Int(q.engineBytesPeak / 1024)), mib(q.residentPeakBytes),
+         Format.grouped(Int(q.engineAllocations)), Format.grouped(Int(q.processAllocations)),
+         Format.grouped(q.subqueryRuns), Format.grouped(q.rowsDeduplicated),
+         q.vsSQLiteWide.map { Format.fixed($0, 2) } ?? "-", q.vsSQLiteEAV.map { Format.fixed($0, 2) } ?? "-"]
+    }
 }
 
 extension TargetCheck {
     /// Issue 4's targets, for the sizes that ran.
     static func evaluate(ohlc reports: [OHLCSizeReport]) -> [TargetCheck] {
-        func result(_ hours: Int, _ mode: SubqueryMode) -> OHLCModeResult? {
+        func result(_ hours: Int, _ mode: SubqueryMode) -> ModeMeasurement? {
             reports.first { $0.hours == hours && $0.bars == 20 }?.quarry.first { $0.mode == mode.rawValue }
         }
         var checks: [TargetCheck] = []

@@ -35,6 +35,10 @@ final class PatternJoin: Operator {
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
     private var filterRows: [Int] = []
+    /// The input batch being worked through, and where: the filter (or,
+    /// without inputs, the input row) and the position in its range.
+    private var pending: RowBuffer?
+    private var cursor = (0, 0)
 
     init(input: Operator, pattern: Pattern, db: Database, slots: [Slot], columns: [String],
          context: ExecutionContext, estimatedRows: Double) throws {
@@ -76,26 +80,62 @@ final class PatternJoin: Operator {
 
     override func rewind() {
         output.removeAll()
+        pending = nil
     }
 
+    /// Hands out at most about a batch of rows at a time: one input row can
+    /// match many datoms (a scan of an attribute, a Cartesian product), and
+    /// a streaming plan must not hold them all at once. The input batch
+    /// stays valid while it is worked through, since the input is not
+    /// pulled again until then.
     override func produce() throws -> RowBuffer? {
-        guard let batch = try inputs[0].next() else { return nil }
+        if pending == nil {
+            guard let batch = try inputs[0].next() else { return nil }
+            try start(batch)
+        }
+        let batch = pending!
         output.removeAll()
+        let out = output, limit = Operator.batchSize
+        var (k, position) = cursor
         if !hasInputs {
             let matches = try cachedMatches()
-            for r in 0..<batch.count {
-                for m in 0..<matches.count {
-                    try output.appendRow { w in
-                        w.copyAll(from: batch, row: r)
-                        for c in 0..<matches.arity {
-                            w.set(inputArity + c, word: matches.word(m, c), tag: matches.tag(m, c))
-                        }
+            while k < batch.count, out.count < limit {
+                let end = min(matches.count, position + limit - out.count)
+                for m in position..<end {
+                    try out.appendRow { w in
+                        w.copyAll(from: batch, row: k)
+                        w.copy(from: matches, row: m, columns: Array(0..<matches.arity), to: inputArity)
                     }
                 }
+                (k, position) = end == matches.count ? (k + 1, 0) : (k, end)
             }
-            return output
+        } else {
+            // Locals, not properties, in the loops: no exclusivity check per row.
+            let filters = self.filters, filterRows = self.filterRows
+            try db.withIndexes { indexes in
+                while k < filters.count, out.count < limit {
+                    let f = filters[k], row = filterRows[k]
+                    let (perm, range) = indexes.range(f)
+                    var i = max(position, range.lowerBound)
+                    while i < range.upperBound, out.count < limit {
+                        let d = perm.map { indexes.datoms[Int($0[i])] } ?? indexes.datoms[i]
+                        if Database.matches(d, f) { try emit(d, inputRow: row, of: batch, into: out) }
+                        i += 1
+                    }
+                    (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
+                }
+            }
         }
-        // Locals, not properties, in the loops: no exclusivity check per row.
+        cursor = (k, position)
+        if k == (hasInputs ? filters.count : batch.count) { pending = nil }
+        return output
+    }
+
+    /// Takes a new input batch: its filters, and the cursor at its start.
+    private func start(_ batch: RowBuffer) throws {
+        pending = batch
+        cursor = (0, 0)
+        guard hasInputs else { return }
         var filters = self.filters, filterRows = self.filterRows
         filters.removeAll(keepingCapacity: true)
         filterRows.removeAll(keepingCapacity: true)
@@ -105,10 +145,7 @@ final class PatternJoin: Operator {
                 filterRows.append(r)
             }
         }
-        let out = output
-        try db.scan(filters) { k, d in try emit(d, inputRow: filterRows[k], of: batch, into: out) }
         (self.filters, self.filterRows) = (filters, filterRows)
-        return output
     }
 
     /// The datoms of the pattern alone, as rows of its new variables.

@@ -47,19 +47,6 @@ extension Database {
         try withIndexRange(f) { d, perm, range in try Self.forEachMatch(f, d, perm, range, body) }
     }
 
-    /// Calls `body` with the number of the filter and every datom matching
-    /// it, filter after filter: the batched lookup of an index nested-loop
-    /// join, which reaches the indexes once for the whole batch.
-    func scan(_ filters: [DatomFilter], _ body: (Int, Datom) throws -> Void) rethrows {
-        guard !filters.isEmpty else { return }
-        try withIndexes { indexes in
-            for (k, f) in filters.enumerated() {
-                let (perm, range) = indexes.range(f)
-                try Self.forEachMatch(f, indexes.datoms, perm, range) { try body(k, $0) }
-            }
-        }
-    }
-
     @inline(__always)
     private static func forEachMatch(_ f: DatomFilter, _ d: UnsafeBufferPointer<Datom>, _ perm: UnsafeBufferPointer<UInt32>?,
                                      _ range: Range<Int>, _ body: (Datom) throws -> Void) rethrows {

@@ -124,7 +124,8 @@ final class Distinct: Operator {
     /// The most rows a table is sized for before it has seen any.
     static let reserveLimit = 1 << 14
 
-    override func rewind() { seen.removeAll() }
+    /// A rewound plan keeps a small table for its next run and frees a big one.
+    override func rewind() { seen.removeAll(keepingUpTo: 64 << 10) }
 
     override func produce() throws -> RowBuffer? {
         guard let batch = try inputs[0].next() else { return nil }

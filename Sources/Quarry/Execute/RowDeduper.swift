@@ -4,7 +4,8 @@
 /// handled here, where the core table has no rows to hash.
 final class RowDeduper {
     let arity: Int
-    private let table: DedupSet?
+    private var table: DedupSet?
+    private let account: MemoryAccount?
     private var sawEmptyRow = false
     private let indices: CoreVector<UInt64>
     private let fresh: CoreVector<UInt8>
@@ -12,6 +13,7 @@ final class RowDeduper {
 
     init(arity: Int, account: MemoryAccount?) throws {
         self.arity = arity
+        self.account = account
         table = arity == 0 ? nil : try DedupSet(arity: arity, account: account)
         indices = CoreVector(account: account)
         fresh = CoreVector(account: account)
@@ -62,8 +64,14 @@ final class RowDeduper {
         return fresh
     }
 
-    func removeAll() {
-        table?.removeAll()
+    /// Empties the set; a table past `keepingUpTo` bytes is freed rather
+    /// than cleared, so a plan rewound after a big run does not hold it.
+    func removeAll(keepingUpTo limit: Int = .max) {
+        if let t = table, t.byteCount > limit, let empty = try? DedupSet(arity: arity, account: account) {
+            table = empty
+        } else {
+            table?.removeAll()
+        }
         sawEmptyRow = false
     }
 }

@@ -31,6 +31,10 @@ final class PatternJoin: Operator {
     /// first new column), and pairs of positions that must hold one value.
     private let outputs: [(position: Int, column: Int)]
     private let sames: [(Int, Int)]
+    /// The pattern's constants as a filter (nil when one cannot occur in
+    /// the source), and the positions input columns fix.
+    private let constants: DatomFilter?
+    private let inputSlots: [(position: Int, column: Int)]
     private let output: RowBuffer
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
@@ -52,6 +56,14 @@ final class PatternJoin: Operator {
             if case .output(let c) = slot { (p, c - input.columns.count) } else { nil }
         }
         sames = slots.enumerated().compactMap { p, slot in if case .same(let q) = slot { (q, p) } else { nil } }
+        inputSlots = slots.enumerated().compactMap { p, slot in if case .input(let c) = slot { (p, c) } else { nil } }
+        var f: DatomFilter? = DatomFilter()
+        for (p, slot) in slots.enumerated() {
+            guard case .constant(let c) = slot else { continue }
+            if let c, f?.fix(p, to: c) == true { continue }
+            f = nil
+        }
+        constants = f
         self.output = try RowBuffer(arity: columns.count, account: context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
     }
@@ -159,22 +171,13 @@ final class PatternJoin: Operator {
         return rows
     }
 
-    /// The filter for one input row; nil when the row cannot match.
+    /// The filter for one input row (or, without one, of the constants
+    /// alone); nil when the row cannot match.
+    @inline(__always)
     private func filter(for batch: RowBuffer?, row r: Int) -> DatomFilter? {
-        var f = DatomFilter()
-        for (p, slot) in slots.enumerated() {
-            let value: EncodedValue
-            switch slot {
-            case .constant(let c):
-                guard let c else { return nil }
-                value = c
-            case .input(let column):
-                guard let batch, let v = context.toSource(batch.value(r, column), of: db) else { return nil }
-                value = v
-            default:
-                continue
-            }
-            guard f.fix(p, to: value) else { return nil }
+        guard var f = constants else { return nil }
+        for (p, column) in inputSlots {
+            guard let batch, let v = context.toSource(batch.value(r, column), of: db), f.fix(p, to: v) else { return nil }
         }
         return f
     }

@@ -20,9 +20,16 @@ extension Planner {
         }
         var projected: [String] = []
         for v in keys + findVars + query.with where !projected.contains(v) { projected.append(v) }
-        let distinct = try Distinct(input: whereOp, columns: projected, account: context.account,
-                                    counters: context.counters)
-        let find = try FindRows(input: distinct, keys: keys, elements: query.find.elements, space: context.space,
+        // Aggregates that ignore repeats need no set of the tuples first:
+        // grouping collapses them anyway.
+        let elements = query.find.elements
+        let repeatsIrrelevant = elements.contains(where: \.isAggregate) && elements.allSatisfy { e in
+            guard case .aggregate(let name, let args, _, _) = e else { return true }
+            return args.isEmpty && ["min", "max", "count-distinct", "distinct"].contains(name)
+        }
+        let distinct = repeatsIrrelevant ? whereOp
+            : try Distinct(input: whereOp, columns: projected, account: context.account, counters: context.counters)
+        let find = try FindRows(input: distinct, keys: keys, elements: elements, space: context.space,
                                 account: context.account)
         guard !query.orderBy.isEmpty || query.limit != nil else { return find }
         let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }

@@ -123,7 +123,7 @@ final class PatternJoin: Operator {
             }
         } else {
             // Locals, not properties, in the loops: no exclusivity check per row.
-            let filters = self.filters, filterRows = self.filterRows
+            let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter
             try db.withIndexes { indexes in
                 while k < filters.count, out.count < limit {
                     let f = filters[k], row = filterRows[k]
@@ -131,7 +131,7 @@ final class PatternJoin: Operator {
                     var i = max(position, range.lowerBound)
                     while i < range.upperBound, out.count < limit {
                         let d = perm.map { indexes.datoms[Int($0[i])] } ?? indexes.datoms[i]
-                        if Database.matches(d, f) { try emit(d, inputRow: row, of: batch, into: out) }
+                        if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
                         i += 1
                     }
                     (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
@@ -151,11 +151,17 @@ final class PatternJoin: Operator {
         var filters = self.filters, filterRows = self.filterRows
         filters.removeAll(keepingCapacity: true)
         filterRows.removeAll(keepingCapacity: true)
-        for r in 0..<batch.count {
-            if let f = filter(for: batch, row: r) {
-                filters.append(f)
-                filterRows.append(r)
+        // Everything the loop reads, hoisted: a property read per row
+        // costs a retain and a release.
+        guard let base = constants else { return }
+        let inputSlots = self.inputSlots, context = self.context, db = self.db
+        rows: for r in 0..<batch.count {
+            var f = base
+            for (p, column) in inputSlots {
+                guard let v = context.toSource(batch.value(r, column), of: db), f.fix(p, to: v) else { continue rows }
             }
+            filters.append(f)
+            filterRows.append(r)
         }
         (self.filters, self.filterRows) = (filters, filterRows)
     }
@@ -164,50 +170,58 @@ final class PatternJoin: Operator {
     private func cachedMatches() throws -> RowBuffer {
         if let cache { return cache }
         let rows = try RowBuffer(arity: columns.count - inputArity, account: context.account)
-        if let f = filter(for: nil, row: 0) {
-            try db.scan(f) { d in try emit(d, inputRow: nil, of: nil, into: rows) }
+        if let f = constants {
+            let emitter = self.emitter
+            try db.scan(f) { d in try emitter.emit(d, inputRow: nil, of: nil, into: rows) }
         }
         cache = rows
         return rows
     }
 
-    /// The filter for one input row (or, without one, of the constants
-    /// alone); nil when the row cannot match.
-    @inline(__always)
-    private func filter(for batch: RowBuffer?, row r: Int) -> DatomFilter? {
-        guard var f = constants else { return nil }
-        for (p, column) in inputSlots {
-            guard let batch, let v = context.toSource(batch.value(r, column), of: db), f.fix(p, to: v) else { return nil }
-        }
-        return f
+
+    /// What turns a matching datom into a row, copied out of the operator
+    /// once per call: read per datom, properties would cost a retain and a
+    /// release each.
+    private var emitter: Emitter {
+        Emitter(context: context, db: db, primary: context.isPrimary(db), sames: sames, outputs: outputs,
+                inputArity: inputArity)
     }
 
-    /// Appends the row for one matching datom, if the pattern's repeated
-    /// variables agree: the input row's columns (when there is one), then
-    /// the new ones.
-    @inline(__always)
-    private func emit(_ d: Datom, inputRow: Int?, of batch: RowBuffer?, into out: RowBuffer) throws {
-        var values = (EncodedValue(word: UInt64(bitPattern: d.e), tag: .int),
-                      EncodedValue(word: UInt64(d.a), tag: .keyword),
-                      d.value,
-                      EncodedValue(word: UInt64(bitPattern: d.tx), tag: .int))
-        if !context.isPrimary(db) {
-            values.1 = try context.fromSource(values.1, of: db)
-            values.2 = try context.fromSource(values.2, of: db)
-        }
-        @inline(__always) func byPosition(_ p: Int) -> EncodedValue {
-            switch p {
-            case 0: values.0
-            case 1: values.1
-            case 2: values.2
-            default: values.3
+    private struct Emitter {
+        let context: ExecutionContext
+        let db: Database
+        let primary: Bool
+        let sames: [(Int, Int)]
+        let outputs: [(position: Int, column: Int)]
+        let inputArity: Int
+
+        /// Appends the row for one matching datom, if the pattern's repeated
+        /// variables agree: the input row's columns (when there is one),
+        /// then the new ones.
+        @inline(__always)
+        func emit(_ d: Datom, inputRow: Int?, of batch: RowBuffer?, into out: RowBuffer) throws {
+            var values = (EncodedValue(word: UInt64(bitPattern: d.e), tag: .int),
+                          EncodedValue(word: UInt64(d.a), tag: .keyword),
+                          d.value,
+                          EncodedValue(word: UInt64(bitPattern: d.tx), tag: .int))
+            if !primary {
+                values.1 = try context.fromSource(values.1, of: db)
+                values.2 = try context.fromSource(values.2, of: db)
             }
-        }
-        for (p, q) in sames where byPosition(p) != byPosition(q) { return }
-        let first = inputRow == nil ? 0 : inputArity
-        try out.appendRow { w in
-            if let r = inputRow, let batch { w.copyAll(from: batch, row: r) }
-            for (p, c) in outputs { w.set(first + c, byPosition(p)) }
+            @inline(__always) func byPosition(_ p: Int) -> EncodedValue {
+                switch p {
+                case 0: values.0
+                case 1: values.1
+                case 2: values.2
+                default: values.3
+                }
+            }
+            for (p, q) in sames where byPosition(p) != byPosition(q) { return }
+            let first = inputRow == nil ? 0 : inputArity
+            try out.appendRow { w in
+                if let r = inputRow, let batch { w.copyAll(from: batch, row: r) }
+                for (p, c) in outputs { w.set(first + c, byPosition(p)) }
+            }
         }
     }
 }

@@ -54,9 +54,15 @@ final class ExecutionContext {
     /// A query value in the ids of `db`; nil when `db` cannot hold it.
     @inline(__always)
     func toSource(_ v: EncodedValue, of db: Database) -> EncodedValue? {
+        toSource(v, of: db, primary: isPrimary(db))
+    }
+
+    /// ``toSource(_:of:)`` with `isPrimary(db)` known (hot loops ask once).
+    @inline(__always)
+    func toSource(_ v: EncodedValue, of db: Database, primary: Bool) -> EncodedValue? {
         if v.tag == .ref { return EncodedValue(word: v.word, tag: .int) }
         if !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple) { return v }
-        if isPrimary(db) { return v.word & ValueSpace.localBit != 0 ? nil : v }
+        if primary { return v.word & ValueSpace.localBit != 0 ? nil : v }
         return try? db.interner.id(ofBytes: bytes(of: space.decode(v), in: db)).map { EncodedValue(word: $0, tag: v.tag) }
     }
 

@@ -154,11 +154,14 @@ final class PatternJoin: Operator {
         // Everything the loop reads, hoisted: a property read per row
         // costs a retain and a release.
         guard let base = constants else { return }
-        let inputSlots = self.inputSlots, context = self.context, db = self.db
+        let inputSlots = self.inputSlots, context = self.context, db = self.db, primary = context.isPrimary(db)
+        filters.reserveCapacity(batch.count)
+        filterRows.reserveCapacity(batch.count)
         rows: for r in 0..<batch.count {
             var f = base
             for (p, column) in inputSlots {
-                guard let v = context.toSource(batch.value(r, column), of: db), f.fix(p, to: v) else { continue rows }
+                guard let v = context.toSource(batch.value(r, column), of: db, primary: primary), f.fix(p, to: v)
+                else { continue rows }
             }
             filters.append(f)
             filterRows.append(r)

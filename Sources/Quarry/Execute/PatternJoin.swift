@@ -35,6 +35,11 @@ final class PatternJoin: Operator {
     /// the source), and the positions input columns fix.
     private let constants: DatomFilter?
     private let inputSlots: [(position: Int, column: Int)]
+    /// The most common join step, served without building a filter per
+    /// row: the entity comes from an input column and the attribute is a
+    /// constant, so the entity's datoms are found through the per-entity
+    /// offsets and checked for the attribute.
+    private let entityLookup: (column: Int, attribute: UInt32)?
     private let output: RowBuffer
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
@@ -64,6 +69,9 @@ final class PatternJoin: Operator {
             f = nil
         }
         constants = f
+        entityLookup = if case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
+                          context.isPrimary(db), slots.count == 4, inputSlots.count == 1, sames.isEmpty,
+                          f?.v == nil, f?.tx == nil { (c, a) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
     }
@@ -121,6 +129,27 @@ final class PatternJoin: Operator {
                 }
                 (k, position) = end == matches.count ? (k + 1, 0) : (k, end)
             }
+        } else if let (column, attribute) = entityLookup {
+            let emitter = self.emitter
+            try db.withIndexes { indexes in
+                let starts = indexes.entityStarts!, datoms = indexes.datoms
+                while k < batch.count, out.count < limit {
+                    let value = batch.value(k, column)
+                    let e = Int64(bitPattern: value.word)
+                    guard value.tag == .int || value.tag == .ref, e >= 0, e < starts.count - 1 else {
+                        (k, position) = (k + 1, 0)
+                        continue
+                    }
+                    let end = Int(starts[Int(e) + 1])
+                    var i = max(position, Int(starts[Int(e)]))
+                    while i < end, out.count < limit {
+                        let d = datoms[i]
+                        if d.a == attribute { try emitter.emit(d, inputRow: k, of: batch, into: out) }
+                        i += 1
+                    }
+                    (k, position) = i == end ? (k + 1, 0) : (k, i)
+                }
+            }
         } else {
             // Locals, not properties, in the loops: no exclusivity check per row.
             let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter
@@ -139,7 +168,7 @@ final class PatternJoin: Operator {
             }
         }
         cursor = (k, position)
-        if k == (hasInputs ? filters.count : batch.count) { pending = nil }
+        if k == (hasInputs && entityLookup == nil ? filters.count : batch.count) { pending = nil }
         return output
     }
 
@@ -147,7 +176,7 @@ final class PatternJoin: Operator {
     private func start(_ batch: RowBuffer) throws {
         pending = batch
         cursor = (0, 0)
-        guard hasInputs else { return }
+        guard hasInputs, entityLookup == nil else { return }
         var filters = self.filters, filterRows = self.filterRows
         filters.removeAll(keepingCapacity: true)
         filterRows.removeAll(keepingCapacity: true)

@@ -28,14 +28,13 @@ enum Aggregates {
         guard case .aggregate(let name, let args, _, let position) = element else { return .int(0) }
         let n = args.first?.intValue.map(Int.init)
         func sorted() -> [EncodedValue] { values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 } }
-        func numbers() throws -> [Double] {
-            try values.map { v in
-                guard ValueOrder.isNumber(v.tag) else {
-                    throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(v)))", at: position)
-                }
-                return ValueOrder.number(v)
+        func number(_ v: EncodedValue) throws -> Double {
+            guard ValueOrder.isNumber(v.tag) else {
+                throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(v)))", at: position)
             }
+            return ValueOrder.number(v)
         }
+        func numbers() throws -> [Double] { try values.map(number) }
         func distinctValues() -> [EncodedValue] {
             var seen: Set<EncodedValue> = []
             return sorted().filter { seen.insert($0).inserted }
@@ -57,8 +56,17 @@ enum Aggregates {
             }
             return .double(try numbers().reduce(0, +))
         case "avg":
-            let xs = try numbers()
-            return .double(xs.reduce(0, +) / Double(xs.count))
+            var total = 0.0
+            for v in values { total += try number(v) }
+            return .double(total / Double(values.count))
+        case "min", "max" where n == nil:
+            // One pass; on ties the first minimum and the last maximum, as a stable sort gives.
+            var best = values[0]
+            for v in values.dropFirst() {
+                let c = ValueOrder.sortCompare(v, best, in: space)
+                if name == "min" ? c < 0 : c >= 0 { best = v }
+            }
+            return space.decode(best)
         case "min", "max":
             let s = sorted()
             if let n { return .tuple((name == "min" ? Array(s.prefix(n)) : Array(s.reversed().prefix(n))).map(space.decode)) }

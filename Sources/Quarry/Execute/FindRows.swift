@@ -51,16 +51,21 @@ final class FindRows: Operator {
         try groups.add(all: rows)
         output.removeAll()
         try output.reserve(groups.groupCount)
+        // Buffers reused across groups: no allocation per group.
+        var members: [Int] = [], column: [EncodedValue] = [], values: [EncodedValue] = []
         for g in 0..<groups.groupCount {
-            let members = groups.rows(ofGroup: g)
-            var values: [EncodedValue] = keyColumns.map { rows.value(members[0], $0) }
+            groups.rows(ofGroup: g, into: &members)
+            values.removeAll(keepingCapacity: true)
+            for c in keyColumns { values.append(rows.value(members[0], c)) }
             for (i, e) in elements.enumerated() {
                 let c = elementColumns[i]
                 guard e.isAggregate else {
                     values.append(rows.value(members[0], c))
                     continue
                 }
-                values.append(try space.encode(try Aggregates.compute(e, members.map { rows.value($0, c) }, space: space)))
+                column.removeAll(keepingCapacity: true)
+                for m in members { column.append(rows.value(m, c)) }
+                values.append(try space.encode(try Aggregates.compute(e, column, space: space)))
             }
             try output.appendRow { w in for (j, v) in values.enumerated() { w.set(j, v) } }
         }

@@ -99,11 +99,19 @@ final class RowGroups {
     /// The rows of group `g`, in the order they were added.
     func rows(ofGroup g: Int) -> [Int] {
         var out: [Int] = []
+        rows(ofGroup: g, into: &out)
+        return out
+    }
+
+    /// The rows of group `g`, in the order they were added, replacing the
+    /// contents of `out` (a buffer reused across groups).
+    func rows(ofGroup g: Int, into out: inout [Int]) {
+        out.removeAll(keepingCapacity: true)
         var r = last(ofGroup: g)
         while r >= 0 {
             out.append(r)
             r = previous(r)
         }
-        return out.reversed()
+        out.reverse()
     }
 }

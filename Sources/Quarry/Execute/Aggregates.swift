@@ -59,7 +59,7 @@ enum Aggregates {
             var total = 0.0
             for v in values { total += try number(v) }
             return .double(total / Double(values.count))
-        case "min", "max" where n == nil:
+        case "min" where n == nil, "max" where n == nil:
             // One pass; on ties the first minimum and the last maximum, as a stable sort gives.
             var best = values[0]
             for v in values.dropFirst() {

@@ -39,7 +39,7 @@ final class PatternJoin: Operator {
     /// row: the entity comes from an input column and the attribute is a
     /// constant, so the entity's datoms are found through the per-entity
     /// offsets and checked for the attribute.
-    private let entityLookup: (column: Int, attribute: UInt32)?
+    private let entityLookup: (column: Int, attribute: UInt32, value: Int?)?
     private let output: RowBuffer
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
@@ -69,9 +69,11 @@ final class PatternJoin: Operator {
             f = nil
         }
         constants = f
+        // The value may come from an input column too (then it is checked).
+        let valueColumn: Int? = if case .input(let c) = slots[2] { c } else { nil }
         entityLookup = if case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
-                          context.isPrimary(db), slots.count == 4, inputSlots.count == 1, sames.isEmpty,
-                          f?.v == nil, f?.tx == nil { (c, a) } else { nil }
+                          context.isPrimary(db), slots.count == 4, sames.isEmpty, f?.v == nil, f?.tx == nil,
+                          inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
     }
@@ -129,14 +131,19 @@ final class PatternJoin: Operator {
                 }
                 (k, position) = end == matches.count ? (k + 1, 0) : (k, end)
             }
-        } else if let (column, attribute) = entityLookup {
-            let emitter = self.emitter
+        } else if let (column, attribute, valueColumn) = entityLookup {
+            let emitter = self.emitter, context = self.context, db = self.db
             try db.withIndexes { indexes in
                 let starts = indexes.entityStarts!, datoms = indexes.datoms
                 while k < batch.count, out.count < limit {
-                    let value = batch.value(k, column)
-                    let e = Int64(bitPattern: value.word)
-                    guard value.tag == .int || value.tag == .ref, e >= 0, e < starts.count - 1 else {
+                    let entity = batch.value(k, column)
+                    let e = Int64(bitPattern: entity.word)
+                    var wanted: EncodedValue?
+                    if let valueColumn {
+                        wanted = context.toSource(batch.value(k, valueColumn), of: db, primary: true)
+                    }
+                    guard entity.tag == .int || entity.tag == .ref, e >= 0, e < starts.count - 1,
+                          valueColumn == nil || wanted != nil else {
                         (k, position) = (k + 1, 0)
                         continue
                     }
@@ -144,7 +151,9 @@ final class PatternJoin: Operator {
                     var i = max(position, Int(starts[Int(e)]))
                     while i < end, out.count < limit {
                         let d = datoms[i]
-                        if d.a == attribute { try emitter.emit(d, inputRow: k, of: batch, into: out) }
+                        if d.a == attribute, wanted.map({ d.v == $0.word && d.vTag == $0.tag.rawValue }) ?? true {
+                            try emitter.emit(d, inputRow: k, of: batch, into: out)
+                        }
                         i += 1
                     }
                     (k, position) = i == end ? (k + 1, 0) : (k, i)
@@ -158,10 +167,19 @@ final class PatternJoin: Operator {
                     let f = filters[k], row = filterRows[k]
                     let (perm, range) = indexes.range(f)
                     var i = max(position, range.lowerBound)
-                    while i < range.upperBound, out.count < limit {
-                        let d = perm.map { indexes.datoms[Int($0[i])] } ?? indexes.datoms[i]
-                        if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
-                        i += 1
+                    let datoms = indexes.datoms
+                    if let perm {
+                        while i < range.upperBound, out.count < limit {
+                            let d = datoms[Int(perm[i])]
+                            if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
+                            i += 1
+                        }
+                    } else {
+                        while i < range.upperBound, out.count < limit {
+                            let d = datoms[i]
+                            if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
+                            i += 1
+                        }
                     }
                     (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
                 }

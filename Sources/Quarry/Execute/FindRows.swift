@@ -45,8 +45,34 @@ final class FindRows: Operator {
         }
         guard !done else { return nil }
         done = true
-        let rows = try inputs[0].drain(account: account)
         let plain = elements.indices.filter { !elements[$0].isAggregate }
+        if GroupAccumulators.supports(elements) {
+            // Folded batch by batch: the rows are never all held.
+            let groups = try GroupAccumulators(groupColumns: keyColumns + plain.map { elementColumns[$0] },
+                                               elements: elements, elementColumns: elementColumns, space: space,
+                                               account: account)
+            while let batch = try inputs[0].next() { try groups.add(batch) }
+            output.removeAll()
+            try output.reserve(groups.groupCount)
+            var values: [EncodedValue] = []
+            for g in 0..<groups.groupCount {
+                values.removeAll(keepingCapacity: true)
+                for c in 0..<keyColumns.count { values.append(groups.groupKeys.value(g, c)) }
+                var plainIndex = keyColumns.count, aggregate = 0
+                for e in elements {
+                    if e.isAggregate {
+                        values.append(try space.encode(try groups.value(group: g, aggregate: aggregate)))
+                        aggregate += 1
+                    } else {
+                        values.append(groups.groupKeys.value(g, plainIndex))
+                        plainIndex += 1
+                    }
+                }
+                try output.appendRow { w in for (j, v) in values.enumerated() { w.set(j, v) } }
+            }
+            return output
+        }
+        let rows = try inputs[0].drain(account: account)
         let groups = try RowGroups(keyColumns: keyColumns + plain.map { elementColumns[$0] }, account: account)
         try groups.add(all: rows)
         output.removeAll()

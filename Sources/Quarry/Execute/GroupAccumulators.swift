@@ -1,0 +1,157 @@
+/// Aggregates computed while the rows stream past, one accumulator per
+/// group and aggregate, for the aggregates that need no more than a running
+/// state: `count`, `sum`, `avg`, `min` and `max` (without n). The rows are
+/// not kept: a group's key goes into the core's dedup table (whose dense
+/// index is the group's number) and its first occurrence into `groupKeys`.
+///
+/// Results equal ``Aggregates/compute(_:_:space:)`` over the group's values
+/// in row order, errors included (raised at the end, group by group, as a
+/// computation after the fact would meet them).
+final class GroupAccumulators {
+    private struct Accumulator {
+        var count = 0
+        var allIntegers = true
+        var integerSum: Int64 = 0
+        var overflowed = false
+        var doubleSum = 0.0
+        var best: EncodedValue?
+        var nonNumber: EncodedValue?
+    }
+
+    private enum Kind { case count, sum, avg, min, max }
+
+    /// Whether every aggregate among `elements` has a running form.
+    static func supports(_ elements: [FindElement]) -> Bool {
+        elements.allSatisfy { e in
+            guard case .aggregate(let name, let args, _, _) = e else { return true }
+            return args.isEmpty && ["count", "sum", "avg", "min", "max"].contains(name)
+        }
+    }
+
+    private let elements: [FindElement]
+    /// Columns of the input: group key columns, then each element's column.
+    private let groupColumns: [Int]
+    private let elementColumns: [Int]
+    private let aggregateIndexes: [Int]
+    /// Per aggregate: its kind and input column (decided once, not per row).
+    private let kinds: [Kind]
+    private let aggregateColumns: [Int]
+    private let space: ValueSpace
+    private let keys: DedupSet?
+    private let batchKeys: RowBuffer
+    private let groupIDs: CoreVector<UInt64>
+    private let fresh: CoreVector<UInt8>
+    /// The key of each group, in group order.
+    let groupKeys: RowBuffer
+    /// Per group, one accumulator per aggregate (group-major).
+    private var accumulators: [Accumulator] = []
+
+    init(groupColumns: [Int], elements: [FindElement], elementColumns: [Int], space: ValueSpace,
+         account: MemoryAccount?) throws {
+        self.elements = elements
+        self.groupColumns = groupColumns
+        self.elementColumns = elementColumns
+        aggregateIndexes = elements.indices.filter { elements[$0].isAggregate }
+        kinds = aggregateIndexes.map { i in
+            guard case .aggregate(let name, _, _, _) = elements[i] else { return .count }
+            switch name {
+            case "sum": return .sum
+            case "avg": return .avg
+            case "min": return .min
+            case "max": return .max
+            default: return .count
+            }
+        }
+        aggregateColumns = aggregateIndexes.map { elementColumns[$0] }
+        self.space = space
+        keys = groupColumns.isEmpty ? nil : try DedupSet(arity: groupColumns.count, account: account)
+        batchKeys = try RowBuffer(arity: groupColumns.count, account: account)
+        groupIDs = CoreVector(account: account)
+        fresh = CoreVector(account: account)
+        groupKeys = try RowBuffer(arity: groupColumns.count, account: account)
+    }
+
+    var groupCount: Int { groupKeys.count }
+    var byteCount: Int {
+        (keys?.byteCount ?? 0) + batchKeys.byteCount + groupIDs.byteCount + fresh.byteCount + groupKeys.byteCount
+            + accumulators.count * MemoryLayout<Accumulator>.stride
+    }
+
+    /// Folds every row of `batch` into its group.
+    func add(_ batch: RowBuffer) throws {
+        guard batch.count > 0 else { return }
+        if let keys {
+            batchKeys.removeAll()
+            try batchKeys.append(columns: groupColumns, of: batch)
+            try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
+        }
+        let width = aggregateIndexes.count, kinds = self.kinds, columns = aggregateColumns
+        for r in 0..<batch.count {
+            let g: Int
+            if keys != nil {
+                g = Int(groupIDs[r])
+                if fresh[r] != 0 { try newGroup(copying: r, of: batchKeys, width: width) }
+            } else {
+                g = 0
+                if groupKeys.count == 0 { try newGroup(copying: nil, of: batchKeys, width: width) }
+            }
+            for j in 0..<width {
+                fold(batch.value(r, columns[j]), into: &accumulators[g * width + j], kind: kinds[j])
+            }
+        }
+    }
+
+    private func newGroup(copying row: Int?, of keys: RowBuffer, width: Int) throws {
+        if let row { try groupKeys.append(copyOf: row, from: keys) } else { try groupKeys.appendRow { _ in } }
+        accumulators.append(contentsOf: repeatElement(Accumulator(), count: width))
+    }
+
+    @inline(__always)
+    private func fold(_ v: EncodedValue, into a: inout Accumulator, kind: Kind) {
+        a.count += 1
+        switch kind {
+        case .min, .max:
+            if let best = a.best {
+                let c = ValueOrder.sortCompare(v, best, in: space)
+                if kind == .min ? c < 0 : c >= 0 { a.best = v }
+            } else {
+                a.best = v
+            }
+        case .sum, .avg:
+            guard ValueOrder.isNumber(v.tag) else {
+                if a.nonNumber == nil { a.nonNumber = v }
+                return
+            }
+            a.doubleSum += ValueOrder.number(v)
+            if v.tag == .int || v.tag == .ref {
+                let (s, o) = a.integerSum.addingReportingOverflow(Int64(bitPattern: v.word))
+                a.integerSum = s
+                a.overflowed = a.overflowed || o
+            } else {
+                a.allIntegers = false
+            }
+        case .count:
+            break
+        }
+    }
+
+    /// The aggregate `element` (the `j`-th aggregate) of group `g`.
+    func value(group g: Int, aggregate j: Int) throws -> Value {
+        let a = accumulators[g * aggregateIndexes.count + j]
+        guard case .aggregate(let name, _, _, let position) = elements[aggregateIndexes[j]] else { return .int(0) }
+        if let bad = a.nonNumber {
+            throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(bad)))", at: position)
+        }
+        switch name {
+        case "count": return .int(Int64(a.count))
+        case "sum":
+            if a.allIntegers {
+                if a.overflowed { throw QueryError("integer overflow in sum", at: position) }
+                return .int(a.integerSum)
+            }
+            return .double(a.doubleSum)
+        case "avg": return .double(a.doubleSum / Double(a.count))
+        default: return space.decode(a.best!)
+        }
+    }
+}

@@ -59,6 +59,25 @@ final class RowBuffer {
         count += 1
     }
 
+    /// Appends row `r` of `batch` (if given; of a smaller arity) widened by
+    /// the columns `fill` writes: the join's output row. Every column the
+    /// copy leaves out must be written by `fill`, since only the tag bytes
+    /// are zeroed first.
+    @inline(__always)
+    func appendRow(extending r: Int?, of batch: RowBuffer?, _ fill: (RowWriter) throws -> Void) throws {
+        if stride == 0 {
+            count += 1
+            return
+        }
+        if (count + 1) * stride > usable { try reserve(Swift.max(16, count * 2)) }
+        let row = base! + count * stride
+        for word in arity..<(stride / 8) { row.storeBytes(of: 0 as UInt64, toByteOffset: word * 8, as: UInt64.self) }
+        let writer = RowWriter(row: row, arity: arity)
+        if let r, let batch { writer.copyAll(from: batch, row: r) }
+        try fill(writer)
+        count += 1
+    }
+
     /// Appends a copy of a row of a buffer of the same arity.
     func append(copyOf row: Int, from other: RowBuffer) throws(CoreError) {
         precondition(other.arity == arity)

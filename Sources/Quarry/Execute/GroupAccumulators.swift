@@ -86,14 +86,18 @@ final class GroupAccumulators {
             try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
         }
         let width = aggregateIndexes.count, kinds = self.kinds, columns = aggregateColumns
+        // Mutated as a local: a class property would pay an exclusivity check per row.
+        var accumulators = self.accumulators
+        self.accumulators = []
+        defer { self.accumulators = accumulators }
         for r in 0..<batch.count {
             let g: Int
             if keys != nil {
                 g = Int(groupIDs[r])
-                if fresh[r] != 0 { try newGroup(copying: r, of: batchKeys, width: width) }
+                if fresh[r] != 0 { try newGroup(copying: r, of: batchKeys, width: width, into: &accumulators) }
             } else {
                 g = 0
-                if groupKeys.count == 0 { try newGroup(copying: nil, of: batchKeys, width: width) }
+                if groupKeys.count == 0 { try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators) }
             }
             for j in 0..<width {
                 fold(batch.value(r, columns[j]), into: &accumulators[g * width + j], kind: kinds[j])
@@ -101,7 +105,8 @@ final class GroupAccumulators {
         }
     }
 
-    private func newGroup(copying row: Int?, of keys: RowBuffer, width: Int) throws {
+    private func newGroup(copying row: Int?, of keys: RowBuffer, width: Int,
+                          into accumulators: inout [Accumulator]) throws {
         if let row { try groupKeys.append(copyOf: row, from: keys) } else { try groupKeys.appendRow { _ in } }
         accumulators.append(contentsOf: repeatElement(Accumulator(), count: width))
     }

@@ -250,27 +250,29 @@ final class PatternJoin: Operator {
         /// then the new ones.
         @inline(__always)
         func emit(_ d: Datom, inputRow: Int?, of batch: RowBuffer?, into out: RowBuffer) throws {
-            var values = (EncodedValue(word: UInt64(bitPattern: d.e), tag: .int),
-                          EncodedValue(word: UInt64(d.a), tag: .keyword),
-                          d.value,
-                          EncodedValue(word: UInt64(bitPattern: d.tx), tag: .int))
+            // Words and tag bytes as the rows store them: no tag enum per datom.
+            var words = (UInt64(bitPattern: d.e), UInt64(d.a), d.v, UInt64(bitPattern: d.tx))
+            var tags = (ValueTag.int.rawValue, ValueTag.keyword.rawValue, d.vTag, ValueTag.int.rawValue)
             if !primary {
-                values.1 = try context.fromSource(values.1, of: db)
-                values.2 = try context.fromSource(values.2, of: db)
+                let a = try context.fromSource(EncodedValue(word: words.1, tag: .keyword), of: db)
+                let v = try context.fromSource(d.value, of: db)
+                (words.1, tags.1, words.2, tags.2) = (a.word, a.tag.rawValue, v.word, v.tag.rawValue)
             }
-            @inline(__always) func byPosition(_ p: Int) -> EncodedValue {
+            @inline(__always) func at(_ p: Int) -> (UInt64, UInt8) {
                 switch p {
-                case 0: values.0
-                case 1: values.1
-                case 2: values.2
-                default: values.3
+                case 0: (words.0, tags.0)
+                case 1: (words.1, tags.1)
+                case 2: (words.2, tags.2)
+                default: (words.3, tags.3)
                 }
             }
-            for (p, q) in sames where byPosition(p) != byPosition(q) { return }
+            for (p, q) in sames where at(p) != at(q) { return }
             let first = inputRow == nil ? 0 : inputArity
-            try out.appendRow { w in
-                if let r = inputRow, let batch { w.copyAll(from: batch, row: r) }
-                for (p, c) in outputs { w.set(first + c, byPosition(p)) }
+            try out.appendRow(extending: inputRow, of: batch) { w in
+                for (p, c) in outputs {
+                    let (word, tag) = at(p)
+                    w.set(first + c, word: word, tag: tag)
+                }
             }
         }
     }

@@ -53,7 +53,10 @@ final class Planner {
         return out
     }
 
-    private func isReadyFilter(_ clause: Clause, bound: Set<String>, others: Set<String>, keep: Set<String>) throws -> Bool {
+    /// `others` (the variables of the other clauses) is asked for only by
+    /// `not`: computing it for every candidate costs more than planning.
+    private func isReadyFilter(_ clause: Clause, bound: Set<String>, others: @autoclosure () -> Set<String>,
+                               keep: Set<String>) throws -> Bool {
         switch clause {
         case .predicate(let c), .function(let c, _, _):
             return Set(c.args.compactMap(\.variable)).isSubset(of: bound)
@@ -61,7 +64,7 @@ final class Planner {
             return Set(sq.args.compactMap(\.variable)).isSubset(of: bound)
         case .not(_, let join, let clauses, _):
             let required = join.map(Set.init)
-                ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }.intersection(bound.union(others).union(keep))
+                ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }.intersection(bound.union(others()).union(keep))
             return required.isSubset(of: bound)
         default:
             return false

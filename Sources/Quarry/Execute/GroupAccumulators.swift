@@ -45,6 +45,8 @@ final class GroupAccumulators {
     let groupKeys: RowBuffer
     /// Per group, one accumulator per aggregate (group-major).
     private var accumulators: [Accumulator] = []
+    /// Scratch for ``add(_:)``, kept to reuse its capacity.
+    private var runStarts: [Int] = []
 
     init(groupColumns: [Int], elements: [FindElement], elementColumns: [Int], space: ValueSpace,
          account: MemoryAccount?) throws {
@@ -80,24 +82,37 @@ final class GroupAccumulators {
     /// Folds every row of `batch` into its group.
     func add(_ batch: RowBuffer) throws {
         guard batch.count > 0 else { return }
+        // A join emits the rows of one key together: a row whose key equals
+        // the row before's joins its group without going through the table.
+        // `runStarts` holds the rows that start a new run of equal keys.
+        var runStarts = self.runStarts
+        runStarts.removeAll(keepingCapacity: true)
         if let keys {
+            let groupColumns = self.groupColumns
+            for r in 0..<batch.count where r == 0 || groupColumns.contains(where: {
+                batch.word(r, $0) != batch.word(r - 1, $0) || batch.tag(r, $0) != batch.tag(r - 1, $0)
+            }) {
+                runStarts.append(r)
+            }
             batchKeys.removeAll()
-            try batchKeys.append(columns: groupColumns, of: batch)
+            for r in runStarts { try batchKeys.append(columns: groupColumns, of: batch, rows: r..<(r + 1)) }
             try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
         }
         let width = aggregateIndexes.count, kinds = self.kinds, columns = aggregateColumns
         // Mutated as a local: a class property would pay an exclusivity check per row.
         var accumulators = self.accumulators
         self.accumulators = []
-        defer { self.accumulators = accumulators }
+        defer { self.accumulators = accumulators; self.runStarts = runStarts }
+        var run = -1, g = 0
         for r in 0..<batch.count {
-            let g: Int
             if keys != nil {
-                g = Int(groupIDs[r])
-                if fresh[r] != 0 { try newGroup(copying: r, of: batchKeys, width: width, into: &accumulators) }
-            } else {
-                g = 0
-                if groupKeys.count == 0 { try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators) }
+                if run + 1 < runStarts.count && runStarts[run + 1] == r {
+                    run += 1
+                    g = Int(groupIDs[run])
+                    if fresh[run] != 0 { try newGroup(copying: run, of: batchKeys, width: width, into: &accumulators) }
+                }
+            } else if groupKeys.count == 0 {
+                try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators)
             }
             for j in 0..<width {
                 fold(batch.value(r, columns[j]), into: &accumulators[g * width + j], kind: kinds[j])

@@ -50,6 +50,8 @@ extension Planner {
             var patterns: [Pattern]
             var map: [String: String]
         }
+        let subqueries = clauses.count { if case .subquery = $0 { true } else { false } }
+        guard subqueries > 1 else { return }
         var groups: [String: [Member]] = [:]
         var order: [String] = []
         for clause in clauses {

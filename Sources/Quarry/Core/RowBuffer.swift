@@ -134,6 +134,18 @@ final class RowBuffer {
         count += rows.count
     }
 
+    /// Whether rows `a` and `b` hold the same values (and tags).
+    @inline(__always)
+    func rowsEqual(_ a: Int, _ b: Int) -> Bool {
+        guard stride > 0, let base else { return true }
+        let x = base + a * stride, y = base + b * stride
+        for w in 0..<(stride / 8) where x.load(fromByteOffset: w * 8, as: UInt64.self)
+            != y.load(fromByteOffset: w * 8, as: UInt64.self) {
+            return false
+        }
+        return true
+    }
+
     /// Keeps the rows whose flag is non-zero, in order, and drops the rest.
     func keep(where flags: CoreVector<UInt8>) {
         precondition(flags.count == count)

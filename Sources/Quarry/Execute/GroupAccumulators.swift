@@ -88,14 +88,15 @@ final class GroupAccumulators {
         var runStarts = self.runStarts
         runStarts.removeAll(keepingCapacity: true)
         if let keys {
-            let groupColumns = self.groupColumns
-            for r in 0..<batch.count where r == 0 || groupColumns.contains(where: {
-                batch.word(r, $0) != batch.word(r - 1, $0) || batch.tag(r, $0) != batch.tag(r - 1, $0)
-            }) {
-                runStarts.append(r)
-            }
             batchKeys.removeAll()
-            for r in runStarts { try batchKeys.append(columns: groupColumns, of: batch, rows: r..<(r + 1)) }
+            try batchKeys.append(columns: groupColumns, of: batch)
+            try fresh.resize(to: batch.count)
+            for r in 0..<batch.count {
+                let starts = r == 0 || !batchKeys.rowsEqual(r, r - 1)
+                fresh[r] = starts ? 1 : 0
+                if starts { runStarts.append(r) }
+            }
+            batchKeys.keep(where: fresh)
             try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
         }
         let width = aggregateIndexes.count, kinds = self.kinds, columns = aggregateColumns

@@ -52,7 +52,17 @@ enum ValueOrder {
     }
 
     /// A total order for sorting: comparable values by ``compare``, others by type rank.
+    @inline(__always)
     static func sortCompare(_ a: EncodedValue, _ b: EncodedValue, in space: ValueSpace) -> Int {
+        // Two doubles, the common case of min and max, without the general path.
+        if a.tag == .double && b.tag == .double {
+            let x = Double(bitPattern: a.word), y = Double(bitPattern: b.word)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+        return sortCompareAny(a, b, in: space)
+    }
+
+    private static func sortCompareAny(_ a: EncodedValue, _ b: EncodedValue, in space: ValueSpace) -> Int {
         if let c = compare(a, b, in: space) { return c }
         return rank(a.tag) < rank(b.tag) ? -1 : (rank(a.tag) > rank(b.tag) ? 1 : 0)
     }

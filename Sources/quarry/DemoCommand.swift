@@ -15,7 +15,7 @@ struct DemoCommand: ParsableCommand {
     /// subquery, and a table of every mode.
     static func show(_ query: String, on db: Database, mode: SubqueryMode, first: Int,
                      sortedBy order: ([Value], [Value]) -> Bool) throws {
-        let (shown, result) = try ModeRun.measure(query, on: db, mode: mode)
+        let (shown, result) = try ModeRun.measure(query, on: db, mode: mode, explain: true)
         var rows = Table(headers: result.columns, rightAligned: Set(0..<result.columns.count))
         for row in result.rows.sorted(by: order).prefix(first) { rows.append(row.map { EDNWriter.write($0) }) }
         print("first rows (\(shown.mode), \(result.rows.count) rows):")

@@ -56,7 +56,8 @@ struct QueryCommand: ParsableCommand {
                     throw QueryError("in --in: \(error.message)", at: error.position)
                 }
             }
-            let result = try database.query(query, inputs: parsedInputs, options: QueryOptions(analyze: analyze, memoryLimitBytes: memoryLimit?.bytes, subqueries: subqueries))
+            let result = try database.query(query, inputs: parsedInputs, options: QueryOptions(analyze: analyze, explain: explain, memoryLimitBytes: memoryLimit?.bytes,
+                                                                                             subqueries: subqueries))
             if explain || analyze {
                 print(result.plan)
                 if explain { return }

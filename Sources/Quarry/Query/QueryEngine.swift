@@ -14,15 +14,21 @@ public enum SubqueryMode: String, Sendable, CaseIterable {
 
 /// Options of one query run.
 public struct QueryOptions: Sendable {
-    /// Record actual rows and bytes per operator for EXPLAIN.
+    /// Record actual rows and bytes per operator for EXPLAIN (and keep the
+    /// plan text in ``QueryResult/plan``).
     public var analyze = false
+    /// Keep the plan text in ``QueryResult/plan``. Off by default: writing
+    /// it costs a few percent of a short query.
+    public var explain = false
     /// Stop the query when its engine memory would pass this many bytes.
     public var memoryLimitBytes: UInt64?
     /// How correlated subqueries run.
     public var subqueries: SubqueryMode = .auto
 
-    public init(analyze: Bool = false, memoryLimitBytes: UInt64? = nil, subqueries: SubqueryMode = .auto) {
+    public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
+                subqueries: SubqueryMode = .auto) {
         self.analyze = analyze
+        self.explain = explain
         self.memoryLimitBytes = memoryLimitBytes
         self.subqueries = subqueries
     }

@@ -17,7 +17,8 @@ public struct QueryResult: Sendable {
     public let ordered: Bool
     /// Figures of the run.
     public let stats: QueryStats
-    /// The plan, as EXPLAIN prints it (with actual figures after an analyzed run).
+    /// The plan, as EXPLAIN prints it (with actual figures after an analyzed
+    /// run); empty unless ``QueryOptions/explain`` or ``QueryOptions/analyze``.
     public let plan: String
 }
 

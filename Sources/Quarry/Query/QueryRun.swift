@@ -37,7 +37,7 @@ struct QueryRun {
                                rowsDeduplicated: context.counters.rowsDeduplicated, operatorRows: operatorRows)
         return QueryResult(columns: columnNames, rows: finalRows(values), shape: resultShape, keys: query.keys,
                            ordered: !query.orderBy.isEmpty, stats: stats,
-                           plan: Explain.text(find, analyzed: options.analyze))
+                           plan: options.explain || options.analyze ? Explain.text(find, analyzed: options.analyze) : "")
     }
 
     private func collect(_ op: Operator, into out: inout [QueryStats.OperatorRows]) {

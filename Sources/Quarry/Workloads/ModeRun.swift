@@ -16,13 +16,13 @@ public struct ModeRun: Sendable, Encodable {
     }
 
     /// Runs `query` in `mode` `repetitions` times over `db`; the memory
-    /// figures are one run's (they do not vary).
-    public static func measure(_ query: String, on db: Database, mode: SubqueryMode,
-                               repetitions: Int = 3) throws -> (ModeRun, QueryResult) {
+    /// figures are one run's (they do not vary). `explain` keeps the plan text.
+    public static func measure(_ query: String, on db: Database, mode: SubqueryMode, repetitions: Int = 3,
+                               explain: Bool = false) throws -> (ModeRun, QueryResult) {
         var times: [Double] = []
         var last: QueryResult?
         for _ in 0..<max(1, repetitions) {
-            let r = try db.query(query, options: QueryOptions(subqueries: mode))
+            let r = try db.query(query, options: QueryOptions(explain: explain, subqueries: mode))
             times.append(r.stats.wallMilliseconds)
             last = r
         }

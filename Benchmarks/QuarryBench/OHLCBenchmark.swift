@@ -84,18 +84,26 @@ struct OHLCBenchmark {
     }
 
     func runSQLite(_ sqlite: OHLCSQLite) throws -> (OHLCSQLiteResult, [[Double]]) {
+        let (ms, residentPeak, rows) = try Self.measureSQLite(repetitions: repetitions, sqlite.run)
+        return (OHLCSQLiteResult(hours: workload.hours, bars: workload.bars, form: sqlite.form, rows: rows.count,
+                                 milliseconds: ms, residentPeakBytes: residentPeak),
+                rows.sorted { $0[0] < $1[0] })
+    }
+
+    /// Runs a SQLite query `repetitions` times: the median time, the last
+    /// run's resident peak, and its rows.
+    static func measureSQLite(repetitions: Int,
+                              _ run: () throws -> [[Double]]) throws -> (Double, UInt64?, [[Double]]) {
         var times: [Double] = []
         var rows: [[Double]] = []
         var residentPeak: UInt64?
         for _ in 0..<repetitions {
             ResidentPeak.reset()
-            let m = try measure { rows = try sqlite.run() }
+            let m = try measure { rows = try run() }
             residentPeak = ResidentPeak.bytes()
             times.append(m.seconds * 1000)
         }
-        return (OHLCSQLiteResult(hours: workload.hours, bars: workload.bars, form: sqlite.form, rows: rows.count,
-                                 milliseconds: median(times), residentPeakBytes: residentPeak),
-                rows.sorted { $0[0] < $1[0] })
+        return (median(times), residentPeak, rows)
     }
 
     /// Equal row for row, to a relative 1e-9 (sums in another order).
@@ -106,7 +114,7 @@ struct OHLCBenchmark {
     }
 }
 
-private extension Value {
+extension Value {
     /// The number the OHLC rows hold (hours are integers, prices doubles).
     var number: Double {
         switch self {

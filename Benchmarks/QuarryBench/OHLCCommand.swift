@@ -89,9 +89,21 @@ struct OHLCCommand: ParsableCommand {
             let db = try Database.load(edn: workload.edn())
             var report = MarketReport(symbols: workload.symbols, days: workload.days, bars: workload.bars,
                                       datoms: db.count, quarry: [])
+            var reference: [[Double]]?
+            if !noSqlite {
+                let sqlite = try MarketSQLite(workload: workload)
+                let (ms, residentPeak, rows) = try OHLCBenchmark.measureSQLite(repetitions: repetitions, sqlite.run)
+                report.sqlite = MarketSQLiteResult(rows: rows.count, milliseconds: ms, residentPeakBytes: residentPeak)
+                reference = rows
+            }
             for mode in modes {
-                report.quarry.append(try OHLCBenchmark.measureQuarry(MarketWorkload.query, on: db, mode: mode,
-                                                                     repetitions: repetitions).0)
+                var (result, r) = try OHLCBenchmark.measureQuarry(MarketWorkload.query, on: db, mode: mode,
+                                                                  repetitions: repetitions)
+                // The rows are in :order-by order; the ticker column is left out of the comparison.
+                let rows = r.rows.map { $0.dropFirst().map(\.number) }
+                result.vsSQLiteWide = report.sqlite.map { result.milliseconds / $0.milliseconds }
+                result.agreesWithSQLite = reference.map { OHLCBenchmark.agree(rows, $0) }
+                report.quarry.append(result)
             }
             markets.append(report)
         }
@@ -107,7 +119,8 @@ struct OHLCCommand: ParsableCommand {
             }
             print(TargetCheck.table(checks))
         }
-        if reports.contains(where: { $0.quarry.contains { $0.agreesWithSQLite == false } }) {
+        if reports.contains(where: { $0.quarry.contains { $0.agreesWithSQLite == false } })
+            || markets.contains(where: { $0.quarry.contains { $0.agreesWithSQLite == false } }) {
             throw ValidationError("Quarry's rows differ from SQLite's")
         }
     }
@@ -130,6 +143,16 @@ struct MarketReport: Encodable {
     var bars: Int
     var datoms: Int
     var quarry: [ModeMeasurement]
+    var sqlite: MarketSQLiteResult?
+}
+
+/// SQLite answering the realistic variant over its one-row-per-bar table.
+struct MarketSQLiteResult: Encodable {
+    var rows: Int
+    var milliseconds: Double
+    var residentPeakBytes: UInt64?
+
+    enum CodingKeys: String, CodingKey { case rows, milliseconds = "ms", residentPeakBytes = "resident_peak_bytes" }
 }
 
 struct OHLCSizeReport: Encodable {
@@ -170,7 +193,12 @@ struct OHLCReport: Encodable {
     static func table(_ reports: [MarketReport]) -> String {
         var t = Table(headers: headers, rightAligned: Set(2..<12))
         for r in reports {
-            for q in r.quarry { t.append(row("\(r.symbols) symbols × \(r.days) days", q)) }
+            let size = "\(r.symbols) symbols × \(r.days) days"
+            for q in r.quarry { t.append(row(size, q)) }
+            if let s = r.sqlite {
+                t.append([size, "SQLite", Format.grouped(s.rows), Format.fixed(s.milliseconds, 2), "-",
+                          mib(s.residentPeakBytes), "-", "-", "-", "-", "-", "-"])
+            }
         }
         return t.render()
     }

@@ -18,16 +18,20 @@ enum Builtins {
     /// Whether `name` is a known function or predicate.
     static func isKnown(_ name: String) -> Bool { table[name] != nil || comparisons[name] != nil }
 
-    static func call(_ name: String, _ args: [FunctionArgument], _ context: ExecutionContext,
-                     at position: SourcePosition) throws -> Value? {
+    /// The function `name` as a closure, looked up once (a call per row
+    /// would otherwise hash the name every time); its errors name it.
+    static func resolve(_ name: String, at position: SourcePosition) throws
+        -> ([FunctionArgument], ExecutionContext) throws -> Value? {
         if let cmp = comparisons[name] {
-            return .bool(try compareChain(name, args, context, cmp, at: position))
+            return { args, context in .bool(try compareChain(name, args, context, cmp, at: position)) }
         }
         guard let f = table[name] else { throw QueryError("unknown function \(name)", at: position) }
-        do {
-            return try f(args, context)
-        } catch let e as FunctionError {
-            throw QueryError("\(name): \(e.message)", at: position)
+        return { args, context in
+            do {
+                return try f(args, context)
+            } catch let e as FunctionError {
+                throw QueryError("\(name): \(e.message)", at: position)
+            }
         }
     }
 

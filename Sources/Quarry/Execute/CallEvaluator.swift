@@ -9,11 +9,13 @@ struct CallEvaluator {
     let call: Call
     let arguments: [Argument]
     let context: ExecutionContext
+    private let function: ([FunctionArgument], ExecutionContext) throws -> Value?
 
     /// Resolves the call's terms: variables to columns of `columns`,
     /// constants to values, `$` names to sources.
     init(_ call: Call, columns: [String], context: ExecutionContext) throws {
         guard Builtins.isKnown(call.name) else { throw QueryError("unknown function \(call.name)", at: call.position) }
+        function = try Builtins.resolve(call.name, at: call.position)
         self.call = call
         self.context = context
         arguments = try call.args.map { term throws -> Argument in
@@ -53,7 +55,7 @@ struct CallEvaluator {
             case .source(let db): scratch.append(.source(db))
             }
         }
-        return try Builtins.call(call.name, scratch, context, at: call.position)
+        return try function(scratch, context)
     }
 
     var text: String {
@@ -94,8 +96,8 @@ final class Bind: Operator {
     let binding: Binding
     /// Output column of each variable of the binding, and whether it was bound before.
     private let targets: [String: (column: Int, bound: Bool)]
-    private let output: RowBuffer
-    private var scratch: [FunctionArgument] = []
+    fileprivate let output: RowBuffer
+    fileprivate var scratch: [FunctionArgument] = []
 
     init(input: Operator, evaluator: CallEvaluator, binding: Binding, estimatedRows: Double) throws {
         self.evaluator = evaluator
@@ -120,6 +122,9 @@ final class Bind: Operator {
     override func produce() throws -> RowBuffer? {
         guard let batch = try inputs[0].next() else { return nil }
         output.removeAll()
+        if case .variable(let v) = binding, let target = targets[v] {
+            return try produceScalar(batch, target: target)
+        }
         for r in 0..<batch.count {
             guard let result = try evaluator.evaluate(batch, row: r, scratch: &scratch) else { continue }
             var assignments: [[String: EncodedValue]] = []
@@ -136,6 +141,23 @@ final class Bind: Operator {
                         if let t = targets[v], !t.bound { w.set(t.column, value) }
                     }
                 }
+            }
+        }
+        return output
+    }
+}
+
+extension Bind {
+    /// `[(f ...) ?x]`, the common form: one value per row, no dictionaries.
+    private func produceScalar(_ batch: RowBuffer, target: (column: Int, bound: Bool)) throws -> RowBuffer {
+        let space = evaluator.context.space
+        for r in 0..<batch.count {
+            guard let result = try evaluator.evaluate(batch, row: r, scratch: &scratch) else { continue }
+            let value = try space.encode(result)
+            if target.bound {
+                if batch.value(r, target.column) == value { try output.append(copyOf: r, from: batch) }
+            } else {
+                try output.appendRow(extending: r, of: batch) { $0.set(target.column, value) }
             }
         }
         return output

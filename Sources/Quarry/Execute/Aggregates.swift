@@ -23,15 +23,18 @@ enum Aggregates {
         }
     }
 
+    /// The error of a numeric aggregate meeting a value that is no number.
+    static func nonNumber(_ name: String, _ v: EncodedValue, space: ValueSpace, at position: SourcePosition) -> QueryError {
+        QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(v)))", at: position)
+    }
+
     /// The aggregate of one group's values.
     static func compute(_ element: FindElement, _ values: [EncodedValue], space: ValueSpace) throws -> Value {
         guard case .aggregate(let name, let args, _, let position) = element else { return .int(0) }
         let n = args.first?.intValue.map(Int.init)
         func sorted() -> [EncodedValue] { values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 } }
         func number(_ v: EncodedValue) throws -> Double {
-            guard ValueOrder.isNumber(v.tag) else {
-                throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(v)))", at: position)
-            }
+            guard ValueOrder.isNumber(v.tag) else { throw nonNumber(name, v, space: space, at: position) }
             return ValueOrder.number(v)
         }
         func numbers() throws -> [Double] { try values.map(number) }

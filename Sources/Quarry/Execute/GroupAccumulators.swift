@@ -31,7 +31,6 @@ final class GroupAccumulators {
     private let elements: [FindElement]
     /// Columns of the input: group key columns, then each element's column.
     private let groupColumns: [Int]
-    private let elementColumns: [Int]
     private let aggregateIndexes: [Int]
     /// Per aggregate: its kind and input column (decided once, not per row).
     private let kinds: [Kind]
@@ -52,7 +51,6 @@ final class GroupAccumulators {
          account: MemoryAccount?) throws {
         self.elements = elements
         self.groupColumns = groupColumns
-        self.elementColumns = elementColumns
         aggregateIndexes = elements.indices.filter { elements[$0].isAggregate }
         kinds = aggregateIndexes.map { i in
             guard case .aggregate(let name, _, _, _) = elements[i] else { return .count }
@@ -160,9 +158,7 @@ final class GroupAccumulators {
     func value(group g: Int, aggregate j: Int) throws -> Value {
         let a = accumulators[g * aggregateIndexes.count + j]
         guard case .aggregate(let name, _, _, let position) = elements[aggregateIndexes[j]] else { return .int(0) }
-        if let bad = a.nonNumber {
-            throw QueryError("\(name) of a non-number \(EDNWriter.write(space.decode(bad)))", at: position)
-        }
+        if let bad = a.nonNumber { throw Aggregates.nonNumber(name, bad, space: space, at: position) }
         switch name {
         case "count": return .int(Int64(a.count))
         case "sum":

@@ -121,12 +121,12 @@ final class PatternJoin: Operator {
         var (k, position) = cursor
         if !hasInputs {
             let matches = try cachedMatches()
+            let matchColumns = Array(0..<matches.arity)
             while k < batch.count, out.count < limit {
                 let end = min(matches.count, position + limit - out.count)
                 for m in position..<end {
-                    try out.appendRow { w in
-                        w.copyAll(from: batch, row: k)
-                        w.copy(from: matches, row: m, columns: Array(0..<matches.arity), to: inputArity)
+                    try out.appendRow(extending: k, of: batch) { w in
+                        w.copy(from: matches, row: m, columns: matchColumns, to: inputArity)
                     }
                 }
                 (k, position) = end == matches.count ? (k + 1, 0) : (k, end)
@@ -134,29 +134,24 @@ final class PatternJoin: Operator {
         } else if let (column, attribute, valueColumn) = entityLookup {
             let emitter = self.emitter, context = self.context, db = self.db
             try db.withIndexes { indexes in
-                let starts = indexes.entityStarts!, datoms = indexes.datoms
+                let datoms = indexes.datoms
                 while k < batch.count, out.count < limit {
                     let entity = batch.value(k, column)
-                    let e = Int64(bitPattern: entity.word)
-                    var wanted: EncodedValue?
+                    var f = DatomFilter(a: attribute)
                     if let valueColumn {
-                        wanted = context.toSource(batch.value(k, valueColumn), of: db, primary: true)
+                        f.v = context.toSource(batch.value(k, valueColumn), of: db, primary: true)
                     }
-                    guard entity.tag == .int || entity.tag == .ref, e >= 0, e < starts.count - 1,
-                          valueColumn == nil || wanted != nil else {
+                    guard entity.tag == .int || entity.tag == .ref, valueColumn == nil || f.v != nil,
+                          let range = indexes.entityRange(Int64(bitPattern: entity.word)) else {
                         (k, position) = (k + 1, 0)
                         continue
                     }
-                    let end = Int(starts[Int(e) + 1])
-                    var i = max(position, Int(starts[Int(e)]))
-                    while i < end, out.count < limit {
-                        let d = datoms[i]
-                        if d.a == attribute, wanted.map({ d.v == $0.word && d.vTag == $0.tag.rawValue }) ?? true {
-                            try emitter.emit(d, inputRow: k, of: batch, into: out)
-                        }
+                    var i = max(position, range.lowerBound)
+                    while i < range.upperBound, out.count < limit {
+                        if Database.matches(datoms[i], f) { try emitter.emit(datoms[i], inputRow: k, of: batch, into: out) }
                         i += 1
                     }
-                    (k, position) = i == end ? (k + 1, 0) : (k, i)
+                    (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
                 }
             }
         } else {
@@ -167,19 +162,10 @@ final class PatternJoin: Operator {
                     let f = filters[k], row = filterRows[k]
                     let (perm, range) = indexes.range(f)
                     var i = max(position, range.lowerBound)
-                    let datoms = indexes.datoms
-                    if let perm {
-                        while i < range.upperBound, out.count < limit {
-                            let d = datoms[Int(perm[i])]
-                            if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
-                            i += 1
-                        }
-                    } else {
-                        while i < range.upperBound, out.count < limit {
-                            let d = datoms[i]
-                            if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
-                            i += 1
-                        }
+                    while i < range.upperBound, out.count < limit {
+                        let d = Database.Indexes.datom(i, of: indexes.datoms, in: perm)
+                        if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
+                        i += 1
                     }
                     (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
                 }
@@ -198,6 +184,7 @@ final class PatternJoin: Operator {
         var filters = self.filters, filterRows = self.filterRows
         filters.removeAll(keepingCapacity: true)
         filterRows.removeAll(keepingCapacity: true)
+        defer { (self.filters, self.filterRows) = (filters, filterRows) }
         // Everything the loop reads, hoisted: a property read per row
         // costs a retain and a release.
         guard let base = constants else { return }
@@ -213,7 +200,6 @@ final class PatternJoin: Operator {
             filters.append(f)
             filterRows.append(r)
         }
-        (self.filters, self.filterRows) = (filters, filterRows)
     }
 
     /// The datoms of the pattern alone, as rows of its new variables.
@@ -227,7 +213,6 @@ final class PatternJoin: Operator {
         cache = rows
         return rows
     }
-
 
     /// What turns a matching datom into a row, copied out of the operator
     /// once per call: read per datom, properties would cost a retain and a

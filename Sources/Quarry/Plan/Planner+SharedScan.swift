@@ -12,6 +12,9 @@ final class SharedPrefixGroup {
     /// Built when the first member is planned.
     var scan: SharedScan?
 
+    /// The canonical name of input `i`.
+    static func inputName(_ i: Int) -> String { "?__in\(i)" }
+
     init(clauses: [Clause], inputs: [String], members: Int) {
         self.clauses = clauses
         self.inputs = inputs
@@ -31,7 +34,7 @@ extension Planner {
     /// by position, other variables by first appearance.
     private func canonicalPatterns(_ clauses: [Clause], inputs: [String]) -> (patterns: [Pattern], map: [String: String]) {
         var map: [String: String] = [:]
-        for (i, v) in inputs.enumerated() { map[v] = "?__in\(i)" }
+        for (i, v) in inputs.enumerated() { map[v] = SharedPrefixGroup.inputName(i) }
         var patterns: [Pattern] = []
         for clause in clauses {
             guard case .pattern(let p) = clause else { break }
@@ -47,6 +50,7 @@ extension Planner {
     func noteSharedPrefixes(_ clauses: [Clause]) throws {
         struct Member {
             var position: SourcePosition
+            var inputs: Int
             var patterns: [Pattern]
             var map: [String: String]
         }
@@ -63,7 +67,8 @@ extension Planner {
             let (patterns, map) = canonicalPatterns(sq.query.clauses, inputs: inputs.variables)
             guard !patterns.isEmpty else { continue }
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Member(position: sq.position, patterns: patterns, map: map))
+            groups[key, default: []].append(Member(position: sq.position, inputs: inputs.variables.count,
+                                                   patterns: patterns, map: map))
         }
         for key in order {
             let members = groups[key]!
@@ -73,9 +78,9 @@ extension Planner {
                 zip(m.patterns, first).prefix { $0.source == $1.source && $0.terms == $1.terms }.count
             }.min()!
             guard length > 0 else { continue }
-            let inputCount = members[0].map.values.filter { $0.hasPrefix("?__in") }.count
             let group = SharedPrefixGroup(clauses: first.prefix(length).map(Clause.pattern),
-                                          inputs: (0..<inputCount).map { "?__in\($0)" }, members: members.count)
+                                          inputs: (0..<members[0].inputs).map(SharedPrefixGroup.inputName),
+                                          members: members.count)
             for m in members {
                 let names = Dictionary(uniqueKeysWithValues: m.map.map { ($0.value, $0.key) })
                 sharedPrefixes[m.position] = SharedPrefix(group: group, names: names)
@@ -83,11 +88,14 @@ extension Planner {
         }
     }
 
-    /// The reader of a subquery's shared prefix, planning the prefix when
+    /// The reader of a subquery's shared prefix, over the scan its runs'
+    /// argument tuples go to (columns `inputs`), planning the prefix when
     /// this is the group's first member; nil when the subquery shares none.
-    func sharedPrefixRead(_ sq: Subquery, keys: RelationScan, context nestedContext: ExecutionContext,
-                          estimatedInputs: Double) throws -> (read: SharedScanRead, length: Int)? {
+    func sharedPrefixRead(_ sq: Subquery, inputs: [String], context nestedContext: ExecutionContext,
+                          estimatedInputs: Double) throws -> (keys: RelationScan, read: SharedScanRead, length: Int)? {
         guard let shared = sharedPrefixes[sq.position] else { return nil }
+        let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
+                                    label: "all distinct outer bindings")
         let group = shared.group
         let first = group.scan == nil
         if first {
@@ -104,6 +112,6 @@ extension Planner {
         let scan = group.scan!
         let read = try SharedScanRead(scan, keys: keys, columns: scan.plan.columns.map { shared.names[$0]! },
                                       showsPlan: first)
-        return (read, group.clauses.count)
+        return (keys, read, group.clauses.count)
     }
 }

@@ -33,11 +33,9 @@ extension Planner {
         var nested: SubqueryJoin.NestedPlan
         var shared: SharedScan?
         var reason = why
-        let keysScan = try RelationScan(RowBuffer(arity: inputs.variables.count, account: context.account),
-                                        columns: inputs.variables, label: "all distinct outer bindings")
         if strategy == .decorrelated,
-           let (read, length) = try sharedPrefixRead(sq, keys: keysScan, context: nestedContext,
-                                                     estimatedInputs: distinctInputs) {
+           let (keysScan, read, length) = try sharedPrefixRead(sq, inputs: inputs.variables, context: nestedContext,
+                                                               estimatedInputs: distinctInputs) {
             var rest = sq.query
             rest.clauses.removeFirst(length)
             nested = (keysScan, try Planner(context: nestedContext).planQuery(rest, input: read, keys: keys))

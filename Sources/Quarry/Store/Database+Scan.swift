@@ -50,13 +50,9 @@ extension Database {
     @inline(__always)
     private static func forEachMatch(_ f: DatomFilter, _ d: UnsafeBufferPointer<Datom>, _ perm: UnsafeBufferPointer<UInt32>?,
                                      _ range: Range<Int>, _ body: (Datom) throws -> Void) rethrows {
-        if let perm {
-            for i in range {
-                let x = d[Int(perm[i])]
-                if matches(x, f) { try body(x) }
-            }
-        } else {
-            for i in range where matches(d[i], f) { try body(d[i]) }
+        for i in range {
+            let x = Indexes.datom(i, of: d, in: perm)
+            if matches(x, f) { try body(x) }
         }
     }
 
@@ -82,6 +78,22 @@ extension Database {
         let vaet: UnsafeBufferPointer<UInt32>
         let entityStarts: UnsafeBufferPointer<UInt32>?
 
+        /// The positions of entity `e`'s datoms through the per-entity
+        /// offsets (empty for an id with none); nil without the offsets.
+        @inline(__always)
+        func entityRange(_ e: Int64) -> Range<Int>? {
+            guard let starts = entityStarts else { return nil }
+            guard e >= 0, e < starts.count - 1 else { return 0..<0 }
+            return Int(starts[Int(e)])..<Int(starts[Int(e) + 1])
+        }
+
+        /// The datom at position `i` of an index: through its permutation,
+        /// or directly for EAVT (nil permutation).
+        @inline(__always)
+        static func datom(_ i: Int, of d: UnsafeBufferPointer<Datom>, in perm: UnsafeBufferPointer<UInt32>?) -> Datom {
+            if let perm { d[Int(perm[i])] } else { d[i] }
+        }
+
         /// The permutation of the index serving `f` (nil for EAVT, the
         /// datoms' own order) and the range of positions in it whose key
         /// matches the fixed positions of `f`.
@@ -94,9 +106,7 @@ extension Database {
                 // attribute is not contiguous in EAVT and is left to `matches`.
                 let key = Key(e: f.e, a: f.a, v: f.a == nil ? nil : f.v)
                 guard let e = f.e else { return (nil, 0..<d.count) }
-                guard let starts = entityStarts else { return (nil, Database.range(0..<d.count, { d[$0] }, key)) }
-                guard e >= 0, e < starts.count - 1 else { return (nil, 0..<0) }
-                let entity = Int(starts[Int(e)])..<Int(starts[Int(e) + 1])
+                guard let entity = entityRange(e) else { return (nil, Database.range(0..<d.count, { d[$0] }, key)) }
                 // An entity's few datoms are cheaper to filter (`matches`) than to search.
                 return (nil, f.a == nil || entity.count <= 16 ? entity : Database.range(entity, { d[$0] }, key))
             }

@@ -79,3 +79,17 @@ final class CoreVector<Element: BitwiseCopyable> {
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 }
+
+extension CoreVector where Element == UInt8 {
+    /// Appends raw bytes, growing by doubling.
+    func append(bytes: UnsafeRawBufferPointer) throws(CoreError) {
+        let n = bytes.count
+        guard n > 0 else { return }
+        if count + n > capacity { try reserve(Swift.max(64, Swift.max(count + n, count * 2))) }
+        let old = count
+        try resize(to: old + n)
+        withMutableElements { p in
+            UnsafeMutableRawPointer(p.baseAddress! + old).copyMemory(from: bytes.baseAddress!, byteCount: n)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// The in-memory store serves batched scans directly from its indexes.
+extension Database: DatomSource {
+    public var name: String { "memory" }
+
+    public func describe() async throws -> SourceDescription { description() }
+
+    public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try scanNow(request, account: account)
+    }
+
+    /// ``describe()`` without suspending.
+    func description() -> SourceDescription {
+        var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
+        for (id, s) in stats {
+            figures[ident(id)] = .init(datoms: s.count, distinctEntities: s.distinctEntities, distinctValues: s.distinctValues)
+        }
+        return SourceDescription(attributes: schema.attributes, figures: figures, datoms: count, maxEntity: maxEntity)
+    }
+
+    /// ``scan(_:account:)`` without suspending: per binding, one index
+    /// range, the shape's attributes and filter checked per datom.
+    func scanNow(_ request: ScanRequest, account: MemoryAccount?) throws -> ScanRows {
+        let shape = request.shape
+        let rows = try ScanRows(projection: shape.projection, account: account)
+        let attributes = shape.attributes.isEmpty ? [nil] : shape.attributes.map { attributeID($0) }
+        for (b, binding) in request.bindings.enumerated() {
+            for attribute in attributes {
+                if !shape.attributes.isEmpty && attribute == nil { continue }
+                var f = DatomFilter(a: attribute)
+                var possible = true
+                for (i, p) in shape.parameters.indexes.enumerated() {
+                    guard let encoded = sourceValue(binding[i]), f.fix(p, to: encoded) else {
+                        possible = false
+                        break
+                    }
+                }
+                guard possible, f.a == attribute || attribute == nil else { continue }
+                var failure: Error?
+                scan(f) { d in
+                    guard failure == nil, let datom = sourceDatom(d),
+                          shape.filter.isEmpty || shape.filter.admits(datom.v) else { return }
+                    do { try rows.append(binding: b, datom) } catch { failure = error }
+                }
+                if let failure { throw failure }
+            }
+        }
+        return rows
+    }
+
+    /// A value in this store's ids; nil when no datom can hold it.
+    private func sourceValue(_ v: Value) -> EncodedValue? {
+        switch v {
+        case .string(let s): interner.id(of: s).map { EncodedValue(word: $0, tag: .string) }
+        case .keyword(let k): interner.id(of: k.text).map { EncodedValue(word: $0, tag: .keyword) }
+        case .ref(let e): EncodedValue(word: UInt64(bitPattern: e), tag: .int)
+        case .uuid, .tuple: try? v.encodedIfInterned(in: interner)
+        default: try? v.encoded(in: interner)
+        }
+    }
+
+    func sourceDatom(_ d: Datom) -> SourceDatom? {
+        guard let v = Value(d.value, interner: interner) else { return nil }
+        return SourceDatom(e: d.e, a: ident(d.a), v: v, tx: d.tx)
+    }
+}
+
+extension Value {
+    /// The encoding of an interned kind only if `interner` holds it already.
+    func encodedIfInterned(in interner: Interner) throws -> EncodedValue? {
+        switch self {
+        case .uuid(let u): interner.id(ofBytes: Self.bytes(of: u)).map { EncodedValue(word: $0, tag: .uuid) }
+        case .tuple: nil
+        default: try encoded(in: interner)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// A store of datoms the engine reads through batched scans: the in-memory
+/// store, SQLite, or a wrapper such as ``LatencySource``.
+///
+/// The main call, ``scan(_:account:)``, answers one shape for many
+/// bindings at once, so that a remote store costs one round trip per batch
+/// rather than one per binding. Conformers must be safe to call from many
+/// tasks at once.
+public protocol DatomSource: Sendable {
+    /// A name for EXPLAIN, errors and fingerprints.
+    var name: String { get }
+
+    /// The schema and the figures the planner estimates with.
+    func describe() async throws -> SourceDescription
+
+    /// The datoms matching each binding of `request`, as rows tagged by the
+    /// binding's index, grouped by binding in ascending order, carrying the
+    /// shape's projection; their memory is charged to `account`.
+    func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows
+}
+
+/// A source Quarry can write to. A write reports what it touched, so that
+/// a cache over the source can drop what may have changed.
+public protocol WritableDatomSource: DatomSource {
+    /// Applies transaction data (an EDN vector, as ``Database/transact(_:)``
+    /// takes); on an error nothing is applied.
+    func transact(_ data: EDN) async throws -> WriteSummary
+}
+
+/// What a write touched.
+public struct WriteSummary: Sendable, Equatable {
+    /// Attributes with a datom added or retracted.
+    public var attributes: Set<Keyword>
+    /// Datoms added or retracted.
+    public var datoms: Int
+
+    public init(attributes: Set<Keyword>, datoms: Int) {
+        self.attributes = attributes
+        self.datoms = datoms
+    }
+}
+
+/// A source's schema and statistics: what the planner needs to plan a
+/// query before any datom is fetched.
+public struct SourceDescription: Sendable {
+    /// Figures of one attribute.
+    public struct AttributeFigures: Sendable, Equatable {
+        public var datoms: Int
+        public var distinctEntities: Int
+        public var distinctValues: Int
+
+        public init(datoms: Int, distinctEntities: Int, distinctValues: Int) {
+            self.datoms = datoms
+            self.distinctEntities = distinctEntities
+            self.distinctValues = distinctValues
+        }
+    }
+
+    public var attributes: [Attribute]
+    public var figures: [Keyword: AttributeFigures]
+    public var datoms: Int
+    public var maxEntity: Int64
+
+    public init(attributes: [Attribute], figures: [Keyword: AttributeFigures], datoms: Int, maxEntity: Int64) {
+        self.attributes = attributes
+        self.figures = figures
+        self.datoms = datoms
+        self.maxEntity = maxEntity
+    }
+}

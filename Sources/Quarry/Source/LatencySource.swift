@@ -1,0 +1,121 @@
+/// A source behind a simulated network: every request waits a round trip
+/// plus a transfer cost per row, at most `connections` requests are in
+/// flight at once (later ones queue), and a request may carry at most
+/// `maxKeys` bindings. It counts what a network would carry.
+///
+/// The clock is injected: production uses `ContinuousClock`, tests a
+/// ``ManualClock`` so that they are deterministic.
+public actor LatencySource: DatomSource {
+    public nonisolated let name: String
+    public nonisolated let roundTrip: Duration
+    public nonisolated let perRow: Duration
+    public nonisolated let maxKeys: Int?
+    public nonisolated let connections: Int
+    private let inner: any DatomSource
+    private let clock: any Clock<Duration>
+
+    /// What the source has served so far.
+    public struct Counters: Sendable, Equatable {
+        /// Requests answered (each one round trip); failed ones included.
+        public var roundTrips = 0
+        public var rows = 0
+        /// Bytes of the rows in wire form.
+        public var bytes = 0
+        /// Bindings requested.
+        public var keys = 0
+        /// Bindings asked for again with a shape already seen for them.
+        public var repeatedKeys = 0
+        /// The most requests in flight at once.
+        public var peakInFlight = 0
+    }
+
+    public private(set) var counters = Counters()
+    private var seen: Set<ScanKey> = []
+    private var inFlight = 0
+    private var queue: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
+    private var nextWaiter = 0
+
+    private struct ScanKey: Hashable {
+        let shape: ScanShape
+        let binding: [Value]
+    }
+
+    /// Wraps `inner`; `maxKeys` nil accepts any number of bindings.
+    public init(wrapping inner: any DatomSource, roundTrip: Duration, perRow: Duration = .zero, maxKeys: Int? = nil,
+                connections: Int = 8, clock: any Clock<Duration> = ContinuousClock()) {
+        precondition(connections > 0, "a source needs at least one connection")
+        self.inner = inner
+        self.name = inner.name
+        self.roundTrip = roundTrip
+        self.perRow = perRow
+        self.maxKeys = maxKeys
+        self.connections = connections
+        self.clock = clock
+    }
+
+    /// Describing the source costs one round trip too.
+    public func describe() async throws -> SourceDescription {
+        try await acquire()
+        defer { release() }
+        counters.roundTrips += 1
+        let d = try await inner.describe()
+        try await clock.sleep(for: roundTrip)
+        return d
+    }
+
+    public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        if let maxKeys, request.bindings.count > maxKeys {
+            throw ScanError("\(name) accepts at most \(maxKeys) keys per request, \(request.bindings.count) sent")
+        }
+        try await acquire()
+        defer { release() }
+        counters.roundTrips += 1
+        counters.keys += request.bindings.count
+        for b in request.bindings where !seen.insert(ScanKey(shape: request.shape, binding: b)).inserted {
+            counters.repeatedKeys += 1
+        }
+        let rows = try await inner.scan(request, account: account)
+        counters.rows += rows.count
+        counters.bytes += rows.wireBytes
+        try await clock.sleep(for: roundTrip + perRow * rows.count)
+        return rows
+    }
+
+    /// Forgets the counters (the shapes seen included).
+    public func resetCounters() {
+        counters = Counters()
+        seen.removeAll()
+    }
+
+    /// Waits for a free connection; a cancelled waiter leaves the queue.
+    private func acquire() async throws {
+        if inFlight < connections {
+            inFlight += 1
+            counters.peakInFlight = max(counters.peakInFlight, inFlight)
+            return
+        }
+        nextWaiter += 1
+        let id = nextWaiter
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                if Task.isCancelled { c.resume(throwing: CancellationError()) } else { queue.append((id, c)) }
+            }
+        } onCancel: {
+            Task { await self.abandon(id) }
+        }
+    }
+
+    private func abandon(_ id: Int) {
+        guard let i = queue.firstIndex(where: { $0.id == id }) else { return }
+        queue.remove(at: i).continuation.resume(throwing: CancellationError())
+    }
+
+    /// Hands the connection to the next waiter, or frees it.
+    private func release() {
+        if queue.isEmpty {
+            inFlight -= 1
+        } else {
+            queue.removeFirst().continuation.resume()
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/// One request to a source: a shape and the bindings it is asked for.
+/// Each binding holds one value per parameter of the shape, in datom
+/// order; rows come back tagged by the binding's index.
+public struct ScanRequest: Sendable, CustomStringConvertible {
+    public var shape: ScanShape
+    public var bindings: [[Value]]
+
+    public init(shape: ScanShape, bindings: [[Value]]) {
+        self.shape = shape
+        self.bindings = bindings
+    }
+
+    public var description: String { "\(shape), \(bindings.count) binding\(bindings.count == 1 ? "" : "s")" }
+
+    /// Whether `datom` matches binding `binding` and the shape's attributes
+    /// and filter: what a source returns for it.
+    public func matches(_ datom: SourceDatom, binding: Int) -> Bool {
+        if !shape.attributes.isEmpty, !shape.attributes.contains(datom.a) { return false }
+        let key = bindings[binding]
+        for (i, p) in shape.parameters.indexes.enumerated() where datom.value(at: p) != key[i] { return false }
+        return shape.filter.isEmpty || shape.filter.admits(datom.v)
+    }
+}
+
+/// A datom as sources exchange it: the attribute by its ident, values
+/// boxed. References are ``Value/ref(_:)`` or ``Value/int(_:)`` as stored.
+public struct SourceDatom: Sendable, Hashable {
+    public var e: Int64
+    public var a: Keyword
+    public var v: Value
+    public var tx: Int64
+
+    public init(e: Int64, a: Keyword, v: Value, tx: Int64) {
+        self.e = e
+        self.a = a
+        self.v = v
+        self.tx = tx
+    }
+
+    /// Position `p` (0...3: e, a, v, tx) as a value: entity and tx as
+    /// integers, the attribute as a keyword.
+    public func value(at p: Int) -> Value {
+        switch p {
+        case 0: .int(e)
+        case 1: .keyword(a)
+        case 2: v
+        default: .int(tx)
+        }
+    }
+}
+
+/// A scan that failed, with the request and the cause.
+public struct ScanError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -43,7 +45,12 @@ let package = Package(
         ),
         .target(
             name: "Quarry",
-            dependencies: ["QuarryCore"],
+            dependencies: [
+                "QuarryCore",
+                "CSQLite",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "Sources/Quarry"
         ),
         .target(

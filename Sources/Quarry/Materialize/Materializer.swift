@@ -1,0 +1,422 @@
+import Metrics
+
+/// Sits between the executor and a datom source and turns a query's scans
+/// into few round trips: scans of one phase that can travel together are
+/// merged into one request (split at the key limit), a scan that an
+/// in-flight request answers joins it as a follower, finished answers are
+/// cached under a byte budget, and each batch is fetched with a strategy
+/// chosen from memory pressure. Shared by every query on the source, so
+/// concurrent queries share flights and cache too.
+///
+/// Leader and followers: a request is a *flight* that outlives the caller
+/// that started it; every caller that needs it registers, and waits. A
+/// caller that is cancelled leaves without disturbing the others; a flight
+/// nobody is registered for any more is cancelled; a failed flight hands
+/// every caller its error and is forgotten, so the next scan tries again.
+public actor Materializer {
+    public nonisolated let source: any DatomSource
+    public nonisolated let options: Options
+    private let clock: any Clock<Duration>
+    private let epoch: ContinuousClock.Instant
+    private var cache: ResultCache
+    private var flights: [Int: Flight] = [:]
+    private var nextID = 0
+    private var metrics = MaterializerMetrics()
+    private var individual = LatencyHistogram()
+    private var batched = LatencyHistogram()
+    private var description: SourceDescription?
+    private let exported: ExportedMetrics
+
+    /// How a materializer batches and caches.
+    public struct Options: Sendable {
+        /// The most bindings in one request (the source's own limit applies too).
+        public var maxKeysPerRequest: Int
+        /// Bytes of answers kept for later scans; 0 keeps none.
+        public var cacheBytes: Int
+        /// Answers older than this are fetched again; nil keeps them until evicted.
+        public var timeToLive: Duration?
+        /// Whether a scan may join a flight another caller started.
+        public var shareFlights: Bool
+
+        public init(maxKeysPerRequest: Int = 4096, cacheBytes: Int = 64 << 20, timeToLive: Duration? = nil,
+                    shareFlights: Bool = true) {
+            self.maxKeysPerRequest = maxKeysPerRequest
+            self.cacheBytes = cacheBytes
+            self.timeToLive = timeToLive
+            self.shareFlights = shareFlights
+        }
+    }
+
+    /// `clock` times the cache's time to live and the latency histograms.
+    public init(source: any DatomSource, options: Options = Options(), clock: any Clock<Duration> = ContinuousClock()) {
+        self.source = source
+        self.options = options
+        self.clock = clock
+        epoch = ContinuousClock().now
+        cache = ResultCache(budgetBytes: options.cacheBytes, timeToLive: options.timeToLive)
+        exported = ExportedMetrics(source: source.name)
+    }
+
+    /// A snapshot of what the materializer has done.
+    public var currentMetrics: MaterializerMetrics {
+        var m = metrics
+        m.cacheEvictions = cache.evictions
+        m.individualLatency = individual.summary
+        m.batchedLatency = batched.summary
+        return m
+    }
+
+    /// Engine bytes of the cached answers.
+    public var cachedBytes: Int { cache.bytes }
+
+    /// The source's description, asked once.
+    public func sourceDescription() async throws -> SourceDescription {
+        if let description { return description }
+        let d = try await source.describe()
+        description = d
+        return d
+    }
+
+    /// A write through Quarry: applied by the source, then every cached
+    /// answer and every flight reading an attribute it touched is dropped,
+    /// so no scan issued after the write sees what it replaced.
+    public func transact(_ data: EDN) async throws -> WriteSummary {
+        guard let writable = source as? any WritableDatomSource else {
+            throw ScanError("\(source.name) cannot be written to")
+        }
+        let summary = try await writable.transact(data)
+        invalidate(summary.attributes)
+        return summary
+    }
+
+    /// Drops what the materializer holds for `attributes`: cache entries,
+    /// and flights (which still answer those already waiting, but nobody
+    /// new and not the cache). The source's description is asked again.
+    public func invalidate(_ attributes: Set<Keyword>) {
+        metrics.cacheInvalidations += cache.invalidate(attributes)
+        for (id, f) in flights where f.request.shape.attributes.isEmpty
+            || !attributes.isDisjoint(with: f.request.shape.attributes) {
+            f.stale = true
+            flights[id] = nil
+        }
+        description = nil
+    }
+
+    // MARK: Fetching a phase
+
+    /// What the materializer did for one phase.
+    public struct PhaseReport: Sendable {
+        /// Per request sent: its shape, keys, strategy and why.
+        public var requests: [(shape: ScanShape, keys: Int, strategy: ScanStrategy, reason: String)] = []
+        public var metrics = MaterializerMetrics()
+    }
+
+    /// Answers every scan of one phase: the executor has issued all of
+    /// them, so they are merged and sent at once, without waiting for a
+    /// timer. `headroomBytes` is the memory the query may still use (nil:
+    /// no budget), from which the strategy is chosen.
+    public func fetch(_ scans: [ScanRequest], headroomBytes: Int? = nil) async throws -> ([ScanResult], PhaseReport) {
+        let before = currentMetrics
+        var report = PhaseReport()
+        metrics.scans += scans.count
+        var slices = Array(repeating: [ScanResult.Slice](), count: scans.count)
+        var joined: [Int: (flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int])])] = [:]
+        var pending: [ScanShape: (bindings: [[Value]], index: [[Value]: Int], uses: [(scan: Int, bindings: [Int])])] = [:]
+        let now = elapsed
+        var servedWhole = Set<[Int]>()
+        for (i, scan) in scans.enumerated() {
+            metrics.keys += scan.bindings.count
+            var sharedHere = false
+            var fresh: [Int] = []
+            for (j, binding) in scan.bindings.enumerated() {
+                if let (shape, key, e) = cache.lookup(scan.shape, binding, now: now) {
+                    metrics.cacheHits += 1
+                    if shape.parameters == scan.shape.parameters {
+                        slices[i].append(.init(rows: e.rows, shape: shape, key: key, range: e.range, binding: j))
+                    } else if servedWhole.insert([i, ObjectIdentifier(e.rows).hashValue, e.range.lowerBound]).inserted {
+                        slices[i].append(.init(rows: e.rows, shape: shape, key: key, range: e.range, binding: nil))
+                    }
+                    continue
+                }
+                metrics.cacheMisses += 1
+                if options.shareFlights, let f = flight(serving: scan.shape, binding) {
+                    if joined[f.id] == nil {
+                        joined[f.id] = (f, f.register(), [])
+                    }
+                    joined[f.id]!.uses.append((i, [j]))
+                    // Flights in the air before this phase were started by other callers.
+                    sharedHere = true
+                    continue
+                }
+                fresh.append(j)
+            }
+            if sharedHere { metrics.flightsShared += 1 }
+            guard !fresh.isEmpty else { continue }
+            var p = pending[scan.shape] ?? ([], [:], [])
+            for j in fresh where p.index[scan.bindings[j]] == nil {
+                p.index[scan.bindings[j]] = p.bindings.count
+                p.bindings.append(scan.bindings[j])
+            }
+            p.uses.append((i, fresh))
+            pending[scan.shape] = p
+        }
+        // Shapes that can travel together go in one request.
+        var groups: [[ScanShape]] = []
+        for shape in pending.keys.sorted(by: { $0.description < $1.description }) {
+            if let g = groups.firstIndex(where: { $0[0].merged(with: shape) != nil }) {
+                groups[g].append(shape)
+            } else {
+                groups.append([shape])
+            }
+        }
+        for group in groups {
+            guard let (merged, _) = ScanRequest.merge(group.map { ScanRequest(shape: $0, bindings: pending[$0]!.bindings) })
+            else { continue }
+            let consumers = group.reduce(0) { $0 + pending[$1]!.uses.count }
+            let figures = try await strategyFigures(merged, consumers: consumers, headroomBytes: headroomBytes)
+            let (strategy, reason, chunkKeys) = ScanStrategy.choose(figures)
+            if strategy != .batched { metrics.strategySwitches[strategy.rawValue, default: 0] += 1 }
+            for request in requests(for: merged, strategy: strategy, chunkKeys: chunkKeys) {
+                let f = start(request, strategy: strategy)
+                joined[f.id] = (f, f.register(), [])
+                report.requests.append((request.shape, request.bindings.count, strategy, reason))
+                for shape in group {
+                    for use in pending[shape]!.uses {
+                        joined[f.id]!.uses.append(use)
+                    }
+                }
+                // Partial: one request at a time, so that only one answer
+                // is in memory beyond what the caller holds (a failure
+                // shows when the answers are collected below).
+                if strategy == .partial { _ = try? await wait(f, joined[f.id]!.registration) }
+            }
+        }
+        // Wait for every flight; leave the rest when one fails.
+        var remaining = Array(joined.values)
+        defer { for r in remaining { leave(r.flight, r.registration) } }
+        while let (f, registration, uses) = remaining.first {
+            let rows = try await wait(f, registration)
+            remaining.removeFirst()
+            for (scan, bindings) in uses {
+                let shape = scans[scan].shape
+                if f.request.shape.parameters == shape.parameters && !f.wholeAnswer {
+                    for j in bindings {
+                        let key = f.request.shape.key(of: scans[scan].bindings[j], for: shape)
+                        guard let k = f.keyIndex[key] else { continue }
+                        slices[scan].append(.init(rows: rows, shape: f.request.shape, key: key,
+                                                  range: f.ranges[k] ?? 0..<0, binding: j))
+                    }
+                } else if servedWhole.insert([scan, f.id, -1]).inserted {
+                    slices[scan].append(.init(rows: rows, shape: f.request.shape, key: [], range: 0..<rows.count,
+                                              binding: nil))
+                }
+            }
+        }
+        report.metrics = currentMetrics.since(before)
+        exported.record(report.metrics)
+        return (zip(scans, slices).map { ScanResult(request: $0, slices: $1) }, report)
+    }
+
+    /// The requests that fetch `merged` with `strategy`.
+    private func requests(for merged: ScanRequest, strategy: ScanStrategy, chunkKeys: Int?) -> [ScanRequest] {
+        if strategy == .full {
+            let s = merged.shape
+            let shape = ScanShape(source: s.source, attributes: s.attributes, parameters: [], parameterKinds: [],
+                                  projection: s.projection.union(s.parameters), filter: s.filter)
+            return [ScanRequest(shape: shape, bindings: [[]])]
+        }
+        let limit = max(1, min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max, chunkKeys ?? .max))
+        return stride(from: 0, to: merged.bindings.count, by: limit).map {
+            ScanRequest(shape: merged.shape, bindings: Array(merged.bindings[$0..<min(merged.bindings.count, $0 + limit)]))
+        }
+    }
+
+    private func strategyFigures(_ r: ScanRequest, consumers: Int, headroomBytes: Int?) async throws -> ScanStrategy.Figures {
+        let d = try await sourceDescription()
+        let figures = r.shape.attributes.compactMap { d.figures[$0] }
+        let datoms = r.shape.attributes.isEmpty ? d.datoms : figures.reduce(0) { $0 + $1.datoms }
+        var perKey = Double(datoms)
+        var distinct: Int?
+        switch r.shape.parameters {
+        case []: break
+        case [.e]:
+            distinct = figures.map(\.distinctEntities).max()
+            perKey /= Double(max(1, distinct ?? Int(d.maxEntity)))
+        case [.v]:
+            distinct = figures.map(\.distinctValues).max()
+            perKey /= Double(max(1, distinct ?? 1))
+        default:
+            perKey = 1
+        }
+        let rowBytes = 4 + 12 * r.shape.projection.indexes.count
+        return ScanStrategy.Figures(keys: r.bindings.count, estimatedRows: perKey * Double(r.bindings.count),
+                                    rowBytes: rowBytes, distinctKeys: r.shape.attributes.isEmpty ? nil : distinct,
+                                    attributeRows: r.shape.attributes.isEmpty || distinct == nil ? nil : datoms,
+                                    consumers: consumers, headroomBytes: headroomBytes, cacheBytes: options.cacheBytes)
+    }
+
+    private var elapsed: Duration { ContinuousClock().now - epoch }
+
+    // MARK: Flights
+
+    /// The flight that answers `binding` of `shape`, if one is in the air.
+    private func flight(serving shape: ScanShape, _ binding: [Value]) -> Flight? {
+        for f in flights.values.sorted(by: { $0.id < $1.id }) where f.request.shape.canSatisfy(shape) {
+            if f.wholeAnswer || f.keyIndex[f.request.shape.key(of: binding, for: shape)] != nil { return f }
+        }
+        return nil
+    }
+
+    /// Sends `request` to the source in a task of its own.
+    private func start(_ request: ScanRequest, strategy: ScanStrategy) -> Flight {
+        nextID += 1
+        let f = Flight(id: nextID, request: request, strategy: strategy)
+        flights[f.id] = f
+        metrics.roundTrips += 1
+        let source = self.source, clock = self.clock, account = CacheAccount.shared
+        f.task = Task {
+            var result: Result<ScanRows, Error> = .failure(CancellationError())
+            let took = await clock.measure {
+                do {
+                    result = .success(try await source.scan(request, account: account))
+                } catch {
+                    result = .failure(error)
+                }
+            }
+            await self.finish(f, result, took: took)
+        }
+        return f
+    }
+
+    private func finish(_ f: Flight, _ result: Result<ScanRows, Error>, took: Duration) {
+        if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) }
+        switch result {
+        case .success(let rows):
+            var ranges: [Int: Range<Int>] = [:]
+            for (b, r) in rows.bindingRanges { ranges[b] = r }
+            f.ranges = ranges
+            metrics.rowsFetched += rows.count
+            metrics.bytesFetched += rows.wireBytes
+            if !f.stale, f.strategy == .batched || f.strategy == .full {
+                cache.store(rows, of: f.request, ranges: ranges, now: elapsed)
+            }
+            f.result = .success(rows)
+        case .failure(let error):
+            let keys = f.request.bindings.count
+            f.result = .failure(ScanError("scan of \(f.request.shape) (\(keys) key\(keys == 1 ? "" : "s")) from "
+                                          + "\(source.name) failed: \(error)"))
+        }
+        if flights[f.id] === f { flights[f.id] = nil }
+        for (_, c) in f.waiting { c.resume(with: f.result!) }
+        f.waiting.removeAll()
+    }
+
+    /// The flight's rows, once it lands; a cancelled caller leaves it.
+    private func wait(_ f: Flight, _ registration: Int) async throws -> ScanRows {
+        if let result = f.result { return try result.get() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScanRows, Error>) in
+                if let result = f.result {
+                    c.resume(with: result)
+                } else if Task.isCancelled {
+                    c.resume(throwing: CancellationError())
+                } else {
+                    f.waiting[registration] = c
+                }
+            }
+        } onCancel: {
+            Task { await self.abandon(f, registration) }
+        }
+    }
+
+    private func abandon(_ f: Flight, _ registration: Int) {
+        f.waiting.removeValue(forKey: registration)?.resume(throwing: CancellationError())
+    }
+
+    /// Drops a caller's registration; a flight left with none is cancelled.
+    private func leave(_ f: Flight, _ registration: Int) {
+        abandon(f, registration)
+        f.registered.remove(registration)
+        guard f.registered.isEmpty, f.result == nil else { return }
+        f.task?.cancel()
+        if flights[f.id] === f { flights[f.id] = nil }
+        metrics.flightsCancelled += 1
+    }
+
+    /// Flights in the air now (for tests and EXPLAIN).
+    public var flightsInAir: Int { flights.count }
+
+    /// Callers registered on flights in the air.
+    public var callersWaiting: Int { flights.values.reduce(0) { $0 + $1.registered.count } }
+}
+
+/// One request in the air, its callers, and its answer once landed.
+/// Touched only inside the materializer's actor.
+final class Flight: @unchecked Sendable {
+    let id: Int
+    let request: ScanRequest
+    let strategy: ScanStrategy
+    /// Each binding's index in the request.
+    let keyIndex: [[Value]: Int]
+    var task: Task<Void, Never>?
+    var result: Result<ScanRows, Error>?
+    var ranges: [Int: Range<Int>] = [:]
+    var registered: Set<Int> = []
+    var waiting: [Int: CheckedContinuation<ScanRows, Error>] = [:]
+    /// A write touched its attributes after it left: nobody new joins it.
+    var stale = false
+    private var nextRegistration = 0
+
+    init(id: Int, request: ScanRequest, strategy: ScanStrategy) {
+        self.id = id
+        self.request = request
+        self.strategy = strategy
+        keyIndex = Dictionary(request.bindings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Whether the answer serves any binding (a request without keys).
+    var wholeAnswer: Bool { request.shape.parameters.isEmpty }
+
+    func register() -> Int {
+        nextRegistration += 1
+        registered.insert(nextRegistration)
+        return nextRegistration
+    }
+}
+
+/// The account cached answers are charged to: one per process, so that
+/// `MemoryStats` shows the materializers' bytes apart from queries'.
+enum CacheAccount {
+    static let shared: MemoryAccount? = try? MemoryAccount()
+}
+
+/// The figures exported through swift-metrics, per source.
+struct ExportedMetrics: Sendable {
+    let roundTrips, rows, bytes, cacheHits, cacheMisses, flightsShared, switches: Counter
+
+    init(source: String) {
+        let dimensions = [("source", source)]
+        roundTrips = Counter(label: "quarry_materializer_round_trips", dimensions: dimensions)
+        rows = Counter(label: "quarry_materializer_rows_fetched", dimensions: dimensions)
+        bytes = Counter(label: "quarry_materializer_bytes_fetched", dimensions: dimensions)
+        cacheHits = Counter(label: "quarry_materializer_cache_hits", dimensions: dimensions)
+        cacheMisses = Counter(label: "quarry_materializer_cache_misses", dimensions: dimensions)
+        flightsShared = Counter(label: "quarry_materializer_flights_shared", dimensions: dimensions)
+        switches = Counter(label: "quarry_materializer_strategy_switches", dimensions: dimensions)
+    }
+
+    func record(_ m: MaterializerMetrics) {
+        roundTrips.increment(by: m.roundTrips)
+        rows.increment(by: m.rowsFetched)
+        bytes.increment(by: m.bytesFetched)
+        cacheHits.increment(by: m.cacheHits)
+        cacheMisses.increment(by: m.cacheMisses)
+        flightsShared.increment(by: m.flightsShared)
+        switches.increment(by: m.strategySwitches.values.reduce(0, +))
+    }
+}
+
+extension DatomSource {
+    /// The most bindings a request may carry; nil: no limit.
+    public var maxKeysPerRequest: Int? { nil }
+}

@@ -203,6 +203,9 @@ enum Builtins {
     {
         guard case .keyword(let k) = attribute else { throw FunctionError("expected an attribute keyword") }
         guard let a = db.attributeID(k) else { return nil }
+        if let gate = context.gate, context.isPrimary(db), !gate.coversLookup(DatomFilter(e: e, a: a), parameters: [.e]) {
+            return nil
+        }
         var found: EncodedValue?
         db.scan(DatomFilter(e: e, a: a)) { d in if found == nil { found = d.value } }
         guard let found else { return nil }

@@ -7,6 +7,9 @@ final class ExecutionContext {
     var rules: [String: [Rule]] = [:]
     let subqueryMode: SubqueryMode
     let counters: Counters
+    /// In a round of a remote query, what decides whether the replica may
+    /// be read for a key of the primary source; nil for a local query.
+    var gate: ScanGate?
 
     /// Figures of the whole run, nested queries included.
     final class Counters {
@@ -31,6 +34,7 @@ final class ExecutionContext {
         let c = ExecutionContext(space: space, account: account, sources: sources, subqueryMode: subqueryMode,
                                  counters: counters)
         c.rules = rules
+        c.gate = gate
         return c
     }
 

@@ -48,6 +48,12 @@ final class PatternJoin: Operator {
     /// without inputs, the input row) and the position in its range.
     private var pending: RowBuffer?
     private var cursor = (0, 0)
+    /// In a remote query's round, the gate every key passes (nil for a
+    /// local source), what this pattern asks of it, and the batch number
+    /// that makes each input batch one scan.
+    private let gate: ScanGate?
+    private let gateShape: ScanGate.PatternShape
+    private var gateBatch = 0
 
     init(input: Operator, pattern: Pattern, db: Database, slots: [Slot], columns: [String],
          context: ExecutionContext, estimatedRows: Double) throws {
@@ -71,7 +77,18 @@ final class PatternJoin: Operator {
         constants = f
         // The value may come from an input column too (then it is checked).
         let valueColumn: Int? = if case .input(let c) = slots[2] { c } else { nil }
-        entityLookup = if case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
+        gate = context.isPrimary(db) ? context.gate : nil
+        var parameters: PositionSet = []
+        for (p, slot) in slots.enumerated() {
+            switch slot {
+            case .constant where p != 1, .input: parameters.insert(.position(p))
+            default: break
+            }
+        }
+        let readsTx = slots.count == 4 && { if case .output = slots[3] { true } else if case .same = slots[3] { true } else { false } }()
+        gateShape = .init(attribute: { if case .constant = slots[1] { f?.a } else { nil } }(), parameters: parameters,
+                          needsTx: readsTx)
+        entityLookup = if gate == nil, case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
                           context.isPrimary(db), slots.count == 4, sames.isEmpty, f?.v == nil, f?.tx == nil,
                           inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
@@ -189,24 +206,43 @@ final class PatternJoin: Operator {
         // costs a retain and a release.
         guard let base = constants else { return }
         let inputSlots = self.inputSlots, context = self.context, db = self.db, primary = context.isPrimary(db)
+        let gate = self.gate
+        gateBatch += 1
         filters.reserveCapacity(batch.count)
         filterRows.reserveCapacity(batch.count)
         rows: for r in 0..<batch.count {
             var f = base
             for (p, column) in inputSlots {
-                guard let v = context.toSource(batch.value(r, column), of: db, primary: primary), f.fix(p, to: v)
-                else { continue rows }
+                guard let v = context.toSource(batch.value(r, column), of: db, primary: primary) else {
+                    if let gate { demandUnencodable(row: r, of: batch, base: base, gate: gate) }
+                    continue rows
+                }
+                guard f.fix(p, to: v) else { continue rows }
             }
+            if let gate, !gate.covers(f, gateShape, owner: self, batch: gateBatch) { continue }
             filters.append(f)
             filterRows.append(r)
         }
+    }
+
+    /// A key with a value the replica has no id for yet (a string the query
+    /// computed), recorded with the values as the query holds them.
+    private func demandUnencodable(row r: Int, of batch: RowBuffer, base: DatomFilter, gate: ScanGate) {
+        let values = gateShape.parameters.indexes.map { p -> Value? in
+            if let column = inputSlots.first(where: { $0.position == p })?.column {
+                return context.space.decode(batch.value(r, column))
+            }
+            return ScanGate.key(base, .position(p)).first.flatMap { gate.replica.decode($0) }
+        }
+        gate.demand(gateShape, values, owner: self, batch: gateBatch)
     }
 
     /// The datoms of the pattern alone, as rows of its new variables.
     private func cachedMatches() throws -> RowBuffer {
         if let cache { return cache }
         let rows = try RowBuffer(arity: columns.count - inputArity, account: context.account)
-        if let f = constants {
+        gateBatch += 1
+        if let f = constants, gate?.covers(f, gateShape, owner: self, batch: gateBatch) ?? true {
             let emitter = self.emitter
             try db.scan(f) { d in try emitter.emit(d, inputRow: nil, of: nil, into: rows) }
         }

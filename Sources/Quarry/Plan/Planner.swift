@@ -135,11 +135,11 @@ final class Planner {
         let db = try context.source(p.source, at: p.position)
         let (filter, attr) = try constantFilter(p, db: db)
         guard let filter else { return 0 }
-        let total = Double(db.rangeCount(filter))
+        let total = Double(db.estimatedCount(filter))
         let n = max(1, input.estimatedRows)
         var perBinding = total
         let bound = Set(input.columns)
-        let stats = attr.flatMap { db.stats[$0] }
+        let stats = attr.flatMap { db.planningStats($0) }
         if let v = p.terms[0].variable, bound.contains(v) {
             perBinding /= Double(max(1, stats?.distinctEntities ?? max(1, Int(db.maxEntity))))
         }
@@ -258,17 +258,25 @@ final class Planner {
         case .int(let i): return i
         case .keyword(let k):
             guard let identAttr = db.attributeID(Keyword("db/ident")), let id = db.interner.id(of: k.text) else { return nil }
-            return db.entity(withValue: EncodedValue(word: id, tag: .keyword), of: identAttr)
+            return lookup(EncodedValue(word: id, tag: .keyword), of: identAttr, in: db)
         case .vector(let items) where items.count == 2:
             guard let k = items[0].keyword, let value = Value(edn: items[1]) else {
                 throw QueryError("expected a lookup ref [:attribute value]", at: position)
             }
             guard let a = db.attributeID(k) else { return nil }
             guard let v = context.toSource(try context.space.encode(value), of: db) else { return nil }
-            return db.entity(withValue: v, of: a)
+            return lookup(v, of: a, in: db)
         default:
             throw QueryError("expected an entity id or lookup ref, found \(EDNWriter.write(edn))", at: position)
         }
+    }
+
+    /// The entity holding `value` in `attribute`; in a remote round, nil
+    /// until the replica holds that key.
+    private func lookup(_ value: EncodedValue, of attribute: UInt32, in db: Database) -> Int64? {
+        if let gate = context.gate, context.isPrimary(db),
+           !gate.coversLookup(DatomFilter(a: attribute, v: value), parameters: [.v]) { return nil }
+        return db.entity(withValue: value, of: attribute)
     }
 
     /// At most as many distinct tuples of `variables` as `rows`, or as the
@@ -293,8 +301,8 @@ final class Planner {
         let estimate = try patternEstimate(p, input: op)
         let shares = !Set(p.terms.compactMap(\.variable)).isDisjoint(with: Set(op.columns))
         let (filter, attr) = try constantFilter(p, db: db)
-        noteDomains(p, stats: attr.flatMap { db.stats[$0] })
-        let alone = filter.map { Double(db.rangeCount($0)) } ?? 0
+        noteDomains(p, stats: attr.flatMap { db.planningStats($0) })
+        let alone = filter.map { Double(db.estimatedCount($0)) } ?? 0
         // Index lookups per input row hold no memory and cost about what a
         // hash table over the pattern does (measured with `quarry-bench
         // query`); the hash join wins only when the pattern is much smaller.

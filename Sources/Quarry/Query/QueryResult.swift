@@ -16,10 +16,10 @@ public struct QueryResult: Sendable {
     /// Whether the rows are in a meaningful order (`:order-by`).
     public let ordered: Bool
     /// Figures of the run.
-    public let stats: QueryStats
+    public internal(set) var stats: QueryStats
     /// The plan, as EXPLAIN prints it (with actual figures after an analyzed
     /// run); empty unless ``QueryOptions/explain`` or ``QueryOptions/analyze``.
-    public let plan: String
+    public internal(set) var plan: String
 }
 
 /// Figures of one query run.
@@ -38,6 +38,8 @@ public struct QueryStats: Sendable, Codable, Equatable {
     public var rowsDeduplicated: Int
     /// Rows each operator produced, in plan order (depth first).
     public var operatorRows: [OperatorRows]
+    /// For a query on a remote source, what fetching cost; nil otherwise.
+    public var remote: RemoteStats?
 
     public struct OperatorRows: Sendable, Codable, Equatable {
         public var op: String
@@ -52,5 +54,41 @@ public struct QueryStats: Sendable, Codable, Equatable {
         case subqueryRuns = "subquery_runs"
         case rowsDeduplicated = "rows_deduplicated"
         case operatorRows = "operators"
+        case remote
+    }
+}
+
+/// What a query on a remote source fetched.
+public struct RemoteStats: Sendable, Codable, Equatable {
+    /// Rounds of execution (each ends in one phase of fetches; the last needs none).
+    public var rounds = 0
+    /// Scans the executor issued (what a run without the materializer sends).
+    public var scans = 0
+    /// Requests sent to the source: round trips.
+    public var roundTrips = 0
+    public var rowsFetched = 0
+    public var bytesFetched = 0
+    /// Scans that joined a flight another query started.
+    public var flightsShared = 0
+    /// Bindings served from the materializer's cache.
+    public var cacheHits = 0
+    /// The share of scans that needed no round trip of their own.
+    public var batchHitRate: Double { scans == 0 ? 0 : Double(max(0, scans - roundTrips)) / Double(scans) }
+    /// Time spent waiting for fetches, in milliseconds.
+    public var fetchMilliseconds = 0.0
+    /// Per request: its round, shape, keys, strategy and why (EXPLAIN shows them).
+    public var requests: [String] = []
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case rounds, scans
+        case roundTrips = "round_trips"
+        case rowsFetched = "rows_fetched"
+        case bytesFetched = "bytes_fetched"
+        case flightsShared = "flights_shared"
+        case cacheHits = "cache_hits"
+        case fetchMilliseconds = "fetch_ms"
+        case requests
     }
 }

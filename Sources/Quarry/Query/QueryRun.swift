@@ -7,12 +7,15 @@ struct QueryRun {
     let inputs: [EDN]
     let options: QueryOptions
     let start: ContinuousClock.Instant
+    /// The gate of a remote query's round; nil for a local query.
+    var gate: ScanGate? = nil
 
     func run() throws -> QueryResult {
         let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
         let space = try ValueSpace(primary: database.interner, account: account)
         let context = ExecutionContext(space: space, account: account, sources: ["$": database],
                                        subqueryMode: options.subqueries)
+        context.gate = gate
         let find: Operator
         let rows: RowBuffer
         do {

@@ -19,6 +19,10 @@ public final class Database: @unchecked Sendable {
     /// nil otherwise, and scans fall back to binary search.
     let entityStarts: CoreVector<UInt32>?
     let stats: [UInt32: AttributeStats]
+    /// Figures the planner estimates with instead of the datoms held: a
+    /// replica of a remote source plans with the source's figures, so that
+    /// every round of a remote query runs the same plan.
+    let plannedFigures: [UInt32: AttributeStats]?
     /// The largest entity id in use (tempids are allocated above it).
     let maxEntity: Int64
     /// The id the next transaction gets.
@@ -40,9 +44,10 @@ public final class Database: @unchecked Sendable {
                       nextTx: Database.firstTx)
     }
 
-    init(interner: Interner, schema: Schema, datoms: CoreVector<Datom>, maxEntity: Int64, nextTx: Int64)
-        throws(CoreError)
+    init(interner: Interner, schema: Schema, datoms: CoreVector<Datom>, maxEntity: Int64, nextTx: Int64,
+         figures: [UInt32: AttributeStats]? = nil) throws(CoreError)
     {
+        plannedFigures = figures
         self.interner = interner
         self.schema = schema
         self.maxEntity = maxEntity
@@ -154,6 +159,25 @@ public final class Database: @unchecked Sendable {
 
     /// Datoms held.
     public var count: Int { datoms.count }
+
+    /// The figures of attribute `a` the planner uses.
+    func planningStats(_ a: UInt32) -> AttributeStats? {
+        plannedFigures.map { $0[a] } ?? stats[a]
+    }
+
+    /// Datoms matching `f` for the planner: the index range's size, or with
+    /// planned figures an estimate from them.
+    func estimatedCount(_ f: DatomFilter) -> Int {
+        guard let figures = plannedFigures else { return rangeCount(f) }
+        guard let a = f.a else {
+            let all = figures.values.reduce(0) { $0 + $1.count }
+            return f.e != nil ? max(1, all / max(1, Int(maxEntity))) : all
+        }
+        guard let s = figures[a] else { return 0 }
+        if f.e != nil { return max(1, s.count / max(1, s.distinctEntities)) }
+        if f.v != nil { return max(1, s.count / max(1, s.distinctValues)) }
+        return s.count
+    }
 
     /// Engine bytes of the datoms, the indexes and the interned strings.
     public var byteCount: Int {

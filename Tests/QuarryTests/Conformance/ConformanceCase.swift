@@ -62,7 +62,11 @@ enum Conformance {
     static func run(_ c: ConformanceCase, options: QueryOptions = QueryOptions()) throws {
         let db = try database(c.data)
         let inputs = try c.inputs.map { try EDNReader.readOne($0) }
-        let result = try db.query(c.query, inputs: inputs, options: options)
+        try check(c, try db.query(c.query, inputs: inputs, options: options))
+    }
+
+    /// Compares a result with the case's expectation.
+    static func check(_ c: ConformanceCase, _ result: QueryResult) throws {
         let expected = try EDNReader.readOne(c.expected)
         let actual = rows(result)
         switch result.shape {

@@ -1,0 +1,95 @@
+import Foundation
+
+/// A database whose datoms live behind a ``DatomSource`` (SQLite, a
+/// simulated network, a server): queries run in rounds against a local
+/// replica of what has been fetched.
+///
+/// Each round plans the query with the source's figures and runs it on the
+/// replica; a pattern that needs a key the replica does not hold records a
+/// scan and sees nothing. At the round's end every recorded scan goes to
+/// the materializer at once (one phase: merged, shared, cached), the
+/// answers join the replica, and the next round runs. A round that records
+/// no scan read only complete keys, so its result is the query's. A query
+/// costs about one round per level of dependent patterns, whatever the
+/// number of outer bindings or subquery runs.
+public final class RemoteDatabase: Sendable {
+    let fetcher: any ScanFetcher
+    /// The most rounds a query may take before it is stopped.
+    public let maxRounds: Int
+
+    /// Queries go through `materializer` (and share it with every other
+    /// database built on it).
+    public init(materializer: Materializer, maxRounds: Int = 64) {
+        fetcher = materializer
+        self.maxRounds = maxRounds
+    }
+
+    /// Queries send one request per scan to `source`, without a
+    /// materializer: the baseline the materializer is measured against.
+    public init(unmaterialized source: any DatomSource, maxRounds: Int = 64) {
+        fetcher = DirectFetcher(source: source)
+        self.maxRounds = maxRounds
+    }
+
+    public var source: any DatomSource { fetcher.source }
+
+    /// Runs a query given as EDN text (inputs as for ``Database/query(_:inputs:options:)``).
+    public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) async throws -> QueryResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let query = try QueryParser.parse(text)
+        let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
+        try replica.intern(constantsOf: EDNReader.readOne(text, what: "a query"))
+        for input in inputs { try replica.intern(constantsOf: input) }
+        var remote = RemoteStats()
+        while true {
+            remote.rounds += 1
+            let gate = ScanGate(replica: replica)
+            let db = try replica.database()
+            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
+                                                gate: gate).run() }
+            let scans = gate.requests
+            if scans.isEmpty {
+                var result = try outcome.get()
+                result.stats.remote = remote
+                result.stats.wallMilliseconds = Self.milliseconds(clock.now - start)
+                if options.explain || options.analyze, !remote.requests.isEmpty {
+                    result.plan += "\nfetched in \(remote.rounds - 1) phase\(remote.rounds == 2 ? "" : "s"):\n"
+                        + remote.requests.map { "  " + $0 }.joined(separator: "\n")
+                }
+                return result
+            }
+            guard remote.rounds < maxRounds else {
+                throw QueryError("the query still needed datoms from \(source.name) after \(maxRounds) rounds of fetches")
+            }
+            let headroom = options.memoryLimitBytes.map { max(0, Int($0) - db.byteCount) }
+            let began = clock.now
+            let (results, report) = try await fetcher.fetch(scans, headroomBytes: headroom)
+            remote.fetchMilliseconds += Self.milliseconds(clock.now - began)
+            try replica.add(results)
+            let m = report.metrics
+            remote.scans += scans.count
+            remote.roundTrips += m.roundTrips
+            remote.rowsFetched += m.rowsFetched
+            remote.bytesFetched += m.bytesFetched
+            remote.flightsShared += m.flightsShared
+            remote.cacheHits += m.cacheHits
+            for r in report.requests {
+                remote.requests.append("phase \(remote.rounds): \(r.shape), \(r.keys) key\(r.keys == 1 ? "" : "s"), "
+                                       + "\(r.strategy.rawValue): \(r.reason)")
+            }
+        }
+    }
+
+    /// Applies transaction data through the materializer, which drops what
+    /// the write touched; without one, straight to the source.
+    public func transact(_ data: EDN) async throws -> WriteSummary {
+        if let m = fetcher as? Materializer { return try await m.transact(data) }
+        guard let writable = source as? any WritableDatomSource else { throw ScanError("\(source.name) cannot be written to") }
+        return try await writable.transact(data)
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    }
+}

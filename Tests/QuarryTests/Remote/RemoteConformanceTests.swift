@@ -1,3 +1,4 @@
+import Foundation
 import Quarry
 import Testing
 
@@ -22,5 +23,30 @@ import Testing
         let remote = RemoteDatabase(unmaterialized: db)
         let inputs = try c.inputs.map { try EDNReader.readOne($0) }
         try Conformance.check(c, try await remote.query(c.query, inputs: inputs))
+    }
+
+    @Test(arguments: cases)
+    func againstSQLite(_ c: ConformanceCase) async throws {
+        let remote = RemoteDatabase(materializer: Materializer(source: try await SQLiteFiles.source(for: c.data)))
+        let inputs = try c.inputs.map { try EDNReader.readOne($0) }
+        try Conformance.check(c, try await remote.query(c.query, inputs: inputs))
+    }
+}
+
+/// One SQLite file per dataset, loaded once through ``SQLiteSource``.
+actor SQLiteFiles {
+    static let shared = SQLiteFiles()
+    private var sources: [String: SQLiteSource] = [:]
+
+    static func source(for data: String) async throws -> SQLiteSource { try await shared.source(for: data) }
+
+    func source(for data: String) async throws -> SQLiteSource {
+        if let s = sources[data] { return s }
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("quarry-test-\(UUID().uuidString).sqlite").path
+        let s = try SQLiteSource(path: path)
+        _ = try await s.transact(EDNReader.readOne(data))
+        sources[data] = s
+        return s
     }
 }

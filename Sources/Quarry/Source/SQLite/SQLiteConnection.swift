@@ -1,25 +1,27 @@
 import CSQLite
 
 /// A SQLite error with SQLite's own message.
-struct SQLiteError: Error, CustomStringConvertible {
-    let description: String
+package struct SQLiteError: Error, CustomStringConvertible {
+    package let description: String
 }
 
 /// A value bound to or read from a statement.
-enum SQLiteValue {
+package enum SQLiteValue {
     case int(Int64)
     case double(Double)
     case text(String)
+    case blob([UInt8])
+    case null
 }
 
-/// A connection to Debian's libsqlite3: the engine the OHLC benchmark
-/// compares against. SQLite's pointers live in this type and
+/// A connection to Debian's libsqlite3: the store of ``SQLiteSource`` and
+/// the engine the OHLC benchmark compares against. SQLite's pointers live in this type and
 /// ``SQLiteStatement`` only.
-final class SQLiteConnection {
+package final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
 
     /// Opens `path`, or a private in-memory database by default.
-    init(path: String = ":memory:") throws {
+    package init(path: String = ":memory:") throws {
         var db: OpaquePointer?
         let rc = sqlite3_open(path, &db)
         guard rc == SQLITE_OK, let db else {
@@ -33,7 +35,7 @@ final class SQLiteConnection {
     deinit { sqlite3_close(handle) }
 
     /// Runs statements that return no rows.
-    func execute(_ sql: String) throws {
+    package func execute(_ sql: String) throws {
         var error: UnsafeMutablePointer<CChar>?
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? "unknown error"
@@ -42,11 +44,11 @@ final class SQLiteConnection {
         }
     }
 
-    func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(sql, on: self) }
+    package func prepare(_ sql: String) throws -> SQLiteStatement { try SQLiteStatement(sql, on: self) }
 
     /// Every row of a query, each column read as a double (the benchmark
     /// compares numbers only).
-    func rows(_ sql: String) throws -> [[Double]] {
+    package func rows(_ sql: String) throws -> [[Double]] {
         let statement = try prepare(sql)
         var out: [[Double]] = []
         while try statement.step() {
@@ -55,11 +57,11 @@ final class SQLiteConnection {
         return out
     }
 
-    fileprivate var message: String { String(cString: sqlite3_errmsg(handle)) }
+    package var message: String { String(cString: sqlite3_errmsg(handle)) }
 }
 
 /// A prepared statement: bind, step, read, reset.
-final class SQLiteStatement {
+package final class SQLiteStatement {
     private let handle: OpaquePointer
     private let connection: SQLiteConnection
 
@@ -74,10 +76,10 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(handle) }
 
-    var columnCount: Int { Int(sqlite3_column_count(handle)) }
+    package var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
     /// Binds `values` to the parameters in order; text is copied by SQLite.
-    func bind(_ values: [SQLiteValue]) throws {
+    package func bind(_ values: [SQLiteValue]) throws {
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for (i, value) in values.enumerated() {
             let index = Int32(i + 1)
@@ -85,13 +87,15 @@ final class SQLiteStatement {
             case .int(let v): sqlite3_bind_int64(handle, index, v)
             case .double(let v): sqlite3_bind_double(handle, index, v)
             case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            case .blob(let v): v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32(v.count), transient) }
+            case .null: sqlite3_bind_null(handle, index)
             }
             guard rc == SQLITE_OK else { throw SQLiteError(description: "cannot bind: \(connection.message)") }
         }
     }
 
     /// Steps once: true while there is a row to read.
-    func step() throws -> Bool {
+    package func step() throws -> Bool {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -99,16 +103,28 @@ final class SQLiteStatement {
         }
     }
 
-    func double(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
+    package func double(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
+    package func int64(_ column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
+
+    package func text(_ column: Int) -> String {
+        guard let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
+        return String(cString: p)
+    }
+
+    package func blob(_ column: Int) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        guard n > 0, let p = sqlite3_column_blob(handle, Int32(column)) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
 
     /// Makes the statement ready to bind and run again.
-    func reset() {
+    package func reset() {
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }
 
     /// Binds `values`, runs to the end, and resets.
-    func run(_ values: [SQLiteValue]) throws {
+    package func run(_ values: [SQLiteValue]) throws {
         try bind(values)
         while try step() {}
         reset()

@@ -1,10 +1,10 @@
 import ArgumentParser
 
 @main
-struct QuarryCommand: ParsableCommand {
+struct QuarryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry",
         abstract: "Quarry: an embeddable Datalog query engine with a C performance core.",
-        subcommands: [QueryCommand.self, DemoCommand.self, StatsCommand.self]
+        subcommands: [QueryCommand.self, LoadCommand.self, DemoCommand.self, StatsCommand.self]
     )
 }

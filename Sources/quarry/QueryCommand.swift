@@ -2,15 +2,16 @@ import ArgumentParser
 import Foundation
 import Quarry
 
-/// `quarry query --db FILE.edn [--in EDN]... [--format table|edn|json]
-/// [--explain] [--analyze] [--stats] [--subqueries MODE] [--memory-limit BYTES] 'QUERY'`.
-struct QueryCommand: ParsableCommand {
+/// `quarry query --db FILE.edn|FILE.sqlite [--in EDN]... [--format table|edn|json]
+/// [--explain] [--analyze] [--stats] [--subqueries MODE] [--memory-limit BYTES]
+/// [--simulate-rtt MS [--max-keys N]] [--no-materializer] 'QUERY'`.
+struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
         abstract: "Run a Datalog query over a database file."
     )
 
-    @Option(name: .long, help: "A file holding one EDN vector of transaction data.")
+    @Option(name: .long, help: "A file of EDN transaction data, or a SQLite database made by `quarry load`.")
     var db: String
 
     @Option(name: .customLong("in"), help: "An input of the query after $, as EDN; repeat in :in order.")
@@ -34,21 +35,27 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Stop the query when its engine memory passes this budget (bytes; K, M, G suffixes).")
     var memoryLimit: ByteCount?
 
+    @Option(name: .long, help: "Run against the store behind a simulated network with this round trip (milliseconds).")
+    var simulateRtt: Double?
+
+    @Option(name: .long, help: "With --simulate-rtt: the most keys one request may carry.")
+    var maxKeys: Int?
+
+    @Flag(name: .long, help: "Send one request per scan, without batching, sharing or caching (for comparison).")
+    var noMaterializer = false
+
     @Argument(help: "The query, in EDN.")
     var query: String
 
-    func run() throws {
+    func run() async throws {
         do {
             guard let format = ResultFormat(rawValue: format) else {
                 throw QueryError("unknown format \(self.format) (expected table, edn or json)")
             }
-            let text: String
-            do {
-                text = try String(contentsOfFile: db, encoding: .utf8)
-            } catch {
-                throw QueryError("cannot read \(db): \(error.localizedDescription)")
-            }
-            let database = try Database.load(edn: text)
+            if maxKeys != nil && simulateRtt == nil { throw QueryError("--max-keys needs --simulate-rtt") }
+            if let maxKeys, maxKeys < 1 { throw QueryError("--max-keys must be at least 1") }
+            if let rtt = simulateRtt, !(rtt >= 0) { throw QueryError("--simulate-rtt must be a number of milliseconds, 0 or more") }
+            let store = try StoreFile.open(db)
             let parsedInputs = try inputs.map { input throws -> EDN in
                 do {
                     return try EDNReader.readOne(input, what: "an input")
@@ -56,8 +63,20 @@ struct QueryCommand: ParsableCommand {
                     throw QueryError("in --in: \(error.message)", at: error.position)
                 }
             }
-            let result = try database.query(query, inputs: parsedInputs, options: QueryOptions(analyze: analyze, explain: explain, memoryLimitBytes: memoryLimit?.bytes,
-                                                                                             subqueries: subqueries))
+            let options = QueryOptions(analyze: analyze, explain: explain, memoryLimitBytes: memoryLimit?.bytes,
+                                       subqueries: subqueries)
+            let result: QueryResult
+            if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
+                result = try database.query(query, inputs: parsedInputs, options: options)
+            } else {
+                var source = store.source
+                if let rtt = simulateRtt {
+                    source = LatencySource(wrapping: source, roundTrip: .microseconds(Int64(rtt * 1000)), maxKeys: maxKeys)
+                }
+                let remote = noMaterializer ? RemoteDatabase(unmaterialized: source)
+                    : RemoteDatabase(materializer: Materializer(source: source))
+                result = try await remote.query(query, inputs: parsedInputs, options: options)
+            }
             if explain || analyze {
                 print(result.plan)
                 if explain { return }

@@ -59,9 +59,18 @@ enum ResultFormat: String, CaseIterable {
             out += ",\"stats\":{\"wall_ms\":\(String(format: "%.3f", s.wallMilliseconds)),"
                 + "\"engine_bytes_peak\":\(s.engineBytesPeak),\"engine_bytes_now\":\(s.engineBytesNow),"
                 + "\"allocations\":\(s.allocations),\"subquery_runs\":\(s.subqueryRuns),"
-                + "\"rows_deduplicated\":\(s.rowsDeduplicated),\"operators\":[\(ops)]}"
+                + "\"rows_deduplicated\":\(s.rowsDeduplicated),\(remoteJSON(s.remote ?? RemoteStats())),"
+                + "\"operators\":[\(ops)]}"
         }
         return out + "}"
+    }
+
+    /// The fetch figures: zero for a query on the in-memory store.
+    private static func remoteJSON(_ r: RemoteStats) -> String {
+        "\"round_trips\":\(r.roundTrips),\"rows_fetched\":\(r.rowsFetched),\"flights_shared\":\(r.flightsShared),"
+            + "\"cache_hits\":\(r.cacheHits),\"batch_hit_rate\":\(String(format: "%.4f", r.batchHitRate)),"
+            + "\"bytes_fetched\":\(r.bytesFetched),\"scans\":\(r.scans),\"rounds\":\(r.rounds),"
+            + "\"fetch_ms\":\(String(format: "%.3f", r.fetchMilliseconds))"
     }
 
     // MARK: EDN
@@ -112,6 +121,10 @@ enum ResultFormat: String, CaseIterable {
             out += "\nwall: \(String(format: "%.3f", s.wallMilliseconds)) ms, engine bytes now \(s.engineBytesNow), "
                 + "peak \(s.engineBytesPeak), allocations \(s.allocations), subquery runs \(s.subqueryRuns), "
                 + "rows deduplicated \(s.rowsDeduplicated)\n"
+            let r = s.remote ?? RemoteStats()
+            out += "round trips \(r.roundTrips), rows fetched \(r.rowsFetched), flights shared \(r.flightsShared), "
+                + "cache hits \(r.cacheHits), batch hit rate \(String(format: "%.3f", r.batchHitRate)), "
+                + "scans \(r.scans), rounds \(r.rounds), fetch \(String(format: "%.3f", r.fetchMilliseconds)) ms\n"
             var ops = Table(headers: ["operator", "rows"], rightAligned: [1])
             for o in s.operatorRows { ops.append([o.op, String(o.rows)]) }
             out += ops.render()

@@ -129,12 +129,12 @@ public actor Materializer {
             var sharedHere = false
             var fresh: [Int] = []
             for (j, binding) in scan.bindings.enumerated() {
-                if let (shape, key, e) = cache.lookup(scan.shape, binding, now: now) {
+                if let (shape, _, e) = cache.lookup(scan.shape, binding, now: now) {
                     metrics.cacheHits += 1
                     if shape.parameters == scan.shape.parameters {
-                        slices[i].append(.init(rows: e.rows, shape: shape, key: key, range: e.range, binding: j))
+                        slices[i].append(.init(rows: e.rows, shape: shape, bindings: e.bindings, range: e.range, binding: j))
                     } else if servedWhole.insert([i, ObjectIdentifier(e.rows).hashValue, e.range.lowerBound]).inserted {
-                        slices[i].append(.init(rows: e.rows, shape: shape, key: key, range: e.range, binding: nil))
+                        slices[i].append(.init(rows: e.rows, shape: shape, bindings: e.bindings, range: e.range, binding: nil))
                     }
                     continue
                 }
@@ -203,12 +203,12 @@ public actor Materializer {
                     for j in bindings {
                         let key = f.request.shape.key(of: scans[scan].bindings[j], for: shape)
                         guard let k = f.keyIndex[key] else { continue }
-                        slices[scan].append(.init(rows: rows, shape: f.request.shape, key: key,
+                        slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
                                                   range: f.ranges[k] ?? 0..<0, binding: j))
                     }
                 } else if servedWhole.insert([scan, f.id, -1]).inserted {
-                    slices[scan].append(.init(rows: rows, shape: f.request.shape, key: [], range: 0..<rows.count,
-                                              binding: nil))
+                    slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
+                                              range: 0..<rows.count, binding: nil))
                 }
             }
         }

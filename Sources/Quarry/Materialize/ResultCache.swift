@@ -14,6 +14,8 @@ struct ResultCache {
 
     struct Entry {
         let rows: ScanRows
+        /// The bindings of the request the rows answered.
+        let bindings: [[Value]]
         let range: Range<Int>
         let stored: Duration
         var lastUse: UInt64
@@ -76,7 +78,7 @@ struct ResultCache {
             let key = Key(shape: request.shape, binding: binding)
             remove(key)
             tick += 1
-            entries[key] = Entry(rows: rows, range: ranges[b] ?? 0..<0, stored: now, lastUse: tick)
+            entries[key] = Entry(rows: rows, bindings: request.bindings, range: ranges[b] ?? 0..<0, stored: now, lastUse: tick)
             retain(rows)
             shapeEntries[request.shape, default: 0] += 1
             if shapeEntries[request.shape] == 1 {

@@ -10,9 +10,10 @@ public struct ScanResult: Sendable {
     /// Rows of one binding in a response.
     struct Slice: Sendable {
         let rows: ScanRows
-        /// The shape of the response and the binding its rows answer.
+        /// The shape of the response and its request's bindings (a row's
+        /// binding index points into them).
         let shape: ScanShape
-        let key: [Value]
+        let bindings: [[Value]]
         let range: Range<Int>
         /// The binding of `request` served; nil when the rows answer
         /// several bindings (a response keyed by fewer positions), each
@@ -36,7 +37,7 @@ public struct ScanResult: Sendable {
             }
             for i in s.range {
                 let r = s.rows.row(i)
-                func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { s.key[$0] } }
+                func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { s.bindings[r.binding][$0] } }
                 var d = SourceDatomColumns(e: r.e ?? bound(0)?.entity, a: r.a ?? bound(1)?.keyword ?? s.shape.attributes.first,
                                            v: r.v ?? bound(2), tx: r.tx ?? bound(3)?.entity)
                 if d.v.map({ $0.tag == .ref }) == true, case .ref(let x) = d.v! { d.v = .int(x) }
@@ -57,6 +58,26 @@ public struct ScanResult: Sendable {
                         key.append(x)
                     }
                     if key.count == positions.count, let b = byValues![key] { try body(b, d) }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` once with every row of every response that served any
+    /// of `results` (a response shared by many scans is read once), completed
+    /// from its binding but not filtered for any scan: each is a true datom
+    /// of the source, and the keys the scans asked for are all among them.
+    public static func forEachResponseRow(of results: [ScanResult], _ body: (SourceDatomColumns) throws -> Void) rethrows {
+        var seen = Set<[Int]>()
+        for r in results {
+            for s in r.slices where seen.insert([ObjectIdentifier(s.rows).hashValue, s.range.lowerBound, s.range.upperBound]).inserted {
+                let params = s.shape.parameters.indexes
+                for i in s.range {
+                    let row = s.rows.row(i)
+                    func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { s.bindings[row.binding][$0] } }
+                    try body(SourceDatomColumns(e: row.e ?? bound(0)?.entity,
+                                                a: row.a ?? bound(1)?.keyword ?? s.shape.attributes.first,
+                                                v: row.v ?? bound(2), tx: row.tx ?? bound(3)?.entity))
                 }
             }
         }

@@ -87,9 +87,9 @@ final class Replica {
 
     /// Adds a round's answers: their datoms, and the keys they cover.
     func add(_ results: [ScanResult]) throws {
+        try ScanResult.forEachResponseRow(of: results) { try add($0) }
         for r in results {
             let shape = r.request.shape
-            try r.forEach { _, d in try add(d) }
             let attributes: [UInt32?] = shape.attributes.isEmpty ? [nil]
                 : try shape.attributes.map { UInt32(truncatingIfNeeded: try interner.intern($0.text)) }
             let keys = try Set(r.request.bindings.map { b in try b.map { try $0.encoded(in: interner) } })

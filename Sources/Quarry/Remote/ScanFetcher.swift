@@ -36,7 +36,7 @@ struct DirectFetcher: ScanFetcher {
                 report.metrics.bytesFetched += rows.wireBytes
                 report.requests.append((part.shape, part.bindings.count, .batched, "no materializer: one request per scan"))
                 for (b, range) in rows.bindingRanges {
-                    slices.append(.init(rows: rows, shape: part.shape, key: part.bindings[b], range: range, binding: start + b))
+                    slices.append(.init(rows: rows, shape: part.shape, bindings: part.bindings, range: range, binding: start + b))
                 }
             }
             results.append(ScanResult(request: scan, slices: slices))

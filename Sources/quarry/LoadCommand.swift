@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Quarry
+
+/// `quarry load FILE.edn --into FILE.sqlite`: transaction data into a
+/// SQLite store, in one transaction, with a progress bar on stderr.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load EDN transaction data into a SQLite database (created when missing), all or nothing."
+    )
+
+    @Argument(help: "A file holding one EDN vector of transaction data.")
+    var file: String
+
+    @Option(name: .long, help: "The SQLite database to load into.")
+    var into: String
+
+    func run() async throws {
+        do {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw QueryError("cannot read \(file): \(error.localizedDescription)")
+            }
+            let data = try EDNReader.readOne(text, what: "a vector of transaction data")
+            let source = try SQLiteSource(path: into)
+            let started = ContinuousClock.now
+            let summary = try await source.write(data) { done, total in
+                ProgressBar.draw(done: done, total: total)
+            }
+            FileHandle.standardError.write(Data("\n".utf8))
+            let ms = (ContinuousClock.now - started) / .milliseconds(1)
+            print("loaded \(summary.datoms) datoms (\(summary.attributes.count) attributes) into \(into) "
+                  + "in \(String(format: "%.0f", ms)) ms")
+        } catch {
+            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
+            FileHandle.standardError.write(Data("error: \(message) (the database is unchanged)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// A one-line progress bar on stderr, redrawn in place.
+enum ProgressBar {
+    static func draw(done: Int, total: Int) {
+        let width = 30
+        let filled = total == 0 ? width : done * width / total
+        let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+        let percent = total == 0 ? 100 : done * 100 / total
+        FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% \(done)/\(total) datoms".utf8))
+    }
+}

@@ -74,7 +74,14 @@ public actor LatencySource: DatomSource {
         for b in request.bindings where !seen.insert(ScanKey(shape: request.shape, binding: b)).inserted {
             counters.repeatedKeys += 1
         }
-        let rows = try await inner.scan(request, account: account)
+        let rows: ScanRows
+        do {
+            rows = try await inner.scan(request, account: account)
+        } catch {
+            // A failure comes back over the network too.
+            try await clock.sleep(for: roundTrip)
+            throw error
+        }
         counters.rows += rows.count
         counters.bytes += rows.wireBytes
         try await clock.sleep(for: roundTrip + perRow * rows.count)

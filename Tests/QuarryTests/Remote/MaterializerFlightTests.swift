@@ -1,0 +1,145 @@
+import Foundation
+import Quarry
+import Testing
+
+/// A source that fails every scan after its round trip.
+struct FailingSource: DatomSource {
+    let inner: Database
+    var name: String { "failing" }
+    func describe() async throws -> SourceDescription { try await inner.describe() }
+    func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        throw ScanError("disk on fire")
+    }
+}
+
+/// Flights, cancellation, eviction and invalidation, on a manual clock:
+/// nothing sleeps, every interleaving is forced by the test.
+@Suite struct MaterializerFlightTests {
+    static let data = "[" + (1...50).map { "{:db/id \($0) :item/n \($0) :item/tag \"t\($0 % 5)\"}" }.joined(separator: " ") + "]"
+    let n = Keyword("item/n")
+
+    func request(_ keys: [Int64]) -> ScanRequest {
+        ScanRequest(shape: ScanShape(source: "memory", attributes: [n], parameters: .e, parameterKinds: [.int]),
+                    bindings: keys.map { [.int($0)] })
+    }
+
+    /// A materializer over a 1-second network whose description is already known.
+    func setUp(_ source: (any DatomSource)? = nil, cacheBytes: Int = 1 << 20) async throws
+        -> (Materializer, LatencySource, ManualClock)
+    {
+        let clock = ManualClock()
+        let db = try Database.load(edn: Self.data)
+        let latency = LatencySource(wrapping: source ?? db, roundTrip: .seconds(1), clock: clock)
+        let m = Materializer(source: latency, options: .init(cacheBytes: cacheBytes))
+        let warm = Task { try await m.sourceDescription() }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        _ = try await warm.value
+        await latency.resetCounters()
+        return (m, latency, clock)
+    }
+
+    /// Yields until `condition` holds (the actor has taken every call).
+    func until(_ condition: () async -> Bool) async {
+        for _ in 0..<100_000 where !(await condition()) { await Task.yield() }
+    }
+
+    @Test func concurrentCallersShareOneFlight() async throws {
+        let (m, latency, clock) = try await setUp()
+        let callers = (0..<16).map { _ in Task { try await m.fetch([request([1, 2, 3])]).0[0].count } }
+        await clock.waitForSleepers(1)
+        await until { await m.callersWaiting == 16 }
+        clock.advance(by: .seconds(1))
+        for c in callers { #expect(try await c.value == 3) }
+        #expect(await latency.counters.roundTrips == 1)
+        #expect(await m.currentMetrics.flightsShared == 15)
+        // Landed and cached: a later caller costs nothing.
+        #expect(try await m.fetch([request([2])]).0[0].count == 1)
+        #expect(await latency.counters.roundTrips == 1)
+    }
+
+    @Test func aFailedLeaderFailsEveryFollowerWithTheCauseAndIsForgotten() async throws {
+        let (m, latency, clock) = try await setUp(FailingSource(inner: try Database.load(edn: Self.data)))
+        let callers = (0..<3).map { _ in Task { try await m.fetch([request([1])]) } }
+        await clock.waitForSleepers(1)
+        await until { await m.callersWaiting == 3 }
+        clock.advance(by: .seconds(1))
+        for c in callers {
+            await #expect { try await c.value } throws: { "\($0)".contains("disk on fire") && "\($0)".contains("item/n") }
+        }
+        #expect(await m.flightsInAir == 0)
+        let again = Task { try await m.fetch([request([1])]) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        await #expect(throws: ScanError.self) { try await again.value }
+        #expect(await latency.counters.roundTrips == 2)
+    }
+
+    @Test func aCancelledFollowerLeavesTheFlightToTheOthers() async throws {
+        let (m, latency, clock) = try await setUp()
+        let stays = Task { try await m.fetch([request([4, 5])]).0[0].count }
+        let leaves = Task { try await m.fetch([request([4])]).0[0].count }
+        await clock.waitForSleepers(1)
+        await until { await m.callersWaiting == 2 }
+        leaves.cancel()
+        await until { await m.callersWaiting == 1 }
+        await #expect(throws: CancellationError.self) { try await leaves.value }
+        clock.advance(by: .seconds(1))
+        #expect(try await stays.value == 2)
+        #expect(await m.currentMetrics.flightsCancelled == 0)
+        #expect(await latency.counters.roundTrips == 1)
+    }
+
+    @Test func aFlightNobodyWaitsForIsCancelled() async throws {
+        let (m, _, clock) = try await setUp()
+        let callers = (0..<2).map { _ in Task { try await m.fetch([request([6])]) } }
+        await clock.waitForSleepers(1)
+        await until { await m.callersWaiting == 2 }
+        for c in callers { c.cancel() }
+        await until { await m.flightsInAir == 0 && clock.sleeperCount == 0 }
+        for c in callers { await #expect(throws: CancellationError.self) { try await c.value } }
+        #expect(await m.currentMetrics.flightsCancelled == 1)
+        #expect(clock.sleeperCount == 0)
+        // Nothing poisoned: the next caller starts a new flight.
+        let next = Task { try await m.fetch([request([6])]).0[0].count }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        #expect(try await next.value == 1)
+    }
+
+    @Test func theCacheStaysUnderItsByteBudget() async throws {
+        let (m, _, clock) = try await setUp(cacheBytes: 600)
+        for k in Int64(1)...20 {
+            let t = Task { try await m.fetch([request([k])]) }
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            _ = try await t.value
+            #expect(await m.cachedBytes <= 600)
+        }
+        #expect(await m.currentMetrics.cacheEvictions > 0)
+    }
+
+    @Test func aPhaseMergesShapesAndSwitchesStrategyUnderPressure() async throws {
+        let (m, latency, clock) = try await setUp()
+        let tag = Keyword("item/tag")
+        let other = ScanRequest(shape: ScanShape(source: "memory", attributes: [tag], parameters: .e, parameterKinds: [.int]),
+                                bindings: [[.int(1)], [.int(9)]])
+        let t = Task { try await m.fetch([request([1, 2]), other]) }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        let (results, report) = try await t.value
+        #expect(results.map(\.count) == [2, 2])
+        #expect(report.requests.count == 1 && report.requests[0].strategy == .batched)
+        #expect(await latency.counters.roundTrips == 1)
+        // Little memory left (21 rows of 16 bytes against 800): partial
+        // requests of 12 keys, one at a time.
+        let tight = Task { try await m.fetch([request(Array(20...40))], headroomBytes: 800) }
+        for _ in 0..<2 {
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+        }
+        let (_, partial) = try await tight.value
+        #expect(partial.requests.allSatisfy { $0.strategy == .partial } && partial.requests.count == 2)
+        #expect(await m.currentMetrics.strategySwitches["partial"] == 1)
+    }
+}

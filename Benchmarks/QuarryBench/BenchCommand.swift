@@ -3,11 +3,11 @@ import Foundation
 import QuarryReport
 
 @main
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry-bench",
         abstract: "Quarry's benchmarks. Build in release mode: swift run -c release quarry-bench.",
-        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self],
+        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self, RemoteCommand.self],
         defaultSubcommand: DedupCommand.self
     )
 }

@@ -17,7 +17,8 @@ public actor Materializer {
     public nonisolated let source: any DatomSource
     public nonisolated let options: Options
     private let clock: any Clock<Duration>
-    private let epoch: ContinuousClock.Instant
+    /// Time since the materializer was made, on `clock`: cache entries' ages.
+    private let elapsed: @Sendable () -> Duration
     private var cache: ResultCache
     private var flights: [Int: Flight] = [:]
     private var nextID = 0
@@ -52,7 +53,7 @@ public actor Materializer {
         self.source = source
         self.options = options
         self.clock = clock
-        epoch = ContinuousClock().now
+        elapsed = Self.stopwatch(clock)
         cache = ResultCache(budgetBytes: options.cacheBytes, timeToLive: options.timeToLive)
         exported = ExportedMetrics(source: source.name)
     }
@@ -122,7 +123,9 @@ public actor Materializer {
         var slices = Array(repeating: [ScanResult.Slice](), count: scans.count)
         var joined: [Int: (flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int])])] = [:]
         var pending: [ScanShape: (bindings: [[Value]], index: [[Value]: Int], uses: [(scan: Int, bindings: [Int])])] = [:]
-        let now = elapsed
+        let now = elapsed()
+        // A response that serves a scan whole (keyed by fewer positions) is
+        // given to it once: (scan, response, first row).
         var servedWhole = Set<[Int]>()
         for (i, scan) in scans.enumerated() {
             metrics.keys += scan.bindings.count
@@ -206,7 +209,7 @@ public actor Materializer {
                         slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
                                                   range: f.ranges[k] ?? 0..<0, binding: j))
                     }
-                } else if servedWhole.insert([scan, f.id, -1]).inserted {
+                } else if servedWhole.insert([scan, ObjectIdentifier(rows).hashValue, 0]).inserted {
                     slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
                                               range: 0..<rows.count, binding: nil))
                 }
@@ -225,10 +228,7 @@ public actor Materializer {
                                   projection: s.projection.union(s.parameters), filter: s.filter)
             return [ScanRequest(shape: shape, bindings: [[]])]
         }
-        let limit = max(1, min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max, chunkKeys ?? .max))
-        return stride(from: 0, to: merged.bindings.count, by: limit).map {
-            ScanRequest(shape: merged.shape, bindings: Array(merged.bindings[$0..<min(merged.bindings.count, $0 + limit)]))
-        }
+        return merged.split(atMost: min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max, chunkKeys ?? .max))
     }
 
     private func strategyFigures(_ r: ScanRequest, consumers: Int, headroomBytes: Int?) async throws -> ScanStrategy.Figures {
@@ -255,7 +255,11 @@ public actor Materializer {
                                     consumers: consumers, headroomBytes: headroomBytes, cacheBytes: options.cacheBytes)
     }
 
-    private var elapsed: Duration { ContinuousClock().now - epoch }
+    /// A reading of `clock`'s time since now (the clock's instant type stays inside).
+    private static func stopwatch<C: Clock>(_ clock: C) -> @Sendable () -> Duration where C.Duration == Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
+    }
 
     // MARK: Flights
 
@@ -298,13 +302,11 @@ public actor Materializer {
             metrics.rowsFetched += rows.count
             metrics.bytesFetched += rows.wireBytes
             if !f.stale, f.strategy == .batched || f.strategy == .full {
-                cache.store(rows, of: f.request, ranges: ranges, now: elapsed)
+                cache.store(rows, of: f.request, ranges: ranges, now: elapsed())
             }
             f.result = .success(rows)
         case .failure(let error):
-            let keys = f.request.bindings.count
-            f.result = .failure(ScanError("scan of \(f.request.shape) (\(keys) key\(keys == 1 ? "" : "s")) from "
-                                          + "\(source.name) failed: \(error)"))
+            f.result = .failure(ScanError.failed(f.request, from: source.name, error))
         }
         if flights[f.id] === f { flights[f.id] = nil }
         for (_, c) in f.waiting { c.resume(with: f.result!) }
@@ -414,9 +416,4 @@ struct ExportedMetrics: Sendable {
         flightsShared.increment(by: m.flightsShared)
         switches.increment(by: m.strategySwitches.values.reduce(0, +))
     }
-}
-
-extension DatomSource {
-    /// The most bindings a request may carry; nil: no limit.
-    public var maxKeysPerRequest: Int? { nil }
 }

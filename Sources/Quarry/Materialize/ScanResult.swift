@@ -19,6 +19,19 @@ public struct ScanResult: Sendable {
         /// several bindings (a response keyed by fewer positions), each
         /// row's binding then found by its values.
         let binding: Int?
+
+        /// Row `i` as a datom: the columns it carries, the rest from its
+        /// binding in the response (an entity reference read as the integer
+        /// the stores hold); a position neither carried nor bound is nil.
+        func columns(_ i: Int) -> SourceDatomColumns {
+            let r = rows.row(i)
+            let params = shape.parameters.indexes
+            func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { bindings[r.binding][$0] } }
+            var v = r.v ?? bound(2)
+            if case .ref(let x) = v { v = .int(x) }
+            return SourceDatomColumns(e: r.e ?? bound(0)?.entity, a: r.a ?? bound(1)?.keyword ?? shape.attributes.first,
+                                      v: v, tx: r.tx ?? bound(3)?.entity)
+        }
     }
 
     /// Calls `body` with each datom matching each binding, and the
@@ -31,16 +44,11 @@ public struct ScanResult: Sendable {
         let positions = mine.parameters.indexes
         var byValues: [[Value]: Int]?
         for s in slices {
-            let params = s.shape.parameters.indexes
             if s.binding == nil, byValues == nil {
                 byValues = Dictionary(request.bindings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
             }
             for i in s.range {
-                let r = s.rows.row(i)
-                func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { s.bindings[r.binding][$0] } }
-                var d = SourceDatomColumns(e: r.e ?? bound(0)?.entity, a: r.a ?? bound(1)?.keyword ?? s.shape.attributes.first,
-                                           v: r.v ?? bound(2), tx: r.tx ?? bound(3)?.entity)
-                if d.v.map({ $0.tag == .ref }) == true, case .ref(let x) = d.v! { d.v = .int(x) }
+                let d = s.columns(i)
                 if let a = d.a, !mine.attributes.isEmpty, !mine.attributes.contains(a) { continue }
                 if !mine.filter.isEmpty, !(d.v.map(mine.filter.admits) ?? false) { continue }
                 if let b = s.binding {
@@ -71,14 +79,7 @@ public struct ScanResult: Sendable {
         var seen = Set<[Int]>()
         for r in results {
             for s in r.slices where seen.insert([ObjectIdentifier(s.rows).hashValue, s.range.lowerBound, s.range.upperBound]).inserted {
-                let params = s.shape.parameters.indexes
-                for i in s.range {
-                    let row = s.rows.row(i)
-                    func bound(_ p: Int) -> Value? { params.firstIndex(of: p).map { s.bindings[row.binding][$0] } }
-                    try body(SourceDatomColumns(e: row.e ?? bound(0)?.entity,
-                                                a: row.a ?? bound(1)?.keyword ?? s.shape.attributes.first,
-                                                v: row.v ?? bound(2), tx: row.tx ?? bound(3)?.entity))
-                }
+                for i in s.range { try body(s.columns(i)) }
             }
         }
     }

@@ -3,13 +3,16 @@
 public enum QueryParser {
     /// Parses query text.
     public static func parse(_ text: String) throws -> Query {
-        let form: EDN
+        try parse(read(text))
+    }
+
+    /// The query's EDN form, a reading error as a query error.
+    static func read(_ text: String) throws -> EDN {
         do {
-            form = try EDNReader.readOne(text, what: "a query")
+            return try EDNReader.readOne(text, what: "a query")
         } catch {
             throw QueryError(error.message, at: error.position)
         }
-        return try parse(form)
     }
 
     static let sectionNames = ["find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit"]

@@ -37,9 +37,10 @@ public final class RemoteDatabase: Sendable {
     public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) async throws -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let query = try QueryParser.parse(text)
+        let form = try QueryParser.read(text)
+        let query = try QueryParser.parse(form)
         let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
-        try replica.intern(constantsOf: EDNReader.readOne(text, what: "a query"))
+        try replica.intern(constantsOf: form)
         for input in inputs { try replica.intern(constantsOf: input) }
         var remote = RemoteStats()
         while true {

@@ -7,7 +7,7 @@
 final class Replica {
     let sourceName: String
     let interner: Interner
-    private var schema = Schema()
+    private let schema: Schema
     private var datoms: [Datom] = []
     /// Position in `datoms` of each (e, a, value), so that a datom fetched
     /// twice is kept once, and a transaction learnt later is filled in.
@@ -34,9 +34,7 @@ final class Replica {
         sourceName = source
         interner = try Interner()
         maxEntity = description.maxEntity
-        for a in description.attributes {
-            schema.byID[UInt32(truncatingIfNeeded: try interner.intern(a.ident.text))] = a
-        }
+        schema = try Schema(description.attributes, interner: interner)
         for (k, f) in description.figures {
             let id = UInt32(truncatingIfNeeded: try interner.intern(k.text))
             figures[id] = .init(count: f.datoms, distinctEntities: f.distinctEntities, distinctValues: f.distinctValues)
@@ -105,8 +103,7 @@ final class Replica {
     }
 
     private func add(_ d: SourceDatomColumns) throws {
-        guard let e = d.e, let a = d.a, var v = d.v else { return }
-        if case .ref(let x) = v { v = .int(x) }
+        guard let e = d.e, let a = d.a, let v = d.v else { return }
         let aid = UInt32(truncatingIfNeeded: try interner.intern(a.text))
         let ev = try v.encoded(in: interner)
         let identity = DatomIdentity(e: e, a: aid, v: ev.word, tag: ev.tag.rawValue)

@@ -20,16 +20,15 @@ struct DirectFetcher: ScanFetcher {
         report.metrics.scans = scans.count
         var results: [ScanResult] = []
         for scan in scans {
-            let limit = source.maxKeysPerRequest ?? max(1, scan.bindings.count)
             var slices: [ScanResult.Slice] = []
-            for start in stride(from: 0, to: scan.bindings.count, by: limit) {
-                let part = ScanRequest(shape: scan.shape,
-                                       bindings: Array(scan.bindings[start..<min(scan.bindings.count, start + limit)]))
+            var start = 0
+            for part in scan.split(atMost: source.maxKeysPerRequest ?? .max) {
+                defer { start += part.bindings.count }
                 let rows: ScanRows
                 do {
                     rows = try await source.scan(part, account: CacheAccount.shared)
                 } catch {
-                    throw ScanError("scan of \(part.shape) (\(part.bindings.count) keys) from \(source.name) failed: \(error)")
+                    throw ScanError.failed(part, from: source.name, error)
                 }
                 report.metrics.roundTrips += 1
                 report.metrics.rowsFetched += rows.count

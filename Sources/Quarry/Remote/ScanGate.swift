@@ -44,9 +44,9 @@ final class ScanGate {
     /// Records a key whose values the replica cannot even encode yet (a
     /// string computed by the query): it is fetched like any other.
     func demand(_ shape: PatternShape, _ values: [Value?], owner: AnyObject, batch: Int) {
-        guard let values = values as? [Value] ?? Optional(values.compactMap { $0 }), values.count == shape.parameters.indexes.count
-        else { return }
-        let binding = values.map { v -> Value in if case .ref(let e) = v { .int(e) } else { v } }
+        let known = values.compactMap { $0 }
+        guard known.count == shape.parameters.indexes.count else { return }
+        let binding = known.map { v -> Value in if case .ref(let e) = v { .int(e) } else { v } }
         let scanShape = ScanShape(source: replica.sourceName,
                                   attributes: shape.attribute.map { [replica.ident($0)] } ?? [],
                                   parameters: shape.parameters, parameterKinds: binding.map(\.tag),

@@ -9,6 +9,9 @@ public protocol DatomSource: Sendable {
     /// A name for EXPLAIN, errors and fingerprints.
     var name: String { get }
 
+    /// The most bindings one scan request may carry; nil: no limit.
+    var maxKeysPerRequest: Int? { get }
+
     /// The schema and the figures the planner estimates with.
     func describe() async throws -> SourceDescription
 
@@ -16,6 +19,10 @@ public protocol DatomSource: Sendable {
     /// binding's index, grouped by binding in ascending order, carrying the
     /// shape's projection; their memory is charged to `account`.
     func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows
+}
+
+extension DatomSource {
+    public var maxKeysPerRequest: Int? { nil }
 }
 
 /// A source Quarry can write to. A write reports what it touched, so that

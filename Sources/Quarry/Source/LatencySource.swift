@@ -14,6 +14,14 @@ public actor LatencySource: DatomSource {
     private let inner: any DatomSource
     private let clock: any Clock<Duration>
 
+    /// The simulated limit, or the wrapped source's when that is lower.
+    public nonisolated var maxKeysPerRequest: Int? {
+        switch (maxKeys, inner.maxKeysPerRequest) {
+        case (let a?, let b?): min(a, b)
+        case (let a, let b): a ?? b
+        }
+    }
+
     /// What the source has served so far.
     public struct Counters: Sendable, Equatable {
         /// Requests answered (each one round trip); failed ones included.

@@ -10,6 +10,15 @@ public struct ScanRequest: Sendable, CustomStringConvertible {
         self.bindings = bindings
     }
 
+    /// The request cut into requests of at most `limit` bindings, in order.
+    public func split(atMost limit: Int) -> [ScanRequest] {
+        let limit = max(1, limit)
+        guard bindings.count > limit else { return [self] }
+        return stride(from: 0, to: bindings.count, by: limit).map {
+            ScanRequest(shape: shape, bindings: Array(bindings[$0..<min(bindings.count, $0 + limit)]))
+        }
+    }
+
     public var description: String { "\(shape), \(bindings.count) binding\(bindings.count == 1 ? "" : "s")" }
 
     /// Whether `datom` matches binding `binding` and the shape's attributes
@@ -53,5 +62,11 @@ public struct SourceDatom: Sendable, Hashable {
 public struct ScanError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
+
+    /// `request` to `source` failed with `cause`.
+    static func failed(_ request: ScanRequest, from source: String, _ cause: Error) -> ScanError {
+        let keys = request.bindings.count
+        return ScanError("scan of \(request.shape) (\(keys) key\(keys == 1 ? "" : "s")) from \(source) failed: \(cause)")
+    }
     public var description: String { message }
 }

@@ -6,4 +6,11 @@ public struct Schema: Sendable {
     func attribute(_ id: UInt32) -> Attribute? { byID[id] }
 
     public var attributes: [Attribute] { Array(byID.values) }
+
+    /// A schema of `attributes`, their idents interned in `interner`.
+    init(_ attributes: [Attribute], interner: Interner) throws(CoreError) {
+        for a in attributes { byID[UInt32(truncatingIfNeeded: try interner.intern(a.ident.text))] = a }
+    }
+
+    init() {}
 }

@@ -24,13 +24,13 @@ struct FailingSource: DatomSource {
     }
 
     /// A materializer over a 1-second network whose description is already known.
-    func setUp(_ source: (any DatomSource)? = nil, cacheBytes: Int = 1 << 20) async throws
+    func setUp(_ source: (any DatomSource)? = nil, cacheBytes: Int = 1 << 20, timeToLive: Duration? = nil) async throws
         -> (Materializer, LatencySource, ManualClock)
     {
         let clock = ManualClock()
         let db = try Database.load(edn: Self.data)
         let latency = LatencySource(wrapping: source ?? db, roundTrip: .seconds(1), clock: clock)
-        let m = Materializer(source: latency, options: .init(cacheBytes: cacheBytes))
+        let m = Materializer(source: latency, options: .init(cacheBytes: cacheBytes, timeToLive: timeToLive), clock: clock)
         let warm = Task { try await m.sourceDescription() }
         await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
@@ -117,6 +117,24 @@ struct FailingSource: DatomSource {
             #expect(await m.cachedBytes <= 600)
         }
         #expect(await m.currentMetrics.cacheEvictions > 0)
+    }
+
+    @Test func anAnswerOlderThanItsTimeToLiveIsFetchedAgain() async throws {
+        let (m, latency, clock) = try await setUp(timeToLive: .seconds(5))
+        func fetch() async throws {
+            let t = Task { try await m.fetch([request([7])]) }
+            await clock.waitForSleepers(1)
+            clock.advance(by: .seconds(1))
+            _ = try await t.value
+        }
+        try await fetch()
+        // Stored at 2 s; at 5 s it is 3 s old, at 8 s 6 s old.
+        clock.advance(by: .seconds(3))
+        #expect(try await m.fetch([request([7])]).0[0].count == 1)
+        #expect(await latency.counters.roundTrips == 1)
+        clock.advance(by: .seconds(3))
+        try await fetch()
+        #expect(await latency.counters.roundTrips == 2)
     }
 
     @Test func aPhaseMergesShapesAndSwitchesStrategyUnderPressure() async throws {

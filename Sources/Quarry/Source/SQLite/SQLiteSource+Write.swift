@@ -92,8 +92,7 @@ extension Database {
     /// A database of stored datoms and schema, as a source hands them back.
     static func restoring(_ rows: [SourceDatom], attributes: [Attribute], maxEntity: Int64, nextTx: Int64) throws -> Database {
         let interner = try Interner()
-        var schema = Schema()
-        for a in attributes { schema.byID[UInt32(truncatingIfNeeded: try interner.intern(a.ident.text))] = a }
+        let schema = try Schema(attributes, interner: interner)
         let datoms = CoreVector<Datom>()
         try datoms.reserve(rows.count)
         for r in rows {

@@ -21,6 +21,15 @@ struct ArenaReader {
         return ValueTag(rawValue: byte)
     }
 
+    /// Row `row` of an arena of arity 4, read at once.
+    func keyRow(_ row: Int) -> KeyRow {
+        precondition(arity == 4 && row >= 0 && row < count, "row \(row) out of 0..<\(count) of arity 4")
+        let p = qc_arena_row(handle, UInt64(row))!
+        return KeyRow(words: (p.load(as: UInt64.self), p.load(fromByteOffset: 8, as: UInt64.self),
+                              p.load(fromByteOffset: 16, as: UInt64.self), p.load(fromByteOffset: 24, as: UInt64.self)),
+                      tags: p.load(fromByteOffset: 32, as: UInt64.self))
+    }
+
     func row(_ row: Int) -> [EncodedValue] {
         (0..<arity).map { EncodedValue(word: word(row: row, column: $0), tag: tag(row: row, column: $0) ?? .int) }
     }

@@ -154,7 +154,7 @@ public final class DedupSet {
                           grows: s.grows)
     }
 
-    private var reader: ArenaReader { ArenaReader(handle: qc_dedup_rows(handle)) }
+    var reader: ArenaReader { ArenaReader(handle: qc_dedup_rows(handle)) }
 
     private func checkArity(_ rows: PackedRows) {
         precondition(rows.arity == arity, "batch arity \(rows.arity) differs from set arity \(arity)")

@@ -203,7 +203,7 @@ enum Builtins {
     {
         guard case .keyword(let k) = attribute else { throw FunctionError("expected an attribute keyword") }
         guard let a = db.attributeID(k) else { return nil }
-        if let gate = context.gate, context.isPrimary(db), !gate.coversLookup(DatomFilter(e: e, a: a), parameters: [.e]) {
+        if let gate = context.gate, context.isPrimary(db), !(try gate.coversLookup(DatomFilter(e: e, a: a), parameters: [.e])) {
             return nil
         }
         var found: EncodedValue?

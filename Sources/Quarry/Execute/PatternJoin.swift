@@ -77,7 +77,6 @@ final class PatternJoin: Operator {
         constants = f
         // The value may come from an input column too (then it is checked).
         let valueColumn: Int? = if case .input(let c) = slots[2] { c } else { nil }
-        gate = context.isPrimary(db) ? context.gate : nil
         var parameters: PositionSet = []
         for (p, slot) in slots.enumerated() {
             switch slot {
@@ -88,6 +87,9 @@ final class PatternJoin: Operator {
         let readsTx = slots.count == 4 && { if case .output = slots[3] { true } else if case .same = slots[3] { true } else { false } }()
         gateShape = .init(attribute: { if case .constant = slots[1] { f?.a } else { nil } }(), parameters: parameters,
                           needsTx: readsTx)
+        // An attribute the replica holds whole needs no check per key (and
+        // may take the per-entity fast path below).
+        gate = context.isPrimary(db) && !(context.gate?.replica.holdsWhole(gateShape) ?? true) ? context.gate : nil
         entityLookup = if gate == nil, case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
                           context.isPrimary(db), slots.count == 4, sames.isEmpty, f?.v == nil, f?.tx == nil,
                           inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
@@ -214,12 +216,12 @@ final class PatternJoin: Operator {
             var f = base
             for (p, column) in inputSlots {
                 guard let v = context.toSource(batch.value(r, column), of: db, primary: primary) else {
-                    if let gate { demandUnencodable(row: r, of: batch, base: base, gate: gate) }
+                    if let gate { try demandUnencodable(row: r, of: batch, base: base, gate: gate) }
                     continue rows
                 }
                 guard f.fix(p, to: v) else { continue rows }
             }
-            if let gate, !gate.covers(f, gateShape, owner: self, batch: gateBatch) { continue }
+            if let gate, !(try gate.covers(f, gateShape, owner: self, batch: gateBatch)) { continue }
             filters.append(f)
             filterRows.append(r)
         }
@@ -227,14 +229,14 @@ final class PatternJoin: Operator {
 
     /// A key with a value the replica has no id for yet (a string the query
     /// computed), recorded with the values as the query holds them.
-    private func demandUnencodable(row r: Int, of batch: RowBuffer, base: DatomFilter, gate: ScanGate) {
+    private func demandUnencodable(row r: Int, of batch: RowBuffer, base: DatomFilter, gate: ScanGate) throws {
         let values = gateShape.parameters.indexes.map { p -> Value? in
             if let column = inputSlots.first(where: { $0.position == p })?.column {
                 return context.space.decode(batch.value(r, column))
             }
-            return ScanGate.key(base, .position(p)).first.flatMap { gate.replica.decode($0) }
+            return ScanGate.value(base, at: p).flatMap { gate.replica.decode($0) }
         }
-        gate.demand(gateShape, values, owner: self, batch: gateBatch)
+        try gate.demand(gateShape, values, owner: self, batch: gateBatch)
     }
 
     /// The datoms of the pattern alone, as rows of its new variables.
@@ -242,7 +244,7 @@ final class PatternJoin: Operator {
         if let cache { return cache }
         let rows = try RowBuffer(arity: columns.count - inputArity, account: context.account)
         gateBatch += 1
-        if let f = constants, gate?.covers(f, gateShape, owner: self, batch: gateBatch) ?? true {
+        if let f = constants, try gate?.covers(f, gateShape, owner: self, batch: gateBatch) ?? true {
             let emitter = self.emitter
             try db.scan(f) { d in try emitter.emit(d, inputRow: nil, of: nil, into: rows) }
         }

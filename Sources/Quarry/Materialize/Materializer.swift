@@ -60,10 +60,17 @@ public actor Materializer {
 
     /// A snapshot of what the materializer has done.
     public var currentMetrics: MaterializerMetrics {
-        var m = metrics
-        m.cacheEvictions = cache.evictions
+        var m = counters
         m.individualLatency = individual.summary
         m.batchedLatency = batched.summary
+        return m
+    }
+
+    /// ``currentMetrics`` without the latency summaries, which cost a walk
+    /// of the histograms: what a phase is measured with.
+    private var counters: MaterializerMetrics {
+        var m = metrics
+        m.cacheEvictions = cache.evictions
         return m
     }
 
@@ -109,6 +116,7 @@ public actor Materializer {
     public struct PhaseReport: Sendable {
         /// Per request sent: its shape, keys, strategy and why.
         public var requests: [(shape: ScanShape, keys: Int, strategy: ScanStrategy, reason: String)] = []
+        /// The phase's counts (latency summaries are left empty: see ``currentMetrics``).
         public var metrics = MaterializerMetrics()
     }
 
@@ -117,36 +125,49 @@ public actor Materializer {
     /// timer. `headroomBytes` is the memory the query may still use (nil:
     /// no budget), from which the strategy is chosen.
     public func fetch(_ scans: [ScanRequest], headroomBytes: Int? = nil) async throws -> ([ScanResult], PhaseReport) {
-        let before = currentMetrics
+        let before = counters
         var report = PhaseReport()
         metrics.scans += scans.count
-        var slices = Array(repeating: [ScanResult.Slice](), count: scans.count)
-        var joined: [Int: (flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int])])] = [:]
-        var pending: [ScanShape: (bindings: [[Value]], index: [[Value]: Int], uses: [(scan: Int, bindings: [Int])])] = [:]
+        var answers = scans.map { ScanResult.Builder(request: $0) }
+        // Per flight: the caller's registration, and per scan it serves the
+        // bindings it serves (nil: all of them, from a whole answer).
+        var joined: [Int: (flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])] = [:]
+        func join(_ f: Flight, _ use: (scan: Int, bindings: [Int]?)) {
+            if joined[f.id] == nil { joined[f.id] = (f, f.register(), []) }
+            joined[f.id]!.uses.append(use)
+        }
+        var pending: [ScanShape: [(scan: Int, bindings: [Int])]] = [:]
         let now = elapsed()
-        // A response that serves a scan whole (keyed by fewer positions) is
-        // given to it once: (scan, response, first row).
-        var servedWhole = Set<[Int]>()
+        // What can serve a shape is found once per shape, not per binding.
+        var servers: [ScanShape: (cached: [ScanShape], flights: [Flight])] = [:]
         for (i, scan) in scans.enumerated() {
             metrics.keys += scan.bindings.count
+            let found = servers[scan.shape] ?? (cache.candidates(for: scan.shape), flights(serving: scan.shape))
+            servers[scan.shape] = found
+            // An answer without keys serves every binding at once.
+            if let s = found.cached.first(where: { $0.parameters.isEmpty }), let e = cache.entry(s, [], now: now) {
+                metrics.cacheHits += scan.bindings.count
+                answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: nil)
+                continue
+            }
+            if let f = found.flights.first(where: \.wholeAnswer) {
+                metrics.cacheMisses += scan.bindings.count
+                metrics.flightsShared += 1
+                join(f, (i, nil))
+                continue
+            }
             var sharedHere = false
             var fresh: [Int] = []
             for (j, binding) in scan.bindings.enumerated() {
-                if let (shape, _, e) = cache.lookup(scan.shape, binding, now: now) {
+                if let (s, e) = cachedEntry(found.cached, scan.shape, binding, now: now) {
                     metrics.cacheHits += 1
-                    if shape.parameters == scan.shape.parameters {
-                        slices[i].append(.init(rows: e.rows, shape: shape, bindings: e.bindings, range: e.range, binding: j))
-                    } else if servedWhole.insert([i, ObjectIdentifier(e.rows).hashValue, e.range.lowerBound]).inserted {
-                        slices[i].append(.init(rows: e.rows, shape: shape, bindings: e.bindings, range: e.range, binding: nil))
-                    }
+                    let own = s.parameters == scan.shape.parameters
+                    answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: own ? j : nil)
                     continue
                 }
                 metrics.cacheMisses += 1
-                if options.shareFlights, let f = flight(serving: scan.shape, binding) {
-                    if joined[f.id] == nil {
-                        joined[f.id] = (f, f.register(), [])
-                    }
-                    joined[f.id]!.uses.append((i, [j]))
+                if let f = found.flights.first(where: { $0.keyIndex[$0.request.shape.key(of: binding, for: scan.shape)] != nil }) {
+                    join(f, (i, [j]))
                     // Flights in the air before this phase were started by other callers.
                     sharedHere = true
                     continue
@@ -154,14 +175,7 @@ public actor Materializer {
                 fresh.append(j)
             }
             if sharedHere { metrics.flightsShared += 1 }
-            guard !fresh.isEmpty else { continue }
-            var p = pending[scan.shape] ?? ([], [:], [])
-            for j in fresh where p.index[scan.bindings[j]] == nil {
-                p.index[scan.bindings[j]] = p.bindings.count
-                p.bindings.append(scan.bindings[j])
-            }
-            p.uses.append((i, fresh))
-            pending[scan.shape] = p
+            if !fresh.isEmpty { pending[scan.shape, default: []].append((i, fresh)) }
         }
         // Shapes that can travel together go in one request.
         var groups: [[ScanShape]] = []
@@ -173,21 +187,15 @@ public actor Materializer {
             }
         }
         for group in groups {
-            guard let (merged, _) = ScanRequest.merge(group.map { ScanRequest(shape: $0, bindings: pending[$0]!.bindings) })
-            else { continue }
-            let consumers = group.reduce(0) { $0 + pending[$1]!.uses.count }
-            let figures = try await strategyFigures(merged, consumers: consumers, headroomBytes: headroomBytes)
+            let uses = group.flatMap { pending[$0]! }
+            guard let merged = mergedRequest(group, uses, scans) else { continue }
+            let figures = try await strategyFigures(merged, consumers: uses.count, headroomBytes: headroomBytes)
             let (strategy, reason, chunkKeys) = ScanStrategy.choose(figures)
             if strategy != .batched { metrics.strategySwitches[strategy.rawValue, default: 0] += 1 }
             for request in requests(for: merged, strategy: strategy, chunkKeys: chunkKeys) {
                 let f = start(request, strategy: strategy)
-                joined[f.id] = (f, f.register(), [])
                 report.requests.append((request.shape, request.bindings.count, strategy, reason))
-                for shape in group {
-                    for use in pending[shape]!.uses {
-                        joined[f.id]!.uses.append(use)
-                    }
-                }
+                for use in uses { join(f, (use.scan, use.bindings)) }
                 // Partial: one request at a time, so that only one answer
                 // is in memory beyond what the caller holds (a failure
                 // shows when the answers are collected below).
@@ -200,24 +208,59 @@ public actor Materializer {
         while let (f, registration, uses) = remaining.first {
             let rows = try await wait(f, registration)
             remaining.removeFirst()
+            let response = f.request
             for (scan, bindings) in uses {
                 let shape = scans[scan].shape
-                if f.request.shape.parameters == shape.parameters && !f.wholeAnswer {
-                    for j in bindings {
-                        let key = f.request.shape.key(of: scans[scan].bindings[j], for: shape)
-                        guard let k = f.keyIndex[key] else { continue }
-                        slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
-                                                  range: f.ranges[k] ?? 0..<0, binding: j))
-                    }
-                } else if servedWhole.insert([scan, ObjectIdentifier(rows).hashValue, 0]).inserted {
-                    slices[scan].append(.init(rows: rows, shape: f.request.shape, bindings: f.request.bindings,
-                                              range: 0..<rows.count, binding: nil))
+                answers[scan].add(response: rows, shape: response.shape, bindings: response.bindings)
+                guard let bindings, response.shape.parameters == shape.parameters, !f.wholeAnswer else {
+                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings, range: 0..<rows.count,
+                                      binding: nil)
+                    continue
+                }
+                for j in bindings {
+                    guard let k = f.keyIndex[response.shape.key(of: scans[scan].bindings[j], for: shape)] else { continue }
+                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings, range: f.ranges[k] ?? 0..<0,
+                                      binding: j)
                 }
             }
         }
-        report.metrics = currentMetrics.since(before)
+        // The phase's counts; latency summaries are for the whole life (see `currentMetrics`).
+        report.metrics = counters.since(before)
         exported.record(report.metrics)
-        return (zip(scans, slices).map { ScanResult(request: $0, slices: $1) }, report)
+        return (answers.map(\.result), report)
+    }
+
+    /// The cached entry serving `binding` of `shape`, among `candidates`.
+    private func cachedEntry(_ candidates: [ScanShape], _ shape: ScanShape, _ binding: [Value], now: Duration)
+        -> (ScanShape, ResultCache.Entry)?
+    {
+        for s in candidates {
+            if let e = cache.entry(s, s.key(of: binding, for: shape), now: now) { return (s, e) }
+        }
+        return nil
+    }
+
+    /// One request for the pending bindings of shapes that travel together,
+    /// each binding once.
+    private func mergedRequest(_ group: [ScanShape], _ uses: [(scan: Int, bindings: [Int])], _ scans: [ScanRequest])
+        -> ScanRequest?
+    {
+        guard let shape = ScanShape.merged(group) else { return nil }
+        let asked = uses.reduce(0) { $0 + $1.bindings.count }
+        // One entity id is the common key: a set of integers hashes it far
+        // cheaper than a set of value arrays.
+        var ids = Set<Int64>(minimumCapacity: asked)
+        var others = Set<[Value]>()
+        var bindings: [[Value]] = []
+        bindings.reserveCapacity(asked)
+        for use in uses {
+            for j in use.bindings {
+                let b = scans[use.scan].bindings[j]
+                let new = if b.count == 1, case .int(let x) = b[0] { ids.insert(x).inserted } else { others.insert(b).inserted }
+                if new { bindings.append(b) }
+            }
+        }
+        return ScanRequest(shape: shape, bindings: bindings)
     }
 
     /// The requests that fetch `merged` with `strategy`.
@@ -263,12 +306,10 @@ public actor Materializer {
 
     // MARK: Flights
 
-    /// The flight that answers `binding` of `shape`, if one is in the air.
-    private func flight(serving shape: ScanShape, _ binding: [Value]) -> Flight? {
-        for f in flights.values.sorted(by: { $0.id < $1.id }) where f.request.shape.canSatisfy(shape) {
-            if f.wholeAnswer || f.keyIndex[f.request.shape.key(of: binding, for: shape)] != nil { return f }
-        }
-        return nil
+    /// The flights in the air that can answer scans of `shape`, oldest first.
+    private func flights(serving shape: ScanShape) -> [Flight] {
+        guard options.shareFlights else { return [] }
+        return flights.values.filter { $0.request.shape.canSatisfy(shape) }.sorted { $0.id < $1.id }
     }
 
     /// Sends `request` to the source in a task of its own.

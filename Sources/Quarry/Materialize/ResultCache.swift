@@ -7,11 +7,6 @@
 /// into many entries is counted once, and freed with its last entry.
 /// Not thread-safe: the materializer's actor owns it.
 struct ResultCache {
-    struct Key: Hashable {
-        let shape: ScanShape
-        let binding: [Value]
-    }
-
     struct Entry {
         let rows: ScanRows
         /// The bindings of the request the rows answered.
@@ -25,13 +20,14 @@ struct ResultCache {
     let timeToLive: Duration?
     private(set) var bytes = 0
     private(set) var evictions = 0
-    private var entries: [Key: Entry] = [:]
+    /// Per shape, per binding: the shape is hashed once per scan, not per key.
+    private var entries: [ScanShape: [[Value]: Entry]] = [:]
+    private(set) var count = 0
     /// Live entries per response, to count its bytes once.
     private var responses: [ObjectIdentifier: Int] = [:]
     /// Shapes with entries, by attribute (nil: every attribute), for
     /// lookups through `canSatisfy`.
     private var shapes: [Keyword?: Set<ScanShape>] = [:]
-    private var shapeEntries: [ScanShape: Int] = [:]
     private var tick: UInt64 = 0
 
     init(budgetBytes: Int, timeToLive: Duration?) {
@@ -39,30 +35,11 @@ struct ResultCache {
         self.timeToLive = timeToLive
     }
 
-    var count: Int { entries.count }
-
-    /// The entry serving `binding` of `shape`: its own, or one of a shape
-    /// that can satisfy it. Expired entries are dropped on the way.
-    mutating func lookup(_ shape: ScanShape, _ binding: [Value], now: Duration) -> (ScanShape, [Value], Entry)? {
-        guard budgetBytes > 0 else { return nil }
-        for s in candidates(for: shape) {
-            let key = Key(shape: s, binding: s.key(of: binding, for: shape))
-            guard var e = entries[key] else { continue }
-            if let ttl = timeToLive, now - e.stored > ttl {
-                remove(key)
-                continue
-            }
-            tick += 1
-            e.lastUse = tick
-            entries[key] = e
-            return (s, key.binding, e)
-        }
-        return nil
-    }
-
-    /// The cached shapes that can answer `shape`, its own first.
-    private func candidates(for shape: ScanShape) -> [ScanShape] {
-        var out: [ScanShape] = shapeEntries[shape] != nil ? [shape] : []
+    /// The cached shapes that can answer `shape`, its own first: found once
+    /// per scan, then each binding is looked up with ``entry(_:_:now:)``.
+    func candidates(for shape: ScanShape) -> [ScanShape] {
+        guard budgetBytes > 0 else { return [] }
+        var out: [ScanShape] = entries[shape] != nil ? [shape] : []
         let buckets = shape.attributes.isEmpty ? [nil] : shape.attributes.map { Optional($0) } + [nil]
         for b in buckets {
             for s in shapes[b] ?? [] where s != shape && !out.contains(s) && s.canSatisfy(shape) { out.append(s) }
@@ -70,46 +47,72 @@ struct ResultCache {
         return out
     }
 
+    /// The entry of `shape` for `binding` (its values at the shape's
+    /// parameters); an expired entry is dropped and missed.
+    mutating func entry(_ shape: ScanShape, _ binding: [Value], now: Duration) -> Entry? {
+        guard var e = entries[shape]?[binding] else { return nil }
+        if let ttl = timeToLive, now - e.stored > ttl {
+            remove(shape, binding)
+            return nil
+        }
+        tick += 1
+        e.lastUse = tick
+        entries[shape]![binding] = e
+        return e
+    }
+
     /// Keeps the rows of each binding of a response, then evicts down to
     /// the budget. A response larger than the whole budget is not kept.
     mutating func store(_ rows: ScanRows, of request: ScanRequest, ranges: [Int: Range<Int>], now: Duration) {
-        guard budgetBytes > 0, rows.byteCount <= budgetBytes else { return }
-        for (b, binding) in request.bindings.enumerated() {
-            let key = Key(shape: request.shape, binding: binding)
-            remove(key)
-            tick += 1
-            entries[key] = Entry(rows: rows, bindings: request.bindings, range: ranges[b] ?? 0..<0, stored: now, lastUse: tick)
-            retain(rows)
-            shapeEntries[request.shape, default: 0] += 1
-            if shapeEntries[request.shape] == 1 {
-                for a in request.shape.attributes.isEmpty ? [nil] : request.shape.attributes.map({ Optional($0) }) {
-                    shapes[a, default: []].insert(request.shape)
-                }
+        guard budgetBytes > 0, rows.byteCount <= budgetBytes, !request.bindings.isEmpty else { return }
+        let shape = request.shape
+        if entries[shape] == nil {
+            for a in shape.attributes.isEmpty ? [nil] : shape.attributes.map({ Optional($0) }) {
+                shapes[a, default: []].insert(shape)
             }
         }
+        var stored = entries.removeValue(forKey: shape) ?? [:]
+        for (b, binding) in request.bindings.enumerated() {
+            tick += 1
+            let entry = Entry(rows: rows, bindings: request.bindings, range: ranges[b] ?? 0..<0, stored: now, lastUse: tick)
+            retain(rows)
+            if let old = stored.updateValue(entry, forKey: binding) {
+                release(old.rows)
+            } else {
+                count += 1
+            }
+        }
+        entries[shape] = stored
         evict()
     }
 
     /// Drops every entry of a shape reading one of `attributes`; returns how many.
     @discardableResult
     mutating func invalidate(_ attributes: Set<Keyword>) -> Int {
-        let doomed = entries.keys.filter { k in
-            k.shape.attributes.isEmpty || !attributes.isDisjoint(with: k.shape.attributes)
+        let doomed = entries.keys.filter { s in s.attributes.isEmpty || !attributes.isDisjoint(with: s.attributes) }
+        var n = 0
+        for s in doomed {
+            for b in Array(entries[s]!.keys) {
+                remove(s, b)
+                n += 1
+            }
         }
-        for k in doomed { remove(k) }
-        return doomed.count
+        return n
     }
 
     mutating func removeAll() {
-        for k in Array(entries.keys) { remove(k) }
+        for (s, bindings) in entries {
+            for b in bindings.keys { remove(s, b) }
+        }
     }
 
     private mutating func evict() {
         guard bytes > budgetBytes else { return }
         // Oldest use first; one sort per eviction round, not per entry.
-        for (k, _) in entries.sorted(by: { $0.value.lastUse < $1.value.lastUse }) {
+        let all = entries.flatMap { s, bindings in bindings.map { (s, $0.key, $0.value.lastUse) } }
+        for (s, b, _) in all.sorted(by: { $0.2 < $1.2 }) {
             guard bytes > budgetBytes else { break }
-            remove(k)
+            remove(s, b)
             evictions += 1
         }
     }
@@ -120,19 +123,23 @@ struct ResultCache {
         if responses[id] == 1 { bytes += rows.byteCount }
     }
 
-    private mutating func remove(_ key: Key) {
-        guard let e = entries.removeValue(forKey: key) else { return }
-        let id = ObjectIdentifier(e.rows)
+    private mutating func release(_ rows: ScanRows) {
+        let id = ObjectIdentifier(rows)
         responses[id]! -= 1
         if responses[id] == 0 {
             responses[id] = nil
-            bytes -= e.rows.byteCount
+            bytes -= rows.byteCount
         }
-        shapeEntries[key.shape]! -= 1
-        if shapeEntries[key.shape] == 0 {
-            shapeEntries[key.shape] = nil
-            for a in key.shape.attributes.isEmpty ? [nil] : key.shape.attributes.map({ Optional($0) }) {
-                shapes[a]?.remove(key.shape)
+    }
+
+    private mutating func remove(_ shape: ScanShape, _ binding: [Value]) {
+        guard let e = entries[shape]?.removeValue(forKey: binding) else { return }
+        count -= 1
+        release(e.rows)
+        if entries[shape]!.isEmpty {
+            entries[shape] = nil
+            for a in shape.attributes.isEmpty ? [nil] : shape.attributes.map({ Optional($0) }) {
+                shapes[a]?.remove(shape)
             }
         }
     }

@@ -64,16 +64,24 @@ extension ScanShape {
     }
 }
 
+extension ScanShape {
+    /// The one shape all of `shapes` can travel in (see ``merged(with:)``).
+    static func merged(_ shapes: [ScanShape]) -> ScanShape? {
+        guard var shape = shapes.first else { return nil }
+        for s in shapes.dropFirst() {
+            guard let m = shape.merged(with: s) else { return nil }
+            shape = m
+        }
+        return shape
+    }
+}
+
 extension ScanRequest {
     /// The requests merged into one (see ``ScanShape/merged(with:)``), with
     /// the union of their bindings (each once) and, per request, where its
     /// bindings went; nil when the shapes cannot travel together.
     public static func merge(_ requests: [ScanRequest]) -> (request: ScanRequest, positions: [[Int]])? {
-        guard var shape = requests.first?.shape else { return nil }
-        for r in requests.dropFirst() {
-            guard let m = shape.merged(with: r.shape) else { return nil }
-            shape = m
-        }
+        guard let shape = ScanShape.merged(requests.map(\.shape)) else { return nil }
         var index: [[Value]: Int] = [:]
         var bindings: [[Value]] = []
         let positions = requests.map { r in

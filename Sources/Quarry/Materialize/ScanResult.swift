@@ -6,6 +6,23 @@ public struct ScanResult: Sendable {
     public let request: ScanRequest
     /// Where its bindings' rows are.
     let slices: [Slice]
+    /// Every response the slices point into, each once: all of a
+    /// response's keys are complete in it, so a replica may take it whole.
+    let responses: [Response]
+
+    init(request: ScanRequest, slices: [Slice], responses: [Response]) {
+        self.request = request
+        self.slices = slices
+        self.responses = responses
+    }
+
+    /// One response of a source: its rows, the shape it was asked with and
+    /// the bindings of its request (a row's binding index points into them).
+    struct Response: Sendable {
+        let rows: ScanRows
+        let shape: ScanShape
+        let bindings: [[Value]]
+    }
 
     /// Rows of one binding in a response.
     struct Slice: Sendable {
@@ -71,24 +88,50 @@ public struct ScanResult: Sendable {
         }
     }
 
-    /// Calls `body` once with every row of every response that served any
-    /// of `results` (a response shared by many scans is read once), completed
-    /// from its binding but not filtered for any scan: each is a true datom
-    /// of the source, and the keys the scans asked for are all among them.
-    public static func forEachResponseRow(of results: [ScanResult], _ body: (SourceDatomColumns) throws -> Void) rethrows {
-        var seen = Set<[Int]>()
-        for r in results {
-            for s in r.slices where seen.insert([ObjectIdentifier(s.rows).hashValue, s.range.lowerBound, s.range.upperBound]).inserted {
-                for i in s.range { try body(s.columns(i)) }
-            }
-        }
-    }
-
     /// Rows over all bindings, after filtering.
     public var count: Int {
         var n = 0
         forEach { _, _ in n += 1 }
         return n
+    }
+}
+
+extension ScanResult {
+    /// Collects one scan's answer as the responses that serve it arrive.
+    struct Builder {
+        let request: ScanRequest
+        private var slices: [Slice] = []
+        private var responses: [Response] = []
+        private var seen: Set<ObjectIdentifier> = []
+        /// Rows given for every binding at once, by response and first row:
+        /// given once, however many bindings they serve.
+        private var given: Set<Given> = []
+
+        private struct Given: Hashable {
+            let response: ObjectIdentifier
+            let first: Int
+        }
+
+        init(request: ScanRequest) {
+            self.request = request
+        }
+
+        /// Rows `range` of a response (of `shape`, asked with `bindings`) for
+        /// the binding `binding` of the scan, or for whichever bindings they
+        /// match (nil).
+        mutating func add(_ rows: ScanRows, shape: ScanShape, bindings: [[Value]], range: Range<Int>, binding: Int?) {
+            let id = ObjectIdentifier(rows)
+            if seen.insert(id).inserted { responses.append(Response(rows: rows, shape: shape, bindings: bindings)) }
+            if binding == nil, !given.insert(Given(response: id, first: range.lowerBound)).inserted { return }
+            slices.append(Slice(rows: rows, shape: shape, bindings: bindings, range: range, binding: binding))
+        }
+
+        /// A response that holds no rows for this scan still tells which keys are complete.
+        mutating func add(response rows: ScanRows, shape: ScanShape, bindings: [[Value]]) {
+            if seen.insert(ObjectIdentifier(rows)).inserted { responses.append(Response(rows: rows, shape: shape, bindings: bindings)) }
+        }
+
+        var result: ScanResult { ScanResult(request: request, slices: slices, responses: responses) }
     }
 }
 

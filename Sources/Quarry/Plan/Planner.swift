@@ -258,14 +258,14 @@ final class Planner {
         case .int(let i): return i
         case .keyword(let k):
             guard let identAttr = db.attributeID(Keyword("db/ident")), let id = db.interner.id(of: k.text) else { return nil }
-            return lookup(EncodedValue(word: id, tag: .keyword), of: identAttr, in: db)
+            return try lookup(EncodedValue(word: id, tag: .keyword), of: identAttr, in: db)
         case .vector(let items) where items.count == 2:
             guard let k = items[0].keyword, let value = Value(edn: items[1]) else {
                 throw QueryError("expected a lookup ref [:attribute value]", at: position)
             }
             guard let a = db.attributeID(k) else { return nil }
             guard let v = context.toSource(try context.space.encode(value), of: db) else { return nil }
-            return lookup(v, of: a, in: db)
+            return try lookup(v, of: a, in: db)
         default:
             throw QueryError("expected an entity id or lookup ref, found \(EDNWriter.write(edn))", at: position)
         }
@@ -273,9 +273,9 @@ final class Planner {
 
     /// The entity holding `value` in `attribute`; in a remote round, nil
     /// until the replica holds that key.
-    private func lookup(_ value: EncodedValue, of attribute: UInt32, in db: Database) -> Int64? {
+    private func lookup(_ value: EncodedValue, of attribute: UInt32, in db: Database) throws -> Int64? {
         if let gate = context.gate, context.isPrimary(db),
-           !gate.coversLookup(DatomFilter(a: attribute, v: value), parameters: [.v]) { return nil }
+           !(try gate.coversLookup(DatomFilter(a: attribute, v: value), parameters: [.v])) { return nil }
         return db.entity(withValue: value, of: attribute)
     }
 

@@ -8,23 +8,25 @@ final class Replica {
     let sourceName: String
     let interner: Interner
     private let schema: Schema
+    /// Datoms in EAVT order, each (e, a, v) once; those arrived since the
+    /// last build wait in arrival order, and join by a sort of their own
+    /// and a merge (a datom fetched twice is kept once, with its
+    /// transaction when one copy knows it).
     private var datoms: [Datom] = []
-    /// Position in `datoms` of each (e, a, value), so that a datom fetched
-    /// twice is kept once, and a transaction learnt later is filled in.
-    private var positions: [DatomIdentity: Int] = [:]
+    private var arrived: [Datom] = []
     private var figures: [UInt32: Database.AttributeStats] = [:]
     private let maxEntity: Int64
-    private var coverage: [UInt32?: [CoverageEntry]] = [:]
+    /// What is held completely, per attribute: slot 0 for scans of every
+    /// attribute, slot id + 1 for attribute id (ids are dense and small, so
+    /// the gate's check per key is an index, not a hash).
+    private var held: [Held] = []
     private var built: Database?
 
-    private struct DatomIdentity: Hashable {
-        let e: Int64, a: UInt32, v: UInt64, tag: UInt8
-    }
-
-    private struct CoverageEntry {
-        let parameters: PositionSet
-        let withTx: Bool
-        var keys: Set<[EncodedValue]>
+    private struct Held {
+        /// The attribute whole: 0 no, 1 without transactions, 2 with them.
+        var whole: UInt8 = 0
+        /// Keys held, per bound positions and transactions, in the core's dedup tables.
+        var keyed: [(parameters: PositionSet, withTx: Bool, keys: DedupSet)] = []
     }
 
     /// The unknown transaction of a datom fetched without it.
@@ -62,6 +64,7 @@ final class Replica {
     /// The store as a database, rebuilt when datoms arrived since.
     func database() throws -> Database {
         if let built { return built }
+        merge()
         let vector = CoreVector<Datom>()
         try vector.reserve(datoms.count)
         for d in datoms { try vector.append(d) }
@@ -71,51 +74,102 @@ final class Replica {
         return db
     }
 
-    /// Whether every datom of `key` (values at `parameters`) is here.
-    func covers(attribute: UInt32?, parameters: PositionSet, key: [EncodedValue], needsTx: Bool) -> Bool {
-        for bucket in attribute == nil ? [nil] : [attribute, nil] {
-            for c in coverage[bucket] ?? [] where c.parameters.isSubset(of: parameters) && (c.withTx || !needsTx) {
-                let k = c.parameters == parameters ? key
-                    : c.parameters.indexes.map { key[parameters.indexes.firstIndex(of: $0)!] }
-                if c.keys.contains(k) { return true }
+    /// Moves the arrived datoms into `datoms`, in order and without copies.
+    private func merge() {
+        guard !arrived.isEmpty else { return }
+        arrived.sort(by: Datom.eavt)
+        var out: [Datom] = []
+        out.reserveCapacity(datoms.count + arrived.count)
+        var i = 0, j = 0
+        while i < datoms.count || j < arrived.count {
+            let d: Datom
+            if j == arrived.count || (i < datoms.count && Datom.eavt(datoms[i], arrived[j])) {
+                d = datoms[i]
+                i += 1
+            } else {
+                d = arrived[j]
+                j += 1
+            }
+            // Copies meet in order of transaction, the unknown (-1) first.
+            if let last = out.last, last.e == d.e, last.a == d.a, last.vTag == d.vTag, last.v == d.v {
+                out[out.count - 1] = d
+            } else {
+                out.append(d)
             }
         }
-        return false
+        datoms = out
+        arrived.removeAll(keepingCapacity: true)
     }
 
-    /// Adds a round's answers: their datoms, and the keys they cover.
+    /// Whether every datom a pattern of `shape` can read for `key` is here.
+    func covers(_ shape: ScanGate.PatternShape, key: KeyRow) -> Bool {
+        if holdsWhole(shape) { return true }
+        func holds(_ slot: Int) -> Bool {
+            guard slot < held.count else { return false }
+            for k in held[slot].keyed where k.parameters.isSubset(of: shape.parameters) && (k.withTx || !shape.needsTx) {
+                if k.keys.contains(k.parameters == shape.parameters ? key : key.restricted(to: k.parameters)) { return true }
+            }
+            return false
+        }
+        let slot = shape.attribute.map { Int($0) + 1 } ?? 0
+        return holds(slot) || (slot != 0 && holds(0))
+    }
+
+    /// Whether every datom a pattern of `shape` can read is here, whatever its key.
+    func holdsWhole(_ shape: ScanGate.PatternShape) -> Bool {
+        func whole(_ slot: Int) -> Bool { slot < held.count && held[slot].whole >= (shape.needsTx ? 2 : 1) }
+        let slot = shape.attribute.map { Int($0) + 1 } ?? 0
+        return whole(slot) || (slot != 0 && whole(0))
+    }
+
+    /// Adds a round's answers: every response they drew on (each once),
+    /// its datoms and the keys it covers.
     func add(_ results: [ScanResult]) throws {
-        try ScanResult.forEachResponseRow(of: results) { try add($0) }
+        var seen = Set<ObjectIdentifier>()
         for r in results {
-            let shape = r.request.shape
-            let attributes: [UInt32?] = shape.attributes.isEmpty ? [nil]
-                : try shape.attributes.map { UInt32(truncatingIfNeeded: try interner.intern($0.text)) }
-            let keys = try Set(r.request.bindings.map { b in try b.map { try $0.encoded(in: interner) } })
-            for a in attributes {
-                let withTx = shape.known.contains(.tx)
-                if let i = coverage[a]?.firstIndex(where: { $0.parameters == shape.parameters && $0.withTx == withTx }) {
-                    coverage[a]![i].keys.formUnion(keys)
-                } else {
-                    coverage[a, default: []].append(CoverageEntry(parameters: shape.parameters, withTx: withTx, keys: keys))
-                }
+            for response in r.responses where seen.insert(ObjectIdentifier(response.rows)).inserted {
+                try add(response)
             }
         }
     }
 
-    private func add(_ d: SourceDatomColumns) throws {
-        guard let e = d.e, let a = d.a, let v = d.v else { return }
-        let aid = UInt32(truncatingIfNeeded: try interner.intern(a.text))
-        let ev = try v.encoded(in: interner)
-        let identity = DatomIdentity(e: e, a: aid, v: ev.word, tag: ev.tag.rawValue)
-        if let i = positions[identity] {
-            if let tx = d.tx, datoms[i].tx == Self.unknownTx { datoms[i].tx = tx; built = nil }
-            return
+    /// A response's rows, completed from their bindings, and its keys.
+    private func add(_ response: ScanResult.Response) throws {
+        let shape = response.shape
+        let attributes: [UInt32?] = shape.attributes.isEmpty ? [nil]
+            : try shape.attributes.map { UInt32(truncatingIfNeeded: try interner.intern($0.text)) }
+        let keys = try response.bindings.map { try KeyRow($0, shape.parameters, interner: interner) }
+        let before = arrived.count
+        try response.rows.forEachEncoded(interner: interner) { row in
+            let key = keys[row.binding]
+            guard let e = row.e ?? key.value(at: 0).map({ Int64(bitPattern: $0.word) }),
+                  let a = row.a ?? (attributes.count == 1 ? attributes[0] : key.value(at: 1).map { UInt32(truncatingIfNeeded: $0.word) }),
+                  let v = row.v ?? key.value(at: 2) else { return }
+            let tx = row.tx ?? key.value(at: 3).map { Int64(bitPattern: $0.word) } ?? Self.unknownTx
+            arrived.append(Datom(e: e, v: v.word, tx: tx, a: a, vTag: v.tag.rawValue))
         }
-        positions[identity] = datoms.count
-        datoms.append(Datom(e: e, v: ev.word, tx: d.tx ?? Self.unknownTx, a: aid, vTag: ev.tag.rawValue))
-        built = nil
+        if arrived.count != before { built = nil }
+        // A filtered response holds only part of its keys' datoms.
+        guard shape.filter.isEmpty else { return }
+        let withTx = shape.known.contains(.tx)
+        for a in attributes {
+            let slot = a.map { Int($0) + 1 } ?? 0
+            if slot >= held.count { held.append(contentsOf: repeatElement(Held(), count: slot + 1 - held.count)) }
+            if shape.parameters.isEmpty {
+                held[slot].whole = max(held[slot].whole, withTx ? 2 : 1)
+                continue
+            }
+            let set: DedupSet
+            if let k = held[slot].keyed.first(where: { $0.parameters == shape.parameters && $0.withTx == withTx }) {
+                set = k.keys
+            } else {
+                set = try DedupSet(arity: 4)
+                held[slot].keyed.append((shape.parameters, withTx, set))
+            }
+            for k in keys { try set.insert(k) }
+        }
     }
 
-    /// Datoms held.
-    var count: Int { datoms.count }
+    /// Datoms held (those arrived since the last build may hold copies).
+    var count: Int { datoms.count + arrived.count }
 }

@@ -20,7 +20,7 @@ struct DirectFetcher: ScanFetcher {
         report.metrics.scans = scans.count
         var results: [ScanResult] = []
         for scan in scans {
-            var slices: [ScanResult.Slice] = []
+            var answer = ScanResult.Builder(request: scan)
             var start = 0
             for part in scan.split(atMost: source.maxKeysPerRequest ?? .max) {
                 defer { start += part.bindings.count }
@@ -34,11 +34,12 @@ struct DirectFetcher: ScanFetcher {
                 report.metrics.rowsFetched += rows.count
                 report.metrics.bytesFetched += rows.wireBytes
                 report.requests.append((part.shape, part.bindings.count, .batched, "no materializer: one request per scan"))
+                answer.add(response: rows, shape: part.shape, bindings: part.bindings)
                 for (b, range) in rows.bindingRanges {
-                    slices.append(.init(rows: rows, shape: part.shape, bindings: part.bindings, range: range, binding: start + b))
+                    answer.add(rows, shape: part.shape, bindings: part.bindings, range: range, binding: start + b)
                 }
             }
-            results.append(ScanResult(request: scan, slices: slices))
+            results.append(answer.result)
         }
         return (results, report)
     }

@@ -5,10 +5,23 @@
 /// is the phase end that sends every recorded scan at once.
 final class ScanGate {
     let replica: Replica
-    /// Per scan issued (a pattern over one batch of input rows), its shape
-    /// and the bindings it missed, each once.
-    private(set) var scans: [(shape: ScanShape, bindings: [[Value]], seen: Set<[Value]>)] = []
+    /// Per scan issued (a pattern over one batch of input rows): what it
+    /// asks, and the keys it missed, each once. Keys are kept encoded and
+    /// turned into values only when the round's requests are built.
+    private var scans: [Scan] = []
     private var open: [ObjectIdentifier: (batch: Int, scan: Int)] = [:]
+    /// The last scan a key was recorded under, checked before `open`.
+    private var last: (owner: ObjectIdentifier, batch: Int, scan: Int)?
+
+    private struct Scan {
+        let pattern: PatternShape
+        let tags: UInt32
+        /// The keys, each once, in the order missed (the core's dedup table).
+        let keys: DedupSet
+        /// Keys with a value the replica has no id for (a string the query computed).
+        var values: [[Value]] = []
+        var seenValues: Set<[Value]> = []
+    }
 
     init(replica: Replica) {
         self.replica = replica
@@ -17,63 +30,90 @@ final class ScanGate {
     /// What a pattern asks: its constant attribute (replica id), the
     /// positions it binds (constants and input columns, the attribute
     /// apart), and whether it reads the transaction.
-    struct PatternShape {
+    struct PatternShape: Equatable {
         var attribute: UInt32?
         var parameters: PositionSet
         var needsTx: Bool
     }
 
     /// Whether the replica holds every datom `f` can match; if not, the key
-    /// is recorded under the scan `scan` of `owner` (one per batch).
-    func covers(_ f: DatomFilter, _ shape: PatternShape, owner: AnyObject, batch: Int) -> Bool {
-        let key = Self.key(f, shape.parameters)
-        if replica.covers(attribute: shape.attribute, parameters: shape.parameters, key: key, needsTx: shape.needsTx) {
+    /// is recorded under the scan of `owner` for input batch `batch`.
+    func covers(_ f: DatomFilter, _ shape: PatternShape, owner: AnyObject, batch: Int) throws -> Bool {
+        let key = KeyRow(f, shape.parameters)
+        if replica.covers(shape, key: key) {
             return true
         }
-        demand(shape, key.map { replica.decode($0) }, owner: owner, batch: batch)
+        try scans[scan(shape, tags: key.tags, owner: owner, batch: batch)].keys.insert(key)
         return false
     }
 
     /// ``covers(_:_:owner:batch:)`` for a lookup outside a pattern (a
     /// lookup ref, `get-else`, `missing?`): all of a round's such lookups
     /// of one shape make one scan.
-    func coversLookup(_ f: DatomFilter, parameters: PositionSet) -> Bool {
-        covers(f, PatternShape(attribute: f.a, parameters: parameters, needsTx: false), owner: self, batch: 0)
+    func coversLookup(_ f: DatomFilter, parameters: PositionSet) throws -> Bool {
+        try covers(f, PatternShape(attribute: f.a, parameters: parameters, needsTx: false), owner: self, batch: 0)
     }
 
     /// Records a key whose values the replica cannot even encode yet (a
     /// string computed by the query): it is fetched like any other.
-    func demand(_ shape: PatternShape, _ values: [Value?], owner: AnyObject, batch: Int) {
+    func demand(_ shape: PatternShape, _ values: [Value?], owner: AnyObject, batch: Int) throws {
         let known = values.compactMap { $0 }
         guard known.count == shape.parameters.indexes.count else { return }
         let binding = known.map { v -> Value in if case .ref(let e) = v { .int(e) } else { v } }
-        let scanShape = ScanShape(source: replica.sourceName,
-                                  attributes: shape.attribute.map { [replica.ident($0)] } ?? [],
-                                  parameters: shape.parameters, parameterKinds: binding.map(\.tag),
-                                  projection: shape.needsTx ? [.tx] : [])
-        let id = ObjectIdentifier(owner)
-        let index: Int
-        if let o = open[id], o.batch == batch, scans[o.scan].shape == scanShape {
-            index = o.scan
-        } else {
-            index = scans.count
-            scans.append((scanShape, [], []))
-            open[id] = (batch, index)
-        }
-        if scans[index].seen.insert(binding).inserted { scans[index].bindings.append(binding) }
+        let tags = binding.reduce(UInt32(0)) { $0 << 8 | UInt32($1.tag.rawValue) }
+        let i = try scan(shape, tags: ~tags, owner: owner, batch: batch)
+        if scans[i].seenValues.insert(binding).inserted { scans[i].values.append(binding) }
     }
 
-    /// The requests to send at the end of the round.
-    var requests: [ScanRequest] { scans.map { ScanRequest(shape: $0.shape, bindings: $0.bindings) } }
-
-    static func key(_ f: DatomFilter, _ parameters: PositionSet) -> [EncodedValue] {
-        parameters.indexes.map { p in
-            switch p {
-            case 0: EncodedValue(word: UInt64(bitPattern: f.e!), tag: .int)
-            case 1: EncodedValue(word: UInt64(f.a!), tag: .keyword)
-            case 2: f.v!
-            default: EncodedValue(word: UInt64(bitPattern: f.tx!), tag: .int)
-            }
+    /// The scan a missed key of `owner` belongs to: the open one when it is
+    /// of this batch, pattern shape and kinds of values, else a new one.
+    private func scan(_ shape: PatternShape, tags: UInt32, owner: AnyObject, batch: Int) throws -> Int {
+        let id = ObjectIdentifier(owner)
+        if let l = last, l.owner == id, l.batch == batch, scans[l.scan].pattern == shape, scans[l.scan].tags == tags {
+            return l.scan
         }
+        var index = scans.count
+        if let o = open[id], o.batch == batch, scans[o.scan].pattern == shape, scans[o.scan].tags == tags {
+            index = o.scan
+        } else {
+            scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4)))
+            open[id] = (batch, index)
+        }
+        last = (id, batch, index)
+        return index
+    }
+
+    /// The requests to send at the end of the round (empty: the round read
+    /// only keys the replica holds).
+    var requests: [ScanRequest] {
+        scans.compactMap { s in
+            var bindings = s.values
+            bindings.reserveCapacity(s.keys.count + s.values.count)
+            let positions = s.pattern.parameters.indexes
+            for i in 0..<s.keys.count {
+                let k = s.keys.keyRow(i)
+                var b: [Value] = []
+                b.reserveCapacity(positions.count)
+                for p in positions {
+                    guard let x = k.value(at: p).flatMap(replica.decode) else { break }
+                    b.append(x)
+                }
+                if b.count == positions.count { bindings.append(b) }
+            }
+            guard let first = bindings.first else { return nil }
+            let shape = ScanShape(source: replica.sourceName,
+                                  attributes: s.pattern.attribute.map { [replica.ident($0)] } ?? [],
+                                  parameters: s.pattern.parameters, parameterKinds: first.map(\.tag),
+                                  projection: s.pattern.needsTx ? [.tx] : [])
+            return ScanRequest(shape: shape, bindings: bindings)
+        }
+    }
+
+    /// Whether the round recorded any key to fetch.
+    var isEmpty: Bool { scans.isEmpty }
+
+    /// The encoded value `f` fixes at position `p`, if any.
+    static func value(_ f: DatomFilter, at p: Int) -> EncodedValue? {
+        KeyRow(f, .position(p)).value(at: p)
     }
 }

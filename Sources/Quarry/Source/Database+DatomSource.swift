@@ -36,10 +36,13 @@ extension Database: DatomSource {
                 }
                 guard possible, f.a == attribute || attribute == nil else { continue }
                 var failure: Error?
+                let filter = shape.filter
                 scan(f) { d in
-                    guard failure == nil, let datom = sourceDatom(d),
-                          shape.filter.isEmpty || shape.filter.admits(datom.v) else { return }
-                    do { try rows.append(binding: b, datom) } catch { failure = error }
+                    guard failure == nil else { return }
+                    if !filter.isEmpty {
+                        guard let v = Value(d.value, interner: interner), filter.admits(v) else { return }
+                    }
+                    do { try rows.append(binding: b, d, interner: interner) } catch { failure = error }
                 }
                 if let failure { throw failure }
             }

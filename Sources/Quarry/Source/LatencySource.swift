@@ -38,15 +38,11 @@ public actor LatencySource: DatomSource {
     }
 
     public private(set) var counters = Counters()
-    private var seen: Set<ScanKey> = []
+    /// Bindings asked per shape (the shape hashed once per request, not per binding).
+    private var seen: [ScanShape: Set<[Value]>] = [:]
     private var inFlight = 0
     private var queue: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
     private var nextWaiter = 0
-
-    private struct ScanKey: Hashable {
-        let shape: ScanShape
-        let binding: [Value]
-    }
 
     /// Wraps `inner`; `maxKeys` nil accepts any number of bindings.
     public init(wrapping inner: any DatomSource, roundTrip: Duration, perRow: Duration = .zero, maxKeys: Int? = nil,
@@ -79,9 +75,11 @@ public actor LatencySource: DatomSource {
         defer { release() }
         counters.roundTrips += 1
         counters.keys += request.bindings.count
-        for b in request.bindings where !seen.insert(ScanKey(shape: request.shape, binding: b)).inserted {
+        var asked = seen.removeValue(forKey: request.shape) ?? []
+        for b in request.bindings where !asked.insert(b).inserted {
             counters.repeatedKeys += 1
         }
+        seen[request.shape] = asked
         let rows: ScanRows
         do {
             rows = try await inner.scan(request, account: account)

@@ -15,6 +15,7 @@ public final class ScanRows: @unchecked Sendable {
     /// Per binding present, its index and its first row; the last entry
     /// ends the rows.
     private(set) var groups: [(binding: Int, firstRow: Int)] = []
+    private var scratch = WireWriter()
 
     /// Empty rows of `projection`, charged to `account`.
     public init(projection: PositionSet, account: MemoryAccount? = nil) throws(CoreError) {
@@ -41,20 +42,43 @@ public final class ScanRows: @unchecked Sendable {
     /// Appends a row for binding `binding` (not below the last row's),
     /// writing the projected positions of `datom`.
     public func append(binding: Int, _ datom: SourceDatom) throws {
+        try append(binding: binding, e: datom.e, a: datom.a, v: datom.v, tx: datom.tx)
+    }
+
+    /// ``append(binding:_:)`` from the datom's parts.
+    func append(binding: Int, e: Int64, a: @autoclosure () -> Keyword, v: Value, tx: Int64) throws {
+        try append(binding: binding) { w, projection in
+            if projection.contains(.e) { w.i64(e) }
+            if projection.contains(.a) { w.text(a().text) }
+            if projection.contains(.v) { w.value(v) }
+            if projection.contains(.tx) { w.i64(tx) }
+        }
+    }
+
+    /// ``append(binding:_:)`` straight from a store's datom, its text read
+    /// in place from `interner`: no `Value` or `String` per row.
+    func append(binding: Int, _ d: Datom, interner: Interner) throws {
+        try append(binding: binding) { w, projection in
+            if projection.contains(.e) { w.i64(d.e) }
+            if projection.contains(.a) { interner.withBytes(for: UInt64(d.a)) { w.text(bytes: $0) } }
+            if projection.contains(.v) { w.encoded(d.value, interner: interner) }
+            if projection.contains(.tx) { w.i64(d.tx) }
+        }
+    }
+
+    /// Appends a row for binding `binding` (not below the last row's), its
+    /// columns written by `write` into a writer reused for every row.
+    private func append(binding: Int, _ write: (inout WireWriter, PositionSet) -> Void) throws {
         if let last = groups.last?.binding {
             guard binding >= last else { throw ScanError("rows out of binding order (\(binding) after \(last))") }
             if binding != last { groups.append((binding, count)) }
         } else {
             groups.append((binding, 0))
         }
-        var w = WireWriter()
-        w.u32(UInt32(binding))
-        if projection.contains(.e) { w.i64(datom.e) }
-        if projection.contains(.a) { w.text(datom.a.text) }
-        if projection.contains(.v) { w.value(datom.v) }
-        if projection.contains(.tx) { w.i64(datom.tx) }
-        let out = w.out
-        try out.withUnsafeBytes { raw in try bytes.append(bytes: raw) }
+        scratch.out.removeAll(keepingCapacity: true)
+        scratch.u32(UInt32(binding))
+        write(&scratch, projection)
+        try scratch.out.withUnsafeBytes { raw in try bytes.append(bytes: raw) }
         try offsets.append(UInt32(bytes.count))
     }
 
@@ -74,6 +98,46 @@ public final class ScanRows: @unchecked Sendable {
     }
 }
 
+extension ScanRows {
+    /// A row in a replica's words: its binding's index and the columns it
+    /// carries (nil: not carried).
+    struct EncodedRow {
+        var binding: Int
+        var e: Int64?
+        var a: UInt32?
+        var v: EncodedValue?
+        var tx: Int64?
+    }
+
+    /// Calls `body` with every row, text interned in `interner`. Rows of
+    /// one attribute follow each other, so its text is interned once per run.
+    func forEachEncoded(interner: Interner, _ body: (EncodedRow) throws -> Void) throws {
+        let projection = self.projection
+        try bytes.withElements { b in
+            let raw = UnsafeRawBufferPointer(b)
+            var lastAttribute: (bytes: UnsafeRawBufferPointer, id: UInt32)?
+            for i in 0..<count {
+                var r = WireReader(bytes: raw, at: Int(offsets[i]))
+                var row = EncodedRow(binding: Int(r.u32()))
+                if projection.contains(.e) { row.e = r.i64() }
+                if projection.contains(.a) {
+                    let text = r.textBytes()
+                    if let last = lastAttribute, last.bytes.elementsEqual(text) {
+                        row.a = last.id
+                    } else {
+                        let id = UInt32(truncatingIfNeeded: try interner.intern(raw: text))
+                        lastAttribute = (text, id)
+                        row.a = id
+                    }
+                }
+                if projection.contains(.v) { row.v = try r.encodedValue(interner) }
+                if projection.contains(.tx) { row.tx = r.i64() }
+                try body(row)
+            }
+        }
+    }
+}
+
 /// Writes the wire form.
 struct WireWriter {
     var out: [UInt8] = []
@@ -82,9 +146,28 @@ struct WireWriter {
     mutating func i64(_ x: Int64) { withUnsafeBytes(of: x.littleEndian) { out.append(contentsOf: $0) } }
 
     mutating func text(_ s: String) {
-        let utf8 = Array(s.utf8)
-        u32(UInt32(utf8.count))
-        out.append(contentsOf: utf8)
+        u32(UInt32(s.utf8.count))
+        out.append(contentsOf: s.utf8)
+    }
+
+    mutating func text(bytes: UnsafeRawBufferPointer) {
+        u32(UInt32(bytes.count))
+        out.append(contentsOf: bytes)
+    }
+
+    /// A store's encoded value in the form of ``value(_:)``, its text read
+    /// from `interner` in place.
+    mutating func encoded(_ v: EncodedValue, interner: Interner) {
+        switch v.tag {
+        case .int, .ref, .double, .instant:
+            out.append(v.tag.rawValue)
+            i64(Int64(bitPattern: v.word))
+        case .string, .keyword:
+            out.append(v.tag.rawValue)
+            interner.withBytes(for: v.word) { text(bytes: $0) }
+        case .bool, .uuid, .tuple:
+            value(Value(v, interner: interner) ?? .int(Int64(bitPattern: v.word)))
+        }
     }
 
     mutating func value(_ v: Value) {
@@ -121,9 +204,32 @@ struct WireReader {
     }
 
     mutating func text() -> String {
+        String(decoding: textBytes(), as: UTF8.self)
+    }
+
+    mutating func textBytes() -> UnsafeRawBufferPointer {
         let n = Int(u32())
         defer { at += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[at..<at + n]), as: UTF8.self)
+        return UnsafeRawBufferPointer(rebasing: bytes[at..<at + n])
+    }
+
+    /// A value as `interner`'s word and tag, its text interned without a
+    /// `String` in between; an entity reference reads as an integer.
+    mutating func encodedValue(_ interner: Interner) throws(CoreError) -> EncodedValue {
+        let tag = ValueTag(rawValue: bytes[at]) ?? .int
+        switch tag {
+        case .int, .ref, .instant:
+            at += 1
+            return EncodedValue(word: UInt64(bitPattern: i64()), tag: tag == .ref ? .int : tag)
+        case .double:
+            at += 1
+            return EncodedValue(word: Value.canonicalBits(Double(bitPattern: UInt64(bitPattern: i64()))), tag: .double)
+        case .string, .keyword:
+            at += 1
+            return EncodedValue(word: try interner.intern(raw: textBytes()), tag: tag)
+        case .bool, .uuid, .tuple:
+            return try value().encoded(in: interner)
+        }
     }
 
     mutating func value() -> Value {

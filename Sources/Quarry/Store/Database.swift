@@ -90,70 +90,69 @@ public final class Database: @unchecked Sendable {
         let vaet = try CoreVector<UInt32>(repeating: 0, count: n)
         var stats: [UInt32: AttributeStats] = [:]
         datoms.withElements { d in
+            // Attribute ids are interned ids, dense and small: per-attribute
+            // tallies are arrays indexed by id.
+            let slots = (d.lazy.map { Int($0.a) }.max() ?? 0) + 1
             // AEVT: a stable counting sort by attribute of the EAVT order.
-            var offsets: [UInt32: Int] = [:]
-            for x in d { offsets[x.a, default: 0] += 1 }
-            var next = 0
-            for a in offsets.keys.sorted() {
-                let c = offsets[a]!
-                offsets[a] = next
-                next += c
-            }
+            var starts = [Int](repeating: 0, count: slots + 1)
+            for x in d { starts[Int(x.a) + 1] += 1 }
+            for a in 0..<slots { starts[a + 1] += starts[a] }
+            var next = starts
             aevt.withMutableElements { p in
                 for i in 0..<n {
-                    let a = d[i].a
-                    p[offsets[a]!] = UInt32(i)
-                    offsets[a]! += 1
+                    let a = Int(d[i].a)
+                    p[next[a]] = UInt32(i)
+                    next[a] += 1
                 }
             }
-            sortPositions(avet, of: d) { x, y in
-                if x.a != y.a { return x.a < y.a }
-                if x.vTag != y.vTag { return x.vTag < y.vTag }
-                if x.v != y.v { return x.v < y.v }
-                return x.e < y.e
-            }
-            sortPositions(vaet, of: d) { x, y in
-                if x.vTag != y.vTag { return x.vTag < y.vTag }
-                if x.v != y.v { return x.v < y.v }
-                if x.a != y.a { return x.a < y.a }
-                return x.e < y.e
-            }
+            // Ties on the key fall to the EAVT position, which orders by
+            // entity. Keys are laid out in the previous index's order, whose
+            // runs (an attribute's values often rise with its entities) the
+            // sort finds and merges instead of sorting from scratch.
+            sortPositions(avet, laidOutAs: aevt, of: d) { x, i in SortKey(UInt64(x.a) << 8 | UInt64(x.vTag), x.v, UInt64(i)) }
+            sortPositions(vaet, laidOutAs: avet, of: d) { x, i in SortKey(UInt64(x.vTag), x.v, UInt64(x.a) << 32 | UInt64(i)) }
             // Per attribute: datoms, distinct entities (runs in AEVT), distinct values (runs in AVET).
+            var entities = [Int](repeating: 0, count: slots), values = [Int](repeating: 0, count: slots)
             aevt.withElements { p in
-                var i = 0
-                while i < n {
-                    let a = d[Int(p[i])].a
-                    var s = AttributeStats()
-                    var lastE: Int64? = nil
-                    while i < n, d[Int(p[i])].a == a {
-                        let e = d[Int(p[i])].e
-                        if e != lastE { s.distinctEntities += 1; lastE = e }
-                        s.count += 1
-                        i += 1
-                    }
-                    stats[a] = s
+                for i in 0..<n where i == 0 || d[Int(p[i])].a != d[Int(p[i - 1])].a || d[Int(p[i])].e != d[Int(p[i - 1])].e {
+                    entities[Int(d[Int(p[i])].a)] += 1
                 }
             }
             avet.withElements { p in
-                var i = 0
-                while i < n {
+                for i in 0..<n {
                     let x = d[Int(p[i])]
-                    var j = i + 1
-                    while j < n, d[Int(p[j])].a == x.a, d[Int(p[j])].vTag == x.vTag, d[Int(p[j])].v == x.v { j += 1 }
-                    stats[x.a, default: AttributeStats()].distinctValues += 1
-                    i = j
+                    if i > 0 {
+                        let y = d[Int(p[i - 1])]
+                        if x.a == y.a, x.vTag == y.vTag, x.v == y.v { continue }
+                    }
+                    values[Int(x.a)] += 1
                 }
+            }
+            for a in 0..<slots where starts[a + 1] > starts[a] {
+                stats[UInt32(a)] = AttributeStats(count: starts[a + 1] - starts[a], distinctEntities: entities[a],
+                                                  distinctValues: values[a])
             }
         }
         return (aevt, avet, vaet, stats)
     }
 
-    /// Fills `positions` with the datoms' positions ordered by `before`.
-    private static func sortPositions(_ positions: CoreVector<UInt32>, of d: UnsafeBufferPointer<Datom>,
-                                      by before: (Datom, Datom) -> Bool) {
+    /// Three words compared in order, the position in the low half of the
+    /// last: sorted flat and inline, where sorting positions would chase
+    /// each into the datoms through a closure.
+    private struct SortKey {
+        var k0, k1, k2: UInt64
+        init(_ k0: UInt64, _ k1: UInt64, _ k2: UInt64) { (self.k0, self.k1, self.k2) = (k0, k1, k2) }
+    }
+
+    /// Fills `positions` with the datoms' positions in the order of their
+    /// keys, the keys first laid out in the order of `order`.
+    @inline(__always)
+    private static func sortPositions(_ positions: CoreVector<UInt32>, laidOutAs order: CoreVector<UInt32>,
+                                      of d: UnsafeBufferPointer<Datom>, key: (Datom, UInt32) -> SortKey) {
+        var keys = order.withElements { o in o.map { key(d[Int($0)], $0) } }
+        keys.sort { x, y in x.k0 != y.k0 ? x.k0 < y.k0 : x.k1 != y.k1 ? x.k1 < y.k1 : x.k2 < y.k2 }
         positions.withMutableElements { p in
-            for i in 0..<p.count { p[i] = UInt32(i) }
-            p.sort { i, j in before(d[Int(i)], d[Int(j)]) }
+            for i in keys.indices { p[i] = UInt32(truncatingIfNeeded: keys[i].k2) }
         }
     }
 

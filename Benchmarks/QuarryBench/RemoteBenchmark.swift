@@ -129,7 +129,8 @@ struct RemoteBenchmark {
             _ = try await m.sourceDescription()
             let shape = ScanShape(source: db.name, attributes: [Keyword("price/open")], parameters: .e, parameterKinds: [.int])
             var bare: [Double] = [], through: [Double] = []
-            for k in 0..<max(20, repetitions) {
+            // Many samples, alternating: one round trip is too noisy to compare on its own.
+            for k in 0..<max(200, repetitions) {
                 let r = ScanRequest(shape: shape, bindings: [[.int(Int64(2 + k))]])
                 let t0 = ContinuousClock.now
                 _ = try await net.scan(r, account: nil)

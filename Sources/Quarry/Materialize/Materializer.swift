@@ -319,7 +319,8 @@ public actor Materializer {
         flights[f.id] = f
         metrics.roundTrips += 1
         let source = self.source, clock = self.clock, account = CacheAccount.shared
-        f.task = Task {
+        // Detached: the request leaves at once, without waiting for this actor to be free.
+        f.task = Task.detached {
             var result: Result<ScanRows, Error> = .failure(CancellationError())
             let took = await clock.measure {
                 do {

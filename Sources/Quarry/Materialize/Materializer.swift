@@ -156,6 +156,12 @@ public actor Materializer {
                 join(f, (i, nil))
                 continue
             }
+            // Nothing cached or in the air for this shape: every binding is fresh, without a look per binding.
+            if found.cached.isEmpty && found.flights.isEmpty {
+                metrics.cacheMisses += scan.bindings.count
+                if !scan.bindings.isEmpty { pending[scan.shape, default: []].append((i, Array(scan.bindings.indices))) }
+                continue
+            }
             var sharedHere = false
             var fresh: [Int] = []
             for (j, binding) in scan.bindings.enumerated() {

@@ -33,8 +33,8 @@ public final class Interner {
         try check(bytes.withUnsafeBytes { intern(raw: $0) })
     }
 
-    /// The id of the bytes at `raw`, adding them when new.
-    func intern(raw bytes: UnsafeRawBufferPointer) throws(CoreError) -> UInt64 {
+    /// The id of the bytes in `buffer` (read in place), adding them when new.
+    func intern(contentsOf bytes: UnsafeRawBufferPointer) throws(CoreError) -> UInt64 {
         try check(intern(raw: bytes))
     }
 
@@ -69,11 +69,11 @@ public final class Interner {
         return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
     }
 
-    /// Calls `body` with the bytes of an id in place (empty for an unknown id).
-    func withBytes<R>(for id: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    /// Calls `body` with the bytes of an id in place; nil for an unknown id.
+    func withBytes<R>(for id: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         var len = 0
-        let p = qc_interner_bytes(handle, id, &len)
-        return try body(UnsafeRawBufferPointer(start: p, count: p == nil ? 0 : len))
+        guard let p = qc_interner_bytes(handle, id, &len) else { return nil }
+        return try body(UnsafeRawBufferPointer(start: p, count: len))
     }
 
     /// The bytes of an id, or nil for an unknown id.

@@ -156,12 +156,6 @@ public actor Materializer {
                 join(f, (i, nil))
                 continue
             }
-            // Nothing cached or in the air for this shape: every binding is fresh, without a look per binding.
-            if found.cached.isEmpty && found.flights.isEmpty {
-                metrics.cacheMisses += scan.bindings.count
-                if !scan.bindings.isEmpty { pending[scan.shape, default: []].append((i, Array(scan.bindings.indices))) }
-                continue
-            }
             var sharedHere = false
             var fresh: [Int] = []
             for (j, binding) in scan.bindings.enumerated() {
@@ -252,21 +246,11 @@ public actor Materializer {
         -> ScanRequest?
     {
         guard let shape = ScanShape.merged(group) else { return nil }
-        let asked = uses.reduce(0) { $0 + $1.bindings.count }
-        // One entity id is the common key: a set of integers hashes it far
-        // cheaper than a set of value arrays.
-        var ids = Set<Int64>(minimumCapacity: asked)
-        var others = Set<[Value]>()
-        var bindings: [[Value]] = []
-        bindings.reserveCapacity(asked)
+        var distinct = DistinctBindings(capacity: uses.reduce(0) { $0 + $1.bindings.count })
         for use in uses {
-            for j in use.bindings {
-                let b = scans[use.scan].bindings[j]
-                let new = if b.count == 1, case .int(let x) = b[0] { ids.insert(x).inserted } else { others.insert(b).inserted }
-                if new { bindings.append(b) }
-            }
+            for j in use.bindings { _ = distinct.index(of: scans[use.scan].bindings[j]) }
         }
-        return ScanRequest(shape: shape, bindings: bindings)
+        return ScanRequest(shape: shape, bindings: distinct.bindings)
     }
 
     /// The requests that fetch `merged` with `strategy`.

@@ -22,7 +22,6 @@ struct ResultCache {
     private(set) var evictions = 0
     /// Per shape, per binding: the shape is hashed once per scan, not per key.
     private var entries: [ScanShape: [[Value]: Entry]] = [:]
-    private(set) var count = 0
     /// Live entries per response, to count its bytes once.
     private var responses: [ObjectIdentifier: Int] = [:]
     /// Shapes with entries, by attribute (nil: every attribute), for
@@ -76,11 +75,7 @@ struct ResultCache {
             tick += 1
             let entry = Entry(rows: rows, bindings: request.bindings, range: ranges[b] ?? 0..<0, stored: now, lastUse: tick)
             retain(rows)
-            if let old = stored.updateValue(entry, forKey: binding) {
-                release(old.rows)
-            } else {
-                count += 1
-            }
+            if let old = stored.updateValue(entry, forKey: binding) { release(old.rows) }
         }
         entries[shape] = stored
         evict()
@@ -134,7 +129,6 @@ struct ResultCache {
 
     private mutating func remove(_ shape: ScanShape, _ binding: [Value]) {
         guard let e = entries[shape]?.removeValue(forKey: binding) else { return }
-        count -= 1
         release(e.rows)
         if entries[shape]!.isEmpty {
             entries[shape] = nil

@@ -82,16 +82,35 @@ extension ScanRequest {
     /// bindings went; nil when the shapes cannot travel together.
     public static func merge(_ requests: [ScanRequest]) -> (request: ScanRequest, positions: [[Int]])? {
         guard let shape = ScanShape.merged(requests.map(\.shape)) else { return nil }
-        var index: [[Value]: Int] = [:]
-        var bindings: [[Value]] = []
-        let positions = requests.map { r in
-            r.bindings.map { b in
-                if let i = index[b] { return i }
-                index[b] = bindings.count
-                bindings.append(b)
-                return bindings.count - 1
-            }
+        var distinct = DistinctBindings(capacity: requests.reduce(0) { $0 + $1.bindings.count })
+        let positions = requests.map { r in r.bindings.map { distinct.index(of: $0) } }
+        return (ScanRequest(shape: shape, bindings: distinct.bindings), positions)
+    }
+}
+
+/// Bindings each kept once, in order of arrival, with their indexes. A
+/// binding of one integer (an entity id, the common key) is hashed as an
+/// integer, far cheaper than as an array of values.
+struct DistinctBindings {
+    private(set) var bindings: [[Value]] = []
+    private var integers: [Int64: Int]
+    private var others: [[Value]: Int] = [:]
+
+    init(capacity: Int) {
+        integers = Dictionary(minimumCapacity: capacity)
+        bindings.reserveCapacity(capacity)
+    }
+
+    /// The index of `binding`, added when new.
+    mutating func index(of binding: [Value]) -> Int {
+        if binding.count == 1, case .int(let x) = binding[0] {
+            if let known = integers[x] { return known }
+            integers[x] = bindings.count
+        } else {
+            if let known = others[binding] { return known }
+            others[binding] = bindings.count
         }
-        return (ScanRequest(shape: shape, bindings: bindings), positions)
+        bindings.append(binding)
+        return bindings.count - 1
     }
 }

@@ -22,6 +22,9 @@ final class Replica {
     private var held: [Held] = []
     private var built: Database?
 
+    /// The slot of `held` for an attribute id (nil: every attribute).
+    private static func slot(_ attribute: UInt32?) -> Int { attribute.map { Int($0) + 1 } ?? 0 }
+
     private struct Held {
         /// The attribute whole: 0 no, 1 without transactions, 2 with them.
         var whole: UInt8 = 0
@@ -111,14 +114,14 @@ final class Replica {
             }
             return false
         }
-        let slot = shape.attribute.map { Int($0) + 1 } ?? 0
+        let slot = Self.slot(shape.attribute)
         return holds(slot) || (slot != 0 && holds(0))
     }
 
     /// Whether every datom a pattern of `shape` can read is here, whatever its key.
     func holdsWhole(_ shape: ScanGate.PatternShape) -> Bool {
         func whole(_ slot: Int) -> Bool { slot < held.count && held[slot].whole >= (shape.needsTx ? 2 : 1) }
-        let slot = shape.attribute.map { Int($0) + 1 } ?? 0
+        let slot = Self.slot(shape.attribute)
         return whole(slot) || (slot != 0 && whole(0))
     }
 
@@ -153,7 +156,7 @@ final class Replica {
         guard shape.filter.isEmpty else { return }
         let withTx = shape.known.contains(.tx)
         for a in attributes {
-            let slot = a.map { Int($0) + 1 } ?? 0
+            let slot = Self.slot(a)
             if slot >= held.count { held.append(contentsOf: repeatElement(Held(), count: slot + 1 - held.count)) }
             if shape.parameters.isEmpty {
                 held[slot].whole = max(held[slot].whole, withTx ? 2 : 1)
@@ -169,7 +172,4 @@ final class Replica {
             for k in keys { try set.insert(k) }
         }
     }
-
-    /// Datoms held (those arrived since the last build may hold copies).
-    var count: Int { datoms.count + arrived.count }
 }

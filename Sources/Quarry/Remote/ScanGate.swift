@@ -19,8 +19,7 @@ final class ScanGate {
         /// The keys, each once, in the order missed (the core's dedup table).
         let keys: DedupSet
         /// Keys with a value the replica has no id for (a string the query computed).
-        var values: [[Value]] = []
-        var seenValues: Set<[Value]> = []
+        var values = DistinctBindings(capacity: 0)
     }
 
     init(replica: Replica) {
@@ -61,19 +60,18 @@ final class ScanGate {
         guard known.count == shape.parameters.indexes.count else { return }
         let binding = known.map { v -> Value in if case .ref(let e) = v { .int(e) } else { v } }
         let tags = binding.reduce(UInt32(0)) { $0 << 8 | UInt32($1.tag.rawValue) }
-        let i = try scan(shape, tags: ~tags, owner: owner, batch: batch)
-        if scans[i].seenValues.insert(binding).inserted { scans[i].values.append(binding) }
+        // Complemented: a scan of such values never takes encoded keys too.
+        _ = scans[try scan(shape, tags: ~tags, owner: owner, batch: batch)].values.index(of: binding)
     }
 
     /// The scan a missed key of `owner` belongs to: the open one when it is
     /// of this batch, pattern shape and kinds of values, else a new one.
     private func scan(_ shape: PatternShape, tags: UInt32, owner: AnyObject, batch: Int) throws -> Int {
         let id = ObjectIdentifier(owner)
-        if let l = last, l.owner == id, l.batch == batch, scans[l.scan].pattern == shape, scans[l.scan].tags == tags {
-            return l.scan
-        }
+        func fits(_ s: Int) -> Bool { scans[s].pattern == shape && scans[s].tags == tags }
+        if let l = last, l.owner == id, l.batch == batch, fits(l.scan) { return l.scan }
         var index = scans.count
-        if let o = open[id], o.batch == batch, scans[o.scan].pattern == shape, scans[o.scan].tags == tags {
+        if let o = open[id], o.batch == batch, fits(o.scan) {
             index = o.scan
         } else {
             scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4)))
@@ -87,8 +85,8 @@ final class ScanGate {
     /// only keys the replica holds).
     var requests: [ScanRequest] {
         scans.compactMap { s in
-            var bindings = s.values
-            bindings.reserveCapacity(s.keys.count + s.values.count)
+            var bindings = s.values.bindings
+            bindings.reserveCapacity(bindings.count + s.keys.count)
             let positions = s.pattern.parameters.indexes
             for i in 0..<s.keys.count {
                 let k = s.keys.keyRow(i)
@@ -108,9 +106,6 @@ final class ScanGate {
             return ScanRequest(shape: shape, bindings: bindings)
         }
     }
-
-    /// Whether the round recorded any key to fetch.
-    var isEmpty: Bool { scans.isEmpty }
 
     /// The encoded value `f` fixes at position `p`, if any.
     static func value(_ f: DatomFilter, at p: Int) -> EncodedValue? {

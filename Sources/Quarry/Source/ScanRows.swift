@@ -42,42 +42,43 @@ public final class ScanRows: @unchecked Sendable {
     /// Appends a row for binding `binding` (not below the last row's),
     /// writing the projected positions of `datom`.
     public func append(binding: Int, _ datom: SourceDatom) throws {
-        try append(binding: binding, e: datom.e, a: datom.a, v: datom.v, tx: datom.tx)
-    }
-
-    /// ``append(binding:_:)`` from the datom's parts.
-    func append(binding: Int, e: Int64, a: @autoclosure () -> Keyword, v: Value, tx: Int64) throws {
         try append(binding: binding) { w, projection in
-            if projection.contains(.e) { w.i64(e) }
-            if projection.contains(.a) { w.text(a().text) }
-            if projection.contains(.v) { w.value(v) }
-            if projection.contains(.tx) { w.i64(tx) }
+            if projection.contains(.e) { w.i64(datom.e) }
+            if projection.contains(.a) { w.text(datom.a.text) }
+            if projection.contains(.v) { w.value(datom.v) }
+            if projection.contains(.tx) { w.i64(datom.tx) }
+            return true
         }
     }
 
     /// ``append(binding:_:)`` straight from a store's datom, its text read
-    /// in place from `interner`: no `Value` or `String` per row.
+    /// in place from `interner`: no `Value` or `String` per row. A datom
+    /// holding an id `interner` does not know is left out.
     func append(binding: Int, _ d: Datom, interner: Interner) throws {
         try append(binding: binding) { w, projection in
             if projection.contains(.e) { w.i64(d.e) }
-            if projection.contains(.a) { interner.withBytes(for: UInt64(d.a)) { w.text(bytes: $0) } }
-            if projection.contains(.v) { w.encoded(d.value, interner: interner) }
+            if projection.contains(.a) {
+                guard interner.withBytes(for: UInt64(d.a), { w.text(bytes: $0) }) != nil else { return false }
+            }
+            if projection.contains(.v) {
+                guard w.encoded(d.value, interner: interner) else { return false }
+            }
             if projection.contains(.tx) { w.i64(d.tx) }
+            return true
         }
     }
 
     /// Appends a row for binding `binding` (not below the last row's), its
-    /// columns written by `write` into a writer reused for every row.
-    private func append(binding: Int, _ write: (inout WireWriter, PositionSet) -> Void) throws {
-        if let last = groups.last?.binding {
-            guard binding >= last else { throw ScanError("rows out of binding order (\(binding) after \(last))") }
-            if binding != last { groups.append((binding, count)) }
-        } else {
-            groups.append((binding, 0))
+    /// columns written by `write` into a writer reused for every row; a
+    /// row `write` gives up on (false) is not appended.
+    private func append(binding: Int, _ write: (inout WireWriter, PositionSet) -> Bool) throws {
+        if let last = groups.last?.binding, binding < last {
+            throw ScanError("rows out of binding order (\(binding) after \(last))")
         }
         scratch.out.removeAll(keepingCapacity: true)
         scratch.u32(UInt32(binding))
-        write(&scratch, projection)
+        guard write(&scratch, projection) else { return }
+        if groups.last?.binding != binding { groups.append((binding, count)) }
         try scratch.out.withUnsafeBytes { raw in try bytes.append(bytes: raw) }
         try offsets.append(UInt32(bytes.count))
     }
@@ -125,7 +126,7 @@ extension ScanRows {
                     if let last = lastAttribute, last.bytes.elementsEqual(text) {
                         row.a = last.id
                     } else {
-                        let id = UInt32(truncatingIfNeeded: try interner.intern(raw: text))
+                        let id = UInt32(truncatingIfNeeded: try interner.intern(contentsOf: text))
                         lastAttribute = (text, id)
                         row.a = id
                     }
@@ -156,17 +157,21 @@ struct WireWriter {
     }
 
     /// A store's encoded value in the form of ``value(_:)``, its text read
-    /// from `interner` in place.
-    mutating func encoded(_ v: EncodedValue, interner: Interner) {
+    /// from `interner` in place; false (with bytes written that the caller
+    /// drops) when `interner` does not know the value's id.
+    mutating func encoded(_ v: EncodedValue, interner: Interner) -> Bool {
         switch v.tag {
         case .int, .ref, .double, .instant:
             out.append(v.tag.rawValue)
             i64(Int64(bitPattern: v.word))
+            return true
         case .string, .keyword:
             out.append(v.tag.rawValue)
-            interner.withBytes(for: v.word) { text(bytes: $0) }
+            return interner.withBytes(for: v.word) { text(bytes: $0) } != nil
         case .bool, .uuid, .tuple:
-            value(Value(v, interner: interner) ?? .int(Int64(bitPattern: v.word)))
+            guard let decoded = Value(v, interner: interner) else { return false }
+            value(decoded)
+            return true
         }
     }
 
@@ -226,7 +231,7 @@ struct WireReader {
             return EncodedValue(word: Value.canonicalBits(Double(bitPattern: UInt64(bitPattern: i64()))), tag: .double)
         case .string, .keyword:
             at += 1
-            return EncodedValue(word: try interner.intern(raw: textBytes()), tag: tag)
+            return EncodedValue(word: try interner.intern(contentsOf: textBytes()), tag: tag)
         case .bool, .uuid, .tuple:
             return try value().encoded(in: interner)
         }

@@ -25,6 +25,16 @@ final class CoreVector<Element: BitwiseCopyable> {
         self.count = count
     }
 
+    /// A vector holding `elements`.
+    convenience init(copying elements: [Element], account: MemoryAccount? = nil) throws(CoreError) {
+        self.init(account: account)
+        try reserve(elements.count)
+        elements.withUnsafeBufferPointer { e in
+            if let from = e.baseAddress, let base, e.count > 0 { base.update(from: from, count: e.count) }
+        }
+        count = elements.count
+    }
+
     deinit {
         if let base { qc_buffer_free(account?.handle, base, usable) }
     }
@@ -91,5 +101,15 @@ extension CoreVector where Element == UInt8 {
         withMutableElements { p in
             UnsafeMutableRawPointer(p.baseAddress! + old).copyMemory(from: bytes.baseAddress!, byteCount: n)
         }
+    }
+
+    /// Appends `n` bytes that `write` stores through a pointer to their
+    /// place (it must write all of them, and keep no copy of the pointer).
+    @inline(__always)
+    func append(count n: Int, _ write: (UnsafeMutableRawPointer) throws -> Void) throws {
+        guard n > 0 else { return }
+        if count + n > capacity { try reserve(Swift.max(64, Swift.max(count + n, count * 2))) }
+        try write(UnsafeMutableRawPointer(base! + count))
+        count += n
     }
 }

@@ -76,6 +76,13 @@ public final class Interner {
         return try body(UnsafeRawBufferPointer(start: p, count: len))
     }
 
+    /// ``withBytes(for:_:)`` for an id that may be absent: `body` gets nil
+    /// for no id, and is not called for an unknown one (nil is returned).
+    func withBytes<R>(optional id: UInt64?, _ body: (UnsafeRawBufferPointer?) throws -> R) rethrows -> R? {
+        guard let id else { return try body(nil) }
+        return try withBytes(for: id) { try body($0) }
+    }
+
     /// The bytes of an id, or nil for an unknown id.
     public func bytes(for id: UInt64) -> [UInt8]? {
         var len = 0

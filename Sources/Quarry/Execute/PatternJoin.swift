@@ -221,10 +221,10 @@ final class PatternJoin: Operator {
                 }
                 guard f.fix(p, to: v) else { continue rows }
             }
-            if let gate, !(try gate.covers(f, gateShape, owner: self, batch: gateBatch)) { continue }
             filters.append(f)
             filterRows.append(r)
         }
+        if let gate { try gate.keepCovered(&filters, &filterRows, gateShape, owner: self, batch: gateBatch) }
     }
 
     /// A key with a value the replica has no id for yet (a string the query

@@ -57,7 +57,7 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
             return (.partial, "about \(Int(bytes)) bytes against \(headroom) left under the budget: "
                     + "\(chunk) keys per request", chunk)
         }
-        if let distinct = f.distinctKeys, let whole = f.attributeRows, f.keys * 2 >= distinct,
+        if let distinct = f.distinctKeys, let whole = f.attributeRows, f.keys >= keysForWholeAttribute(distinct: distinct),
            Double(whole * f.rowBytes) <= Double(f.headroomBytes ?? Int.max) / 4 {
             return (.full, "\(f.keys) keys of the attribute's \(distinct): one scan of all \(whole) datoms", nil)
         }
@@ -66,4 +66,10 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
         }
         return (.batched, "\(f.keys) key\(f.keys == 1 ? "" : "s") for \(f.consumers) scan\(f.consumers == 1 ? "" : "s")", nil)
     }
+
+    /// How many of an attribute's `distinct` keys make one scan of the
+    /// whole attribute the better request (memory allowing): half. The
+    /// gate stops recording a scan's keys there, since more would not
+    /// change the choice.
+    public static func keysForWholeAttribute(distinct: Int) -> Int { (distinct + 1) / 2 }
 }

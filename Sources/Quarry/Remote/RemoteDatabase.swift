@@ -45,7 +45,7 @@ public final class RemoteDatabase: Sendable {
         var remote = RemoteStats()
         while true {
             remote.rounds += 1
-            let gate = ScanGate(replica: replica)
+            let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes)
             let db = try replica.database()
             let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
                                                 gate: gate).run() }

@@ -60,6 +60,17 @@ final class Replica {
         }
     }
 
+    /// The source's count of distinct keys of attribute `a` for a pattern
+    /// binding only `parameters` (entity or value); nil otherwise.
+    func distinctKeys(_ a: UInt32?, _ parameters: PositionSet) -> Int? {
+        guard let a, let f = figures[a] else { return nil }
+        switch parameters {
+        case [.e]: return f.distinctEntities
+        case [.v]: return f.distinctValues
+        default: return nil
+        }
+    }
+
     func ident(_ id: UInt32) -> Keyword { Keyword(interner.string(for: UInt64(id)) ?? "?") }
 
     func decode(_ v: EncodedValue) -> Value? { Value(v, interner: interner) }
@@ -68,9 +79,7 @@ final class Replica {
     func database() throws -> Database {
         if let built { return built }
         merge()
-        let vector = CoreVector<Datom>()
-        try vector.reserve(datoms.count)
-        for d in datoms { try vector.append(d) }
+        let vector = try CoreVector<Datom>(copying: datoms)
         let db = try Database(interner: interner, schema: schema, datoms: vector, maxEntity: maxEntity,
                               nextTx: Database.firstTx, figures: figures)
         built = db
@@ -106,16 +115,36 @@ final class Replica {
 
     /// Whether every datom a pattern of `shape` can read for `key` is here.
     func covers(_ shape: ScanGate.PatternShape, key: KeyRow) -> Bool {
-        if holdsWhole(shape) { return true }
-        func holds(_ slot: Int) -> Bool {
-            guard slot < held.count else { return false }
-            for k in held[slot].keyed where k.parameters.isSubset(of: shape.parameters) && (k.withTx || !shape.needsTx) {
-                if k.keys.contains(k.parameters == shape.parameters ? key : key.restricted(to: k.parameters)) { return true }
+        coverage(of: shape).covers(key)
+    }
+
+    /// What answers, for the keys of a pattern of `shape`, whether the
+    /// replica holds all their datoms: found once for many keys.
+    func coverage(of shape: ScanGate.PatternShape) -> Coverage {
+        if holdsWhole(shape) { return Coverage(whole: true, sets: []) }
+        var sets: [(keys: DedupSet, kept: PositionSet?)] = []
+        let slot = Self.slot(shape.attribute)
+        for s in slot == 0 ? [0] : [slot, 0] where s < held.count {
+            for k in held[s].keyed where k.parameters.isSubset(of: shape.parameters) && (k.withTx || !shape.needsTx) {
+                sets.append((k.keys, k.parameters == shape.parameters ? nil : k.parameters))
             }
+        }
+        return Coverage(whole: false, sets: sets)
+    }
+
+    /// The replica's coverage of one pattern shape (see ``coverage(of:)``).
+    struct Coverage {
+        /// Every key is covered.
+        let whole: Bool
+        /// Sets of covered keys, each with the positions its keys keep
+        /// (nil: all of the shape's).
+        let sets: [(keys: DedupSet, kept: PositionSet?)]
+
+        func covers(_ key: KeyRow) -> Bool {
+            if whole { return true }
+            for (keys, kept) in sets where keys.contains(kept.map { key.restricted(to: $0) } ?? key) { return true }
             return false
         }
-        let slot = Self.slot(shape.attribute)
-        return holds(slot) || (slot != 0 && holds(0))
     }
 
     /// Whether every datom a pattern of `shape` can read is here, whatever its key.
@@ -142,16 +171,22 @@ final class Replica {
         let attributes: [UInt32?] = shape.attributes.isEmpty ? [nil]
             : try shape.attributes.map { UInt32(truncatingIfNeeded: try interner.intern($0.text)) }
         let keys = try response.bindings.map { try KeyRow($0, shape.parameters, interner: interner) }
-        let before = arrived.count
+        // Gathered in a local array: appending to the property per row
+        // costs an exclusivity check each.
+        var datoms: [Datom] = []
+        datoms.reserveCapacity(response.rows.count)
         try response.rows.forEachEncoded(interner: interner) { row in
             let key = keys[row.binding]
             guard let e = row.e ?? key.value(at: 0).map({ Int64(bitPattern: $0.word) }),
                   let a = row.a ?? (attributes.count == 1 ? attributes[0] : key.value(at: 1).map { UInt32(truncatingIfNeeded: $0.word) }),
                   let v = row.v ?? key.value(at: 2) else { return }
             let tx = row.tx ?? key.value(at: 3).map { Int64(bitPattern: $0.word) } ?? Self.unknownTx
-            arrived.append(Datom(e: e, v: v.word, tx: tx, a: a, vTag: v.tag.rawValue))
+            datoms.append(Datom(e: e, v: v.word, tx: tx, a: a, vTag: v.tag.rawValue))
         }
-        if arrived.count != before { built = nil }
+        if !datoms.isEmpty {
+            arrived.append(contentsOf: datoms)
+            built = nil
+        }
         // A filtered response holds only part of its keys' datoms.
         guard shape.filter.isEmpty else { return }
         let withTx = shape.known.contains(.tx)

@@ -2,16 +2,24 @@
 /// sends one request per scan (the comparison without a materializer).
 protocol ScanFetcher: Sendable {
     var source: any DatomSource { get }
+    /// Whether keys of a scan enough for ``ScanStrategy/keysForWholeAttribute(distinct:)``
+    /// are fetched as the whole attribute (memory allowing), so that a round
+    /// need not record more of them.
+    var takesWholeAttributes: Bool { get }
     func sourceDescription() async throws -> SourceDescription
     func fetch(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> ([ScanResult], Materializer.PhaseReport)
 }
 
-extension Materializer: ScanFetcher {}
+extension Materializer: ScanFetcher {
+    nonisolated var takesWholeAttributes: Bool { true }
+}
 
 /// No materializer: every scan the executor issues is its own request,
 /// sent one after another, nothing shared and nothing kept.
 struct DirectFetcher: ScanFetcher {
     let source: any DatomSource
+
+    var takesWholeAttributes: Bool { false }
 
     func sourceDescription() async throws -> SourceDescription { try await source.describe() }
 

@@ -20,16 +20,28 @@ final class ScanGate {
         let keys: DedupSet
         /// Keys with a value the replica has no id for (a string the query computed).
         var values = DistinctBindings(capacity: 0)
+        /// Its pattern shape's entry in `recorded`.
+        let tally: Int
     }
 
-    init(replica: Replica) {
+    /// Per pattern shape with a scan this round: keys recorded in all its
+    /// scans, and the count at which the fetcher takes the source's whole
+    /// attribute instead (nil: never). Keys past it are checked, not
+    /// recorded: they would not change the request.
+    private var recorded: [(count: Int, enough: Int)] = []
+    private var tallies: [PatternShape: Int] = [:]
+    /// Whether the fetcher takes the whole attribute for enough keys.
+    let capsKeys: Bool
+
+    init(replica: Replica, capsKeys: Bool) {
         self.replica = replica
+        self.capsKeys = capsKeys
     }
 
     /// What a pattern asks: its constant attribute (replica id), the
     /// positions it binds (constants and input columns, the attribute
     /// apart), and whether it reads the transaction.
-    struct PatternShape: Equatable {
+    struct PatternShape: Hashable {
         var attribute: UInt32?
         var parameters: PositionSet
         var needsTx: Bool
@@ -39,11 +51,46 @@ final class ScanGate {
     /// is recorded under the scan of `owner` for input batch `batch`.
     func covers(_ f: DatomFilter, _ shape: PatternShape, owner: AnyObject, batch: Int) throws -> Bool {
         let key = KeyRow(f, shape.parameters)
-        if replica.covers(shape, key: key) {
-            return true
+        if replica.covers(shape, key: key) { return true }
+        let t = tally(shape)
+        if recorded[t].count < recorded[t].enough,
+           try scans[scan(shape, tags: key.tags, owner: owner, batch: batch)].keys.insert(key) {
+            recorded[t].count += 1
         }
-        try scans[scan(shape, tags: key.tags, owner: owner, batch: batch)].keys.insert(key)
         return false
+    }
+
+    /// Keeps the filters (and their input rows alongside) whose keys the
+    /// replica covers, in order; the others' keys are recorded under the
+    /// scan of `owner` for input batch `batch`. One call per input batch:
+    /// what the replica holds for the shape is found once, not per key.
+    func keepCovered(_ filters: inout [DatomFilter], _ rows: inout [Int], _ shape: PatternShape, owner: AnyObject,
+                     batch: Int) throws {
+        let coverage = replica.coverage(of: shape)
+        if coverage.whole { return }
+        let t = tally(shape)
+        var (count, enough) = recorded[t]
+        defer { recorded[t].count = count }
+        var open: (tags: UInt32, keys: DedupSet)?
+        var kept = 0
+        for i in filters.indices {
+            let key = KeyRow(filters[i], shape.parameters)
+            if coverage.covers(key) {
+                (filters[kept], rows[kept]) = (filters[i], rows[i])
+                kept += 1
+                continue
+            }
+            guard count < enough else { continue }
+            if open?.tags != key.tags {
+                let keys = scans[try scan(shape, tags: key.tags, owner: owner, batch: batch)].keys
+                // Room for the rest of the batch at once, not by doubling.
+                try keys.reserve(keys.count + min(filters.count - i, enough - count))
+                open = (key.tags, keys)
+            }
+            if try open!.keys.insert(key) { count += 1 }
+        }
+        filters.removeLast(filters.count - kept)
+        rows.removeLast(rows.count - kept)
     }
 
     /// ``covers(_:_:owner:batch:)`` for a lookup outside a pattern (a
@@ -74,11 +121,20 @@ final class ScanGate {
         if let o = open[id], o.batch == batch, fits(o.scan) {
             index = o.scan
         } else {
-            scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4)))
+            scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4), tally: tally(shape)))
             open[id] = (batch, index)
         }
         last = (id, batch, index)
         return index
+    }
+
+    /// The entry of `shape` in `recorded`.
+    private func tally(_ shape: PatternShape) -> Int {
+        if let t = tallies[shape] { return t }
+        let distinct = capsKeys ? replica.distinctKeys(shape.attribute, shape.parameters) : nil
+        recorded.append((0, distinct.map { max(1, ScanStrategy.keysForWholeAttribute(distinct: $0)) } ?? .max))
+        tallies[shape] = recorded.count - 1
+        return recorded.count - 1
     }
 
     /// The requests to send at the end of the round (empty: the round read

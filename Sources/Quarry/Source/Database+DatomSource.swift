@@ -23,6 +23,13 @@ extension Database: DatomSource {
         let shape = request.shape
         let rows = try ScanRows(projection: shape.projection, account: account)
         let attributes = shape.attributes.isEmpty ? [nil] : shape.attributes.map { attributeID($0) }
+        let filter = shape.filter, unfiltered = filter.isEmpty
+        if shape.parameters.isEmpty {
+            // Whole attributes: room for their rows at once, not by doubling.
+            try rows.reserve(rows: attributes.reduce(0) { n, a in
+                a == nil && !shape.attributes.isEmpty ? n : n + rangeCount(DatomFilter(a: a))
+            })
+        }
         for (b, binding) in request.bindings.enumerated() {
             for attribute in attributes {
                 if !shape.attributes.isEmpty && attribute == nil { continue }
@@ -36,10 +43,9 @@ extension Database: DatomSource {
                 }
                 guard possible, f.a == attribute || attribute == nil else { continue }
                 var failure: Error?
-                let filter = shape.filter
                 scan(f) { d in
                     guard failure == nil else { return }
-                    if !filter.isEmpty {
+                    if !unfiltered {
                         guard let v = Value(d.value, interner: interner), filter.admits(v) else { return }
                     }
                     do { try rows.append(binding: b, d, interner: interner) } catch { failure = error }

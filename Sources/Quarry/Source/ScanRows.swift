@@ -25,6 +25,14 @@ public final class ScanRows: @unchecked Sendable {
         try offsets.append(0)
     }
 
+    /// Makes room for `rows` more rows of about the size of a row of
+    /// integers.
+    func reserve(rows n: Int) throws(CoreError) {
+        let rowBytes = 4 + projection.rawValue.nonzeroBitCount * 9
+        try bytes.reserve(bytes.count + n * rowBytes)
+        try offsets.reserve(offsets.count + n)
+    }
+
     /// Rows held.
     public var count: Int { offsets.count - 1 }
     /// Bytes of the rows in the wire form (what a transfer would carry).
@@ -52,33 +60,76 @@ public final class ScanRows: @unchecked Sendable {
     }
 
     /// ``append(binding:_:)`` straight from a store's datom, its text read
-    /// in place from `interner`: no `Value` or `String` per row. A datom
-    /// holding an id `interner` does not know is left out.
+    /// in place from `interner` and written straight into the rows: no
+    /// `Value`, `String` or scratch copy per row. A datom holding an id
+    /// `interner` does not know is left out.
     func append(binding: Int, _ d: Datom, interner: Interner) throws {
-        try append(binding: binding) { w, projection in
-            if projection.contains(.e) { w.i64(d.e) }
-            if projection.contains(.a) {
-                guard interner.withBytes(for: UInt64(d.a), { w.text(bytes: $0) }) != nil else { return false }
+        let tag = ValueTag(rawValue: d.vTag) ?? .int
+        let wantsA = projection.contains(.a), wantsV = projection.contains(.v)
+        if wantsV, tag == .bool || tag == .uuid || tag == .tuple {
+            // Rare kinds go through `Value`.
+            guard let v = Value(d.value, interner: interner) else { return }
+            return try append(binding: binding) { w, projection in
+                if projection.contains(.e) { w.i64(d.e) }
+                if projection.contains(.a) {
+                    guard interner.withBytes(for: UInt64(d.a), { w.text(bytes: $0) }) != nil else { return false }
+                }
+                w.value(v)
+                if projection.contains(.tx) { w.i64(d.tx) }
+                return true
             }
-            if projection.contains(.v) {
-                guard w.encoded(d.value, interner: interner) else { return false }
-            }
-            if projection.contains(.tx) { w.i64(d.tx) }
-            return true
         }
+        let textValue = wantsV && (tag == .string || tag == .keyword)
+        let e = projection.contains(.e), tx = projection.contains(.tx)
+        // An unknown id gives nil from `withBytes`: the row is left out.
+        _ = try interner.withBytes(optional: wantsA ? UInt64(d.a) : nil) { a in
+            try interner.withBytes(optional: textValue ? d.v : nil) { text in
+                var size = 4 + (e ? 8 : 0) + (tx ? 8 : 0)
+                if let a { size += 4 + a.count }
+                if wantsV { size += 1 + (text.map { 4 + $0.count } ?? 8) }
+                try append(binding: binding, size: size) { w in
+                    if e { w.u64(UInt64(bitPattern: d.e)) }
+                    if let a { w.text(a) }
+                    if wantsV {
+                        w.u8(tag.rawValue)
+                        if let text { w.text(text) } else { w.u64(d.v) }
+                    }
+                    if tx { w.u64(UInt64(bitPattern: d.tx)) }
+                }
+            }
+        }
+    }
+
+    /// Appends a row of exactly `size` bytes (binding included) for
+    /// `binding`, written by `write` in place in the rows' memory.
+    private func append(binding: Int, size: Int, _ write: (inout WireRowWriter) -> Void) throws {
+        try startRow(binding)
+        try bytes.append(count: size) { p in
+            var w = WireRowWriter(at: p)
+            w.u32(UInt32(binding))
+            write(&w)
+            assert(w.at == p + size, "a row wrote other than its \(size) bytes")
+        }
+        try offsets.append(UInt32(bytes.count))
+    }
+
+    /// Checks the order of bindings and opens `binding`'s group.
+    private func startRow(_ binding: Int) throws {
+        if let last = groups.last?.binding {
+            if binding < last { throw ScanError("rows out of binding order (\(binding) after \(last))") }
+            if binding == last { return }
+        }
+        groups.append((binding, count))
     }
 
     /// Appends a row for binding `binding` (not below the last row's), its
     /// columns written by `write` into a writer reused for every row; a
     /// row `write` gives up on (false) is not appended.
     private func append(binding: Int, _ write: (inout WireWriter, PositionSet) -> Bool) throws {
-        if let last = groups.last?.binding, binding < last {
-            throw ScanError("rows out of binding order (\(binding) after \(last))")
-        }
         scratch.out.removeAll(keepingCapacity: true)
         scratch.u32(UInt32(binding))
         guard write(&scratch, projection) else { return }
-        if groups.last?.binding != binding { groups.append((binding, count)) }
+        try startRow(binding)
         try scratch.out.withUnsafeBytes { raw in try bytes.append(bytes: raw) }
         try offsets.append(UInt32(bytes.count))
     }
@@ -156,25 +207,6 @@ struct WireWriter {
         out.append(contentsOf: bytes)
     }
 
-    /// A store's encoded value in the form of ``value(_:)``, its text read
-    /// from `interner` in place; false (with bytes written that the caller
-    /// drops) when `interner` does not know the value's id.
-    mutating func encoded(_ v: EncodedValue, interner: Interner) -> Bool {
-        switch v.tag {
-        case .int, .ref, .double, .instant:
-            out.append(v.tag.rawValue)
-            i64(Int64(bitPattern: v.word))
-            return true
-        case .string, .keyword:
-            out.append(v.tag.rawValue)
-            return interner.withBytes(for: v.word) { text(bytes: $0) } != nil
-        case .bool, .uuid, .tuple:
-            guard let decoded = Value(v, interner: interner) else { return false }
-            value(decoded)
-            return true
-        }
-    }
-
     mutating func value(_ v: Value) {
         out.append(v.tag.rawValue)
         switch v {
@@ -189,6 +221,36 @@ struct WireWriter {
             u32(UInt32(items.count))
             for item in items { value(item) }
         }
+    }
+}
+
+/// Writes a row's wire form (as ``WireWriter`` does) in place, into
+/// memory the rows reserved for exactly that row.
+struct WireRowWriter {
+    private(set) var at: UnsafeMutableRawPointer
+
+    init(at: UnsafeMutableRawPointer) { self.at = at }
+
+    @inline(__always) mutating func u8(_ x: UInt8) {
+        at.storeBytes(of: x, as: UInt8.self)
+        at += 1
+    }
+
+    @inline(__always) mutating func u32(_ x: UInt32) {
+        at.storeBytes(of: x.littleEndian, as: UInt32.self)
+        at += 4
+    }
+
+    @inline(__always) mutating func u64(_ x: UInt64) {
+        at.storeBytes(of: x.littleEndian, as: UInt64.self)
+        at += 8
+    }
+
+    /// Length, then the bytes.
+    @inline(__always) mutating func text(_ bytes: UnsafeRawBufferPointer) {
+        u32(UInt32(bytes.count))
+        if let base = bytes.baseAddress { at.copyMemory(from: base, byteCount: bytes.count) }
+        at += bytes.count
     }
 }
 

@@ -18,7 +18,7 @@ public final class Database: @unchecked Sendable {
     /// entity ids are dense enough (at most twice the datoms, or 1024);
     /// nil otherwise, and scans fall back to binary search.
     let entityStarts: CoreVector<UInt32>?
-    let stats: [UInt32: AttributeStats]
+    private(set) var stats: [UInt32: AttributeStats]
     /// Figures the planner estimates with instead of the datoms held: a
     /// replica of a remote source plans with the source's figures, so that
     /// every round of a remote query runs the same plan.
@@ -54,7 +54,9 @@ public final class Database: @unchecked Sendable {
         self.nextTx = nextTx
         datoms.withMutableElements { $0.sort(by: Datom.eavt) }
         self.datoms = datoms
-        (aevt, avet, vaet, stats) = try Self.buildIndexes(datoms)
+        // Planned figures stand in for the datoms' own (a replica's are partial anyway).
+        (aevt, avet, vaet, stats) = try Self.buildIndexes(datoms, figures: figures == nil)
+        if let figures { stats = figures }
         entityStarts = try Self.entityStarts(datoms)
     }
 
@@ -79,9 +81,9 @@ public final class Database: @unchecked Sendable {
         return starts
     }
 
-    /// The AEVT, AVET and VAET permutations of EAVT-sorted datoms, and the
-    /// figures of each attribute.
-    private static func buildIndexes(_ datoms: CoreVector<Datom>) throws(CoreError)
+    /// The AEVT, AVET and VAET permutations of EAVT-sorted datoms, and
+    /// (when `figures`) the figures of each attribute.
+    private static func buildIndexes(_ datoms: CoreVector<Datom>, figures: Bool) throws(CoreError)
         -> (CoreVector<UInt32>, CoreVector<UInt32>, CoreVector<UInt32>, [UInt32: AttributeStats])
     {
         let n = datoms.count
@@ -111,6 +113,7 @@ public final class Database: @unchecked Sendable {
             // sort finds and merges instead of sorting from scratch.
             sortPositions(avet, laidOutAs: aevt, of: d) { x, i in SortKey(UInt64(x.a) << 8 | UInt64(x.vTag), x.v, UInt64(i)) }
             sortPositions(vaet, laidOutAs: avet, of: d) { x, i in SortKey(UInt64(x.vTag), x.v, UInt64(x.a) << 32 | UInt64(i)) }
+            guard figures else { return }
             // Per attribute: datoms, distinct entities (runs in AEVT), distinct values (runs in AVET).
             var entities = [Int](repeating: 0, count: slots), values = [Int](repeating: 0, count: slots)
             aevt.withElements { p in

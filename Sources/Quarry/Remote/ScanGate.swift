@@ -20,13 +20,11 @@ final class ScanGate {
         let keys: DedupSet
         /// Keys with a value the replica has no id for (a string the query computed).
         var values = DistinctBindings(capacity: 0)
-        /// Its pattern shape's entry in `recorded`.
-        let tally: Int
     }
 
     /// Per pattern shape with a scan this round: keys recorded in all its
     /// scans, and the count at which the fetcher takes the source's whole
-    /// attribute instead (nil: never). Keys past it are checked, not
+    /// attribute instead (`Int.max`: never). Keys past it are checked, not
     /// recorded: they would not change the request.
     private var recorded: [(count: Int, enough: Int)] = []
     private var tallies: [PatternShape: Int] = [:]
@@ -71,7 +69,7 @@ final class ScanGate {
         let t = tally(shape)
         var (count, enough) = recorded[t]
         defer { recorded[t].count = count }
-        var open: (tags: UInt32, keys: DedupSet)?
+        var current: (tags: UInt32, keys: DedupSet)?
         var kept = 0
         for i in filters.indices {
             let key = KeyRow(filters[i], shape.parameters)
@@ -81,13 +79,13 @@ final class ScanGate {
                 continue
             }
             guard count < enough else { continue }
-            if open?.tags != key.tags {
+            if current?.tags != key.tags {
                 let keys = scans[try scan(shape, tags: key.tags, owner: owner, batch: batch)].keys
                 // Room for the rest of the batch at once, not by doubling.
                 try keys.reserve(keys.count + min(filters.count - i, enough - count))
-                open = (key.tags, keys)
+                current = (key.tags, keys)
             }
-            if try open!.keys.insert(key) { count += 1 }
+            if try current!.keys.insert(key) { count += 1 }
         }
         filters.removeLast(filters.count - kept)
         rows.removeLast(rows.count - kept)
@@ -121,7 +119,7 @@ final class ScanGate {
         if let o = open[id], o.batch == batch, fits(o.scan) {
             index = o.scan
         } else {
-            scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4), tally: tally(shape)))
+            scans.append(Scan(pattern: shape, tags: tags, keys: try DedupSet(arity: 4)))
             open[id] = (batch, index)
         }
         last = (id, batch, index)

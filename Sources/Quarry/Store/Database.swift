@@ -18,7 +18,7 @@ public final class Database: @unchecked Sendable {
     /// entity ids are dense enough (at most twice the datoms, or 1024);
     /// nil otherwise, and scans fall back to binary search.
     let entityStarts: CoreVector<UInt32>?
-    private(set) var stats: [UInt32: AttributeStats]
+    let stats: [UInt32: AttributeStats]
     /// Figures the planner estimates with instead of the datoms held: a
     /// replica of a remote source plans with the source's figures, so that
     /// every round of a remote query runs the same plan.
@@ -55,8 +55,9 @@ public final class Database: @unchecked Sendable {
         datoms.withMutableElements { $0.sort(by: Datom.eavt) }
         self.datoms = datoms
         // Planned figures stand in for the datoms' own (a replica's are partial anyway).
-        (aevt, avet, vaet, stats) = try Self.buildIndexes(datoms, figures: figures == nil)
-        if let figures { stats = figures }
+        let own: [UInt32: AttributeStats]
+        (aevt, avet, vaet, own) = try Self.buildIndexes(datoms, figures: figures == nil)
+        stats = figures ?? own
         entityStarts = try Self.entityStarts(datoms)
     }
 

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 
 #ifdef QUARRY_JEMALLOC
@@ -219,8 +220,17 @@ void *qc_alloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_
     return alloc_common(account, size, flags, false, usable_out, status);
 }
 
+/* Zeroed blocks up to this size are allocated uninitialised and cleared
+ * here: asked for zeroed memory, jemalloc may purge reused pages and fault
+ * them in again, which costs more than the clear. Larger ones take the
+ * kernel's zeroed pages. */
+#define QC_CLEAR_MAX_BYTES ((size_t)1 << 20)
+
 void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status) {
-    return alloc_common(account, size, flags, true, usable_out, status);
+    if (size > QC_CLEAR_MAX_BYTES) return alloc_common(account, size, flags, true, usable_out, status);
+    void *p = alloc_common(account, size, flags, false, usable_out, status);
+    if (p) memset(p, 0, size);
+    return p;
 }
 
 void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags) {

@@ -1,11 +1,6 @@
 /* The open-addressing index shared by dedup tables and interners. */
 #include "qc_internal.h"
 
-#include <string.h>
-
-/* Tables up to this size are allocated uninitialised and cleared with memset. */
-#define QC_SLOT_CLEAR_MAX_BYTES ((size_t)1 << 20)
-
 uint64_t qc_slot_index_capacity_for(uint64_t entries) {
     uint64_t capacity = QC_SLOT_MIN_CAPACITY;
     while (capacity / 4 * 3 < entries) capacity <<= 1;
@@ -16,15 +11,8 @@ qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t f
     if (capacity > QC_SLOT_MAX_CAPACITY) return QC_ERR_CAPACITY;
     qc_status status = QC_OK;
     size_t slots_usable;
-    /* A small table is cleared by hand: asked for zeroed memory, jemalloc
-     * may purge reused pages and fault them in again, which costs more
-     * than the clear. A large one takes the kernel's zeroed pages. */
-    const size_t bytes = (size_t)capacity * 8u;
-    const bool small = bytes <= QC_SLOT_CLEAR_MAX_BYTES;
-    uint64_t *slots = small ? qc_alloc(account, bytes, flags, &slots_usable, &status)
-                            : qc_calloc(account, bytes, flags, &slots_usable, &status);
+    uint64_t *slots = qc_calloc(account, (size_t)capacity * 8u, flags, &slots_usable, &status);
     if (!slots) return status;
-    if (small) memset(slots, 0, bytes);
     uint64_t mask = capacity - 1;
     uint32_t shift = 64u - (uint32_t)__builtin_ctzll(capacity);
     /* Old slots in order have non-decreasing homes (but for a run that

@@ -93,23 +93,17 @@ final class CoreVector<Element: BitwiseCopyable> {
 extension CoreVector where Element == UInt8 {
     /// Appends raw bytes, growing by doubling.
     func append(bytes: UnsafeRawBufferPointer) throws(CoreError) {
-        let n = bytes.count
-        guard n > 0 else { return }
-        if count + n > capacity { try reserve(Swift.max(64, Swift.max(count + n, count * 2))) }
-        let old = count
-        try resize(to: old + n)
-        withMutableElements { p in
-            UnsafeMutableRawPointer(p.baseAddress! + old).copyMemory(from: bytes.baseAddress!, byteCount: n)
-        }
+        guard let from = bytes.baseAddress else { return }
+        try append(count: bytes.count) { $0.copyMemory(from: from, byteCount: bytes.count) }
     }
 
     /// Appends `n` bytes that `write` stores through a pointer to their
     /// place (it must write all of them, and keep no copy of the pointer).
     @inline(__always)
-    func append(count n: Int, _ write: (UnsafeMutableRawPointer) throws -> Void) throws {
+    func append(count n: Int, _ write: (UnsafeMutableRawPointer) -> Void) throws(CoreError) {
         guard n > 0 else { return }
         if count + n > capacity { try reserve(Swift.max(64, Swift.max(count + n, count * 2))) }
-        try write(UnsafeMutableRawPointer(base! + count))
+        write(UnsafeMutableRawPointer(base! + count))
         count += n
     }
 }

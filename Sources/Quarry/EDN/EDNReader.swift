@@ -58,16 +58,23 @@ public struct EDNReader {
         }
     }
 
-    var position: SourcePosition { SourcePosition(line: line, column: column(of: index)) }
+    var position: SourcePosition {
+        mutating get { SourcePosition(line: line, column: column(of: index)) }
+    }
 
-    private func column(of offset: Int) -> Int {
+    /// The last column found, and its offset: the next count starts there
+    /// when it is on the same line, so that a long line (a whole file of
+    /// data on one line) is counted once, not once per form.
+    private var counted = (offset: 0, column: 1)
+
+    private mutating func column(of offset: Int) -> Int {
         // Columns count characters, not bytes: skip UTF-8 continuation bytes.
-        var col = 1
-        var i = lineStart
+        var (i, col) = counted.offset >= lineStart && counted.offset <= offset ? counted : (lineStart, 1)
         while i < offset {
             if bytes[i] & 0xC0 != 0x80 { col += 1 }
             i += 1
         }
+        counted = (offset, col)
         return col
     }
 

@@ -68,6 +68,9 @@ struct RemoteBenchmark {
             RemoteDatabase(materializer: Materializer(source: $0, options: plain)) })
         report.rows.append(try await ohlc("OHLC 200×20, batched + shared + cached") {
             RemoteDatabase(materializer: Materializer(source: $0)) })
+        // Without whole attributes asked for by the plan: a phase per level of dependent patterns.
+        report.rows.append(try await ohlc("OHLC 200×20, same, keys only as reached") {
+            RemoteDatabase(materializer: Materializer(source: $0, options: .init(planWholeAttributes: false))) })
 
         // A warm cache: the same query again on one materializer.
         do {

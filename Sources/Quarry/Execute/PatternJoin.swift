@@ -51,8 +51,8 @@ final class PatternJoin: Operator {
     /// In a remote query's round, the gate every key passes (nil for a
     /// local source), what this pattern asks of it, and the batch number
     /// that makes each input batch one scan.
-    private let gate: ScanGate?
-    private let gateShape: ScanGate.PatternShape
+    let gate: ScanGate?
+    let gateShape: ScanGate.PatternShape
     private var gateBatch = 0
 
     init(input: Operator, pattern: Pattern, db: Database, slots: [Slot], columns: [String],

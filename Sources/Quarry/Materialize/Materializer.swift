@@ -38,13 +38,21 @@ public actor Materializer {
         public var timeToLive: Duration?
         /// Whether a scan may join a flight another caller started.
         public var shareFlights: Bool
+        /// Whether a remote query's round requests, at once and whole, every
+        /// attribute its plan is estimated to read enough keys of for the
+        /// whole attribute to be the better request, before the executor
+        /// reaches the patterns (most queries then cost one phase). Off:
+        /// keys are found as the executor reaches them, a phase per level
+        /// of dependent patterns.
+        public var planWholeAttributes: Bool
 
         public init(maxKeysPerRequest: Int = 4096, cacheBytes: Int = 64 << 20, timeToLive: Duration? = nil,
-                    shareFlights: Bool = true) {
+                    shareFlights: Bool = true, planWholeAttributes: Bool = true) {
             self.maxKeysPerRequest = maxKeysPerRequest
             self.cacheBytes = cacheBytes
             self.timeToLive = timeToLive
             self.shareFlights = shareFlights
+            self.planWholeAttributes = planWholeAttributes
         }
     }
 
@@ -281,9 +289,8 @@ public actor Materializer {
         default:
             perKey = 1
         }
-        let rowBytes = 4 + 12 * r.shape.projection.indexes.count
         return ScanStrategy.Figures(keys: r.bindings.count, estimatedRows: perKey * Double(r.bindings.count),
-                                    rowBytes: rowBytes, distinctKeys: r.shape.attributes.isEmpty ? nil : distinct,
+                                    rowBytes: r.shape.estimatedRowBytes, distinctKeys: r.shape.attributes.isEmpty ? nil : distinct,
                                     attributeRows: r.shape.attributes.isEmpty || distinct == nil ? nil : datoms,
                                     consumers: consumers, headroomBytes: headroomBytes, cacheBytes: options.cacheBytes)
     }

@@ -58,7 +58,7 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
                     + "\(chunk) keys per request", chunk)
         }
         if let distinct = f.distinctKeys, let whole = f.attributeRows, f.keys >= keysForWholeAttribute(distinct: distinct),
-           Double(whole * f.rowBytes) <= Double(f.headroomBytes ?? Int.max) / 4 {
+           fitsWhole(bytes: Double(whole * f.rowBytes), headroomBytes: f.headroomBytes) {
             return (.full, "\(f.keys) keys of the attribute's \(distinct): one scan of all \(whole) datoms", nil)
         }
         if f.consumers == 1, bytes > Double(f.cacheBytes) {
@@ -72,4 +72,16 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
     /// gate stops recording a scan's keys there, since more would not
     /// change the choice.
     public static func keysForWholeAttribute(distinct: Int) -> Int { (distinct + 1) / 2 }
+
+    /// Whether a whole attribute of `bytes` may be fetched at once: at
+    /// most a quarter of the memory left under the budget (nil: no budget).
+    public static func fitsWhole(bytes: Double, headroomBytes: Int?) -> Bool {
+        bytes <= Double(headroomBytes ?? Int.max) / 4
+    }
+}
+
+extension ScanShape {
+    /// Bytes per row the strategy estimates with: a binding index and a
+    /// value per column carried.
+    var estimatedRowBytes: Int { 4 + 12 * projection.indexes.count }
 }

@@ -336,8 +336,13 @@ final class Planner {
                 }
             }
         }
-        return try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
-                               estimatedRows: estimatedRows)
+        let join = try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
+                                   estimatedRows: estimatedRows)
+        if let gate = join.gate, input.estimatedRows > 0 {
+            let keyVariables = slots.compactMap { if case .input(let c) = $0 { input.columns[c] } else { nil } }
+            gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows))
+        }
+        return join
     }
 
     // MARK: Rules

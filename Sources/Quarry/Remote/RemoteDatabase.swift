@@ -11,7 +11,9 @@ import Foundation
 /// answers join the replica, and the next round runs. A round that records
 /// no scan read only complete keys, so its result is the query's. A query
 /// costs about one round per level of dependent patterns, whatever the
-/// number of outer bindings or subquery runs.
+/// number of outer bindings or subquery runs; with a materializer, the
+/// attributes the plan is estimated to read most of are asked for whole in
+/// the first round, so most queries cost one phase of fetches.
 public final class RemoteDatabase: Sendable {
     let fetcher: any ScanFetcher
     /// The most rounds a query may take before it is stopped.
@@ -45,8 +47,10 @@ public final class RemoteDatabase: Sendable {
         var remote = RemoteStats()
         while true {
             remote.rounds += 1
-            let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes)
             let db = try replica.database()
+            let headroom = options.memoryLimitBytes.map { max(0, Int($0) - db.byteCount) }
+            let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
+                                plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
             let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
                                                 gate: gate).run() }
             let scans = gate.requests
@@ -63,7 +67,6 @@ public final class RemoteDatabase: Sendable {
             guard remote.rounds < maxRounds else {
                 throw QueryError("the query still needed datoms from \(source.name) after \(maxRounds) rounds of fetches")
             }
-            let headroom = options.memoryLimitBytes.map { max(0, Int($0) - db.byteCount) }
             let began = clock.now
             let (results, report) = try await fetcher.fetch(scans, headroomBytes: headroom)
             remote.fetchMilliseconds += Self.milliseconds(clock.now - began)
@@ -75,6 +78,10 @@ public final class RemoteDatabase: Sendable {
             remote.bytesFetched += m.bytesFetched
             remote.flightsShared += m.flightsShared
             remote.cacheHits += m.cacheHits
+            for (shape, reason) in gate.plannedWhole {
+                let attribute = shape.attribute.map { replica.ident($0).description } ?? "every attribute"
+                remote.requests.append("phase \(remote.rounds): \(attribute) whole, planned: \(reason)")
+            }
             for r in report.requests {
                 remote.requests.append("phase \(remote.rounds): \(r.shape), \(r.keys) key\(r.keys == 1 ? "" : "s"), "
                                        + "\(r.strategy.rawValue): \(r.reason)")

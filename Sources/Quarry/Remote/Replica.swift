@@ -71,6 +71,9 @@ final class Replica {
         }
     }
 
+    /// The source's count of datoms of attribute `a`, if known.
+    func attributeRows(_ a: UInt32) -> Int? { figures[a]?.count }
+
     func ident(_ id: UInt32) -> Keyword { Keyword(interner.string(for: UInt64(id)) ?? "?") }
 
     func decode(_ v: EncodedValue) -> Value? { Value(v, interner: interner) }

@@ -6,12 +6,16 @@ protocol ScanFetcher: Sendable {
     /// are fetched as the whole attribute (memory allowing), so that a round
     /// need not record more of them.
     var takesWholeAttributes: Bool { get }
+    /// Whether a round requests whole the attributes its plan reads enough of
+    /// (see ``ScanGate/expect(_:keys:)``).
+    var plansWholeAttributes: Bool { get }
     func sourceDescription() async throws -> SourceDescription
     func fetch(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> ([ScanResult], Materializer.PhaseReport)
 }
 
 extension Materializer: ScanFetcher {
     nonisolated var takesWholeAttributes: Bool { true }
+    nonisolated var plansWholeAttributes: Bool { options.planWholeAttributes }
 }
 
 /// No materializer: every scan the executor issues is its own request,
@@ -20,6 +24,7 @@ struct DirectFetcher: ScanFetcher {
     let source: any DatomSource
 
     var takesWholeAttributes: Bool { false }
+    var plansWholeAttributes: Bool { false }
 
     func sourceDescription() async throws -> SourceDescription { try await source.describe() }
 

@@ -30,10 +30,21 @@ final class ScanGate {
     private var tallies: [PatternShape: Int] = [:]
     /// Whether the fetcher takes the whole attribute for enough keys.
     let capsKeys: Bool
+    /// Whether the plan's estimates may request whole attributes (see
+    /// ``expect(_:keys:)``), and the memory the query may still use (nil:
+    /// no budget): a whole attribute is planned only when it fits, as the
+    /// fetcher's strategy requires.
+    private let plansWhole: Bool
+    private let headroomBytes: Int?
+    /// Attributes requested whole because the plan reads enough of their
+    /// keys (shapes with no parameters), with the reason in words.
+    private(set) var plannedWhole: [(shape: PatternShape, reason: String)] = []
 
-    init(replica: Replica, capsKeys: Bool) {
+    init(replica: Replica, capsKeys: Bool, plansWhole: Bool = false, headroomBytes: Int? = nil) {
         self.replica = replica
         self.capsKeys = capsKeys
+        self.plansWhole = plansWhole
+        self.headroomBytes = headroomBytes
     }
 
     /// What a pattern asks: its constant attribute (replica id), the
@@ -43,6 +54,39 @@ final class ScanGate {
         var attribute: UInt32?
         var parameters: PositionSet
         var needsTx: Bool
+    }
+
+    /// Told by the planner, for each pattern it plans, how many distinct
+    /// keys the pattern is estimated to look up. When that is enough for
+    /// the fetcher to take the whole attribute (or the pattern reads all of
+    /// it), the attribute is requested whole in this round, whether or not
+    /// the executor gets to the pattern: a pattern behind one still missing
+    /// would otherwise cost a round of its own, and the plan's later
+    /// patterns a round each. The estimate is the planner's, from the
+    /// source's figures; a pattern estimated below the line still records
+    /// its keys when it runs.
+    func expect(_ shape: PatternShape, keys: Double) {
+        guard plansWhole, let a = shape.attribute, !replica.holdsWhole(shape), let rows = replica.attributeRows(a),
+              !plannedWhole.contains(where: { Self.serves($0.shape, shape) }) else { return }
+        let reason: String
+        if shape.parameters.isEmpty {
+            reason = "the plan reads all of it"
+        } else {
+            guard let distinct = replica.distinctKeys(a, shape.parameters),
+                  keys >= Double(ScanStrategy.keysForWholeAttribute(distinct: distinct)) else { return }
+            reason = "the plan looks up about \(Int(keys.rounded())) of its \(distinct) keys"
+        }
+        let whole = PatternShape(attribute: a, parameters: [], needsTx: shape.needsTx)
+        guard ScanStrategy.fitsWhole(bytes: Double(rows * scanShape(whole).estimatedRowBytes),
+                                     headroomBytes: headroomBytes) else { return }
+        plannedWhole.append((whole, reason))
+        // Keys of the attribute would only repeat the request.
+        for (s, t) in tallies where Self.serves(whole, s) { recorded[t].enough = 0 }
+    }
+
+    /// Whether a whole-attribute request of `whole` answers every key of `shape`.
+    private static func serves(_ whole: PatternShape, _ shape: PatternShape) -> Bool {
+        whole.attribute == shape.attribute && (whole.needsTx || !shape.needsTx)
     }
 
     /// Whether the replica holds every datom `f` can match; if not, the key
@@ -130,7 +174,8 @@ final class ScanGate {
     private func tally(_ shape: PatternShape) -> Int {
         if let t = tallies[shape] { return t }
         let distinct = capsKeys ? replica.distinctKeys(shape.attribute, shape.parameters) : nil
-        recorded.append((0, distinct.map { max(1, ScanStrategy.keysForWholeAttribute(distinct: $0)) } ?? .max))
+        let planned = plannedWhole.contains { Self.serves($0.shape, shape) }
+        recorded.append((0, planned ? 0 : distinct.map { max(1, ScanStrategy.keysForWholeAttribute(distinct: $0)) } ?? .max))
         tallies[shape] = recorded.count - 1
         return recorded.count - 1
     }
@@ -138,7 +183,9 @@ final class ScanGate {
     /// The requests to send at the end of the round (empty: the round read
     /// only keys the replica holds).
     var requests: [ScanRequest] {
-        scans.compactMap { s in
+        plannedWhole.map { ScanRequest(shape: scanShape($0.shape), bindings: [[]]) } + scans.compactMap { s in
+            // Keys recorded before the attribute was planned whole.
+            if plannedWhole.contains(where: { Self.serves($0.shape, s.pattern) }) { return nil }
             var bindings = s.values.bindings
             bindings.reserveCapacity(bindings.count + s.keys.count)
             let positions = s.pattern.parameters.indexes
@@ -153,12 +200,14 @@ final class ScanGate {
                 if b.count == positions.count { bindings.append(b) }
             }
             guard let first = bindings.first else { return nil }
-            let shape = ScanShape(source: replica.sourceName,
-                                  attributes: s.pattern.attribute.map { [replica.ident($0)] } ?? [],
-                                  parameters: s.pattern.parameters, parameterKinds: first.map(\.tag),
-                                  projection: s.pattern.needsTx ? [.tx] : [])
-            return ScanRequest(shape: shape, bindings: bindings)
+            return ScanRequest(shape: scanShape(s.pattern, kinds: first.map(\.tag)), bindings: bindings)
         }
+    }
+
+    /// The source's shape for a pattern's scan, its parameters of `kinds`.
+    private func scanShape(_ pattern: PatternShape, kinds: [ValueTag] = []) -> ScanShape {
+        ScanShape(source: replica.sourceName, attributes: pattern.attribute.map { [replica.ident($0)] } ?? [],
+                  parameters: pattern.parameters, parameterKinds: kinds, projection: pattern.needsTx ? [.tx] : [])
     }
 
     /// The encoded value `f` fixes at position `p`, if any.

@@ -1,7 +1,8 @@
 import Quarry
 import Testing
 
-/// What a remote round asks for: keys up to the count that makes the whole
+/// What a remote round asks for: the attributes the plan reads enough of,
+/// whole and at once; otherwise keys up to the count that makes the whole
 /// attribute the better request, and no more.
 @Suite struct RoundKeysTests {
     /// 100 entities, each with `:item/n` and `:item/w`.
@@ -12,26 +13,78 @@ import Testing
 
     static let query = "[:find ?n ?w :where [?e :item/n ?n] [?e :item/w ?w]]"
 
-    /// The request lines of the phase that followed the entities through their second attribute.
-    static func keyedPhase(_ result: QueryResult) throws -> String {
-        try #require(result.stats.remote?.requests.first { $0.hasPrefix("phase 2:") })
+    /// The same 100 entities of kind `:kind/a`, and 98 more of a kind each:
+    /// the source's figures (99 kinds) estimate 2 entities per kind, where
+    /// `:kind/a` has 100.
+    static func skewedStore() throws -> Database {
+        let items = (1...100).map { "{:db/id \($0) :item/kind :kind/a :item/w \($0 * 10)}" }
+            + (101...198).map { "{:db/id \($0) :item/kind :kind/k\($0)}" }
+        return try Database.load(edn: "[" + items.joined(separator: " ") + "]")
+    }
+
+    static let skewedQuery = "[:find ?w :where [?e :item/kind :kind/a] [?e :item/w ?w]]"
+
+    static func materialized(_ db: Database) -> RemoteDatabase {
+        RemoteDatabase(materializer: Materializer(source: LatencySource(wrapping: db, roundTrip: .zero)))
+    }
+
+    /// The request lines of phase `n`.
+    static func phase(_ n: Int, of result: QueryResult) -> [String] {
+        result.stats.remote?.requests.filter { $0.hasPrefix("phase \(n):") } ?? []
+    }
+
+    @Test func attributesThePlanReadsEnoughOfAreFetchedWholeInTheFirstPhase() async throws {
+        let result = try await Self.materialized(try Self.store()).query(Self.query)
+        #expect(result.rows.count == 100)
+        let phase = Self.phase(1, of: result)
+        #expect(phase.contains { $0.contains(":item/n whole, planned: the plan reads all of it") }, "\(phase)")
+        #expect(phase.contains { $0.contains(":item/w whole, planned: the plan looks up about 100 of its 100 keys") },
+                "\(phase)")
+        // Both attributes travel in one request, and nothing is left for a second phase.
+        #expect(result.stats.remote?.roundTrips == 1)
+        #expect(Self.phase(2, of: result).isEmpty)
     }
 
     @Test func aRoundStopsRecordingKeysOnceTheWholeAttributeServesBetter() async throws {
-        let remote = RemoteDatabase(materializer: Materializer(source: LatencySource(wrapping: try Self.store(), roundTrip: .zero)))
-        let result = try await remote.query(Self.query)
+        let result = try await Self.materialized(try Self.skewedStore()).query(Self.skewedQuery)
         #expect(result.rows.count == 100)
-        let phase = try Self.keyedPhase(result)
+        // The plan expected 2 keys of `:item/w`: nothing planned whole.
+        #expect(!(result.stats.remote?.requests.contains { $0.contains("planned") } ?? true))
+        let phase = Self.phase(2, of: result)
         // Half of the attribute's 100 entities were recorded, and the whole attribute was fetched.
-        #expect(phase.contains("full: 50 keys of the attribute's 100"), "\(phase)")
+        #expect(phase.count == 1 && phase[0].contains("full: 50 keys of the attribute's 100"), "\(phase)")
         #expect(result.stats.remote?.roundTrips == 2)
+    }
+
+    @Test func withoutPlanningKeysAreFoundAsTheExecutorReachesThem() async throws {
+        let options = Materializer.Options(planWholeAttributes: false)
+        let source = LatencySource(wrapping: try Self.store(), roundTrip: .zero)
+        let result = try await RemoteDatabase(materializer: Materializer(source: source, options: options)).query(Self.query)
+        #expect(result.rows.count == 100)
+        #expect(!(result.stats.remote?.requests.contains { $0.contains("planned") } ?? true))
+        let phase = Self.phase(2, of: result)
+        #expect(phase.count == 1 && phase[0].contains("full: 50 keys of the attribute's 100"), "\(phase)")
+        #expect(result.stats.remote?.roundTrips == 2)
+    }
+
+    @Test func aWholeAttributeIsPlannedOnlyWhenItFitsTheBudget() async throws {
+        // 2,000 datoms of about 28 bytes each on the wire: planned whole
+        // without a budget, but not when a quarter of the budget is less.
+        let items = (1...2000).map { "{:db/id \($0) :item/n \($0)}" }
+        let store = try Database.load(edn: "[" + items.joined(separator: " ") + "]")
+        let query = "[:find (count ?n) . :where [?e :item/n ?n]]"
+        let free = try await Self.materialized(store).query(query)
+        #expect(free.stats.remote?.requests.contains { $0.contains(":item/n whole, planned") } == true)
+        let tight = try await Self.materialized(store).query(query, options: QueryOptions(memoryLimitBytes: 200_000))
+        #expect(tight.rows == [[.int(2000)]])
+        #expect(!(tight.stats.remote?.requests.contains { $0.contains("planned") } ?? true), "\(tight.stats.remote!.requests)")
     }
 
     @Test func withoutTheMaterializerEveryKeyIsAskedFor() async throws {
         let remote = RemoteDatabase(unmaterialized: LatencySource(wrapping: try Self.store(), roundTrip: .zero))
         let result = try await remote.query(Self.query)
         #expect(result.rows.count == 100)
-        let phase = try Self.keyedPhase(result)
-        #expect(phase.contains("100 keys"), "\(phase)")
+        let phase = Self.phase(2, of: result)
+        #expect(phase.count == 1 && phase[0].contains("100 keys"), "\(phase)")
     }
 }

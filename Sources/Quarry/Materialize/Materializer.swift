@@ -124,7 +124,9 @@ public actor Materializer {
     public struct PhaseReport: Sendable {
         /// Per request sent: its shape, keys, strategy and why.
         public var requests: [(shape: ScanShape, keys: Int, strategy: ScanStrategy, reason: String)] = []
-        /// The phase's counts (latency summaries are left empty: see ``currentMetrics``).
+        /// What this phase did: its scans and keys, cache hits and misses,
+        /// flights joined, requests sent and the rows and bytes they
+        /// returned (latency summaries are left empty: see ``currentMetrics``).
         public var metrics = MaterializerMetrics()
     }
 
@@ -132,18 +134,123 @@ public actor Materializer {
     /// them, so they are merged and sent at once, without waiting for a
     /// timer. `headroomBytes` is the memory the query may still use (nil:
     /// no budget), from which the strategy is chosen.
-    public func fetch(_ scans: [ScanRequest], headroomBytes: Int? = nil) async throws -> ([ScanResult], PhaseReport) {
-        let before = counters
-        var report = PhaseReport()
-        metrics.scans += scans.count
-        var answers = scans.map { ScanResult.Builder(request: $0) }
-        // Per flight: the caller's registration, and per scan it serves the
-        // bindings it serves (nil: all of them, from a whole answer).
-        var joined: [Int: (flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])] = [:]
-        func join(_ f: Flight, _ use: (scan: Int, bindings: [Int]?)) {
-            if joined[f.id] == nil { joined[f.id] = (f, f.register(), []) }
-            joined[f.id]!.uses.append(use)
+    ///
+    /// The flights are joined and started on the actor, and waited for
+    /// outside it: a landing flight resumes its callers directly, and the
+    /// actor serves other callers meanwhile. A phase's only request is sent
+    /// from the caller's own task (a lone scan then costs no task and no
+    /// thread wake-up); other callers may join it all the same, and if
+    /// this caller is cancelled first, the request is sent again for them
+    /// in a task of its own.
+    public nonisolated func fetch(_ scans: [ScanRequest], headroomBytes: Int? = nil) async throws
+        -> ([ScanResult], PhaseReport)
+    {
+        var phase = try await startPhase(scans, headroomBytes: headroomBytes)
+        if let f = phase.leading { await fly(f, byLeader: true) }
+        var remaining = phase.joined[...]
+        do {
+            while let (f, registration, uses) = remaining.first {
+                let landing = try await f.wait(registration)
+                remaining.removeFirst()
+                phase.collect(landing, of: f, for: uses)
+            }
+        } catch {
+            // Leave the rest when one fails (or this caller is cancelled).
+            await leave(remaining)
+            throw error
         }
+        return (phase.answers.map(\.result), phase.report)
+    }
+
+    /// One phase's scans, their answers as they are collected, and the
+    /// flights that serve them.
+    struct Phase: Sendable {
+        let scans: [ScanRequest]
+        var answers: [ScanResult.Builder]
+        var report = PhaseReport()
+        /// The flights this phase sent (its round trips).
+        var sent: Set<Int> = []
+        /// Per flight: the caller's registration, and per scan it serves
+        /// the bindings it serves (nil: all of them, from a whole answer).
+        private(set) var joined: [(flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])] = []
+        /// Each joined flight's entry in `joined`, by flight id.
+        private var joinedIndex: [Int: Int] = [:]
+        /// Flights started while planning, not yet sent; and the one the
+        /// caller sends itself, when it is the phase's only request.
+        var unlaunched: [Flight] = []
+        var leading: Flight?
+
+        init(scans: [ScanRequest]) {
+            self.scans = scans
+            answers = scans.map { ScanResult.Builder(request: $0) }
+        }
+
+        /// Registers the caller on `f` (once) for `use`.
+        mutating func join(_ f: Flight, _ use: (scan: Int, bindings: [Int]?)) {
+            let i = joinedIndex[f.id] ?? joined.count
+            if i == joined.count {
+                joinedIndex[f.id] = i
+                joined.append((f, f.register(), []))
+            }
+            joined[i].uses.append(use)
+        }
+
+        /// The caller's registration on a joined flight.
+        func registration(on f: Flight) -> Int? { joinedIndex[f.id].map { joined[$0].registration } }
+
+        /// Adds a landed flight's rows to the answers of the scans it serves.
+        mutating func collect(_ landing: Flight.Landing, of f: Flight, for uses: [(scan: Int, bindings: [Int]?)]) {
+            let rows = landing.rows, response = f.request
+            if sent.contains(f.id) {
+                report.metrics.rowsFetched += rows.count
+                report.metrics.bytesFetched += rows.wireBytes
+            }
+            for (scan, bindings) in uses {
+                let shape = scans[scan].shape
+                answers[scan].add(response: rows, shape: response.shape, bindings: response.bindings)
+                guard let bindings, response.shape.parameters == shape.parameters, !f.wholeAnswer else {
+                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings, range: 0..<rows.count,
+                                      binding: nil)
+                    continue
+                }
+                for j in bindings {
+                    guard let k = f.keyIndex[response.shape.key(of: scans[scan].bindings[j], for: shape)] else { continue }
+                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings,
+                                      range: landing.ranges[k] ?? 0..<0, binding: j)
+                }
+            }
+        }
+    }
+
+    /// Joins or starts the flights of a phase's scans (a cached answer is
+    /// collected at once); on an error, the flights joined so far are left.
+    private func startPhase(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> Phase {
+        var phase = Phase(scans: scans)
+        let before = counters
+        metrics.scans += scans.count
+        do {
+            try await plan(&phase, headroomBytes: headroomBytes)
+        } catch {
+            // Others may have joined the flights started so far.
+            launchAll(&phase.unlaunched)
+            leave(phase.joined)
+            throw error
+        }
+        // What the phase did while it was planned; the rows and bytes of
+        // its own requests are added as they are collected (and exported
+        // as they land). Latency summaries are for the whole life (see
+        // `currentMetrics`).
+        var m = counters.since(before)
+        (m.rowsFetched, m.bytesFetched) = (0, 0)
+        exported.record(m)
+        phase.report.metrics = m
+        return phase
+    }
+
+    /// Serves each scan of `phase` from the cache, or joins it to a flight
+    /// in the air or a new one (merged with the phase's other scans).
+    private func plan(_ phase: inout Phase, headroomBytes: Int?) async throws {
+        let scans = phase.scans
         var pending: [ScanShape: [(scan: Int, bindings: [Int])]] = [:]
         let now = elapsed()
         // What can serve a shape is found once per shape, not per binding.
@@ -155,13 +262,13 @@ public actor Materializer {
             // An answer without keys serves every binding at once.
             if let s = found.cached.first(where: { $0.parameters.isEmpty }), let e = cache.entry(s, [], now: now) {
                 metrics.cacheHits += scan.bindings.count
-                answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: nil)
+                phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: nil)
                 continue
             }
             if let f = found.flights.first(where: \.wholeAnswer) {
                 metrics.cacheMisses += scan.bindings.count
                 metrics.flightsShared += 1
-                join(f, (i, nil))
+                phase.join(f, (i, nil))
                 continue
             }
             var sharedHere = false
@@ -170,12 +277,12 @@ public actor Materializer {
                 if let (s, e) = cachedEntry(found.cached, scan.shape, binding, now: now) {
                     metrics.cacheHits += 1
                     let own = s.parameters == scan.shape.parameters
-                    answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: own ? j : nil)
+                    phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: own ? j : nil)
                     continue
                 }
                 metrics.cacheMisses += 1
                 if let f = found.flights.first(where: { $0.keyIndex[$0.request.shape.key(of: binding, for: scan.shape)] != nil }) {
-                    join(f, (i, [j]))
+                    phase.join(f, (i, [j]))
                     // Flights in the air before this phase were started by other callers.
                     sharedHere = true
                     continue
@@ -202,40 +309,30 @@ public actor Materializer {
             if strategy != .batched { metrics.strategySwitches[strategy.rawValue, default: 0] += 1 }
             for request in requests(for: merged, strategy: strategy, chunkKeys: chunkKeys) {
                 let f = start(request, strategy: strategy)
-                report.requests.append((request.shape, request.bindings.count, strategy, reason))
-                for use in uses { join(f, (use.scan, use.bindings)) }
-                // Partial: one request at a time, so that only one answer
-                // is in memory beyond what the caller holds (a failure
-                // shows when the answers are collected below).
-                if strategy == .partial { _ = try? await wait(f, joined[f.id]!.registration) }
-            }
-        }
-        // Wait for every flight; leave the rest when one fails.
-        var remaining = Array(joined.values)
-        defer { for r in remaining { leave(r.flight, r.registration) } }
-        while let (f, registration, uses) = remaining.first {
-            let rows = try await wait(f, registration)
-            remaining.removeFirst()
-            let response = f.request
-            for (scan, bindings) in uses {
-                let shape = scans[scan].shape
-                answers[scan].add(response: rows, shape: response.shape, bindings: response.bindings)
-                guard let bindings, response.shape.parameters == shape.parameters, !f.wholeAnswer else {
-                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings, range: 0..<rows.count,
-                                      binding: nil)
+                phase.sent.insert(f.id)
+                phase.report.requests.append((request.shape, request.bindings.count, strategy, reason))
+                for use in uses { phase.join(f, (use.scan, use.bindings)) }
+                guard strategy == .partial else {
+                    phase.unlaunched.append(f)
                     continue
                 }
-                for j in bindings {
-                    guard let k = f.keyIndex[response.shape.key(of: scans[scan].bindings[j], for: shape)] else { continue }
-                    answers[scan].add(rows, shape: response.shape, bindings: response.bindings, range: f.ranges[k] ?? 0..<0,
-                                      binding: j)
-                }
+                // Partial: one request at a time, so that only one answer
+                // is in memory beyond what the caller holds (a failure
+                // shows when the answers are collected).
+                launchAll(&phase.unlaunched)
+                launch(f)
+                if let r = phase.registration(on: f) { _ = try? await f.wait(r) }
             }
         }
-        // The phase's counts; latency summaries are for the whole life (see `currentMetrics`).
-        report.metrics = counters.since(before)
-        exported.record(report.metrics)
-        return (answers.map(\.result), report)
+        // A phase's only request is flown by its caller: no task to start,
+        // and no hop to resume the caller when it lands.
+        if phase.unlaunched.count == 1 { phase.leading = phase.unlaunched.removeLast() }
+        launchAll(&phase.unlaunched)
+    }
+
+    private func launchAll(_ flights: inout [Flight]) {
+        for f in flights { launch(f) }
+        flights.removeAll()
     }
 
     /// The cached entry serving `binding` of `shape`, among `candidates`.
@@ -309,79 +406,81 @@ public actor Materializer {
         return flights.values.filter { $0.request.shape.canSatisfy(shape) }.sorted { $0.id < $1.id }
     }
 
-    /// Sends `request` to the source in a task of its own.
+    /// A flight for `request`, in the air for joining; it is sent when
+    /// launched, or flown by the caller that started it.
     private func start(_ request: ScanRequest, strategy: ScanStrategy) -> Flight {
         nextID += 1
         let f = Flight(id: nextID, request: request, strategy: strategy)
         flights[f.id] = f
         metrics.roundTrips += 1
-        let source = self.source, clock = self.clock, account = CacheAccount.shared
-        // Detached: the request leaves at once, without waiting for this actor to be free.
-        f.task = Task.detached {
-            var result: Result<ScanRows, Error> = .failure(CancellationError())
-            let took = await clock.measure {
-                do {
-                    result = .success(try await source.scan(request, account: account))
-                } catch {
-                    result = .failure(error)
-                }
-            }
-            await self.finish(f, result, took: took)
-        }
         return f
     }
 
-    private func finish(_ f: Flight, _ result: Result<ScanRows, Error>, took: Duration) {
+    /// Sends a flight's request in a task of its own: it outlives the
+    /// caller that started it, and leaves without waiting for this actor.
+    private func launch(_ f: Flight) {
+        f.task = Task.detached { await self.fly(f, byLeader: false) }
+    }
+
+    /// Sends a flight's request and books its answer. `byLeader`: flown in
+    /// the task of the caller that started it (see ``fetch(_:headroomBytes:)``).
+    private nonisolated func fly(_ f: Flight, byLeader: Bool) async {
+        var result: Result<ScanRows, Error> = .failure(CancellationError())
+        let took = await clock.measure {
+            do {
+                result = .success(try await source.scan(f.request, account: CacheAccount.shared))
+            } catch {
+                result = .failure(error)
+            }
+        }
+        await finish(f, result, took: took, leaderCancelled: byLeader && Task.isCancelled)
+    }
+
+    /// Books a flight's answer (latency, counts, cache), forgets the
+    /// flight, then lands it: its callers resume where they wait, outside
+    /// the actor, and find the counts already booked.
+    private func finish(_ f: Flight, _ result: Result<ScanRows, Error>, took: Duration, leaderCancelled: Bool) {
+        if leaderCancelled, case .failure = result {
+            // Its leader was cancelled: the other callers keep the flight,
+            // sent again in a task of its own; with none, it is cancelled.
+            if f.registered.count > 1 {
+                metrics.roundTrips += 1
+                return launch(f)
+            }
+            if flights[f.id] === f { flights[f.id] = nil }
+            metrics.flightsCancelled += 1
+            return f.land(.failure(CancellationError()))
+        }
         if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) }
+        let landing: Result<Flight.Landing, Error>
         switch result {
         case .success(let rows):
             var ranges: [Int: Range<Int>] = [:]
             for (b, r) in rows.bindingRanges { ranges[b] = r }
-            f.ranges = ranges
             metrics.rowsFetched += rows.count
             metrics.bytesFetched += rows.wireBytes
+            exported.landed(rows)
             if !f.stale, f.strategy == .batched || f.strategy == .full {
                 cache.store(rows, of: f.request, ranges: ranges, now: elapsed())
             }
-            f.result = .success(rows)
+            landing = .success(Flight.Landing(rows: rows, ranges: ranges))
         case .failure(let error):
-            f.result = .failure(ScanError.failed(f.request, from: source.name, error))
+            landing = .failure(ScanError.failed(f.request, from: source.name, error))
         }
         if flights[f.id] === f { flights[f.id] = nil }
-        for (_, c) in f.waiting { c.resume(with: f.result!) }
-        f.waiting.removeAll()
+        f.land(landing)
     }
 
-    /// The flight's rows, once it lands; a cancelled caller leaves it.
-    private func wait(_ f: Flight, _ registration: Int) async throws -> ScanRows {
-        if let result = f.result { return try result.get() }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<ScanRows, Error>) in
-                if let result = f.result {
-                    c.resume(with: result)
-                } else if Task.isCancelled {
-                    c.resume(throwing: CancellationError())
-                } else {
-                    f.waiting[registration] = c
-                }
-            }
-        } onCancel: {
-            Task { await self.abandon(f, registration) }
+    /// Drops a caller's registrations; a flight left with none is cancelled.
+    private func leave(_ joined: some Collection<(flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])>) {
+        for (f, registration, _) in joined {
+            f.abandon(registration)
+            f.registered.remove(registration)
+            guard f.registered.isEmpty, !f.hasLanded else { continue }
+            f.task?.cancel()
+            if flights[f.id] === f { flights[f.id] = nil }
+            metrics.flightsCancelled += 1
         }
-    }
-
-    private func abandon(_ f: Flight, _ registration: Int) {
-        f.waiting.removeValue(forKey: registration)?.resume(throwing: CancellationError())
-    }
-
-    /// Drops a caller's registration; a flight left with none is cancelled.
-    private func leave(_ f: Flight, _ registration: Int) {
-        abandon(f, registration)
-        f.registered.remove(registration)
-        guard f.registered.isEmpty, f.result == nil else { return }
-        f.task?.cancel()
-        if flights[f.id] === f { flights[f.id] = nil }
-        metrics.flightsCancelled += 1
     }
 
     /// Flights in the air now (for tests and EXPLAIN).
@@ -389,40 +488,6 @@ public actor Materializer {
 
     /// Callers registered on flights in the air.
     public var callersWaiting: Int { flights.values.reduce(0) { $0 + $1.registered.count } }
-}
-
-/// One request in the air, its callers, and its answer once landed.
-/// Touched only inside the materializer's actor.
-final class Flight: @unchecked Sendable {
-    let id: Int
-    let request: ScanRequest
-    let strategy: ScanStrategy
-    /// Each binding's index in the request.
-    let keyIndex: [[Value]: Int]
-    var task: Task<Void, Never>?
-    var result: Result<ScanRows, Error>?
-    var ranges: [Int: Range<Int>] = [:]
-    var registered: Set<Int> = []
-    var waiting: [Int: CheckedContinuation<ScanRows, Error>] = [:]
-    /// A write touched its attributes after it left: nobody new joins it.
-    var stale = false
-    private var nextRegistration = 0
-
-    init(id: Int, request: ScanRequest, strategy: ScanStrategy) {
-        self.id = id
-        self.request = request
-        self.strategy = strategy
-        keyIndex = Dictionary(request.bindings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// Whether the answer serves any binding (a request without keys).
-    var wholeAnswer: Bool { request.shape.parameters.isEmpty }
-
-    func register() -> Int {
-        nextRegistration += 1
-        registered.insert(nextRegistration)
-        return nextRegistration
-    }
 }
 
 /// The account cached answers are charged to: one per process, so that
@@ -446,13 +511,18 @@ struct ExportedMetrics: Sendable {
         switches = Counter(label: "quarry_materializer_strategy_switches", dimensions: dimensions)
     }
 
+    /// A phase's counts, as planned (rows and bytes come as they land).
     func record(_ m: MaterializerMetrics) {
         roundTrips.increment(by: m.roundTrips)
-        rows.increment(by: m.rowsFetched)
-        bytes.increment(by: m.bytesFetched)
         cacheHits.increment(by: m.cacheHits)
         cacheMisses.increment(by: m.cacheMisses)
         flightsShared.increment(by: m.flightsShared)
         switches.increment(by: m.strategySwitches.values.reduce(0, +))
+    }
+
+    /// Rows and bytes of a request that landed.
+    func landed(_ r: ScanRows) {
+        rows.increment(by: r.count)
+        bytes.increment(by: r.wireBytes)
     }
 }

@@ -90,6 +90,24 @@ struct FailingSource: DatomSource {
         #expect(await latency.counters.roundTrips == 1)
     }
 
+    @Test func aCancelledLeaderLeavesTheFlightToItsFollowers() async throws {
+        let (m, latency, clock) = try await setUp()
+        // The leader sends its phase's only request from its own task.
+        let leader = Task { try await m.fetch([request([8])]).0[0].count }
+        await clock.waitForSleepers(1)
+        let follower = Task { try await m.fetch([request([8])]).0[0].count }
+        await until { await m.callersWaiting == 2 }
+        leader.cancel()
+        await #expect(throws: CancellationError.self) { try await leader.value }
+        // The request is sent again for the follower, in a task of its own.
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        #expect(try await follower.value == 1)
+        #expect(await latency.counters.roundTrips == 2)
+        #expect(await m.currentMetrics.flightsCancelled == 0)
+        #expect(await m.flightsInAir == 0)
+    }
+
     @Test func aFlightNobodyWaitsForIsCancelled() async throws {
         let (m, _, clock) = try await setUp()
         let callers = (0..<2).map { _ in Task { try await m.fetch([request([6])]) } }

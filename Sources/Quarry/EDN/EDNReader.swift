@@ -290,27 +290,38 @@ public struct EDNReader {
             guard token.count > 1 else { throw EDNError("expected a keyword name after :", at: start) }
             return EDN(.keyword(Keyword(String(token.dropFirst()))), at: start)
         }
-        let isDigit = { (b: UInt8) in b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
         let u = Array(token.utf8)
-        if isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && u.count > 1 && isDigit(u[1])) {
-            return EDN(try number(token, at: start), at: start)
+        if Self.isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && u.count > 1 && Self.isDigit(u[1])) {
+            return EDN(try number(token, u, at: start), at: start)
         }
         return EDN(.symbol(token), at: start)
     }
 
-    private func number(_ token: String, at start: SourcePosition) throws(EDNError) -> EDN.Form {
+    private static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+
+    /// A number token, `utf8` its bytes. Checked on the bytes: a data file
+    /// is mostly numbers, and string searches through Foundation cost more
+    /// than the parse.
+    private func number(_ token: String, _ utf8: [UInt8], at start: SourcePosition) throws(EDNError) -> EDN.Form {
         var text = Substring(token)
-        if text.hasSuffix("N") {
-            text = text.dropLast()
-            guard let v = Int64(text) else { throw EDNError("integer \(token) is out of the 64-bit range", at: start) }
+        var bytes = utf8[...]
+        if bytes.last == UInt8(ascii: "N") {
+            guard let v = Int64(text.dropLast()) else {
+                throw EDNError("integer \(token) is out of the 64-bit range", at: start)
+            }
             return .int(v)
         }
-        if text.hasSuffix("M") { text = text.dropLast() }
+        if bytes.last == UInt8(ascii: "M") {
+            text = text.dropLast()
+            bytes = bytes.dropLast()
+        }
         if let v = Int64(text) { return .int(v) }
-        if text.allSatisfy({ $0.isNumber || $0 == "-" || $0 == "+" }) {
+        if bytes.allSatisfy({ Self.isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+") }) {
             throw EDNError("integer \(token) is out of the 64-bit range", at: start)
         }
-        if let v = Double(text), !text.lowercased().contains("n"), !text.contains("x") { return .double(v) }
+        // Swift's parser also reads "nan", "inf" and hexadecimal floats, which EDN has not.
+        let foreign = bytes.contains { $0 | 0x20 == UInt8(ascii: "n") || $0 | 0x20 == UInt8(ascii: "x") }
+        if !foreign, let v = Double(text) { return .double(v) }
         throw EDNError("malformed number \(token)", at: start)
     }
 }

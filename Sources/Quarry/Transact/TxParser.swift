@@ -25,11 +25,14 @@ struct TxParser {
         guard let forms = data.sequence else {
             throw TransactionError("expected a vector of transaction data, found a \(data.kindName)", at: data.position)
         }
-        for form in forms { try declareSchema(form) }
+        // A map's pairs are found once per pass: a data file is mostly maps.
+        for form in forms {
+            if let pairs = form.mapPairs, Self.isSchemaMap(pairs) { try declareSchema(form, pairs: pairs) }
+        }
         for form in forms {
             switch form.form {
             case .map:
-                if !isSchemaMap(form) { _ = try entityMap(form) }
+                if let pairs = form.mapPairs, !Self.isSchemaMap(pairs) { _ = try entityMap(form, pairs: pairs) }
             case .vector(let items), .list(let items):
                 try listForm(items, at: form.position)
             default:
@@ -41,15 +44,19 @@ struct TxParser {
 
     // MARK: Schema
 
-    private func isSchemaMap(_ form: EDN) -> Bool {
-        guard let pairs = form.mapPairs else { return false }
-        let keys = Set(pairs.compactMap { $0.key.keyword?.text })
-        return keys.contains("db/ident")
-            && !keys.isDisjoint(with: ["db/valueType", "db/cardinality", "db/unique", "db/index", "db/isComponent"])
+    private static func isSchemaMap(_ pairs: [(key: EDN, value: EDN)]) -> Bool {
+        var ident = false, declares = false
+        for (key, _) in pairs {
+            switch key.keyword?.text {
+            case "db/ident": ident = true
+            case "db/valueType", "db/cardinality", "db/unique", "db/index", "db/isComponent": declares = true
+            default: break
+            }
+        }
+        return ident && declares
     }
 
-    private mutating func declareSchema(_ form: EDN) throws {
-        guard isSchemaMap(form), let pairs = form.mapPairs else { return }
+    private mutating func declareSchema(_ form: EDN, pairs: [(key: EDN, value: EDN)]) throws {
         guard let identForm = pairs.first(where: { $0.key.keyword?.text == "db/ident" })?.value,
               let ident = identForm.keyword
         else { throw TransactionError(":db/ident must be a keyword", at: form.position) }
@@ -89,8 +96,8 @@ struct TxParser {
     // MARK: Entity maps
 
     /// Adds the ops of an entity map and returns the entity it names.
-    private mutating func entityMap(_ form: EDN) throws -> EntityRef {
-        guard let pairs = form.mapPairs else { throw TransactionError("expected a map", at: form.position) }
+    private mutating func entityMap(_ form: EDN, pairs known: [(key: EDN, value: EDN)]? = nil) throws -> EntityRef {
+        guard let pairs = known ?? form.mapPairs else { throw TransactionError("expected a map", at: form.position) }
         var entity: EntityRef
         if let idForm = pairs.first(where: { $0.key.keyword?.text == "db/id" })?.value {
             entity = try entityRef(idForm)
@@ -103,7 +110,7 @@ struct TxParser {
                 throw TransactionError("expected a keyword attribute, found a \(key.kindName)", at: key.position)
             }
             if attr.text == "db/id" { continue }
-            if attr.name.hasPrefix("_") {
+            if attr.isReverse {
                 // A reverse attribute: the value(s) point at this entity.
                 let forward = Keyword((attr.namespace.map { $0 + "/" } ?? "") + attr.name.dropFirst())
                 for v in value.vector ?? [value] {

@@ -19,6 +19,18 @@ public struct Keyword: Sendable, Hashable, Comparable, CustomStringConvertible {
         return String(text[text.index(after: slash)...])
     }
 
+    /// Whether the name starts with `_`: a reverse attribute reference
+    /// such as `:person/_friend`. Checked on the bytes, without the copy
+    /// `name` makes: every key of every entity map asks.
+    var isReverse: Bool {
+        let u = text.utf8
+        guard let slash = u.firstIndex(of: UInt8(ascii: "/")), slash != u.startIndex else {
+            return u.first == UInt8(ascii: "_")
+        }
+        let next = u.index(after: slash)
+        return next != u.endIndex && u[next] == UInt8(ascii: "_")
+    }
+
     public var description: String { ":" + text }
 
     public static func < (lhs: Keyword, rhs: Keyword) -> Bool { lhs.text < rhs.text }

@@ -55,18 +55,15 @@ public final class Interner {
     public func copy() throws(CoreError) -> Interner {
         let out = try Interner(account: account)
         for id in 0..<UInt64(count) {
-            var len = 0
-            guard let p = qc_interner_bytes(handle, id, &len) else { continue }
-            _ = try out.check(out.intern(raw: UnsafeRawBufferPointer(start: p, count: len)))
+            guard let result = withBytes(for: id, { out.intern(raw: $0) }) else { continue }
+            _ = try out.check(result)
         }
         return out
     }
 
     /// The text of an id, or nil for an unknown id.
     public func string(for id: UInt64) -> String? {
-        var len = 0
-        guard let p = qc_interner_bytes(handle, id, &len) else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: p, count: len), as: UTF8.self)
+        withBytes(for: id) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Calls `body` with the bytes of an id in place; nil for an unknown id.
@@ -85,9 +82,7 @@ public final class Interner {
 
     /// The bytes of an id, or nil for an unknown id.
     public func bytes(for id: UInt64) -> [UInt8]? {
-        var len = 0
-        guard let p = qc_interner_bytes(handle, id, &len) else { return nil }
-        return Array(UnsafeRawBufferPointer(start: p, count: len))
+        withBytes(for: id) { Array($0) }
     }
 
     fileprivate func intern(raw: UnsafeRawBufferPointer) -> (qc_status, UInt64) {

@@ -162,6 +162,12 @@ public actor Materializer {
         return (phase.answers.map(\.result), phase.report)
     }
 
+    /// A scan of a phase a flight serves, and the bindings it serves (nil:
+    /// all of them, from a whole answer).
+    typealias Use = (scan: Int, bindings: [Int]?)
+    /// A flight a phase joined: the caller's registration, and its uses.
+    typealias Joined = (flight: Flight, registration: Int, uses: [Use])
+
     /// One phase's scans, their answers as they are collected, and the
     /// flights that serve them.
     struct Phase: Sendable {
@@ -170,9 +176,8 @@ public actor Materializer {
         var report = PhaseReport()
         /// The flights this phase sent (its round trips).
         var sent: Set<Int> = []
-        /// Per flight: the caller's registration, and per scan it serves
-        /// the bindings it serves (nil: all of them, from a whole answer).
-        private(set) var joined: [(flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])] = []
+        /// The flights joined, each once.
+        private(set) var joined: [Joined] = []
         /// Each joined flight's entry in `joined`, by flight id.
         private var joinedIndex: [Int: Int] = [:]
         /// Flights started while planning, not yet sent; and the one the
@@ -186,7 +191,7 @@ public actor Materializer {
         }
 
         /// Registers the caller on `f` (once) for `use`.
-        mutating func join(_ f: Flight, _ use: (scan: Int, bindings: [Int]?)) {
+        mutating func join(_ f: Flight, _ use: Use) {
             let i = joinedIndex[f.id] ?? joined.count
             if i == joined.count {
                 joinedIndex[f.id] = i
@@ -199,7 +204,7 @@ public actor Materializer {
         func registration(on f: Flight) -> Int? { joinedIndex[f.id].map { joined[$0].registration } }
 
         /// Adds a landed flight's rows to the answers of the scans it serves.
-        mutating func collect(_ landing: Flight.Landing, of f: Flight, for uses: [(scan: Int, bindings: [Int]?)]) {
+        mutating func collect(_ landing: Flight.Landing, of f: Flight, for uses: [Use]) {
             let rows = landing.rows, response = f.request
             if sent.contains(f.id) {
                 report.metrics.rowsFetched += rows.count
@@ -472,7 +477,7 @@ public actor Materializer {
     }
 
     /// Drops a caller's registrations; a flight left with none is cancelled.
-    private func leave(_ joined: some Collection<(flight: Flight, registration: Int, uses: [(scan: Int, bindings: [Int]?)])>) {
+    private func leave(_ joined: some Collection<Joined>) {
         for (f, registration, _) in joined {
             f.abandon(registration)
             f.registered.remove(registration)

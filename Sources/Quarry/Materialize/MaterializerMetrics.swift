@@ -25,7 +25,12 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
     public var batchedLatency = LatencySummary()
 
     /// The share of scans served without a round trip of their own.
-    public var batchHitRate: Double { scans == 0 ? 0 : Double(roundTripsSaved) / Double(scans) }
+    public var batchHitRate: Double { Self.batchHitRate(scans: scans, roundTrips: roundTrips) }
+
+    /// The share of `scans` served without a round trip of their own.
+    static func batchHitRate(scans: Int, roundTrips: Int) -> Double {
+        scans == 0 ? 0 : Double(max(0, scans - roundTrips)) / Double(scans)
+    }
 
     public init() {}
 

@@ -73,7 +73,7 @@ public struct RemoteStats: Sendable, Codable, Equatable {
     /// Bindings served from the materializer's cache.
     public var cacheHits = 0
     /// The share of scans that needed no round trip of their own.
-    public var batchHitRate: Double { scans == 0 ? 0 : Double(max(0, scans - roundTrips)) / Double(scans) }
+    public var batchHitRate: Double { MaterializerMetrics.batchHitRate(scans: scans, roundTrips: roundTrips) }
     /// Time spent waiting for fetches, in milliseconds.
     public var fetchMilliseconds = 0.0
     /// Per request: its round, shape, keys, strategy and why (EXPLAIN shows them).

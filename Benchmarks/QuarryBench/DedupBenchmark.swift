@@ -5,6 +5,7 @@ import Quarry
 enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
     case coreBatch = "core"
     case coreReserved = "core-reserved"
+    case coreGrowing = "core-growing"
     case coreNoPrefetch = "core-no-prefetch"
     case coreHugePages = "core-huge-pages"
     case swiftSetReserved = "set-reserved"
@@ -16,6 +17,7 @@ enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
         switch self {
         case .coreBatch: "core batch+prefetch"
         case .coreReserved: "core batch+prefetch, reserved"
+        case .coreGrowing: "core batch+prefetch, grows (no presize)"
         case .coreNoPrefetch: "core no prefetch"
         case .coreHugePages: "core batch+prefetch, huge pages"
         case .swiftSetReserved: "Swift Set, reserved"
@@ -74,7 +76,7 @@ struct DedupBenchmark {
     }
 
     private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
-        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages)
+        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, presize: variant != .coreGrowing)
         if variant == .coreReserved { try set.reserve(workload.distinct) }
         var fresh = 0
         let m = try measure {

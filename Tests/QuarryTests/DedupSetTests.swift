@@ -45,7 +45,7 @@ struct DedupSetTests {
 
     @Test("growth across many resizes from the minimum capacity")
     func growth() throws {
-        let set = try DedupSet(arity: 2)
+        let set = try DedupSet(arity: 2, presize: false)
         #expect(set.capacity == 16)
         let rows = (0..<100_000).map { ModelRow(words: [UInt64($0), UInt64($0 % 7)], tags: [.int, .int]) }
         let packed = try pack(rows, arity: 2)

@@ -21,16 +21,21 @@ public final class DedupSet {
     ///   - seed: XXH3 seed of the row keys.
     ///   - account: charged with the table's bytes.
     ///   - hugePages: advise huge pages for buffers of 2 MiB and more.
+    ///   - presize: let a batch insert of 65,536 rows and more size the
+    ///     table once, up front, from an estimate of its new distinct rows
+    ///     (sampled on hash values), instead of growing as it fills. Off
+    ///     only to measure what it buys.
     ///   - weakHashForTesting: keep only 4 bits of each hash so that full
     ///     hashes and fragments collide; correct and slow, for tests.
     public init(arity: Int, seed: UInt64 = DedupSet.defaultSeed, account: MemoryAccount? = nil,
-                hugePages: Bool = false, weakHashForTesting: Bool = false) throws(CoreError) {
+                hugePages: Bool = false, presize: Bool = true, weakHashForTesting: Bool = false) throws(CoreError) {
         guard arity > 0, arity <= TupleArena.maxArity else {
             throw CoreError(status: QC_ERR_ARITY,
                             operation: "dedup set of arity \(arity) (supported: 1...\(TupleArena.maxArity))")
         }
         var flags: UInt32 = 0
         if hugePages { flags |= QC_HUGEPAGES }
+        if !presize { flags |= QC_DEDUP_NO_PRESIZE }
         if weakHashForTesting { flags |= QC_DEDUP_WEAK_HASH }
         var out: OpaquePointer?
         try CoreError.check(qc_dedup_create(UInt32(arity), seed, account?.handle, flags, &out), "create dedup set")

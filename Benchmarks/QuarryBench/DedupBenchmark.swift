@@ -58,21 +58,27 @@ struct DedupBenchmark {
     /// small workloads, `repetitions` fresh builds for large ones.
     var rounds: Int { workload.insertions <= 100_000 ? max(1, 4_000_000 / workload.insertions) : 1 }
 
-    func run(_ variant: DedupVariant) throws -> DedupResult {
-        var times: [Double] = []
-        var bytes = 0.0
-        var allocations: UInt64 = 0
+    /// Measures `variants` with their repetitions interleaved, so that a
+    /// slow phase of the machine weighs on every variant alike.
+    func run(_ variants: [DedupVariant]) throws -> [DedupResult] {
+        var times = [[Double]](repeating: [], count: variants.count)
+        var bytes = [Double](repeating: 0, count: variants.count)
+        var allocations = [UInt64](repeating: 0, count: variants.count)
         for _ in 0..<repetitions {
-            let (seconds, held, allocs) = try variant.isCore ? runCore(variant) : runSwiftSet(variant)
-            times.append(seconds)
-            bytes = held
-            allocations = allocs
+            for (k, variant) in variants.enumerated() {
+                let (seconds, held, allocs) = try variant.isCore ? runCore(variant) : runSwiftSet(variant)
+                times[k].append(seconds)
+                (bytes[k], allocations[k]) = (held, allocs)
+            }
         }
-        let ns = median(times) * 1e9 / Double(workload.insertions * rounds)
-        return DedupResult(insertions: workload.insertions, duplicatePercent: workload.duplicatePercent,
-                           distinct: workload.distinct, variant: variant, nsPerTuple: ns,
-                           millionTuplesPerSecond: 1e3 / ns, bytesPerDistinct: bytes / Double(workload.distinct),
-                           allocations: allocations, repetitions: repetitions)
+        return variants.indices.map { k in
+            let ns = median(times[k]) * 1e9 / Double(workload.insertions * rounds)
+            return DedupResult(insertions: workload.insertions, duplicatePercent: workload.duplicatePercent,
+                               distinct: workload.distinct, variant: variants[k], nsPerTuple: ns,
+                               millionTuplesPerSecond: 1e3 / ns,
+                               bytesPerDistinct: bytes[k] / Double(workload.distinct),
+                               allocations: allocations[k], repetitions: repetitions)
+        }
     }
 
     private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {

@@ -121,40 +121,71 @@ final class RowBuffer {
         let first = base! + count * stride
         // Zeroed first: the tag padding is part of the bytes a row hashes to.
         first.initializeMemory(as: UInt8.self, repeating: 0, count: rows.count * stride)
-        let tags = arity * 8, otherTags = other.arity * 8
-        for (i, r) in rows.enumerated() {
-            let dst = first + i * stride
-            let src = other.rowPointer(r)
-            for (j, c) in columns.enumerated() {
-                dst.storeBytes(of: src.load(fromByteOffset: c * 8, as: UInt64.self), toByteOffset: j * 8, as: UInt64.self)
-                dst.storeBytes(of: src.load(fromByteOffset: otherTags + c, as: UInt8.self), toByteOffset: tags + j,
-                               as: UInt8.self)
+        // Pointers and widths in locals: read through `self` or `other` in
+        // the loop, each would be reloaded per value.
+        let tags = arity * 8, otherTags = other.arity * 8, dstStride = stride, srcStride = other.stride
+        var src = UnsafeRawPointer(other.base!) + rows.lowerBound * srcStride, dst = first
+        columns.withUnsafeBufferPointer { columns in
+            for _ in rows {
+                for j in columns.indices {
+                    let c = columns[j]
+                    dst.storeBytes(of: src.load(fromByteOffset: c &* 8, as: UInt64.self), toByteOffset: j &* 8,
+                                   as: UInt64.self)
+                    dst.storeBytes(of: src.load(fromByteOffset: otherTags &+ c, as: UInt8.self),
+                                   toByteOffset: tags &+ j, as: UInt8.self)
+                }
+                src += srcStride
+                dst += dstStride
             }
         }
         count += rows.count
     }
 
-    /// Whether rows `a` and `b` hold the same values (and tags).
-    @inline(__always)
-    func rowsEqual(_ a: Int, _ b: Int) -> Bool {
-        guard stride > 0, let base else { return true }
-        let x = base + a * stride, y = base + b * stride
-        for w in 0..<(stride / 8) where x.load(fromByteOffset: w * 8, as: UInt64.self)
-            != y.load(fromByteOffset: w * 8, as: UInt64.self) {
-            return false
-        }
-        return true
-    }
-
     /// Keeps the rows whose flag is non-zero, in order, and drops the rest.
     func keep(where flags: CoreVector<UInt8>) {
         precondition(flags.count == count)
+        let stride = self.stride
         var kept = 0
-        for r in 0..<count where flags[r] != 0 {
-            if r != kept, stride > 0 { (base! + kept * stride).copyMemory(from: base! + r * stride, byteCount: stride) }
-            kept += 1
+        flags.withElements { flags in
+            guard stride > 0, let base else {
+                kept = flags.count { $0 != 0 }
+                return
+            }
+            for r in flags.indices where flags[r] != 0 {
+                if r != kept { (base + kept &* stride).copyMemory(from: base + r &* stride, byteCount: stride) }
+                kept += 1
+            }
         }
         count = kept
+    }
+
+    /// Flags, per row, whether it starts a run of equal rows (differs from
+    /// the row before it), and lists those rows in `starts`.
+    func markRunStarts(into flags: CoreVector<UInt8>, starts: inout [Int]) throws(CoreError) {
+        try flags.resize(to: count)
+        guard count > 0 else { return }
+        let stride = self.stride, words = stride / 8
+        flags.withMutableElements { flags in
+            flags[0] = 1
+            starts.append(0)
+            guard let base else {
+                for r in 1..<flags.count { flags[r] = 0 }
+                return
+            }
+            var previous = UnsafeRawPointer(base), row = previous + stride
+            for r in 1..<flags.count {
+                var equal = true
+                for w in 0..<words where row.load(fromByteOffset: w &* 8, as: UInt64.self)
+                    != previous.load(fromByteOffset: w &* 8, as: UInt64.self) {
+                    equal = false
+                    break
+                }
+                flags[r] = equal ? 0 : 1
+                if !equal { starts.append(r) }
+                previous = row
+                row += stride
+            }
+        }
     }
 
     @inline(__always)
@@ -172,6 +203,15 @@ final class RowBuffer {
     @inline(__always)
     func value(_ row: Int, _ column: Int) -> EncodedValue {
         EncodedValue(word: word(row, column), tag: ValueTag(rawValue: tag(row, column)) ?? .int)
+    }
+
+    /// The value of `column` in the row at `row`, of a buffer of `arity`:
+    /// for loops that walk a batch by pointer (from ``rowPointer(_:)``, a
+    /// ``stride`` per row) instead of paying a bounds check per value.
+    @inline(__always)
+    static func value(at row: UnsafeRawPointer, column: Int, arity: Int) -> EncodedValue {
+        EncodedValue(word: row.load(fromByteOffset: column &* 8, as: UInt64.self),
+                     tag: ValueTag(rawValue: row.load(fromByteOffset: arity &* 8 &+ column, as: UInt8.self)) ?? .int)
     }
 
     func rowPointer(_ row: Int) -> UnsafeRawPointer {

@@ -80,41 +80,50 @@ final class GroupAccumulators {
     /// Folds every row of `batch` into its group.
     func add(_ batch: RowBuffer) throws {
         guard batch.count > 0 else { return }
+        let width = aggregateIndexes.count
+        // Mutated as locals: class properties would pay an exclusivity check per row.
+        var accumulators = self.accumulators, runStarts = self.runStarts
+        self.accumulators = []
+        defer { self.accumulators = accumulators; self.runStarts = runStarts }
         // A join emits the rows of one key together: a row whose key equals
         // the row before's joins its group without going through the table.
         // `runStarts` holds the rows that start a new run of equal keys.
-        var runStarts = self.runStarts
         runStarts.removeAll(keepingCapacity: true)
         if let keys {
             batchKeys.removeAll()
             try batchKeys.append(columns: groupColumns, of: batch)
-            try fresh.resize(to: batch.count)
-            for r in 0..<batch.count {
-                let starts = r == 0 || !batchKeys.rowsEqual(r, r - 1)
-                fresh[r] = starts ? 1 : 0
-                if starts { runStarts.append(r) }
-            }
+            try batchKeys.markRunStarts(into: fresh, starts: &runStarts)
             batchKeys.keep(where: fresh)
             try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
-        }
-        let width = aggregateIndexes.count, kinds = self.kinds, columns = aggregateColumns
-        // Mutated as a local: a class property would pay an exclusivity check per row.
-        var accumulators = self.accumulators
-        self.accumulators = []
-        defer { self.accumulators = accumulators; self.runStarts = runStarts }
-        var run = -1, g = 0
-        for r in 0..<batch.count {
-            if keys != nil {
-                if run + 1 < runStarts.count && runStarts[run + 1] == r {
-                    run += 1
-                    g = Int(groupIDs[run])
-                    if fresh[run] != 0 { try newGroup(copying: run, of: batchKeys, width: width, into: &accumulators) }
-                }
-            } else if groupKeys.count == 0 {
-                try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators)
+            // The table numbers new keys in the order they come, which is
+            // the order their groups are opened in here.
+            for run in runStarts.indices where fresh[run] != 0 {
+                try newGroup(copying: run, of: batchKeys, width: width, into: &accumulators)
             }
-            for j in 0..<width {
-                fold(batch.value(r, columns[j]), into: &accumulators[g * width + j], kind: kinds[j])
+        } else if groupKeys.count == 0 {
+            try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators)
+        }
+        guard width > 0 else { return }
+        let grouped = keys != nil, groupIDs = self.groupIDs, arity = batch.arity, stride = batch.stride
+        kinds.withUnsafeBufferPointer { kinds in
+            aggregateColumns.withUnsafeBufferPointer { columns in
+                runStarts.withUnsafeBufferPointer { runStarts in
+                    accumulators.withUnsafeMutableBufferPointer { accumulators in
+                        var run = -1, g = 0
+                        var row = batch.rowPointer(0)
+                        for r in 0..<batch.count {
+                            if grouped && run + 1 < runStarts.count && runStarts[run + 1] == r {
+                                run += 1
+                                g = Int(groupIDs[run])
+                            }
+                            for j in 0..<width {
+                                fold(RowBuffer.value(at: row, column: columns[j], arity: arity),
+                                     into: &accumulators[g &* width &+ j], kind: kinds[j])
+                            }
+                            row += stride
+                        }
+                    }
+                }
             }
         }
     }

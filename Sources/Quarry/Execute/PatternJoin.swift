@@ -165,9 +165,17 @@ final class PatternJoin: Operator {
                         (k, position) = (k + 1, 0)
                         continue
                     }
+                    // EAVT orders an entity's datoms by attribute: its datoms
+                    // of `attribute` are one run, skipped to and left at its end.
                     var i = max(position, range.lowerBound)
+                    while i < range.upperBound && datoms[i].a < attribute { i += 1 }
                     while i < range.upperBound, out.count < limit {
-                        if Database.matches(datoms[i], f) { try emitter.emit(datoms[i], inputRow: k, of: batch, into: out) }
+                        let d = datoms[i]
+                        guard d.a == attribute else {
+                            i = range.upperBound
+                            break
+                        }
+                        if Database.matches(d, f) { try emitter.emit(d, inputRow: k, of: batch, into: out) }
                         i += 1
                     }
                     (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)

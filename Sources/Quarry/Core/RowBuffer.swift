@@ -246,14 +246,28 @@ struct RowWriter {
     func set(_ column: Int, _ value: EncodedValue) { set(column, word: value.word, tag: value.tag.rawValue) }
 
     /// Copies every column of another buffer's row into the first columns.
+    ///
+    /// Word by word rather than through `copyMemory`: rows are a few words,
+    /// and a call to memmove per row cost more than the copy.
     @inline(__always)
     func copyAll(from buffer: RowBuffer, row r: Int) {
         let n = buffer.arity
         precondition(n <= arity)
         guard n > 0 else { return }
         let src = buffer.rowPointer(r)
-        row.copyMemory(from: src, byteCount: n * 8)
-        (row + arity * 8).copyMemory(from: src + n * 8, byteCount: n)
+        for w in 0..<n {
+            row.storeBytes(of: src.load(fromByteOffset: w &* 8, as: UInt64.self), toByteOffset: w &* 8, as: UInt64.self)
+        }
+        let from = src + n &* 8, to = row + arity &* 8
+        guard n <= 8 else {
+            to.copyMemory(from: from, byteCount: n)
+            return
+        }
+        // The tag bytes are padded with zeros to whole words on both sides:
+        // one word carries the n of them, merged over what the row holds.
+        let mask: UInt64 = n == 8 ? ~0 : (1 << (UInt64(n) &* 8)) &- 1
+        let old = to.load(as: UInt64.self)
+        to.storeBytes(of: (old & ~mask) | (from.load(as: UInt64.self) & mask), as: UInt64.self)
     }
 
     /// Copies columns of another buffer's row into consecutive columns from `start`.

@@ -33,6 +33,23 @@ import Testing
         result.stats.remote?.requests.filter { $0.hasPrefix("phase \(n):") } ?? []
     }
 
+    /// Whether the run was remote and planned no attribute whole.
+    static func plannedNothingWhole(_ result: QueryResult) -> Bool {
+        !(result.stats.remote?.requests.contains { $0.contains("planned") } ?? true)
+    }
+
+    /// Checks a run that found `:item/w`'s keys as the executor
+    /// reached them: nothing planned whole, and in phase 2 half of the
+    /// attribute's 100 entities recorded and the whole attribute fetched,
+    /// in two round trips.
+    static func expectKeysFoundAsReached(_ result: QueryResult, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(plannedNothingWhole(result), sourceLocation: sourceLocation)
+        let phase = phase(2, of: result)
+        #expect(phase.count == 1 && phase[0].contains("full: 50 keys of the attribute's 100"), "\(phase)",
+                sourceLocation: sourceLocation)
+        #expect(result.stats.remote?.roundTrips == 2, sourceLocation: sourceLocation)
+    }
+
     @Test func attributesThePlanReadsEnoughOfAreFetchedWholeInTheFirstPhase() async throws {
         let result = try await Self.materialized(try Self.store()).query(Self.query)
         #expect(result.rows.count == 100)
@@ -48,12 +65,9 @@ import Testing
     @Test func aRoundStopsRecordingKeysOnceTheWholeAttributeServesBetter() async throws {
         let result = try await Self.materialized(try Self.skewedStore()).query(Self.skewedQuery)
         #expect(result.rows.count == 100)
-        // The plan expected 2 keys of `:item/w`: nothing planned whole.
-        #expect(!(result.stats.remote?.requests.contains { $0.contains("planned") } ?? true))
-        let phase = Self.phase(2, of: result)
-        // Half of the attribute's 100 entities were recorded, and the whole attribute was fetched.
-        #expect(phase.count == 1 && phase[0].contains("full: 50 keys of the attribute's 100"), "\(phase)")
-        #expect(result.stats.remote?.roundTrips == 2)
+        // The plan expected 2 keys of `:item/w`, so nothing was planned
+        // whole; the cap on recorded keys fetched the attribute whole.
+        Self.expectKeysFoundAsReached(result)
     }
 
     @Test func withoutPlanningKeysAreFoundAsTheExecutorReachesThem() async throws {
@@ -61,10 +75,7 @@ import Testing
         let source = LatencySource(wrapping: try Self.store(), roundTrip: .zero)
         let result = try await RemoteDatabase(materializer: Materializer(source: source, options: options)).query(Self.query)
         #expect(result.rows.count == 100)
-        #expect(!(result.stats.remote?.requests.contains { $0.contains("planned") } ?? true))
-        let phase = Self.phase(2, of: result)
-        #expect(phase.count == 1 && phase[0].contains("full: 50 keys of the attribute's 100"), "\(phase)")
-        #expect(result.stats.remote?.roundTrips == 2)
+        Self.expectKeysFoundAsReached(result)
     }
 
     @Test func aWholeAttributeIsPlannedOnlyWhenItFitsTheBudget() async throws {
@@ -77,7 +88,7 @@ import Testing
         #expect(free.stats.remote?.requests.contains { $0.contains(":item/n whole, planned") } == true)
         let tight = try await Self.materialized(store).query(query, options: QueryOptions(memoryLimitBytes: 200_000))
         #expect(tight.rows == [[.int(2000)]])
-        #expect(!(tight.stats.remote?.requests.contains { $0.contains("planned") } ?? true), "\(tight.stats.remote!.requests)")
+        #expect(Self.plannedNothingWhole(tight), "\(tight.stats.remote!.requests)")
     }
 
     @Test func withoutTheMaterializerEveryKeyIsAskedFor() async throws {

@@ -202,7 +202,8 @@ final class RowBuffer {
 
     @inline(__always)
     func value(_ row: Int, _ column: Int) -> EncodedValue {
-        EncodedValue(word: word(row, column), tag: ValueTag(rawValue: tag(row, column)) ?? .int)
+        precondition(row < count && column < arity)
+        return Self.value(at: base! + row * stride, column: column, arity: arity)
     }
 
     /// The value of `column` in the row at `row`, of a buffer of `arity`:

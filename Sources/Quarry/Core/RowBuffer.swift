@@ -86,7 +86,11 @@ final class RowBuffer {
             return
         }
         if (count + 1) * stride > usable { try reserve(Swift.max(16, count * 2)) }
-        (base! + count * stride).copyMemory(from: other.rowPointer(row), byteCount: stride)
+        // Word by word: a row is a few words, and a call to memmove per row cost more than the copy.
+        let to = base! + count * stride, from = other.rowPointer(row)
+        for w in Swift.stride(from: 0, to: stride, by: 8) {
+            to.storeBytes(of: from.load(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
+        }
         count += 1
     }
 

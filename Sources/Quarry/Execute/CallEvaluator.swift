@@ -73,6 +73,7 @@ final class Filter: Operator {
         self.evaluator = evaluator
         self.output = try RowBuffer(arity: input.columns.count, account: evaluator.context.account)
         super.init(columns: input.columns, inputs: [input], estimatedRows: estimatedRows)
+        clusteredBy = input.clusteredBy
     }
 
     override var detail: String { evaluator.text }
@@ -115,6 +116,8 @@ final class Bind: Operator {
         self.targets = targets
         self.output = try RowBuffer(arity: columns.count, account: evaluator.context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
+        // Each input row's bindings come out together, in input order.
+        clusteredBy = input.clusteredBy
     }
 
     override var detail: String { "\(evaluator.text) -> \(BindingText.text(binding))" }

@@ -14,6 +14,13 @@ class Operator {
     var estimatedRows: Double
     private(set) var actualRows = 0
     private(set) var peakBytes = 0
+    /// Columns whose rows arrive together: all rows agreeing on them form
+    /// one contiguous run of the operator's output between rewinds, and no
+    /// two runs agree (empty: no such promise). A relation of distinct rows
+    /// is clustered by all its columns, and joins that extend each input
+    /// row in place keep their input's clustering; ``Distinct`` then only
+    /// has to remember the current run.
+    var clusteredBy: [String] = []
 
     /// Rows per batch an operator aims for.
     static let batchSize = 1024

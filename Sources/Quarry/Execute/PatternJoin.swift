@@ -95,6 +95,8 @@ final class PatternJoin: Operator {
                           inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
+        // Each input row's matches come out together, in input order.
+        clusteredBy = input.clusteredBy
     }
 
     override var detail: String {

@@ -44,11 +44,20 @@ final class RowDeduper {
 
     /// Adds the rows of `rows`, leaving it as it is.
     func insert(_ rows: RowBuffer) throws {
+        _ = try insertMarkingNew(rows)
+    }
+
+    /// Adds the rows of `rows`, leaving it as it is, and flags each row that
+    /// was new (not seen before, nor earlier in `rows`). Valid until the next call.
+    func insertMarkingNew(_ rows: RowBuffer) throws -> CoreVector<UInt8> {
         guard let table else {
+            try fresh.resize(to: rows.count)
+            for r in 0..<rows.count { fresh[r] = !sawEmptyRow && r == 0 ? 1 : 0 }
             sawEmptyRow = sawEmptyRow || rows.count > 0
-            return
+            return fresh
         }
         try table.insertAll(rows, indices: indices, fresh: fresh)
+        return fresh
     }
 
     /// One flag per row of `rows`: 1 where the row is in the set

@@ -66,6 +66,8 @@ final class SharedScanRead: RelationScan {
         try super.init(RowBuffer(arity: columns.count, account: keys.relation.account), columns: columns,
                        label: shared.label)
         estimatedRows = shared.plan.estimatedRows
+        // The shared rows, under this reader's names.
+        clusteredBy = shared.plan.clusteredBy.map { columns[shared.plan.columns.firstIndex(of: $0)!] }
         // The shared plan is printed under its first reader only.
         if showsPlan { inputs = [shared.plan] }
     }

@@ -96,12 +96,14 @@ extension Planner {
         guard let shared = sharedPrefixes[sq.position] else { return nil }
         let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
                                     label: "all distinct outer bindings")
+        keys.clusteredBy = inputs
         let group = shared.group
         let first = group.scan == nil
         if first {
             let input = try RelationScan(RowBuffer(arity: group.inputs.count, account: context.account),
                                          columns: group.inputs, label: "all distinct outer bindings")
             input.estimatedRows = estimatedInputs
+            input.clusteredBy = group.inputs
             let plan = try Planner(context: nestedContext).plan(group.clauses, input: input,
                                                                 keep: group.clauses.reduce(into: []) { $0.formUnion($1.variables) })
             let patterns = group.clauses.map { if case .pattern(let p) = $0 { "[" + p.terms.map(\.text).joined(separator: " ") + "]" } else { "" } }

@@ -27,6 +27,8 @@ extension Planner {
                                         label: inputs.relation || strategy == .decorrelated
                                             ? "all distinct outer bindings" : "one outer binding per run")
             scan.estimatedRows = strategy == .decorrelated || strategy == .once ? distinctInputs : 1
+            // Each run's input holds distinct tuples (or just one).
+            scan.clusteredBy = inputs.variables
             let find = try Planner(context: nestedContext).planQuery(sq.query, input: scan, keys: keys)
             return (scan, find)
         }

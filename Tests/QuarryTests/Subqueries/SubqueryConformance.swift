@@ -115,6 +115,29 @@ struct SubqueryConformance {
         #expect(result.plan.components(separatedBy: "PatternJoin [?__p0 :price/hour ?__in1 _]").count == 2)
     }
 
+    @Test(arguments: SubqueryMode.allCases)
+    func aggregatesSeeEachValueOncePerOuterBinding(mode: SubqueryMode) throws {
+        // Hour 0 repeats an open price across bars, and both hours share one.
+        let db = try Conformance.database("""
+            [{:db/ident :price/symbol :db/valueType :db.type/ref}
+             {:db/id 1 :symbol/ticker "AAPL"}
+             {:db/id 10 :price/symbol 1 :price/hour 0 :price/open 100.0}
+             {:db/id 11 :price/symbol 1 :price/hour 0 :price/open 100.0}
+             {:db/id 12 :price/symbol 1 :price/hour 0 :price/open 103.0}
+             {:db/id 13 :price/symbol 1 :price/hour 1 :price/open 100.0}]
+            """)
+        let result = try db.query("""
+            [:find ?hour ?avg ?n :where [?s :symbol/ticker "AAPL"] [?b :price/symbol ?s] [?b :price/hour ?hour]
+             [(q [:find (avg ?o) (count ?o) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr]
+                  [?x :price/open ?o]] $ ?s ?hour) [[?avg ?n]]]]
+            """, options: QueryOptions(analyze: true, subqueries: mode))
+        #expect(Set(result.rows) == [[.int(0), .double(101.5), .int(2)], [.int(1), .double(100.0), .int(1)]])
+        if mode == .decorrelated {
+            // Its rows come per outer binding, so only the current one's are remembered.
+            #expect(result.plan.contains("Distinct [?sym ?hr ?o], per run of [?sym ?hr]"))
+        }
+    }
+
     @Test func anErrorInsideASubqueryNamesItsPosition() throws {
         let db = try Conformance.database(Self.ohlc)
         #expect {

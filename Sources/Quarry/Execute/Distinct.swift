@@ -1,0 +1,65 @@
+/// Keeps the first occurrence of each row of the chosen columns: the
+/// projection to a set, through the core's dedup table.
+///
+/// When the input is clustered by some of the chosen columns, a row can
+/// only repeat inside its run, and a ``RunDeduper`` remembers just the
+/// current run instead of every row.
+final class Distinct: Operator {
+    private let keep: [Int]
+    private let seen: RowDeduper?
+    private let runs: RunDeduper?
+    private let output: RowBuffer
+    private let counters: ExecutionContext.Counters?
+
+    init(input: Operator, columns: [String], account: MemoryAccount?, counters: ExecutionContext.Counters? = nil) throws {
+        keep = columns.map { input.columns.firstIndex(of: $0)! }
+        self.counters = counters
+        let clustered = !input.clusteredBy.isEmpty && input.clusteredBy.allSatisfy(columns.contains)
+        if clustered {
+            runs = try RunDeduper(arity: columns.count, runColumns: input.clusteredBy.map { columns.firstIndex(of: $0)! },
+                                  account: account)
+            seen = nil
+        } else {
+            seen = try RowDeduper(arity: columns.count, account: account)
+            runs = nil
+        }
+        output = try RowBuffer(arity: columns.count, account: account)
+        super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
+        if clustered { clusteredBy = input.clusteredBy }
+    }
+
+    override var detail: String {
+        "[" + columns.joined(separator: " ") + "]"
+            + (runs == nil ? "" : ", per run of [" + clusteredBy.joined(separator: " ") + "]")
+    }
+
+    override var heldBytes: Int { output.byteCount + (seen?.byteCount ?? 0) + (runs?.byteCount ?? 0) }
+
+    /// The most rows a table is sized for before it has seen any.
+    static let reserveLimit = 1 << 14
+
+    /// A rewound plan keeps a small table for its next run and frees a big one.
+    override func rewind() {
+        seen?.removeAll(keepingUpTo: 64 << 10)
+        runs?.removeAll()
+    }
+
+    override func produce() throws -> RowBuffer? {
+        guard let batch = try inputs[0].next() else { return nil }
+        output.removeAll()
+        try output.append(columns: keep, of: batch)
+        counters?.rowsDeduplicated += output.count
+        if let runs {
+            try runs.keepNew(output)
+            return output
+        }
+        let seen = seen!
+        if seen.count == 0 {
+            // Sized for the estimate up front (within reason): growing
+            // rehashes every row seen so far, again and again.
+            try seen.reserve(min(Int(estimatedRows.rounded(.up)), Distinct.reserveLimit))
+        }
+        try seen.keepNew(output)
+        return output
+    }
+}

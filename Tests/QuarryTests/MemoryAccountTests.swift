@@ -52,6 +52,34 @@ struct MemoryAccountTests {
         #expect(set.count == inserted + 1)
     }
 
+    @Test("a buffer grown row by row keeps its rows and is charged exactly what it holds")
+    func bufferGrowth() throws {
+        let account = try MemoryAccount()
+        do {
+            let rows = try RowBuffer(arity: 3, account: account)
+            // Past a few MiB: the allocator extends such blocks in place when it can.
+            for i in 0..<200_000 {
+                try rows.appendRow { $0.set(0, word: UInt64(i), tag: ValueTag.int.rawValue) }
+                if i % 9_973 == 0 { #expect(account.figures.bytesNow == UInt64(rows.byteCount)) }
+            }
+            #expect(account.figures.bytesNow == UInt64(rows.byteCount))
+            #expect((0..<rows.count).allSatisfy { rows.word($0, 0) == UInt64($0) })
+        }
+        #expect(account.figures.bytesNow == 0)
+
+        account.setLimit(3 << 20)
+        let limited = try RowBuffer(arity: 3, account: account)
+        var failure: CoreError?
+        do {
+            for i in 0..<200_000 { try limited.appendRow { $0.set(0, word: UInt64(i), tag: ValueTag.int.rawValue) } }
+        } catch {
+            failure = error as? CoreError
+        }
+        #expect(failure?.kind == .budgetExceeded)
+        #expect(limited.count > 0 && (0..<limited.count).allSatisfy { limited.word($0, 0) == UInt64($0) })
+        #expect(account.figures.bytesNow == UInt64(limited.byteCount))
+    }
+
     @Test("huge-page tables behave the same")
     func hugePages() throws {
         let account = try MemoryAccount()

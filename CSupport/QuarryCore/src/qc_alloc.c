@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -115,6 +116,16 @@ static bool g_arena_ok = false;
 static void arena_setup(void) {
     size_t sz = sizeof(g_arena);
     g_arena_ok = mallctl("arenas.create", &g_arena, &sz, NULL, 0) == 0;
+    if (!g_arena_ok) return;
+    /* Pages the arena stops holding dirty are given back lazily
+     * (MADV_FREE): the kernel takes them when it needs memory, and until
+     * then reusing one costs nothing. jemalloc's default purges them
+     * outright soon after, and each query faulted its buffers in again
+     * (OHLC 20,000x20: 3,470 page faults per query, 237 with this). */
+    char name[64];
+    snprintf(name, sizeof name, "arena.%u.muzzy_decay_ms", g_arena);
+    ssize_t never = -1;
+    (void)mallctl(name, NULL, NULL, &never, sizeof never);
 }
 
 const char *qc_mem_backend(void) { return "jemalloc"; }
@@ -151,6 +162,9 @@ static size_t backend_real_usable(void *p, size_t predicted) {
 
 static void backend_free(void *p, size_t usable, uint32_t flags) { sdallocx(p, usable, je_flags(usable, flags)); }
 
+/* The usable size `p` has after trying to grow it in place to `size`. */
+static size_t backend_grow_in_place(void *p, size_t size) { return xallocx(p, size, 0, je_flags(size, 0)); }
+
 #else /* system allocator, for sanitizer builds */
 
 const char *qc_mem_backend(void) { return "system"; }
@@ -179,6 +193,11 @@ static void backend_free(void *p, size_t usable, uint32_t flags) {
     (void)usable;
     (void)flags;
     free(p);
+}
+
+static size_t backend_grow_in_place(void *p, size_t size) {
+    (void)size;
+    return malloc_usable_size(p); /* no in-place growth on this backend */
 }
 
 #endif
@@ -231,6 +250,35 @@ void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable
     void *p = alloc_common(account, size, flags, false, usable_out, status);
     if (p) memset(p, 0, size);
     return p;
+}
+
+bool qc_grow_in_place(qc_account *account, void *p, size_t usable, size_t size, size_t *usable_out,
+                      qc_status *status) {
+    qc_status ignored;
+    if (!status) status = &ignored;
+    size_t wanted = backend_usable(size, 0, status);
+    if (wanted == 0) return false;
+    if (wanted <= usable) return false; /* nothing to grow into */
+    /* Charged first, as an allocation would be: the budget sees the growth. */
+    if (!account_charge(account, wanted - usable)) {
+        *status = QC_ERR_BUDGET;
+        return false;
+    }
+    size_t real = backend_grow_in_place(p, size);
+    if (real < size) {
+        account_uncharge(account, wanted - usable);
+        return false;
+    }
+    if (account && real != wanted) {
+        atomic_fetch_add_explicit(&account->bytes_now, real - wanted, memory_order_relaxed);
+        raise_peak(&account->bytes_peak, atomic_load_explicit(&account->bytes_now, memory_order_relaxed));
+    }
+    if (size >= QC_POPULATE_MIN) populate((char *)p + usable, real - usable);
+    /* Counted as a new block for the old one, so live blocks stay allocations minus frees. */
+    engine_charge(real - usable);
+    atomic_fetch_add_explicit(&g_deallocations, 1, memory_order_relaxed);
+    *usable_out = real;
+    return true;
 }
 
 void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags) {

@@ -7,6 +7,14 @@ void *qc_buffer_alloc(qc_account *account, size_t bytes, size_t *usable_out, qc_
 
 void *qc_buffer_grow(qc_account *account, void *old, size_t old_usable, size_t keep, size_t bytes,
                      size_t *usable_out, qc_status *status) {
+    /* Where the allocator can extend the block, no copy and no second
+     * block at the peak; else a new block, the rows copied over. */
+    qc_status refused = QC_OK;
+    if (old && qc_grow_in_place(account, old, old_usable, bytes, usable_out, &refused)) return old;
+    if (refused != QC_OK) {
+        if (status) *status = refused;
+        return NULL;
+    }
     void *fresh = qc_alloc(account, bytes, 0, usable_out, status);
     if (!fresh) return NULL;
     if (old) {

@@ -31,6 +31,12 @@ void *qc_alloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_
 /* Same, zero-filled. */
 void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status);
 
+/* Grows a block from qc_alloc (flags 0) to at least `size` bytes where it
+ * lies, if the allocator can; false leaves it as it was (and sets *status
+ * only when the budget refused the growth). */
+bool qc_grow_in_place(qc_account *account, void *p, size_t usable, size_t size, size_t *usable_out,
+                      qc_status *status);
+
 /* Frees a block from qc_alloc; `usable` is what qc_alloc reported. */
 void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags);
 

@@ -78,8 +78,10 @@ struct FailingSource: DatomSource {
     @Test func aCancelledFollowerLeavesTheFlightToTheOthers() async throws {
         let (m, latency, clock) = try await setUp()
         let stays = Task { try await m.fetch([request([4, 5])]).0[0].count }
-        let leaves = Task { try await m.fetch([request([4])]).0[0].count }
+        // The follower comes once the flight is in the air: first, it would lead a flight of its own.
         await clock.waitForSleepers(1)
+        await until { await m.callersWaiting == 1 }
+        let leaves = Task { try await m.fetch([request([4])]).0[0].count }
         await until { await m.callersWaiting == 2 }
         leaves.cancel()
         await until { await m.callersWaiting == 1 }

@@ -334,6 +334,16 @@ const char *qc_interner_bytes(const qc_interner *interner, uint64_t id, size_t *
 uint64_t qc_interner_count(const qc_interner *interner);
 uint64_t qc_interner_bytes_held(const qc_interner *interner);
 
+/* Hints that the memory at `p` will be read soon, for the executor's walks
+ * over indexes bigger than the caches (a no-op where unsupported). */
+static inline void qc_prefetch(const void *p) {
+#if defined(__GNUC__) || defined(__clang__)
+    __builtin_prefetch(p, 0, 3);
+#else
+    (void)p;
+#endif
+}
+
 #ifdef __cplusplus
 }
 #endif

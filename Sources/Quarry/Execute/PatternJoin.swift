@@ -8,6 +8,10 @@
 /// shares no variable with its input (a scan, or a Cartesian product the
 /// query asked for) is scanned once and kept.
 final class PatternJoin: Operator {
+    /// Rows ahead whose datoms an entity lookup asks the memory for: at
+    /// 2.4M datoms the lookups waited on memory (OHLC 20,000x20 about 6%
+    /// faster with it).
+    static let prefetchDistance = 8
     /// What one position of the pattern (e, a, v, tx) does.
     enum Slot: Equatable {
         /// A constant, in the source's ids; nil when the source cannot hold it.
@@ -157,6 +161,10 @@ final class PatternJoin: Operator {
             try db.withIndexes { indexes in
                 let datoms = indexes.datoms
                 while k < batch.count, out.count < limit {
+                    // The datoms of the entity a few rows on, fetched while this one is worked on.
+                    if k + Self.prefetchDistance < batch.count {
+                        indexes.prefetchEntity(Int64(bitPattern: batch.word(k + Self.prefetchDistance, column)))
+                    }
                     let entity = batch.value(k, column)
                     var f = DatomFilter(a: attribute)
                     if let valueColumn {

@@ -106,8 +106,15 @@ final class RowGroups {
     /// The rows of group `g`, in the order they were added, replacing the
     /// contents of `out` (a buffer reused across groups).
     func rows(ofGroup g: Int, into out: inout [Int]) {
+        rows(ofGroupEndingAt: last(ofGroup: g), into: &out)
+    }
+
+    /// The rows of the group whose last row is `last` (as ``probe(_:columns:)``
+    /// finds it; none for -1), in the order they were added, replacing the
+    /// contents of `out`.
+    func rows(ofGroupEndingAt last: Int, into out: inout [Int]) {
         out.removeAll(keepingCapacity: true)
-        var r = last(ofGroup: g)
+        var r = last
         while r >= 0 {
             out.append(r)
             r = previous(r)

@@ -66,14 +66,15 @@ struct SubqueryBinding {
 
     /// Appends to `output` the rows outer row `r` of `outer` makes with
     /// rows `rows` of `result` (whose first `offset` columns are keys).
-    func emit(outer: RowBuffer, row r: Int, result: RowBuffer, rows: [Int], offset: Int, into output: RowBuffer) throws {
-        let rows = firstRowOnly ? Array(rows.prefix(1)) : rows
-        if (kind == .tuple || kind == .scalar) && rows.count > 1 {
-            throw QueryError("\(label) returned \(rows.count) rows for a \(kind == .tuple ? "tuple" : "scalar") binding",
+    func emit<Rows: Collection<Int>>(outer: RowBuffer, row r: Int, result: RowBuffer, rows: Rows, offset: Int,
+                                     into output: RowBuffer) throws {
+        let count = firstRowOnly ? min(1, rows.count) : rows.count
+        if (kind == .tuple || kind == .scalar) && count > 1 {
+            throw QueryError("\(label) returned \(count) rows for a \(kind == .tuple ? "tuple" : "scalar") binding",
                              at: position)
         }
         let outerArity = outer.arity
-        for s in rows {
+        for s in rows.prefix(count) {
             var matches = true
             for (j, t) in targets.enumerated() {
                 guard case .check(let c) = t, c < outerArity else { continue }

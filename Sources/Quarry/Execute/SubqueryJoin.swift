@@ -55,6 +55,8 @@ final class SubqueryJoin: Operator {
     private var ranges: [Range<Int>] = []
     /// Once: every row of `combined`, which each outer row sees.
     private var everyRow: [Int] = []
+    /// Scratch for the result rows of one outer row (decorrelated).
+    private var members: [Int] = []
     /// The columns of `keys`: 0..<arguments.count.
     private let keyIndexes: [Int]
     private let chunkKeys: RowBuffer
@@ -161,8 +163,9 @@ final class SubqueryJoin: Operator {
         try runInput.append(copyOf: members[0], from: keys)
         let result = try run(nested, over: runInput)
         output.removeAll()
-        let all = Array(0..<result.count)
-        for r in members { try binding.emit(outer: batch!, row: r, result: result, rows: all, offset: 0, into: output) }
+        for r in members {
+            try binding.emit(outer: batch!, row: r, result: result, rows: 0..<result.count, offset: 0, into: output)
+        }
         return output
     }
 
@@ -221,27 +224,21 @@ final class SubqueryJoin: Operator {
             try chunkKeys.append(columns: keyIndexes, of: keys, rows: position..<end)
             found = try lookup.probe(chunkKeys, columns: keyIndexes)
         }
+        // The rows of one key, reused across outer rows: no array per row.
+        var members = self.members
+        defer { self.members = members }
         for r in position..<end {
-            var rows: [Int]
-            var offset = 0
             switch strategy {
             case .decorrelated:
-                rows = []
-                var s = Int(found![r - position])
-                while s >= 0 {
-                    rows.append(s)
-                    s = lookup!.previous(s)
-                }
-                rows.reverse()
-                offset = keyColumns
+                lookup!.rows(ofGroupEndingAt: Int(found![r - position]), into: &members)
+                try binding.emit(outer: outer, row: r, result: combined, rows: members, offset: keyColumns, into: output)
             case .materialized:
                 let k = Int(found![r - position])
-                rows = k < 0 ? [] : Array(ranges[k])
-                offset = arguments.count
+                try binding.emit(outer: outer, row: r, result: combined, rows: k < 0 ? 0..<0 : ranges[k],
+                                 offset: arguments.count, into: output)
             default:
-                rows = everyRow
+                try binding.emit(outer: outer, row: r, result: combined, rows: everyRow, offset: 0, into: output)
             }
-            try binding.emit(outer: outer, row: r, result: combined, rows: rows, offset: offset, into: output)
         }
         position = end
         return output

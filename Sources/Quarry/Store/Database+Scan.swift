@@ -100,6 +100,13 @@ extension Database {
             qc_prefetch(first + bytes - 1)  // the line a misaligned run ends in
         }
 
+        /// Asks the memory for the datom at position `i` of the index with
+        /// permutation `perm`.
+        @inline(__always)
+        func prefetchDatom(at i: Int, in perm: UnsafeBufferPointer<UInt32>) {
+            qc_prefetch(datoms.baseAddress! + Int(perm[i]))
+        }
+
         /// The datom at position `i` of an index: through its permutation,
         /// or directly for EAVT (nil permutation).
         @inline(__always)

@@ -7,7 +7,17 @@ import Testing
 struct WorkloadQueryTests {
     @Test(arguments: SubqueryMode.allCases)
     func ohlcRollsUpEachHour(mode: SubqueryMode) throws {
-        let w = OHLCWorkload(hours: 6, bars: 4)
+        try expectOHLC(OHLCWorkload(hours: 6, bars: 4), mode: mode)
+    }
+
+    /// Past `PatternJoin.prefetchFromDatoms`, where the lookups prefetch.
+    @Test func ohlcOverIndexesBiggerThanTheCaches() throws {
+        let w = OHLCWorkload(hours: 1_100, bars: 20)
+        #expect(w.hours * w.bars * 6 >= 1 << 17)
+        try expectOHLC(w, mode: .decorrelated)
+    }
+
+    private func expectOHLC(_ w: OHLCWorkload, mode: SubqueryMode) throws {
         let result = try Database.load(edn: w.edn()).query(OHLCWorkload.query, options: QueryOptions(subqueries: mode))
         var expected: [[Value]] = []
         for h in 0..<w.hours {

@@ -113,9 +113,21 @@ final class RowBuffer {
     /// of `columns` in order: a projection of a whole batch, without a
     /// closure per row.
     func append(columns: [Int], of other: RowBuffer, rows: Range<Int>? = nil) throws(CoreError) {
-        precondition(columns.count == arity && columns.allSatisfy { $0 < other.arity })
         let rows = rows ?? 0..<other.count
-        precondition(rows.upperBound <= other.count)
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= other.count)
+        try appendProjection(columns: columns, of: other, rows: rows)
+    }
+
+    /// Appends, for each row of `other` listed in `rowList`, the values of
+    /// `columns` in order.
+    func append(columns: [Int], of other: RowBuffer, rowList: [Int]) throws(CoreError) {
+        precondition(rowList.allSatisfy { $0 >= 0 && $0 < other.count })
+        try appendProjection(columns: columns, of: other, rows: rowList)
+    }
+
+    private func appendProjection<Rows: Collection<Int>>(columns: [Int], of other: RowBuffer,
+                                                         rows: Rows) throws(CoreError) {
+        precondition(columns.count == arity && columns.allSatisfy { $0 < other.arity })
         guard !rows.isEmpty else { return }
         if stride == 0 {
             count += rows.count
@@ -128,9 +140,11 @@ final class RowBuffer {
         // Pointers and widths in locals: read through `self` or `other` in
         // the loop, each would be reloaded per value.
         let tags = arity * 8, otherTags = other.arity * 8, dstStride = stride, srcStride = other.stride
-        var src = UnsafeRawPointer(other.base!) + rows.lowerBound * srcStride, dst = first
+        let source = UnsafeRawPointer(other.base!)
+        var dst = first
         columns.withUnsafeBufferPointer { columns in
-            for _ in rows {
+            for r in rows {
+                let src = source + r &* srcStride
                 for j in columns.indices {
                     let c = columns[j]
                     dst.storeBytes(of: src.load(fromByteOffset: c &* 8, as: UInt64.self), toByteOffset: j &* 8,
@@ -138,7 +152,6 @@ final class RowBuffer {
                     dst.storeBytes(of: src.load(fromByteOffset: otherTags &+ c, as: UInt8.self),
                                    toByteOffset: tags &+ j, as: UInt8.self)
                 }
-                src += srcStride
                 dst += dstStride
             }
         }
@@ -163,29 +176,25 @@ final class RowBuffer {
         count = kept
     }
 
-    /// Flags, per row, whether it starts a run of equal rows (differs from
-    /// the row before it), and lists those rows in `starts`.
-    func markRunStarts(into flags: CoreVector<UInt8>, starts: inout [Int]) throws(CoreError) {
-        try flags.resize(to: count)
+    /// Appends to `starts` the rows that start a run of rows equal in
+    /// `columns` (that differ there from the row before): where a join's
+    /// rows of one key begin.
+    func appendRunStarts(columns: [Int], to starts: inout [Int]) {
+        precondition(columns.allSatisfy { $0 < arity })
         guard count > 0 else { return }
-        let stride = self.stride, words = stride / 8
-        flags.withMutableElements { flags in
-            flags[0] = 1
-            starts.append(0)
-            guard let base else {
-                for r in 1..<flags.count { flags[r] = 0 }
-                return
-            }
+        starts.append(0)
+        guard let base, stride > 0, count > 1 else { return }
+        let tags = arity * 8, stride = self.stride
+        columns.withUnsafeBufferPointer { columns in
             var previous = UnsafeRawPointer(base), row = previous + stride
-            for r in 1..<flags.count {
-                var equal = true
-                for w in 0..<words where row.load(fromByteOffset: w &* 8, as: UInt64.self)
-                    != previous.load(fromByteOffset: w &* 8, as: UInt64.self) {
-                    equal = false
+            for r in 1..<count {
+                for c in columns where row.load(fromByteOffset: c &* 8, as: UInt64.self)
+                    != previous.load(fromByteOffset: c &* 8, as: UInt64.self)
+                    || row.load(fromByteOffset: tags &+ c, as: UInt8.self)
+                    != previous.load(fromByteOffset: tags &+ c, as: UInt8.self) {
+                    starts.append(r)
                     break
                 }
-                flags[r] = equal ? 0 : 1
-                if !equal { starts.append(r) }
                 previous = row
                 row += stride
             }

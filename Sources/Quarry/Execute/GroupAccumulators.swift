@@ -90,10 +90,9 @@ final class GroupAccumulators {
         // `runStarts` holds the rows that start a new run of equal keys.
         runStarts.removeAll(keepingCapacity: true)
         if let keys {
+            batch.appendRunStarts(columns: groupColumns, to: &runStarts)
             batchKeys.removeAll()
-            try batchKeys.append(columns: groupColumns, of: batch)
-            try batchKeys.markRunStarts(into: fresh, starts: &runStarts)
-            batchKeys.keep(where: fresh)
+            try batchKeys.append(columns: groupColumns, of: batch, rowList: runStarts)
             try keys.insertAll(batchKeys, indices: groupIDs, fresh: fresh)
             // The table numbers new keys in the order they come, which is
             // the order their groups are opened in here.

@@ -7,8 +7,8 @@
 /// rows come per outer binding, a few dozen at a time, and a table of every
 /// row (what ``RowDeduper`` keeps) would be as big as the whole input and
 /// out of cache. Up to ``smallRunLimit`` kept rows, a run is checked
-/// through a few hundred bytes of slots hashed on the columns that differ
-/// within it; a longer run goes on in a dedup table emptied when it ends.
+/// through a kilobyte of slots hashed on the columns that differ within
+/// it; a longer run goes on in a dedup table emptied when it ends.
 final class RunDeduper {
     /// Kept rows of one run held in the small slots; beyond, the table.
     static let smallRunLimit = 64
@@ -51,7 +51,9 @@ final class RunDeduper {
         flags = CoreVector(account: account)
     }
 
-    var byteCount: Int { kept.byteCount + table.byteCount + scratch.byteCount + flags.byteCount }
+    var byteCount: Int {
+        kept.byteCount + table.byteCount + scratch.byteCount + flags.byteCount + slots.count * MemoryLayout<UInt32>.stride
+    }
 
     /// Drops from `rows`, in place, the rows seen before in the current run
     /// (in earlier buffers or earlier in this one).

@@ -47,33 +47,40 @@ struct OHLCSQLiteResult: Encodable {
     }
 }
 
-/// Runs the OHLC query of one size in every mode asked for, and SQLite's
-/// GROUP BY over the same data.
-struct OHLCBenchmark {
-    let workload: OHLCWorkload
-    let repetitions: Int
+/// One engine's runs of one query, taken a run at a time, so that the
+/// runs of several engines can be interleaved (``OHLCBenchmark/interleave(_:repetitions:)``).
+protocol RunSeries: AnyObject {
+    func runOnce() throws
+}
 
-    func runQuarry(_ db: Database, mode: SubqueryMode) throws -> (ModeMeasurement, [[Double]]) {
-        let (result, r) = try Self.measureQuarry(OHLCWorkload.query, on: db, mode: mode, repetitions: repetitions)
-        return (result, r.rows.map { $0.map(\.number) }.sorted { $0[0] < $1[0] })
+/// Runs of a Quarry query in one subquery mode.
+final class QuarrySeries: RunSeries {
+    let query: String
+    let db: Database
+    let mode: SubqueryMode
+    private var times: [Double] = [], engineTimes: [Double] = []
+    private var last: QueryResult?, lastMeasured: Measured?
+    private var residentPeak: UInt64?
+
+    init(_ query: String, on db: Database, mode: SubqueryMode) {
+        self.query = query
+        self.db = db
+        self.mode = mode
     }
 
-    /// Runs `query` in `mode`: the median time of the repetitions, the
-    /// memory and allocation figures of the last (they do not vary).
-    static func measureQuarry(_ query: String, on db: Database, mode: SubqueryMode,
-                              repetitions: Int) throws -> (ModeMeasurement, QueryResult) {
-        var times: [Double] = [], engineTimes: [Double] = []
-        var last: QueryResult?, lastMeasured: Measured?
-        var residentPeak: UInt64?
-        for _ in 0..<repetitions {
-            var result: QueryResult?
-            ResidentPeak.reset()
-            let m = try measure { result = try db.query(query, options: QueryOptions(subqueries: mode)) }
-            residentPeak = ResidentPeak.bytes()
-            times.append(m.seconds * 1000)
-            engineTimes.append(result!.stats.wallMilliseconds)
-            (last, lastMeasured) = (result, m)
-        }
+    func runOnce() throws {
+        var result: QueryResult?
+        ResidentPeak.reset()
+        let m = try measure { result = try db.query(query, options: QueryOptions(subqueries: mode)) }
+        residentPeak = ResidentPeak.bytes()
+        times.append(m.seconds * 1000)
+        engineTimes.append(result!.stats.wallMilliseconds)
+        (last, lastMeasured) = (result, m)
+    }
+
+    /// The median times, the memory and allocation figures of the last run
+    /// (they do not vary), and its result.
+    func measurement() -> (ModeMeasurement, QueryResult) {
         let r = last!, m = lastMeasured!
         return (ModeMeasurement(
             mode: mode.rawValue, rows: r.rows.count, milliseconds: median(times),
@@ -82,28 +89,41 @@ struct OHLCBenchmark {
             processAllocations: m.processAllocations, subqueryRuns: r.stats.subqueryRuns,
             rowsDeduplicated: r.stats.rowsDeduplicated), r)
     }
+}
 
-    func runSQLite(_ sqlite: OHLCSQLite) throws -> (OHLCSQLiteResult, [[Double]]) {
-        let (ms, residentPeak, rows) = try Self.measureSQLite(repetitions: repetitions, sqlite.run)
-        return (OHLCSQLiteResult(hours: workload.hours, bars: workload.bars, form: sqlite.form, rows: rows.count,
-                                 milliseconds: ms, residentPeakBytes: residentPeak),
-                rows.sorted { $0[0] < $1[0] })
+/// Runs of a SQLite query: prepare, step, read every row.
+final class SQLiteSeries: RunSeries {
+    private let run: () throws -> [[Double]]
+    private var times: [Double] = []
+    /// The last run's rows and resident peak.
+    private(set) var rows: [[Double]] = []
+    private(set) var residentPeak: UInt64?
+
+    init(_ run: @escaping () throws -> [[Double]]) {
+        self.run = run
     }
 
-    /// Runs a SQLite query `repetitions` times: the median time, the last
-    /// run's resident peak, and its rows.
-    static func measureSQLite(repetitions: Int,
-                              _ run: () throws -> [[Double]]) throws -> (Double, UInt64?, [[Double]]) {
-        var times: [Double] = []
-        var rows: [[Double]] = []
-        var residentPeak: UInt64?
+    func runOnce() throws {
+        ResidentPeak.reset()
+        let m = try measure { rows = try run() }
+        residentPeak = ResidentPeak.bytes()
+        times.append(m.seconds * 1000)
+    }
+
+    /// The median time.
+    var milliseconds: Double { median(times) }
+}
+
+enum OHLCBenchmark {
+    /// Runs every series `repetitions` times, round by round, each round
+    /// running each series once: a slow phase of the machine (on this VM
+    /// they last seconds to minutes) then falls on every engine alike, and
+    /// the ratios between them hold. Run one engine after another, a phase
+    /// could slow one engine's runs and spare the other's.
+    static func interleave(_ series: [RunSeries], repetitions: Int) throws {
         for _ in 0..<repetitions {
-            ResidentPeak.reset()
-            let m = try measure { rows = try run() }
-            residentPeak = ResidentPeak.bytes()
-            times.append(m.seconds * 1000)
+            for s in series { try s.runOnce() }
         }
-        return (median(times), residentPeak, rows)
     }
 
     /// Equal row for row, to a relative 1e-9 (sums in another order).

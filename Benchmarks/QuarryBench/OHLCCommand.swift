@@ -58,23 +58,27 @@ struct OHLCCommand: ParsableCommand {
         var reports: [OHLCSizeReport] = []
         for size in sizes {
             let workload = OHLCWorkload(hours: size.hours, bars: size.bars)
-            let bench = OHLCBenchmark(workload: workload, repetitions: repetitions)
             var load: Measured?
             var loaded: Database?
             load = try measure { loaded = try Database.load(edn: workload.edn()) }
             let db = loaded!
             var report = OHLCSizeReport(hours: size.hours, bars: size.bars, datoms: db.count,
                                         loadSeconds: load!.seconds, quarry: [], sqlite: [])
-            var reference: [[Double]]?
-            if !noSqlite {
-                for form in OHLCSQLite.Form.allCases {
-                    let (result, rows) = try bench.runSQLite(try OHLCSQLite(form, workload: workload))
-                    report.sqlite.append(result)
-                    if form == .wide { reference = rows }
-                }
+            let sqlite = try (noSqlite ? [] : OHLCSQLite.Form.allCases).map { form in
+                (form, SQLiteSeries(try OHLCSQLite(form, workload: workload).run))
             }
-            for mode in modes {
-                var (result, rows) = try bench.runQuarry(db, mode: mode)
+            let quarry = modes.map { QuarrySeries(OHLCWorkload.query, on: db, mode: $0) }
+            try OHLCBenchmark.interleave(sqlite.map(\.1) + quarry, repetitions: repetitions)
+            var reference: [[Double]]?
+            for (form, series) in sqlite {
+                report.sqlite.append(OHLCSQLiteResult(hours: size.hours, bars: size.bars, form: form,
+                                                      rows: series.rows.count, milliseconds: series.milliseconds,
+                                                      residentPeakBytes: series.residentPeak))
+                if form == .wide { reference = series.rows.sorted { $0[0] < $1[0] } }
+            }
+            for series in quarry {
+                var (result, r) = series.measurement()
+                let rows = r.rows.map { $0.map(\.number) }.sorted { $0[0] < $1[0] }
                 let sqlite = { (form: OHLCSQLite.Form) in report.sqlite.first { $0.form == form }?.milliseconds }
                 result.vsSQLiteWide = sqlite(.wide).map { result.milliseconds / $0 }
                 result.vsSQLiteEAV = sqlite(.eav).map { result.milliseconds / $0 }
@@ -89,20 +93,19 @@ struct OHLCCommand: ParsableCommand {
             let db = try Database.load(edn: workload.edn())
             var report = MarketReport(symbols: workload.symbols, days: workload.days, bars: workload.bars,
                                       datoms: db.count, quarry: [])
-            var reference: [[Double]]?
-            if !noSqlite {
-                let sqlite = try MarketSQLite(workload: workload)
-                let (ms, residentPeak, rows) = try OHLCBenchmark.measureSQLite(repetitions: repetitions, sqlite.run)
-                report.sqlite = MarketSQLiteResult(rows: rows.count, milliseconds: ms, residentPeakBytes: residentPeak)
-                reference = rows
+            let sqlite = try noSqlite ? nil : SQLiteSeries(MarketSQLite(workload: workload).run)
+            let quarry = modes.map { QuarrySeries(MarketWorkload.query, on: db, mode: $0) }
+            try OHLCBenchmark.interleave((sqlite.map { [$0] } ?? []) + quarry, repetitions: repetitions)
+            if let sqlite {
+                report.sqlite = MarketSQLiteResult(rows: sqlite.rows.count, milliseconds: sqlite.milliseconds,
+                                                   residentPeakBytes: sqlite.residentPeak)
             }
-            for mode in modes {
-                var (result, r) = try OHLCBenchmark.measureQuarry(MarketWorkload.query, on: db, mode: mode,
-                                                                  repetitions: repetitions)
+            for series in quarry {
+                var (result, r) = series.measurement()
                 // The rows are in :order-by order; the ticker column is left out of the comparison.
                 let rows = r.rows.map { $0.dropFirst().map(\.number) }
                 result.vsSQLiteWide = report.sqlite.map { result.milliseconds / $0.milliseconds }
-                result.agreesWithSQLite = reference.map { OHLCBenchmark.agree(rows, $0) }
+                result.agreesWithSQLite = sqlite.map { OHLCBenchmark.agree(rows, $0.rows) }
                 report.quarry.append(result)
             }
             markets.append(report)

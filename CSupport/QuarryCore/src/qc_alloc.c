@@ -50,6 +50,14 @@ static bool account_charge(qc_account *account, uint64_t bytes) {
     return true;
 }
 
+/* Adds to the account what a block really got beyond its charge (the
+ * system allocator may hand out more than it was asked). */
+static void account_charge_extra(qc_account *account, uint64_t extra) {
+    if (!account || extra == 0) return;
+    uint64_t now = atomic_fetch_add_explicit(&account->bytes_now, extra, memory_order_relaxed) + extra;
+    raise_peak(&account->bytes_peak, now);
+}
+
 /* Takes back a charge whose allocation then failed. */
 static void account_uncharge(qc_account *account, uint64_t bytes) {
     if (!account) return;
@@ -223,11 +231,7 @@ static void *alloc_common(qc_account *account, size_t size, uint32_t flags, bool
         return NULL;
     }
     size_t real = backend_real_usable(p, usable);
-    if (account && real > usable) {
-        uint64_t extra = real - usable;
-        raise_peak(&account->bytes_peak,
-                   atomic_fetch_add_explicit(&account->bytes_now, extra, memory_order_relaxed) + extra);
-    }
+    if (real > usable) account_charge_extra(account, real - usable);
     if (wants_hugepages(size, flags)) advise_hugepages(p, size);
     if (size >= QC_POPULATE_MIN) populate(p, size);
     engine_charge(real);
@@ -270,10 +274,7 @@ bool qc_grow_in_place(qc_account *account, void *p, size_t usable, size_t size, 
         account_uncharge(account, wanted - usable);
         return false;
     }
-    if (account && real != wanted) {
-        atomic_fetch_add_explicit(&account->bytes_now, real - wanted, memory_order_relaxed);
-        raise_peak(&account->bytes_peak, atomic_load_explicit(&account->bytes_now, memory_order_relaxed));
-    }
+    if (real > wanted) account_charge_extra(account, real - wanted);
     if (size >= QC_POPULATE_MIN) populate((char *)p + usable, real - usable);
     /* Counted as a new block for the old one, so live blocks stay allocations minus frees. */
     engine_charge(real - usable);

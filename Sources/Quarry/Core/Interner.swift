@@ -33,7 +33,7 @@ public final class Interner {
         try check(bytes.withUnsafeBytes { intern(raw: $0) })
     }
 
-    /// The id of the bytes in `buffer` (read in place), adding them when new.
+    /// The id of `bytes` (read in place), adding them when new.
     func intern(contentsOf bytes: UnsafeRawBufferPointer) throws(CoreError) -> UInt64 {
         try check(intern(raw: bytes))
     }

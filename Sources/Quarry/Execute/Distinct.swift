@@ -40,7 +40,7 @@ final class Distinct: Operator {
 
     /// A rewound plan keeps a small table for its next run and frees a big one.
     override func rewind() {
-        seen?.removeAll(keepingUpTo: 64 << 10)
+        seen?.removeAll(keepingUpTo: RowDeduper.keptTableBytes)
         runs?.removeAll()
     }
 

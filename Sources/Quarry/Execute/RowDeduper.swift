@@ -73,6 +73,10 @@ final class RowDeduper {
         return fresh
     }
 
+    /// The bytes of table a rewound operator keeps for its next run; a
+    /// bigger one is freed (see ``removeAll(keepingUpTo:)``).
+    static let keptTableBytes = 64 << 10
+
     /// Empties the set; a table past `keepingUpTo` bytes is freed rather
     /// than cleared, so a plan rewound after a big run does not hold it.
     func removeAll(keepingUpTo limit: Int = .max) {

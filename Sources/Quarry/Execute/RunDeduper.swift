@@ -122,11 +122,9 @@ final class RunDeduper {
         return r
     }
 
-    /// Forgets every run (the plan is rewound).
-    func removeAll() {
-        startRun()
-        table.removeAll(keepingUpTo: 64 << 10)
-    }
+    /// Forgets every run (the plan is rewound). The table is empty unless
+    /// it holds the current run, which starting a new one empties.
+    func removeAll() { startRun() }
 
     private func startRun() {
         kept.removeAll()
@@ -136,7 +134,7 @@ final class RunDeduper {
             for i in slots.indices { slots[i] = 0 }
             stamp = 1
         }
-        if tableHoldsRun { table.removeAll(keepingUpTo: 64 << 10) }
+        if tableHoldsRun { table.removeAll(keepingUpTo: RowDeduper.keptTableBytes) }
         tableHoldsRun = false
     }
 

@@ -83,7 +83,7 @@ struct DedupBenchmark {
 
     private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
         let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, presize: variant != .coreGrowing)
-        if variant == .coreReserved { try set.reserve(workload.distinct) }
+        if variant == .coreReserved { try set.reserve(workload.distinct, includingStorage: true) }
         var fresh = 0
         let m = try measure {
             for round in 0..<rounds {

@@ -106,6 +106,49 @@ struct DedupSetTests {
         #expect(try set.insert(packed, row: 5) == (true, 0))
     }
 
+    @Test("reserving storage opens the rows' room up front: inserting them allocates nothing")
+    func reserveStorage() throws {
+        let account = try MemoryAccount()
+        let set = try DedupSet(arity: 3, account: account)
+        try set.reserve(50_000, includingStorage: true)
+        let reserved = account.figures
+        #expect(reserved.bytesNow >= 50_000 * 32, "the rows' storage is charged at the reservation")
+        let packed = try pack(randomRows(arity: 3, count: 50_000, domain: 1 << 40, seed: 5), arity: 3)
+        try set.insert(contentsOf: packed)
+        #expect(set.count == 50_000)
+        #expect(account.figures.allocations == reserved.allocations)
+        #expect(account.figures.bytesNow == reserved.bytesNow)
+        for k in [0, 777, 49_999] { #expect(set.firstIndex(of: packed, row: k) == k) }
+    }
+
+    @Test("a storage reservation over the budget fails and leaves the table as it was")
+    func reserveStorageOverBudget() throws {
+        // 40,000 rows take 65,536 slots (512 KiB), which fit, and row chunks
+        // up to 65,536 rows (2 MiB), which do not.
+        let account = try MemoryAccount(limitBytes: 2 << 20)
+        let set = try DedupSet(arity: 3, account: account)
+        try set.insert(contentsOf: try pack(randomRows(arity: 3, count: 100, domain: 1 << 20, seed: 6), arity: 3))
+        let before = account.figures.bytesNow
+        #expect(throws: CoreError.self) { try set.reserve(40_000, includingStorage: true) }
+        #expect(set.count == 100)
+        #expect(set.capacity == 65_536)
+        #expect(account.figures.bytesNow <= before + 65_536 * 8, "only the slot array grew; the chunks it opened are closed")
+        #expect(try set.insert(words: [1, 2, 3], tags: [.int, .int, .int]).inserted)
+    }
+
+    @Test("a reservation is trusted: a long batch does not estimate its size until the table holds that many rows")
+    func reservationIsTrusted() throws {
+        let packed = try pack((0..<100_000).map { ModelRow(words: [UInt64($0), 7, 9], tags: [.int, .int, .int]) }, arity: 3)
+        let estimated = try DedupSet(arity: 3)
+        try estimated.insert(contentsOf: packed)
+        #expect(estimated.probeStats.grows == 1, "sized once, from the estimate")
+        let trusted = try DedupSet(arity: 3)
+        try trusted.reserve(10)
+        try trusted.insert(contentsOf: packed)
+        #expect(trusted.probeStats.grows > 5, "a tiny reservation stood in for the estimate, so the table grew")
+        #expect(trusted.count == 100_000 && estimated.count == 100_000)
+    }
+
     @Test("fragments keep failed row compares rare with real hashes")
     func fragmentsFilter() throws {
         let set = try DedupSet(arity: 3)

@@ -248,8 +248,11 @@ typedef struct qc_dedup qc_dedup;
 #define QC_DEDUP_WEAK_HASH 0x100u
 /* Batch inserts of 65,536 rows and more that could outgrow the table size
  * it once, up front, from an estimate of the batch's new distinct rows
- * (sampled on hash values, about 2% off). This flag turns that off, so the
- * table grows as it fills; benchmarks use it to show what sizing buys. */
+ * (sampled on hash values, about 2% off; it reads the batch once more).
+ * A table the caller reserved room in (qc_dedup_reserve) skips the
+ * estimate until it holds that many rows: the caller knew better. This
+ * flag turns sizing off, so the table grows as it fills; benchmarks use it
+ * to show what sizing buys. */
 #define QC_DEDUP_NO_PRESIZE 0x200u
 
 qc_status qc_dedup_create(uint32_t arity, uint64_t seed, qc_account *account, uint32_t flags,
@@ -292,8 +295,13 @@ uint64_t qc_dedup_bytes(const qc_dedup *table);
 /* The distinct rows, in insertion order. Owned by the table. */
 const qc_arena *qc_dedup_rows(const qc_dedup *table);
 
-/* Makes room for `rows` distinct rows without further growth. */
+/* Makes room for `rows` distinct rows without growing the slot array. */
 qc_status qc_dedup_reserve(qc_dedup *table, uint64_t rows);
+
+/* The same, and opens the row storage those rows need, so that inserting
+ * them allocates nothing. On an error the table keeps its rows and the
+ * storage it had. */
+qc_status qc_dedup_reserve_storage(qc_dedup *table, uint64_t rows);
 
 /* Forgets every row; keeps the slot array's capacity. */
 void qc_dedup_clear(qc_dedup *table);

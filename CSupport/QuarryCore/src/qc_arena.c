@@ -58,6 +58,21 @@ size_t qc_arena_stride(const qc_arena *arena) { return arena->stride; }
 uint64_t qc_arena_count(const qc_arena *arena) { return arena->count; }
 uint64_t qc_arena_bytes(const qc_arena *arena) { return arena->bytes; }
 
+static uint64_t chunk_rows(const qc_arena *a, uint32_t c) {
+    return c == 0 ? (uint64_t)1 << a->base_log2 : (uint64_t)1 << (a->base_log2 + c - 1);
+}
+
+static qc_status open_chunk(qc_arena *a, uint32_t c) {
+    qc_status status = QC_OK;
+    size_t usable;
+    unsigned char *chunk = qc_alloc(a->account, (size_t)(chunk_rows(a, c) * a->stride), a->flags, &usable, &status);
+    if (!chunk) return status;
+    a->chunks[c] = chunk;
+    a->chunk_usable[c] = usable;
+    a->bytes += usable;
+    return QC_OK;
+}
+
 unsigned char *qc_arena_push(qc_arena *a, qc_status *status) {
     uint64_t offset;
     uint32_t c = qc_arena_chunk_of(a, a->count, &offset);
@@ -65,17 +80,26 @@ unsigned char *qc_arena_push(qc_arena *a, qc_status *status) {
         *status = QC_ERR_CAPACITY;
         return NULL;
     }
-    if (QC_UNLIKELY(!a->chunks[c])) {
-        uint64_t rows = c == 0 ? (uint64_t)1 << a->base_log2 : (uint64_t)1 << (a->base_log2 + c - 1);
-        size_t usable;
-        unsigned char *chunk = qc_alloc(a->account, (size_t)(rows * a->stride), a->flags, &usable, status);
-        if (!chunk) return NULL;
-        a->chunks[c] = chunk;
-        a->chunk_usable[c] = usable;
-        a->bytes += usable;
-    }
+    if (QC_UNLIKELY(!a->chunks[c]) && (*status = open_chunk(a, c)) != QC_OK) return NULL;
     a->count++;
     return a->chunks[c] + offset * a->stride;
+}
+
+qc_status qc_arena_reserve(qc_arena *a, uint64_t rows) {
+    if (rows == 0) return QC_OK;
+    uint64_t offset;
+    uint32_t last = qc_arena_chunk_of(a, rows - 1, &offset);
+    if (last >= QC_ARENA_CHUNKS) return QC_ERR_CAPACITY;
+    uint32_t first = 0;
+    while (first <= last && a->chunks[first]) first++;
+    for (uint32_t c = first; c <= last; c++) {
+        qc_status status = open_chunk(a, c);
+        if (status != QC_OK) {
+            release_chunks(a, first);
+            return status;
+        }
+    }
+    return QC_OK;
 }
 
 qc_status qc_arena_append(qc_arena *arena, const void *row, uint64_t *index_out) {
@@ -107,8 +131,7 @@ qc_status qc_arena_copy_rows(const qc_arena *arena, uint64_t first, uint64_t n, 
     while (n > 0) {
         uint64_t offset;
         uint32_t c = qc_arena_chunk_of(arena, first, &offset);
-        uint64_t chunk_rows = c == 0 ? (uint64_t)1 << arena->base_log2 : (uint64_t)1 << (arena->base_log2 + c - 1);
-        uint64_t take = chunk_rows - offset;
+        uint64_t take = chunk_rows(arena, c) - offset;
         if (take > n) take = n;
         memcpy(out, arena->chunks[c] + offset * arena->stride, (size_t)(take * arena->stride));
         out += take * arena->stride;

@@ -24,9 +24,22 @@
     default: return BODY(__VA_ARGS__, (t)->arity);           \
     }
 
+/* Probe figures a call gathers in locals, which stay in registers through
+ * its loop (the table's own figures may alias the rows it writes), and adds
+ * to the table's once at the end. */
+typedef struct probe_counts {
+    uint64_t probes, fragment_matches, false_matches;
+} probe_counts;
+
+static inline void add_counts(qc_dedup *t, const probe_counts *c) {
+    t->stats.probes += c->probes;
+    t->stats.fragment_matches += c->fragment_matches;
+    t->stats.false_matches += c->false_matches;
+}
+
 /* Insert-if-absent of a row whose hash is known. */
 QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
-                                  uint64_t *index_out, bool *inserted_out) {
+                                  uint64_t *index_out, bool *inserted_out, probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity);
     if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
         qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count + 1);
@@ -40,18 +53,18 @@ QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_
         if (s == 0) break;
         if (qc_slot_fragment_matches(s, h)) {
             uint64_t i = qc_slot_entry(s);
-            t->stats.fragment_matches++;
+            counts->fragment_matches++;
             if (qc_rows_equal(qc_arena_row_ptr(t->rows, i), row, stride)) {
-                t->stats.probes += probes;
+                counts->probes += probes;
                 *index_out = i;
                 *inserted_out = false;
                 return QC_OK;
             }
-            t->stats.false_matches++;
+            counts->false_matches++;
         }
         pos = (pos + 1) & mask;
     }
-    t->stats.probes += probes;
+    counts->probes += probes;
     qc_status status = QC_OK;
     uint64_t i = t->rows->count;
     unsigned char *dst = qc_arena_push_fast(t->rows, &status);
@@ -67,7 +80,9 @@ QC_INLINE qc_status insert_one(qc_dedup *t, const void *row, uint64_t *index_out
                                uint32_t arity) {
     uint64_t index;
     bool inserted;
-    qc_status status = insert_hashed(t, row, qc_dedup_hash(t, row, arity), arity, &index, &inserted);
+    probe_counts counts = {0};
+    qc_status status = insert_hashed(t, row, qc_dedup_hash(t, row, arity), arity, &index, &inserted, &counts);
+    add_counts(t, &counts);
     if (status != QC_OK) return status;
     if (index_out) *index_out = index;
     if (inserted_out) *inserted_out = inserted;
@@ -126,27 +141,30 @@ QC_INLINE uint64_t estimate_new_rows(qc_dedup *t, const unsigned char *base, siz
  * optimisation: if the room cannot be had (budget, memory), the table
  * grows as it fills and reports the error where it really runs out. */
 QC_INLINE void presize(qc_dedup *t, const unsigned char *base, size_t n, uint32_t arity) {
-    if ((t->flags & QC_DEDUP_NO_PRESIZE) || n < QC_PRESIZE_MIN_ROWS || t->rows->count + n <= t->index.grow_at)
+    if ((t->flags & QC_DEDUP_NO_PRESIZE) || n < QC_PRESIZE_MIN_ROWS || t->rows->count + n <= t->index.grow_at ||
+        t->reserved > t->rows->count)
         return;
     bool ok;
     uint64_t expect = t->rows->count + estimate_new_rows(t, base, n, arity, &ok);
-    if (ok && expect > t->index.grow_at) (void)qc_dedup_reserve(t, expect);
+    if (ok && expect > t->index.grow_at) (void)qc_dedup_size_slots(t, expect);
 }
 
 QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out, uint32_t arity) {
     const unsigned char *r = rows;
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
+    probe_counts counts = {0};
+    qc_status status = QC_OK;
     presize(t, r, n, arity);
-    for (size_t i = 0; i < n; i++, r += stride) {
+    for (size_t i = 0; i < n && status == QC_OK; i++, r += stride) {
         uint64_t index;
         bool inserted;
-        qc_status status = insert_hashed(t, r, qc_dedup_hash(t, r, arity), arity, &index, &inserted);
-        if (status != QC_OK) return status;
-        fresh += inserted;
+        status = insert_hashed(t, r, qc_dedup_hash(t, r, arity), arity, &index, &inserted, &counts);
+        fresh += status == QC_OK && inserted;
     }
-    if (new_rows_out) *new_rows_out = fresh;
-    return QC_OK;
+    add_counts(t, &counts);
+    if (status == QC_OK && new_rows_out) *new_rows_out = fresh;
+    return status;
 }
 
 qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out) {
@@ -155,10 +173,10 @@ qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t
 
 /* Inserts row k of a batch and records its result in the optional outputs. */
 QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity, size_t k,
-                           uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh) {
+                           uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, probe_counts *counts) {
     uint64_t index;
     bool inserted;
-    qc_status status = insert_hashed(t, row, h, arity, &index, &inserted);
+    qc_status status = insert_hashed(t, row, h, arity, &index, &inserted, counts);
     if (status != QC_OK) return status;
     if (indices_out) indices_out[k] = index;
     if (inserted_out) inserted_out[k] = inserted;
@@ -173,7 +191,8 @@ QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, ui
  * work on other rows. Prefetches are hints only: a growth in between makes
  * them stale, never wrong. */
 QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t first, size_t end, uint32_t arity,
-                             uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, size_t *done) {
+                             uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, size_t *done,
+                             probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity), d = QC_PREFETCH_DISTANCE;
     uint64_t ring[QC_RING];
     for (size_t i = first; i < end + 2 * d; i++) {
@@ -191,7 +210,7 @@ QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t firs
         if (i >= first + 2 * d) {
             size_t k = i - 2 * d;
             qc_status status = record(t, base + k * stride, ring[k & (QC_RING - 1)], arity, k, indices_out,
-                                      inserted_out, fresh);
+                                      inserted_out, fresh, counts);
             if (status != QC_OK) return status;
             *done = k + 1;
         }
@@ -208,6 +227,7 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
     size_t done = 0;
+    probe_counts counts = {0};
     qc_status status = QC_OK;
     presize(t, base, n, arity);
     for (size_t first = 0; first < n && status == QC_OK; first += QC_BATCH_BLOCK) {
@@ -215,14 +235,16 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
         if (t->index.mask + 1 <= QC_DIRECT_MAX_SLOTS) {
             for (size_t k = first; k < end; k++) {
                 const unsigned char *row = base + k * stride;
-                status = record(t, row, qc_dedup_hash(t, row, arity), arity, k, indices_out, inserted_out, &fresh);
+                status = record(t, row, qc_dedup_hash(t, row, arity), arity, k, indices_out, inserted_out, &fresh,
+                                &counts);
                 if (status != QC_OK) break;
                 done = k + 1;
             }
         } else {
-            status = pipeline(t, base, first, end, arity, indices_out, inserted_out, &fresh, &done);
+            status = pipeline(t, base, first, end, arity, indices_out, inserted_out, &fresh, &done, &counts);
         }
     }
+    add_counts(t, &counts);
     if (new_rows_out) *new_rows_out = fresh;
     if (done_out) *done_out = done;
     return status;

@@ -8,6 +8,7 @@ struct qc_dedup {
     qc_arena *rows;          /* the distinct rows, in insertion order */
     qc_slot_index index;     /* entry i of the index is row i */
     uint64_t seed;
+    uint64_t reserved;       /* rows the caller said to expect (qc_dedup_reserve) */
     uint32_t arity;
     uint32_t stride;
     uint32_t flags;
@@ -29,6 +30,10 @@ QC_INLINE uint64_t qc_dedup_hash(const struct qc_dedup *t, const void *row, uint
 QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
     return arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
 }
+
+/* Sizes the slot array for `rows` rows, as qc_dedup_reserve does, without
+ * recording a reservation (the batch's own estimate uses it). */
+qc_status qc_dedup_size_slots(struct qc_dedup *t, uint64_t rows);
 
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 

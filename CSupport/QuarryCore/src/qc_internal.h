@@ -79,6 +79,11 @@ static inline unsigned char *qc_arena_row_ptr(const struct qc_arena *a, uint64_t
 /* Reserves the slot for the next row and returns it; NULL on error. */
 unsigned char *qc_arena_push(struct qc_arena *a, qc_status *status);
 
+/* Opens every chunk that rows [0, rows) need; on an error, closes the ones
+ * it opened. Chunks are opened in order, so the ones already open are a
+ * prefix. */
+qc_status qc_arena_reserve(struct qc_arena *a, uint64_t rows);
+
 /* qc_arena_push with the common case inlined: the row's chunk exists. */
 static inline unsigned char *qc_arena_push_fast(struct qc_arena *a, qc_status *status) {
     uint64_t offset;

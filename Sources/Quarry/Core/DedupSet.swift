@@ -122,9 +122,19 @@ public final class DedupSet {
         return firstIndex(of: one, row: 0) != nil
     }
 
-    /// Makes room for `rows` distinct rows without further growth.
-    public func reserve(_ rows: Int) throws(CoreError) {
-        try CoreError.check(qc_dedup_reserve(handle, UInt64(max(0, rows))), "dedup reserve")
+    /// Makes room for `rows` distinct rows without growing the slot array.
+    ///
+    /// A batch insert of 65,536 rows or more then trusts this figure and
+    /// skips estimating its distinct rows until the set holds `rows`.
+    /// - Parameter includingStorage: also allocate the storage those rows
+    ///   take, so that inserting them allocates nothing.
+    public func reserve(_ rows: Int, includingStorage: Bool = false) throws(CoreError) {
+        let n = UInt64(max(0, rows))
+        if includingStorage {
+            try CoreError.check(qc_dedup_reserve_storage(handle, n), "dedup reserve")
+        } else {
+            try CoreError.check(qc_dedup_reserve(handle, n), "dedup reserve")
+        }
     }
 
     /// Forgets every row, keeping the table's capacity.

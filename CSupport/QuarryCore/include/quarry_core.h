@@ -249,8 +249,9 @@ typedef struct qc_dedup qc_dedup;
 /* Batch inserts of 65,536 rows and more that could outgrow the table size
  * it once, up front, from an estimate of the batch's new distinct rows
  * (sampled on hash values, about 2% off; it reads the batch once more).
- * A table the caller reserved room in (qc_dedup_reserve) skips the
- * estimate until it holds that many rows: the caller knew better. This
+ * A table whose storage the caller reserved (qc_dedup_reserve_storage)
+ * skips the estimate until it holds that many rows: the caller knew the
+ * size. A plain qc_dedup_reserve is a hint and does not. This
  * flag turns sizing off, so the table grows as it fills; benchmarks use it
  * to show what sizing buys. */
 #define QC_DEDUP_NO_PRESIZE 0x200u

@@ -49,15 +49,13 @@ qc_status qc_dedup_size_slots(qc_dedup *t, uint64_t rows) {
     return status;
 }
 
-qc_status qc_dedup_reserve(qc_dedup *t, uint64_t rows) {
-    qc_status status = qc_dedup_size_slots(t, rows);
-    if (status == QC_OK && rows > t->reserved) t->reserved = rows;
-    return status;
-}
+qc_status qc_dedup_reserve(qc_dedup *t, uint64_t rows) { return qc_dedup_size_slots(t, rows); }
 
 qc_status qc_dedup_reserve_storage(qc_dedup *t, uint64_t rows) {
-    qc_status status = qc_dedup_reserve(t, rows);
-    return status == QC_OK ? qc_arena_reserve(t->rows, rows) : status;
+    qc_status status = qc_dedup_size_slots(t, rows);
+    if (status == QC_OK) status = qc_arena_reserve(t->rows, rows);
+    if (status == QC_OK && rows > t->reserved) t->reserved = rows;
+    return status;
 }
 
 void qc_dedup_clear(qc_dedup *t) {

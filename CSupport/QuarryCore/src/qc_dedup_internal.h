@@ -8,7 +8,7 @@ struct qc_dedup {
     qc_arena *rows;          /* the distinct rows, in insertion order */
     qc_slot_index index;     /* entry i of the index is row i */
     uint64_t seed;
-    uint64_t reserved;       /* rows the caller said to expect (qc_dedup_reserve) */
+    uint64_t reserved;       /* rows the caller reserved storage for (qc_dedup_reserve_storage) */
     uint32_t arity;
     uint32_t stride;
     uint32_t flags;
@@ -31,8 +31,8 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
     return arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
 }
 
-/* Sizes the slot array for `rows` rows, as qc_dedup_reserve does, without
- * recording a reservation (the batch's own estimate uses it). */
+/* Sizes the slot array for `rows` rows (qc_dedup_reserve; also the batch's
+ * own estimate). */
 qc_status qc_dedup_size_slots(struct qc_dedup *t, uint64_t rows);
 
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }

@@ -124,10 +124,10 @@ public final class DedupSet {
 
     /// Makes room for `rows` distinct rows without growing the slot array.
     ///
-    /// A batch insert of 65,536 rows or more then trusts this figure and
-    /// skips estimating its distinct rows until the set holds `rows`.
     /// - Parameter includingStorage: also allocate the storage those rows
-    ///   take, so that inserting them allocates nothing.
+    ///   take, so that inserting them allocates nothing. The set then
+    ///   takes `rows` as known: a batch insert of 65,536 rows or more skips
+    ///   estimating its distinct rows until the set holds that many.
     public func reserve(_ rows: Int, includingStorage: Bool = false) throws(CoreError) {
         let n = UInt64(max(0, rows))
         if includingStorage {

@@ -55,6 +55,22 @@ struct DedupPresizeTests {
         #expect(set.probeStats.grows > 5)
     }
 
+    @Test("reserved storage stands in for the estimate until the table holds that many rows; a plain reserve does not")
+    func reservedStorageIsTrusted() throws {
+        let packed = try workload(distinct: 100_000, copies: 1, seed: 6)
+        let estimated = try DedupSet(arity: 3)
+        #expect(try estimated.insert(contentsOf: packed) == 100_000)
+        #expect(estimated.probeStats.grows == 1, "sized once, from the estimate")
+        let hinted = try DedupSet(arity: 3)
+        try hinted.reserve(10)
+        #expect(try hinted.insert(contentsOf: packed) == 100_000)
+        #expect(hinted.probeStats.grows == 1, "a plain reservation is a hint: the batch still estimates")
+        let trusted = try DedupSet(arity: 3)
+        try trusted.reserve(10, includingStorage: true)
+        #expect(try trusted.insert(contentsOf: packed) == 100_000)
+        #expect(trusted.probeStats.grows > 5, "the reserved size stood in for the estimate, so the table grew")
+    }
+
     @Test("without room for the estimate, the batch still inserts what fits and reports the budget")
     func budgetTooSmallForTheEstimate() throws {
         let account = try MemoryAccount(limitBytes: 2 << 20)

@@ -136,23 +136,6 @@ struct DedupSetTests {
         #expect(try set.insert(words: [1, 2, 3], tags: [.int, .int, .int]).inserted)
     }
 
-    @Test("reserved storage is trusted: a long batch does not estimate its size until the table holds that many rows")
-    func reservationIsTrusted() throws {
-        let packed = try pack((0..<100_000).map { ModelRow(words: [UInt64($0), 7, 9], tags: [.int, .int, .int]) }, arity: 3)
-        let estimated = try DedupSet(arity: 3)
-        try estimated.insert(contentsOf: packed)
-        #expect(estimated.probeStats.grows == 1, "sized once, from the estimate")
-        let hinted = try DedupSet(arity: 3)
-        try hinted.reserve(10)
-        try hinted.insert(contentsOf: packed)
-        #expect(hinted.probeStats.grows == 1, "a plain reservation is a hint: the batch still estimates")
-        let trusted = try DedupSet(arity: 3)
-        try trusted.reserve(10, includingStorage: true)
-        try trusted.insert(contentsOf: packed)
-        #expect(trusted.probeStats.grows > 5, "the reserved size stood in for the estimate, so the table grew")
-        #expect(trusted.count == 100_000 && hinted.count == 100_000 && estimated.count == 100_000)
-    }
-
     @Test("fragments keep failed row compares rare with real hashes")
     func fragmentsFilter() throws {
         let set = try DedupSet(arity: 3)

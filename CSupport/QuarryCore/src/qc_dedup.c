@@ -40,7 +40,7 @@ uint64_t qc_dedup_bytes(const qc_dedup *t) {
     return t->index.slots_usable + t->rows->bytes + t->rows->self_usable + t->self_usable;
 }
 
-qc_status qc_dedup_size_slots(qc_dedup *t, uint64_t rows) {
+qc_status qc_dedup_reserve(qc_dedup *t, uint64_t rows) {
     if (rows > QC_SLOT_MAX_ENTRIES) return QC_ERR_CAPACITY;
     if (rows <= t->index.grow_at) return QC_OK;
     qc_status status =
@@ -49,10 +49,8 @@ qc_status qc_dedup_size_slots(qc_dedup *t, uint64_t rows) {
     return status;
 }
 
-qc_status qc_dedup_reserve(qc_dedup *t, uint64_t rows) { return qc_dedup_size_slots(t, rows); }
-
 qc_status qc_dedup_reserve_storage(qc_dedup *t, uint64_t rows) {
-    qc_status status = qc_dedup_size_slots(t, rows);
+    qc_status status = qc_dedup_reserve(t, rows);
     if (status == QC_OK) status = qc_arena_reserve(t->rows, rows);
     if (status == QC_OK && rows > t->reserved) t->reserved = rows;
     return status;

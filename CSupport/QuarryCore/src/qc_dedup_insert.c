@@ -146,7 +146,7 @@ QC_INLINE void presize(qc_dedup *t, const unsigned char *base, size_t n, uint32_
         return;
     bool ok;
     uint64_t expect = t->rows->count + estimate_new_rows(t, base, n, arity, &ok);
-    if (ok && expect > t->index.grow_at) (void)qc_dedup_size_slots(t, expect);
+    if (ok && expect > t->index.grow_at) (void)qc_dedup_reserve(t, expect);
 }
 
 QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t *new_rows_out, uint32_t arity) {

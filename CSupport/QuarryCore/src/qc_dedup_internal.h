@@ -31,10 +31,6 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
     return arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
 }
 
-/* Sizes the slot array for `rows` rows (qc_dedup_reserve; also the batch's
- * own estimate). */
-qc_status qc_dedup_size_slots(struct qc_dedup *t, uint64_t rows);
-
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
 #endif /* QC_DEDUP_INTERNAL_H */

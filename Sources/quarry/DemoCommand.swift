@@ -12,27 +12,43 @@ struct DemoCommand: ParsableCommand {
     )
 
     /// Prints the first rows of `mode`'s result, the plan line of each
-    /// subquery, and a table of every mode.
-    static func show(_ query: String, on db: Database, mode: SubqueryMode, first: Int,
+    /// subquery, and a table of every mode. Under a memory budget, a mode
+    /// that passes it reads `over budget` in the table; if the shown mode
+    /// does, its error is printed in place of its rows and the demo then
+    /// exits with status 1.
+    static func show(_ query: String, on db: Database, mode: SubqueryMode, memoryLimit: ByteCount?, first: Int,
                      sortedBy order: ([Value], [Value]) -> Bool) throws {
-        let (shown, result) = try ModeRun.measure(query, on: db, mode: mode, explain: true)
-        var rows = Table(headers: result.columns, rightAligned: Set(0..<result.columns.count))
-        for row in result.rows.sorted(by: order).prefix(first) { rows.append(row.map { EDNWriter.write($0) }) }
-        print("first rows (\(shown.mode), \(result.rows.count) rows):")
-        print(rows.render())
-        for line in result.plan.split(separator: "\n") where line.contains("SubqueryJoin") {
-            print("plan: " + line.trimmingCharacters(in: .whitespaces))
+        let limit = memoryLimit?.bytes
+        var failed = false
+        do {
+            let (shown, result) = try ModeRun.measure(query, on: db, mode: mode, explain: true, memoryLimitBytes: limit)
+            var rows = Table(headers: result.columns, rightAligned: Set(0..<result.columns.count))
+            for row in result.rows.sorted(by: order).prefix(first) { rows.append(row.map { EDNWriter.write($0) }) }
+            print("first rows (\(shown.mode), \(result.rows.count) rows):")
+            print(rows.render())
+            for line in result.plan.split(separator: "\n") where line.contains("SubqueryJoin") {
+                print("plan: " + line.trimmingCharacters(in: .whitespaces))
+            }
+        } catch let error as QueryError where error.exceededBudgetBytes != nil {
+            print("\(mode.rawValue): error: \(error.message)")
+            failed = true
         }
         print()
         var modes = Table(headers: ["mode", "rows", "ms", "engine peak bytes", "engine allocs", "subquery runs",
                                     "rows deduplicated"], rightAligned: [1, 2, 3, 4, 5, 6])
         for mode in SubqueryMode.allCases {
-            let (run, _) = try ModeRun.measure(query, on: db, mode: mode)
-            modes.append([run.mode, Format.grouped(run.rows), Format.fixed(run.milliseconds, 2),
-                          Format.grouped(run.engineBytesPeak), Format.grouped(run.allocations),
-                          Format.grouped(run.subqueryRuns), Format.grouped(run.rowsDeduplicated)])
+            do {
+                let (run, _) = try ModeRun.measure(query, on: db, mode: mode, memoryLimitBytes: limit)
+                modes.append([run.mode, Format.grouped(run.rows), Format.fixed(run.milliseconds, 2),
+                              Format.grouped(run.engineBytesPeak), Format.grouped(run.allocations),
+                              Format.grouped(run.subqueryRuns), Format.grouped(run.rowsDeduplicated)])
+            } catch let error as QueryError where error.exceededBudgetBytes != nil {
+                modes.append([mode.rawValue, "over budget", "-", "> " + Format.grouped(error.exceededBudgetBytes!),
+                              "-", "-", "-"])
+            }
         }
         print(modes.render())
+        if failed { throw ExitCode(1) }
     }
 }
 
@@ -52,6 +68,9 @@ struct OHLCDemo: ParsableCommand {
     @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
     var subqueries: SubqueryMode = .auto
 
+    @Option(name: .long, help: "Run every mode under this engine memory budget (bytes; K, M, G suffixes).")
+    var memoryLimit: ByteCount?
+
     func validate() throws {
         guard hours > 0, bars > 0 else { throw ValidationError("hours and bars must be positive") }
     }
@@ -60,7 +79,7 @@ struct OHLCDemo: ParsableCommand {
         let workload = OHLCWorkload(hours: hours, bars: bars)
         let db = try Database.load(edn: workload.edn())
         print("\(hours) hours × \(bars) bars: \(db.count) datoms\n")
-        try DemoCommand.show(OHLCWorkload.query, on: db, mode: subqueries, first: 5) {
+        try DemoCommand.show(OHLCWorkload.query, on: db, mode: subqueries, memoryLimit: memoryLimit, first: 5) {
             ($0[0].intValue ?? 0) < ($1[0].intValue ?? 0)
         }
     }
@@ -83,6 +102,9 @@ struct MarketDemo: ParsableCommand {
     @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
     var subqueries: SubqueryMode = .auto
 
+    @Option(name: .long, help: "Run every mode under this engine memory budget (bytes; K, M, G suffixes).")
+    var memoryLimit: ByteCount?
+
     func validate() throws {
         guard (1...MarketWorkload.tickers.count).contains(symbols) else {
             throw ValidationError("symbols must be 1 to \(MarketWorkload.tickers.count)")
@@ -95,7 +117,7 @@ struct MarketDemo: ParsableCommand {
         let db = try Database.load(edn: workload.edn())
         print("\(symbols) symbols × \(days) days of one-minute bars: \(workload.bars) bars, \(db.count) datoms\n")
         // The query's own :order-by orders the rows.
-        try DemoCommand.show(MarketWorkload.query, on: db, mode: subqueries, first: 8) { _, _ in false }
+        try DemoCommand.show(MarketWorkload.query, on: db, mode: subqueries, memoryLimit: memoryLimit, first: 8) { _, _ in false }
     }
 }
 

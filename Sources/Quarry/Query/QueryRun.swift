@@ -23,10 +23,10 @@ struct QueryRun {
             rows = try find.drain(account: account)
         } catch let e as Operator.BudgetExceeded {
             throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded in "
-                             + "\(e.operatorText) (\(e.operation))")
+                             + "\(e.operatorText) (\(e.operation))", exceededBudgetBytes: account.figures.limitBytes)
         } catch let e as CoreError where e.kind == .budgetExceeded {
             throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded "
-                             + "while planning (\(e.operation))")
+                             + "while planning (\(e.operation))", exceededBudgetBytes: account.figures.limitBytes)
         }
         let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
         let values = table.map { $0.map(space.decode) }

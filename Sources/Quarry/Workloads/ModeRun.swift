@@ -16,13 +16,15 @@ public struct ModeRun: Sendable, Encodable {
     }
 
     /// Runs `query` in `mode` `repetitions` times over `db`; the memory
-    /// figures are one run's (they do not vary). `explain` keeps the plan text.
+    /// figures are one run's (they do not vary). `explain` keeps the plan
+    /// text; `memoryLimitBytes` is the budget of each run.
     public static func measure(_ query: String, on db: Database, mode: SubqueryMode, repetitions: Int = 3,
-                               explain: Bool = false) throws -> (ModeRun, QueryResult) {
+                               explain: Bool = false, memoryLimitBytes: UInt64? = nil) throws -> (ModeRun, QueryResult) {
         var times: [Double] = []
         var last: QueryResult?
+        let options = QueryOptions(explain: explain, memoryLimitBytes: memoryLimitBytes, subqueries: mode)
         for _ in 0..<max(1, repetitions) {
-            let r = try db.query(query, options: QueryOptions(explain: explain, subqueries: mode))
+            let r = try db.query(query, options: options)
             times.append(r.stats.wallMilliseconds)
             last = r
         }

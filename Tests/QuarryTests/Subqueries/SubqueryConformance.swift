@@ -145,7 +145,7 @@ struct SubqueryConformance {
                 [:find ?t ?n :where [?s :symbol/ticker ?t]
                  [(q [:find ?x :in $ ?sym :where [?x :price/symbol ?sym] [(nope ?x)]] $ ?s) [[?n]]]]
                 """)
-        } throws: { "\($0)".contains("nope") && "\($0)".contains("at 2:") }
+        } throws: { "\($0)".contains("nope") && "\($0)".contains("at 2:") && ($0 as? QueryError)?.exceededBudgetBytes == nil }
     }
 
     @Test func theMemoryBudgetStopsTheQueryAndTheNextOneRuns() throws {
@@ -156,7 +156,10 @@ struct SubqueryConformance {
             """
         #expect {
             _ = try db.query(query, options: QueryOptions(memoryLimitBytes: 8192, subqueries: .materialized))
-        } throws: { "\($0)".contains("memory budget of 8192 bytes was exceeded in SubqueryJoin") }
+        } throws: {
+            "\($0)".contains("memory budget of 8192 bytes was exceeded in SubqueryJoin")
+                && ($0 as? QueryError)?.exceededBudgetBytes == 8192
+        }
         #expect(try db.query(query).rows.count == 4)
     }
 }

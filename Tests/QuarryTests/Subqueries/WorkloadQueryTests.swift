@@ -17,6 +17,20 @@ struct WorkloadQueryTests {
         try expectOHLC(w, mode: .decorrelated)
     }
 
+    /// What the demos' `--memory-limit` runs: every mode under one budget,
+    /// the ones that pass it stopped with the budget named.
+    @Test func modeRunsHonourTheMemoryBudget() throws {
+        let db = try Database.load(edn: OHLCWorkload(hours: 6, bars: 4).edn())
+        let (free, _) = try ModeRun.measure(OHLCWorkload.query, on: db, mode: .streaming, repetitions: 1)
+        let roomy = free.engineBytesPeak * 2
+        let (run, result) = try ModeRun.measure(OHLCWorkload.query, on: db, mode: .streaming, repetitions: 1,
+                                                memoryLimitBytes: roomy)
+        #expect(run.rows == 6 && result.rows.count == 6)
+        #expect {
+            _ = try ModeRun.measure(OHLCWorkload.query, on: db, mode: .streaming, repetitions: 1, memoryLimitBytes: 1024)
+        } throws: { ($0 as? QueryError)?.exceededBudgetBytes == 1024 }
+    }
+
     private func expectOHLC(_ w: OHLCWorkload, mode: SubqueryMode) throws {
         let result = try Database.load(edn: w.edn()).query(OHLCWorkload.query, options: QueryOptions(subqueries: mode))
         var expected: [[Value]] = []

@@ -55,7 +55,9 @@ final class SubqueryJoin: Operator {
     private var ranges: [Range<Int>] = []
     /// Once: every row of `combined`, which each outer row sees.
     private var everyRow: [Int] = []
-    /// Scratch for the result rows of one outer row (decorrelated).
+    /// Scratch, reused so that no array is made per run or per row: the
+    /// outer rows of one run (streaming), the result rows of one outer row
+    /// (decorrelated).
     private var members: [Int] = []
     /// The columns of `keys`: 0..<arguments.count.
     private let keyIndexes: [Int]
@@ -157,7 +159,9 @@ final class SubqueryJoin: Operator {
             groups = g
             nextGroup = 0
         }
-        let members = groups!.rows(ofGroup: nextGroup)
+        var members = self.members
+        defer { self.members = members }
+        groups!.rows(ofGroup: nextGroup, into: &members)
         nextGroup += 1
         runInput.removeAll()
         try runInput.append(copyOf: members[0], from: keys)
@@ -224,7 +228,6 @@ final class SubqueryJoin: Operator {
             try chunkKeys.append(columns: keyIndexes, of: keys, rows: position..<end)
             found = try lookup.probe(chunkKeys, columns: keyIndexes)
         }
-        // The rows of one key, reused across outer rows: no array per row.
         var members = self.members
         defer { self.members = members }
         for r in position..<end {

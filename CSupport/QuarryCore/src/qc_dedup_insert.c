@@ -14,16 +14,6 @@
 #define QC_BATCH_BLOCK 4096u
 #define QC_DIRECT_MAX_SLOTS (32u * 1024u)
 
-/* Calls BODY(args, arity) with a constant arity for 1..4, else t->arity. */
-#define QC_BY_ARITY(t, BODY, ...)                            \
-    switch ((t)->arity) {                                    \
-    case 1: return BODY(__VA_ARGS__, 1);                     \
-    case 2: return BODY(__VA_ARGS__, 2);                     \
-    case 3: return BODY(__VA_ARGS__, 3);                     \
-    case 4: return BODY(__VA_ARGS__, 4);                     \
-    default: return BODY(__VA_ARGS__, (t)->arity);           \
-    }
-
 /* Probe figures a call gathers in locals, which stay in registers through
  * its loop (the table's own figures may alias the rows it writes), and adds
  * to the table's once at the end. */
@@ -227,6 +217,11 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
     size_t done = 0;
+    if (qc_dedup_partition_fits(t, n) &&
+        qc_dedup_insert_partitioned(t, rows, n, indices_out, inserted_out, new_rows_out)) {
+        if (done_out) *done_out = n;
+        return QC_OK;
+    }
     probe_counts counts = {0};
     qc_status status = QC_OK;
     presize(t, base, n, arity);

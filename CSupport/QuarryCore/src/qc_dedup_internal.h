@@ -31,6 +31,27 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
     return arity <= 4 ? (size_t)arity * 8u + 8u : t->stride;
 }
 
+/* Calls BODY(args, arity) with a constant arity for 1..4, else t->arity. */
+#define QC_BY_ARITY(t, BODY, ...)                            \
+    switch ((t)->arity) {                                    \
+    case 1: return BODY(__VA_ARGS__, 1);                     \
+    case 2: return BODY(__VA_ARGS__, 2);                     \
+    case 3: return BODY(__VA_ARGS__, 3);                     \
+    case 4: return BODY(__VA_ARGS__, 4);                     \
+    default: return BODY(__VA_ARGS__, (t)->arity);           \
+    }
+
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
+
+/* Whether a batch of n rows should take the partitioned insert
+ * (qc_dedup_partition.c): long, into a table that outgrows L2. */
+bool qc_dedup_partition_fits(const struct qc_dedup *t, size_t n);
+
+/* Inserts the whole batch partition by partition, with the results of
+ * qc_dedup_insert_batch. False if it could not (scratch, growth or row
+ * storage refused): the table is then as it was, and the caller inserts
+ * the batch the plain way, which stops where the shortage really is. */
+bool qc_dedup_insert_partitioned(struct qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
+                                 uint8_t *inserted_out, uint64_t *new_rows_out);
 
 #endif /* QC_DEDUP_INTERNAL_H */

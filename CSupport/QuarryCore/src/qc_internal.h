@@ -131,6 +131,11 @@ qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t f
 /* Grows to at least double, and to hold `entries`. */
 qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t flags, uint64_t entries);
 
+/* Removes every entry numbered `first` or above, leaving the index as if
+ * they had never been added (entries below it may move back toward their
+ * home slots). */
+void qc_slot_index_drop_from(qc_slot_index *x, uint64_t first);
+
 void qc_slot_index_free(qc_slot_index *x, qc_account *account, uint32_t flags);
 
 #endif /* QC_INTERNAL_H */

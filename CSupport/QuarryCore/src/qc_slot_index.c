@@ -41,6 +41,26 @@ qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t fla
     return qc_slot_index_resize(x, account, flags, capacity);
 }
 
+void qc_slot_index_drop_from(qc_slot_index *x, uint64_t first) {
+    uint64_t *slots = x->slots, mask = x->mask;
+    for (uint64_t j = 0; j <= mask; j++)
+        if (slots[j] && qc_slot_entry(slots[j]) >= first) slots[j] = 0;
+    /* The holes break the probe runs of entries behind them. Re-placing
+     * every entry, walking from an empty slot, mends them: no run crosses
+     * that slot, so an entry's home lies between it and the entry, and the
+     * re-placed entry lands at or before where it was. */
+    uint64_t start = 0;
+    while (slots[start]) start++;
+    for (uint64_t i = 1; i <= mask; i++) {
+        uint64_t j = (start + i) & mask, s = slots[j];
+        if (!s) continue;
+        slots[j] = 0;
+        uint64_t pos = qc_slot_home(x, s);
+        while (slots[pos]) pos = (pos + 1) & mask;
+        slots[pos] = s;
+    }
+}
+
 void qc_slot_index_free(qc_slot_index *x, qc_account *account, uint32_t flags) {
     qc_free(account, x->slots, x->slots_usable, flags);
     x->slots = NULL;

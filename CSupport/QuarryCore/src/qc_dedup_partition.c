@@ -1,0 +1,351 @@
+/* The partitioned batch insert: a long batch into a table too big for the
+ * cache, probed one slice of the slot array at a time.
+ *
+ * A row's home slot is the top bits of its hash, so rows sorted by their
+ * top hash bits visit the slot array in order: partition p of the batch
+ * only touches slice p of the slots (and the start of slice p + 1, where a
+ * run spills over). One pass hashes the batch and counts the partitions,
+ * one copies the rows into them, and then each partition is probed while
+ * its slice and its rows stay in L2. That turns the one or two random
+ * misses per row of the plain pipeline (slot, then candidate row) into
+ * sequential passes.
+ *
+ * The table keeps insertion order (row i is the i-th distinct row of the
+ * batch, which indices_out and every caller rely on), but partitions meet
+ * the new rows out of that order. So while probing, a new row's slot holds
+ * a provisional entry (count-before + its place in the partitions, where
+ * its copy lies for later compares), a bit marks its batch position as
+ * new, and a list records (slot, batch position). Once every partition is
+ * done, the new rows are appended in batch order; a row's final index is
+ * count-before + the number of new rows before it (the rank of its bit),
+ * and the list turns each provisional slot into a final one. Equal rows
+ * have equal hashes, so every copy of a row is in one partition, and
+ * partitions keep batch order: the first copy probed is the first in the
+ * batch. */
+#include "qc_dedup_internal.h"
+
+/* Partitions: enough that a slice of slots (at the batch's largest
+ * possible capacity, all rows new) stays under 512 KiB and a partition's
+ * row copies under QC_PART_BYTES, both well inside L2 (2 MiB a core on
+ * this machine kind). */
+#define QC_PART_SLICE_SLOTS (1u << 16)
+#ifndef QC_PART_BYTES
+#define QC_PART_BYTES (1u << 20)
+#endif
+#define QC_PART_MAX 1024u
+/* The partitioned insert only pays for its passes over the batch (each
+ * about 3.5 ns a row on this machine) where the plain pipeline waits on
+ * memory: tables of at least this many slots. */
+#ifndef QC_PART_MIN_SLOTS
+#define QC_PART_MIN_SLOTS (1u << 19)
+#endif
+#define QC_PART_MIN_ROWS 65536u
+/* Entries ahead of the probe whose home slot is prefetched (2D), and whose
+ * candidate row is prefetched when it is already in the table (D). */
+#ifndef QC_PART_DISTANCE
+#define QC_PART_DISTANCE 8u
+#endif
+/* New rows ahead whose slot the settling pass prefetches: the slice they
+ * lie in left the cache long ago. */
+#ifndef QC_PART_SETTLE_DISTANCE
+#define QC_PART_SETTLE_DISTANCE 16u
+#endif
+/* Rows the sizing estimate samples, about, and its table of fragments (at
+ * most half full), as in the plain batch's estimate. */
+#define QC_PART_SAMPLE_ROWS 4096u
+#define QC_PART_SAMPLE_SLOTS 16384u
+
+/* A partition entry: the high half of the row's hash (all the probe needs:
+ * home slot and fragment) over its batch position, then a copy of the row,
+ * so that compares against rows new in this batch stay inside the
+ * partition instead of reaching back into the batch. */
+typedef struct part_entry {
+    uint64_t key;
+    unsigned char row[];
+} part_entry;
+
+QC_INLINE size_t entry_size(size_t stride) { return sizeof(part_entry) + stride; }
+QC_INLINE uint64_t key_position(uint64_t key) { return key & 0xFFFFFFFFull; }
+
+/* Scratch for one call, charged to the table's account like the table. */
+typedef struct part_scratch {
+    unsigned char *entries; /* part_entry after part_entry, partition after partition */
+    uint64_t *starts;       /* P + 1: where each partition starts (and where the room of the last ends) */
+    uint64_t *ends;         /* P + 1: where each partition ends */
+    uint64_t room;          /* entries a partition has room for */
+    uint64_t *bits;         /* bit k: batch row k is new */
+    uint32_t *ranks;        /* new rows before each 64-row block */
+    uint64_t *placed;       /* per new row, in probe order: slot << 32 | batch position */
+    size_t usable[5];
+    uint32_t parts, part_shift;
+} part_scratch;
+
+QC_INLINE part_entry *entry_at(const part_scratch *s, uint64_t i, size_t stride) {
+    return (part_entry *)(s->entries + i * entry_size(stride));
+}
+
+static inline uint64_t rank_of(const part_scratch *s, uint64_t k) {
+    return s->ranks[k >> 6] + (uint64_t)__builtin_popcountll(s->bits[k >> 6] & ((1ull << (k & 63)) - 1));
+}
+
+static void scratch_close(qc_dedup *t, part_scratch *s) {
+    qc_free(t->account, s->entries, s->usable[0], 0);
+    qc_free(t->account, s->starts, s->usable[1], 0);
+    qc_free(t->account, s->bits, s->usable[2], 0);
+    qc_free(t->account, s->ranks, s->usable[3], 0);
+    qc_free(t->account, s->placed, s->usable[4], 0);
+}
+
+static bool scratch_open(qc_dedup *t, size_t n, uint32_t parts, part_scratch *s) {
+    qc_status status = QC_OK;
+    size_t blocks = (n + 63) / 64;
+    memset(s, 0, sizeof(*s));
+    s->parts = parts;
+    s->part_shift = 64u - (uint32_t)__builtin_ctz(parts);
+    uint64_t mean = n / parts, spread = 1;
+    while (spread * spread < mean) spread++;
+    s->room = mean + 8 * spread + 16;
+    s->entries = qc_alloc(t->account, parts * s->room * entry_size(t->stride), 0, &s->usable[0], &status);
+    if (s->entries) s->starts = qc_alloc(t->account, (2 * (size_t)parts + 2) * 8u, 0, &s->usable[1], &status);
+    s->ends = s->starts ? s->starts + parts + 1 : NULL;
+    if (s->starts) s->bits = qc_calloc(t->account, blocks * 8u, 0, &s->usable[2], &status);
+    if (s->bits) s->ranks = qc_alloc(t->account, blocks * 4u, 0, &s->usable[3], &status);
+    if (s->ranks) s->placed = qc_alloc(t->account, n * 8u, 0, &s->usable[4], &status);
+    if (s->placed) return true;
+    scratch_close(t, s);
+    return false;
+}
+
+static uint32_t partition_count(const qc_dedup *t, size_t n) {
+    uint64_t by_slots = qc_slot_index_capacity_for(t->rows->count + n) / QC_PART_SLICE_SLOTS;
+    uint64_t by_rows = (uint64_t)n * entry_size(t->stride) / QC_PART_BYTES;
+    uint64_t want = by_slots > by_rows ? by_slots : by_rows, parts = 2;
+    while (parts < want && parts < QC_PART_MAX) parts <<= 1;
+    return (uint32_t)parts;
+}
+
+bool qc_dedup_partition_fits(const qc_dedup *t, size_t n) {
+    uint64_t most = t->rows->count + (uint64_t)n;
+    /* Without sizing up front, a slice would hold its whole partition at a
+     * capacity meant for the rows probed so far: see presize_partitioned. */
+    return !(t->flags & QC_DEDUP_NO_PRESIZE) && n >= QC_PART_MIN_ROWS && most < QC_SLOT_MAX_ENTRIES &&
+           qc_slot_index_capacity_for(most) >= QC_PART_MIN_SLOTS && t->index.mask + 1 <= 8 * (uint64_t)n;
+}
+
+/* Copies row k into its partition; false if the partition is full. */
+QC_INLINE bool place(const qc_dedup *t, const unsigned char *row, uint64_t k, part_scratch *s, const uint64_t *limits,
+                     uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity);
+    uint64_t h = qc_dedup_hash(t, row, arity), p = h >> s->part_shift, i = s->ends[p]++;
+    if (QC_UNLIKELY(i >= limits[p])) return false;
+    part_entry *e = entry_at(s, i, stride);
+    e->key = (h >> 32 << 32) | k;
+    memcpy(e->row, row, stride);
+    return true;
+}
+
+/* Copies the batch into partitions by the top bits of the hash. Partition
+ * sizes are binomial around n / P, so one pass into room for the mean plus
+ * 8 standard deviations (6% more rows at 1M) nearly always fits; if one
+ * partition overflows (skewed hashes), a pass that counts them first
+ * places the batch exactly. */
+QC_INLINE void scatter(const qc_dedup *t, const unsigned char *base, size_t n, part_scratch *s, uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity);
+    uint64_t *starts = s->starts, *ends = s->ends;
+    for (uint32_t p = 0; p <= s->parts; p++) starts[p] = ends[p] = p * s->room;
+    bool fits = true;
+    for (size_t k = 0; k < n && fits; k++) fits = place(t, base + k * stride, k, s, starts + 1, arity);
+    if (fits) return;
+    memset(starts, 0, (size_t)(s->parts + 1) * 8u);
+    for (size_t k = 0; k < n; k++) starts[(qc_dedup_hash(t, base + k * stride, arity) >> s->part_shift) + 1]++;
+    for (uint32_t p = 0; p < s->parts; p++) starts[p + 1] += starts[p];
+    for (uint32_t p = 0; p < s->parts; p++) ends[p] = starts[p];
+    for (size_t k = 0; k < n; k++) place(t, base + k * stride, k, s, starts + 1, arity);
+}
+
+/* Sizes the table for the batch before any probing. Growth looks at the
+ * whole table's load, which lags while partitions fill their slices one by
+ * one: a slice only has room for its partition once the table has its
+ * final size (grown as it fills, partition 0 alone would pile into a slice
+ * of a table sized for it: measured 250 ns a row). The estimate samples on
+ * hash values like the plain batch's (every copy of a row or none: the
+ * rows whose top bits are 0), and those rows are all in partition 0, so it
+ * reads only that. A short estimate costs a growth late in the probe. */
+QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t before, size_t n, uint32_t arity) {
+    if (t->reserved > before || before + n <= t->index.grow_at) return;
+    const size_t stride = qc_dedup_stride(t, arity);
+    const unsigned part_bits = 64u - s->part_shift;
+    uint64_t first = s->ends[0];
+    unsigned bits = part_bits;
+    while ((first >> (bits - part_bits)) > QC_PART_SAMPLE_ROWS && bits < 48) bits++;
+    qc_status status = QC_OK;
+    size_t usable;
+    uint64_t *seen = qc_calloc(t->account, QC_PART_SAMPLE_SLOTS * 8u, 0, &usable, &status);
+    if (!seen) return;
+    uint64_t sampled = 0, fresh = 0;
+    for (uint64_t i = 0; i < first && sampled < QC_PART_SAMPLE_SLOTS / 2; i++) {
+        const part_entry *e = entry_at(s, i, stride);
+        if (e->key >> (64 - bits)) continue;
+        uint64_t fragment = e->key >> 32, pos = fragment & (QC_PART_SAMPLE_SLOTS - 1);
+        while (seen[pos] && seen[pos] != fragment + 1) pos = (pos + 1) & (QC_PART_SAMPLE_SLOTS - 1);
+        if (seen[pos]) continue;
+        seen[pos] = fragment + 1; /* 0 marks an empty slot */
+        sampled++;
+        if (before == 0 || qc_dedup_find(t, e->row) < 0) fresh++;
+    }
+    qc_free(t->account, seen, usable, 0);
+    uint64_t expect = fresh << bits;
+    if (expect > n) expect = n;
+    if (before + expect > t->index.grow_at) (void)qc_dedup_reserve(t, before + expect);
+}
+
+typedef struct part_probe {
+    uint64_t before;  /* rows in the table before the batch */
+    uint64_t fresh;   /* new rows so far */
+    uint64_t grows;   /* growths during the probe: they move slots */
+    uint64_t probes, fragment_matches, false_matches;
+} part_probe;
+
+/* The row a slot entry stands for: a table row, or (provisional) the copy
+ * in entry e - before of the partitions. */
+QC_INLINE const unsigned char *entry_row(const qc_dedup *t, const part_scratch *s, size_t stride, uint64_t e,
+                                         uint64_t before) {
+    return e < before ? qc_arena_row_ptr(t->rows, e) : entry_at(s, e - before, stride)->row;
+}
+
+/* Probes entry i; a new row gets a provisional slot, its bit and its line
+ * in the list. */
+QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64_t *indices_out, part_probe *pp,
+                                uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity);
+    if (QC_UNLIKELY(pp->before + pp->fresh >= t->index.grow_at)) {
+        qc_status status =
+            qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), pp->before + pp->fresh + 1);
+        if (status != QC_OK) return status;
+        t->stats.grows++;
+        pp->grows++;
+    }
+    const part_entry *en = entry_at(s, i, stride);
+    const uint64_t key = en->key, k = key_position(key), mask = t->index.mask;
+    uint64_t *slots = t->index.slots, pos = qc_slot_home(&t->index, key), probes = 1;
+    for (;; probes++) {
+        uint64_t slot = slots[pos];
+        if (slot == 0) break;
+        if (qc_slot_fragment_matches(slot, key)) {
+            uint64_t e = qc_slot_entry(slot);
+            pp->fragment_matches++;
+            if (qc_rows_equal(entry_row(t, s, stride, e, pp->before), en->row, stride)) {
+                pp->probes += probes;
+                if (indices_out)
+                    indices_out[k] =
+                        e < pp->before ? e : pp->before + key_position(entry_at(s, e - pp->before, stride)->key);
+                return QC_OK;
+            }
+            pp->false_matches++;
+        }
+        pos = (pos + 1) & mask;
+    }
+    pp->probes += probes;
+    slots[pos] = qc_slot_make(key, pp->before + i);
+    s->bits[k >> 6] |= 1ull << (k & 63);
+    s->placed[pp->fresh++] = pos << 32 | k;
+    return QC_OK;
+}
+
+/* Probes the entries [first, end) of one partition, prefetching home slots
+ * 2D entries ahead (their first touch) and, for rows already in the table,
+ * candidate rows D entries ahead. */
+QC_INLINE qc_status probe_partition(qc_dedup *t, part_scratch *s, uint64_t first, uint64_t end,
+                                    uint64_t *indices_out, part_probe *pp, uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity), d = QC_PART_DISTANCE;
+    for (uint64_t i = first; i < end; i++) {
+        if (i + 2 * d < end)
+            __builtin_prefetch(&t->index.slots[qc_slot_home(&t->index, entry_at(s, i + 2 * d, stride)->key)], 1, 3);
+        if (pp->before && i + d < end) {
+            uint64_t key = entry_at(s, i + d, stride)->key, slot = t->index.slots[qc_slot_home(&t->index, key)];
+            if (slot != 0 && qc_slot_fragment_matches(slot, key) && qc_slot_entry(slot) < pp->before)
+                __builtin_prefetch(qc_arena_row_ptr(t->rows, qc_slot_entry(slot)), 0, 3);
+        }
+        qc_status status = probe_entry(t, i, s, indices_out, pp, arity);
+        if (status != QC_OK) return status;
+    }
+    return QC_OK;
+}
+
+/* Turns provisional slots into final ones. The list knows where each one
+ * is, unless a growth moved them: then every slot is looked at. */
+QC_INLINE void settle_slots(qc_dedup *t, const part_scratch *s, const part_probe *pp, uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity);
+    uint64_t *slots = t->index.slots, before = pp->before;
+    if (pp->grows == 0) {
+        for (uint64_t j = 0; j < pp->fresh; j++) {
+            if (j + QC_PART_SETTLE_DISTANCE < pp->fresh)
+                __builtin_prefetch(&slots[s->placed[j + QC_PART_SETTLE_DISTANCE] >> 32], 1, 3);
+            uint64_t line = s->placed[j], pos = line >> 32;
+            slots[pos] = qc_slot_make(slots[pos], before + rank_of(s, key_position(line)));
+        }
+        return;
+    }
+    for (uint64_t j = 0, cap = t->index.mask + 1; j < cap; j++) {
+        uint64_t slot = slots[j], e = qc_slot_entry(slot);
+        if (slot != 0 && e >= before)
+            slots[j] = qc_slot_make(slot, before + rank_of(s, key_position(entry_at(s, e - before, stride)->key)));
+    }
+}
+
+/* Appends the new rows in batch order and settles every index. */
+QC_INLINE void commit(qc_dedup *t, const unsigned char *base, size_t n, part_scratch *s, uint64_t *indices_out,
+                      uint8_t *inserted_out, const part_probe *pp, uint32_t arity) {
+    const size_t stride = qc_dedup_stride(t, arity), blocks = (n + 63) / 64;
+    const uint64_t before = pp->before;
+    uint64_t r = 0;
+    for (size_t b = 0; b < blocks; b++) {
+        s->ranks[b] = (uint32_t)r;
+        r += (uint64_t)__builtin_popcountll(s->bits[b]);
+    }
+    qc_status ignored = QC_OK; /* the storage was reserved: pushes cannot fail */
+    for (size_t b = 0; b < blocks; b++)
+        for (uint64_t w = s->bits[b]; w; w &= w - 1) {
+            unsigned char *dst = qc_arena_push_fast(t->rows, &ignored);
+            memcpy(dst, base + (b * 64 + (size_t)__builtin_ctzll(w)) * stride, stride);
+        }
+    for (size_t k = 0; (indices_out || inserted_out) && k < n; k++) {
+        bool fresh = (s->bits[k >> 6] >> (k & 63)) & 1;
+        if (inserted_out) inserted_out[k] = fresh;
+        if (!indices_out) continue;
+        uint64_t e = fresh ? before + k : indices_out[k];
+        indices_out[k] = e < before ? e : before + rank_of(s, e - before);
+    }
+    settle_slots(t, s, pp, arity);
+}
+
+QC_INLINE bool insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
+                                  uint8_t *inserted_out, uint64_t *new_rows_out, uint32_t arity) {
+    const unsigned char *base = rows;
+    part_scratch s;
+    if (!scratch_open(t, n, partition_count(t, n), &s)) return false;
+    scatter(t, base, n, &s, arity);
+    part_probe pp = {.before = t->rows->count};
+    presize_partitioned(t, &s, pp.before, n, arity);
+    qc_status status = QC_OK;
+    for (uint32_t p = 0; p < s.parts && status == QC_OK; p++)
+        status = probe_partition(t, &s, s.starts[p], s.ends[p], indices_out, &pp, arity);
+    if (status == QC_OK) status = qc_arena_reserve(t->rows, pp.before + pp.fresh);
+    if (status != QC_OK) {
+        qc_slot_index_drop_from(&t->index, pp.before);
+        scratch_close(t, &s);
+        return false;
+    }
+    commit(t, base, n, &s, indices_out, inserted_out, &pp, arity);
+    scratch_close(t, &s);
+    t->stats.probes += pp.probes;
+    t->stats.fragment_matches += pp.fragment_matches;
+    t->stats.false_matches += pp.false_matches;
+    if (new_rows_out) *new_rows_out = pp.fresh;
+    return true;
+}
+
+bool qc_dedup_insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
+                                 uint8_t *inserted_out, uint64_t *new_rows_out) {
+    QC_BY_ARITY(t, insert_partitioned, t, rows, n, indices_out, inserted_out, new_rows_out)
+}

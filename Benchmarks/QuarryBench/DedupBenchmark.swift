@@ -6,6 +6,7 @@ enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
     case coreBatch = "core"
     case coreReserved = "core-reserved"
     case coreGrowing = "core-growing"
+    case corePipeline = "core-pipeline"
     case coreNoPrefetch = "core-no-prefetch"
     case coreHugePages = "core-huge-pages"
     case swiftSetReserved = "set-reserved"
@@ -15,11 +16,12 @@ enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
 
     var title: String {
         switch self {
-        case .coreBatch: "core batch+prefetch"
-        case .coreReserved: "core batch+prefetch, reserved"
-        case .coreGrowing: "core batch+prefetch, grows (no presize)"
+        case .coreBatch: "core batch"
+        case .coreReserved: "core batch, reserved"
+        case .coreGrowing: "core batch, grows (no presize)"
+        case .corePipeline: "core batch, prefetch pipeline only"
         case .coreNoPrefetch: "core no prefetch"
-        case .coreHugePages: "core batch+prefetch, huge pages"
+        case .coreHugePages: "core batch, huge pages"
         case .swiftSetReserved: "Swift Set, reserved"
         case .swiftSetGrowing: "Swift Set, growing"
         }
@@ -84,7 +86,8 @@ struct DedupBenchmark {
     }
 
     private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
-        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, presize: variant != .coreGrowing)
+        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, presize: variant != .coreGrowing,
+                               partition: variant != .corePipeline)
         if variant == .coreReserved { try set.reserve(workload.distinct, includingStorage: true) }
         var fresh = 0
         let m = try measure {

@@ -255,6 +255,20 @@ typedef struct qc_dedup qc_dedup;
  * flag turns sizing off, so the table grows as it fills; benchmarks use it
  * to show what sizing buys. */
 #define QC_DEDUP_NO_PRESIZE 0x200u
+/* A batch insert of 65,536 rows and more into a table that outgrows L2
+ * (2^19 slots at the batch's largest size) is probed partition by
+ * partition: rows are copied into partitions by the top bits of their
+ * hash, so that each partition only meets its own slice of the slots, in
+ * cache, and the new rows are then appended in batch order. It holds a
+ * copy of the batch while it runs (16 bytes a row more than the rows
+ * themselves). This flag keeps every batch on the prefetching pipeline;
+ * benchmarks use it to show what partitions buy. Tables without presizing
+ * never partition (a slice needs the table's final size). */
+#define QC_DEDUP_NO_PARTITION 0x400u
+/* Test-only flag: partition every batch, whatever its length and the
+ * table's size, so that tests reach the partitioned insert's rare paths
+ * (skewed partitions, growth while probing) with few rows. */
+#define QC_DEDUP_ALWAYS_PARTITION 0x800u
 
 qc_status qc_dedup_create(uint32_t arity, uint64_t seed, qc_account *account, uint32_t flags,
                           qc_dedup **out);

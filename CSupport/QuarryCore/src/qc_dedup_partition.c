@@ -127,9 +127,15 @@ static uint32_t partition_count(const qc_dedup *t, size_t n) {
 bool qc_dedup_partition_fits(const qc_dedup *t, size_t n) {
     uint64_t most = t->rows->count + (uint64_t)n;
     /* Without sizing up front, a slice would hold its whole partition at a
-     * capacity meant for the rows probed so far: see presize_partitioned. */
-    return !(t->flags & QC_DEDUP_NO_PRESIZE) && n >= QC_PART_MIN_ROWS && most < QC_SLOT_MAX_ENTRIES &&
-           qc_slot_index_capacity_for(most) >= QC_PART_MIN_SLOTS && t->index.mask + 1 <= 8 * (uint64_t)n;
+     * capacity meant for the rows probed so far: see presize_partitioned.
+     * Provisional entries need count + n below 2^32 - 1, which the entry
+     * limit keeps. */
+    if ((t->flags & (QC_DEDUP_NO_PRESIZE | QC_DEDUP_NO_PARTITION)) || n == 0 || most >= QC_SLOT_MAX_ENTRIES)
+        return false;
+    if (t->flags & QC_DEDUP_ALWAYS_PARTITION) return true;
+    /* The slot sweep a growth calls for should stay small beside the batch. */
+    return n >= QC_PART_MIN_ROWS && qc_slot_index_capacity_for(most) >= QC_PART_MIN_SLOTS &&
+           t->index.mask + 1 <= 8 * (uint64_t)n;
 }
 
 /* Copies row k into its partition; false if the partition is full. */

@@ -25,10 +25,18 @@ public final class DedupSet {
     ///     table once, up front, from an estimate of its new distinct rows
     ///     (sampled on hash values), instead of growing as it fills. Off
     ///     only to measure what it buys.
+    ///   - partition: let such a batch, into a table that outgrows L2, be
+    ///     probed partition by partition (rows grouped by the slice of
+    ///     slots they hash to, each slice probed in cache), holding a copy
+    ///     of the batch meanwhile. Off only to measure what it buys.
     ///   - weakHashForTesting: keep only 4 bits of each hash so that full
     ///     hashes and fragments collide; correct and slow, for tests.
+    ///   - partitionEveryBatchForTesting: partition every batch insert,
+    ///     however short, so that tests reach the partitioned insert's rare
+    ///     paths with few rows.
     public init(arity: Int, seed: UInt64 = DedupSet.defaultSeed, account: MemoryAccount? = nil,
-                hugePages: Bool = false, presize: Bool = true, weakHashForTesting: Bool = false) throws(CoreError) {
+                hugePages: Bool = false, presize: Bool = true, partition: Bool = true,
+                weakHashForTesting: Bool = false, partitionEveryBatchForTesting: Bool = false) throws(CoreError) {
         guard arity > 0, arity <= TupleArena.maxArity else {
             throw CoreError(status: QC_ERR_ARITY,
                             operation: "dedup set of arity \(arity) (supported: 1...\(TupleArena.maxArity))")
@@ -36,7 +44,9 @@ public final class DedupSet {
         var flags: UInt32 = 0
         if hugePages { flags |= QC_HUGEPAGES }
         if !presize { flags |= QC_DEDUP_NO_PRESIZE }
+        if !partition { flags |= QC_DEDUP_NO_PARTITION }
         if weakHashForTesting { flags |= QC_DEDUP_WEAK_HASH }
+        if partitionEveryBatchForTesting { flags |= QC_DEDUP_ALWAYS_PARTITION }
         var out: OpaquePointer?
         try CoreError.check(qc_dedup_create(UInt32(arity), seed, account?.handle, flags, &out), "create dedup set")
         handle = out!

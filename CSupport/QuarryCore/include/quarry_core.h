@@ -248,22 +248,24 @@ typedef struct qc_dedup qc_dedup;
 #define QC_DEDUP_WEAK_HASH 0x100u
 /* Batch inserts of 65,536 rows and more that could outgrow the table size
  * it once, up front, from an estimate of the batch's new distinct rows
- * (sampled on hash values, about 2% off; it reads the batch once more).
+ * (sampled on hash values, about 2% off; partitioned, it reads only the
+ * sample's partition, else the batch once more).
  * A table whose storage the caller reserved (qc_dedup_reserve_storage)
  * skips the estimate until it holds that many rows: the caller knew the
  * size. A plain qc_dedup_reserve is a hint and does not. This
  * flag turns sizing off, so the table grows as it fills; benchmarks use it
  * to show what sizing buys. */
 #define QC_DEDUP_NO_PRESIZE 0x200u
-/* A batch insert of 65,536 rows and more into a table that outgrows L2
- * (2^19 slots at the batch's largest size) is probed partition by
- * partition: rows are copied into partitions by the top bits of their
- * hash, so that each partition only meets its own slice of the slots, in
- * cache, and the new rows are then appended in batch order. It holds a
- * copy of the batch while it runs (16 bytes a row more than the rows
- * themselves). This flag keeps every batch on the prefetching pipeline;
- * benchmarks use it to show what partitions buy. Tables without presizing
- * never partition (a slice needs the table's final size). */
+/* A batch insert of 65,536 rows and more (into a table of at most 8 slots
+ * a batch row) is probed partition by partition: rows are copied into
+ * partitions by the top bits of their hash, so that each partition only
+ * meets its own slice of the slots, in cache, and the new rows are then
+ * appended in batch order. While it runs it holds a copy of the batch and
+ * 16 bytes more a row, charged to the table's account; if that or the
+ * table's own room is refused, the batch goes the plain way and fails
+ * where that would. This flag keeps every batch on the prefetching
+ * pipeline; benchmarks use it to show what partitions buy. Tables without
+ * presizing never partition (a slice needs the table's final size). */
 #define QC_DEDUP_NO_PARTITION 0x400u
 /* Test-only flag: partition every batch, whatever its length and the
  * table's size, so that tests reach the partitioned insert's rare paths

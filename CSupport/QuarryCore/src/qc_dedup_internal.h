@@ -44,7 +44,8 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
 /* Whether a batch of n rows should take the partitioned insert
- * (qc_dedup_partition.c): long, into a table that outgrows L2. */
+ * (qc_dedup_partition.c): long, and not into a table many times its
+ * length. */
 bool qc_dedup_partition_fits(const struct qc_dedup *t, size_t n);
 
 /* Inserts the whole batch partition by partition, with the results of

@@ -25,10 +25,10 @@ public final class DedupSet {
     ///     table once, up front, from an estimate of its new distinct rows
     ///     (sampled on hash values), instead of growing as it fills. Off
     ///     only to measure what it buys.
-    ///   - partition: let such a batch, into a table that outgrows L2, be
-    ///     probed partition by partition (rows grouped by the slice of
-    ///     slots they hash to, each slice probed in cache), holding a copy
-    ///     of the batch meanwhile. Off only to measure what it buys.
+    ///   - partition: let such a batch be probed partition by partition
+    ///     (rows grouped by the slice of slots they hash to, each slice
+    ///     probed in cache), holding a copy of the batch meanwhile. Off only
+    ///     to measure what it buys.
     ///   - weakHashForTesting: keep only 4 bits of each hash so that full
     ///     hashes and fragments collide; correct and slow, for tests.
     ///   - partitionEveryBatchForTesting: partition every batch insert,

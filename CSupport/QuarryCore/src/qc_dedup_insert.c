@@ -88,10 +88,6 @@ qc_status qc_dedup_insert(qc_dedup *t, const void *row, uint64_t *index_out, boo
  * through every power of two on the way re-places slots over and over and
  * probes at high load (measured at 1M rows: 15-20 ns a row). */
 #define QC_PRESIZE_MIN_ROWS 65536u
-/* Rows the estimate samples, about; its table of hashes stays at most
- * 1/2 full (2x the expected sample, then the estimate extrapolates). */
-#define QC_SAMPLE_ROWS 4096u
-#define QC_SAMPLE_SLOTS 16384u
 
 QC_INLINE int64_t find_hashed(const qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity);
 
@@ -116,10 +112,7 @@ QC_INLINE uint64_t estimate_new_rows(qc_dedup *t, const unsigned char *base, siz
         const unsigned char *row = base + i * stride;
         uint64_t h = qc_dedup_hash(t, row, arity);
         if (h >> (64 - s)) continue;
-        uint64_t pos = h & (QC_SAMPLE_SLOTS - 1), mark = h + 1; /* 0 marks an empty slot */
-        while (seen[pos] && seen[pos] != mark) pos = (pos + 1) & (QC_SAMPLE_SLOTS - 1);
-        if (seen[pos]) continue;
-        seen[pos] = mark;
+        if (!qc_sample_note(seen, h)) continue;
         sampled++;
         if (t->rows->count == 0 || find_hashed(t, row, h, arity) < 0) fresh++;
     }

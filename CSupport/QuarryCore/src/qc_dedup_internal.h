@@ -41,6 +41,21 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
     default: return BODY(__VA_ARGS__, (t)->arity);           \
     }
 
+/* Rows the sizing estimate samples, about; its table of sampled values
+ * (QC_SAMPLE_SLOTS words, zeroed) stays at most 1/2 full: 2x the expected
+ * sample, then the estimate extrapolates. */
+#define QC_SAMPLE_ROWS 4096u
+#define QC_SAMPLE_SLOTS 16384u
+
+/* Notes a sampled value in the estimate's table; false if it was there. */
+static inline bool qc_sample_note(uint64_t *seen, uint64_t value) {
+    uint64_t pos = value & (QC_SAMPLE_SLOTS - 1), mark = value + 1; /* 0 marks an empty slot */
+    while (seen[pos] && seen[pos] != mark) pos = (pos + 1) & (QC_SAMPLE_SLOTS - 1);
+    if (seen[pos]) return false;
+    seen[pos] = mark;
+    return true;
+}
+
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
 /* Whether a batch of n rows should take the partitioned insert

@@ -49,10 +49,6 @@
 #ifndef QC_PART_SETTLE_DISTANCE
 #define QC_PART_SETTLE_DISTANCE 16u
 #endif
-/* Rows the sizing estimate samples, about, and its table of fragments (at
- * most half full), as in the plain batch's estimate. */
-#define QC_PART_SAMPLE_ROWS 4096u
-#define QC_PART_SAMPLE_SLOTS 16384u
 
 /* A partition entry: the high half of the row's hash (all the probe needs:
  * home slot and fragment) over its batch position, then a copy of the row,
@@ -181,19 +177,16 @@ QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t 
     const unsigned part_bits = 64u - s->part_shift;
     uint64_t first = s->ends[0];
     unsigned bits = part_bits;
-    while ((first >> (bits - part_bits)) > QC_PART_SAMPLE_ROWS && bits < 48) bits++;
+    while ((first >> (bits - part_bits)) > QC_SAMPLE_ROWS && bits < 48) bits++;
     qc_status status = QC_OK;
     size_t usable;
-    uint64_t *seen = qc_calloc(t->account, QC_PART_SAMPLE_SLOTS * 8u, 0, &usable, &status);
+    uint64_t *seen = qc_calloc(t->account, QC_SAMPLE_SLOTS * 8u, 0, &usable, &status);
     if (!seen) return;
     uint64_t sampled = 0, fresh = 0;
-    for (uint64_t i = 0; i < first && sampled < QC_PART_SAMPLE_SLOTS / 2; i++) {
+    for (uint64_t i = 0; i < first && sampled < QC_SAMPLE_SLOTS / 2; i++) {
         const part_entry *e = entry_at(s, i, stride);
         if (e->key >> (64 - bits)) continue;
-        uint64_t fragment = e->key >> 32, pos = fragment & (QC_PART_SAMPLE_SLOTS - 1);
-        while (seen[pos] && seen[pos] != fragment + 1) pos = (pos + 1) & (QC_PART_SAMPLE_SLOTS - 1);
-        if (seen[pos]) continue;
-        seen[pos] = fragment + 1; /* 0 marks an empty slot */
+        if (!qc_sample_note(seen, e->key >> 32)) continue;
         sampled++;
         if (before == 0 || qc_dedup_find(t, e->row) < 0) fresh++;
     }

@@ -4,9 +4,9 @@
  * A row's home slot is the top bits of its hash, so rows sorted by their
  * top hash bits visit the slot array in order: partition p of the batch
  * only touches slice p of the slots (and the start of slice p + 1, where a
- * run spills over). One pass hashes the batch and counts the partitions,
- * one copies the rows into them, and then each partition is probed while
- * its slice and its rows stay in L2. That turns the one or two random
+ * run spills over). One pass hashes the batch and copies each row into
+ * its partition, and then each partition is probed while its slice and
+ * its rows stay in L2. That turns the one or two random
  * misses per row of the plain pipeline (slot, then candidate row) into
  * sequential passes.
  *
@@ -120,8 +120,9 @@ bool qc_dedup_partition_fits(const qc_dedup *t, size_t n) {
     uint64_t most = t->rows->count + (uint64_t)n;
     /* Without sizing up front, a slice would hold its whole partition at a
      * capacity meant for the rows probed so far: see presize_partitioned.
-     * Provisional entries need count + n below 2^32 - 1, which the entry
-     * limit keeps. */
+     * Provisional entries (count + a place in the partitions, whose room
+     * adds under 1% at that size) must stay below 2^32 - 1: the entry
+     * limit, 3 * 2^30, keeps them there. */
     if ((t->flags & (QC_DEDUP_NO_PRESIZE | QC_DEDUP_NO_PARTITION)) || n == 0 || most >= QC_SLOT_MAX_ENTRIES)
         return false;
     if (t->flags & QC_DEDUP_ALWAYS_PARTITION) return true;
@@ -179,8 +180,8 @@ QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t 
     size_t usable;
     uint64_t *seen = qc_calloc(t->account, QC_SAMPLE_SLOTS * 8u, 0, &usable, &status);
     if (!seen) return;
-    uint64_t sampled = 0, fresh = 0;
-    for (uint64_t i = 0; i < first && sampled < QC_SAMPLE_SLOTS / 2; i++) {
+    uint64_t sampled = 0, fresh = 0, i = 0;
+    for (; i < first && sampled < QC_SAMPLE_SLOTS / 2; i++) {
         const part_entry *e = entry_at(s, i, stride);
         if (e->key >> (64 - bits)) continue;
         if (!qc_sample_note(seen, e->key >> 32)) continue;
@@ -192,7 +193,7 @@ QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t 
      * falling short near a capacity step costs more here than in the plain
      * batch (a growth late in the probe: 46 against 34 ns a row measured at
      * 200,000 rows) while overshooting one only doubles the slots. */
-    uint64_t expect = fresh << bits;
+    uint64_t expect = (uint64_t)((double)(fresh << bits) * ((double)first / (double)(i ? i : 1)));
     expect += expect / 16;
     if (expect > n) expect = n;
     if (before + expect > t->index.grow_at) (void)qc_dedup_reserve(t, before + expect);

@@ -14,53 +14,23 @@
 #define QC_BATCH_BLOCK 4096u
 #define QC_DIRECT_MAX_SLOTS (32u * 1024u)
 
-/* Probe figures a call gathers in locals, which stay in registers through
- * its loop (the table's own figures may alias the rows it writes), and adds
- * to the table's once at the end. */
-typedef struct probe_counts {
-    uint64_t probes, fragment_matches, false_matches;
-} probe_counts;
-
-static inline void add_counts(qc_dedup *t, const probe_counts *c) {
-    t->stats.probes += c->probes;
-    t->stats.fragment_matches += c->fragment_matches;
-    t->stats.false_matches += c->false_matches;
-}
-
 /* Insert-if-absent of a row whose hash is known. */
 QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
-                                  uint64_t *index_out, bool *inserted_out, probe_counts *counts) {
+                                  uint64_t *index_out, bool *inserted_out, qc_probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity);
-    if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
-        qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), t->rows->count + 1);
-        if (status != QC_OK) return status;
-        t->stats.grows++;
+    qc_status status = qc_dedup_make_room(t, t->rows->count);
+    if (status != QC_OK) return status;
+    uint64_t *slots = t->index.slots, at;
+    if (qc_dedup_search(t, row, h, stride, NULL, counts, &at)) {
+        *index_out = at;
+        *inserted_out = false;
+        return QC_OK;
     }
-    uint64_t *slots = t->index.slots;
-    uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h), probes = 1;
-    for (;; probes++) {
-        uint64_t s = slots[pos];
-        if (s == 0) break;
-        if (qc_slot_fragment_matches(s, h)) {
-            uint64_t i = qc_slot_entry(s);
-            counts->fragment_matches++;
-            if (qc_rows_equal(qc_arena_row_ptr(t->rows, i), row, stride)) {
-                counts->probes += probes;
-                *index_out = i;
-                *inserted_out = false;
-                return QC_OK;
-            }
-            counts->false_matches++;
-        }
-        pos = (pos + 1) & mask;
-    }
-    counts->probes += probes;
-    qc_status status = QC_OK;
     uint64_t i = t->rows->count;
     unsigned char *dst = qc_arena_push_fast(t->rows, &status);
     if (!dst) return status;
     memcpy(dst, row, stride);
-    slots[pos] = qc_slot_make(h, i);
+    slots[at] = qc_slot_make(h, i);
     *index_out = i;
     *inserted_out = true;
     return QC_OK;
@@ -70,9 +40,9 @@ QC_INLINE qc_status insert_one(qc_dedup *t, const void *row, uint64_t *index_out
                                uint32_t arity) {
     uint64_t index;
     bool inserted;
-    probe_counts counts = {0};
+    qc_probe_counts counts = {0};
     qc_status status = insert_hashed(t, row, qc_dedup_hash(t, row, arity), arity, &index, &inserted, &counts);
-    add_counts(t, &counts);
+    qc_dedup_add_counts(t, &counts);
     if (status != QC_OK) return status;
     if (index_out) *index_out = index;
     if (inserted_out) *inserted_out = inserted;
@@ -136,7 +106,7 @@ QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_
     const unsigned char *r = rows;
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t fresh = 0;
-    probe_counts counts = {0};
+    qc_probe_counts counts = {0};
     qc_status status = QC_OK;
     presize(t, r, n, arity);
     for (size_t i = 0; i < n && status == QC_OK; i++, r += stride) {
@@ -145,7 +115,7 @@ QC_INLINE qc_status insert_each(qc_dedup *t, const void *rows, size_t n, uint64_
         status = insert_hashed(t, r, qc_dedup_hash(t, r, arity), arity, &index, &inserted, &counts);
         fresh += status == QC_OK && inserted;
     }
-    add_counts(t, &counts);
+    qc_dedup_add_counts(t, &counts);
     if (status == QC_OK && new_rows_out) *new_rows_out = fresh;
     return status;
 }
@@ -156,7 +126,7 @@ qc_status qc_dedup_insert_each(qc_dedup *t, const void *rows, size_t n, uint64_t
 
 /* Inserts row k of a batch and records its result in the optional outputs. */
 QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity, size_t k,
-                           uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, probe_counts *counts) {
+                           uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, qc_probe_counts *counts) {
     uint64_t index;
     bool inserted;
     qc_status status = insert_hashed(t, row, h, arity, &index, &inserted, counts);
@@ -175,7 +145,7 @@ QC_INLINE qc_status record(qc_dedup *t, const unsigned char *row, uint64_t h, ui
  * them stale, never wrong. */
 QC_INLINE qc_status pipeline(qc_dedup *t, const unsigned char *base, size_t first, size_t end, uint32_t arity,
                              uint64_t *indices_out, uint8_t *inserted_out, uint64_t *fresh, size_t *done,
-                             probe_counts *counts) {
+                             qc_probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity), d = QC_PREFETCH_DISTANCE;
     uint64_t ring[QC_RING];
     for (size_t i = first; i < end + 2 * d; i++) {
@@ -215,7 +185,7 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
         if (done_out) *done_out = n;
         return QC_OK;
     }
-    probe_counts counts = {0};
+    qc_probe_counts counts = {0};
     qc_status status = QC_OK;
     presize(t, base, n, arity);
     for (size_t first = 0; first < n && status == QC_OK; first += QC_BATCH_BLOCK) {
@@ -232,7 +202,7 @@ QC_INLINE qc_status insert_batch(qc_dedup *t, const void *rows, size_t n, uint64
             status = pipeline(t, base, first, end, arity, indices_out, inserted_out, &fresh, &done, &counts);
         }
     }
-    add_counts(t, &counts);
+    qc_dedup_add_counts(t, &counts);
     if (new_rows_out) *new_rows_out = fresh;
     if (done_out) *done_out = done;
     return status;
@@ -244,15 +214,9 @@ qc_status qc_dedup_insert_batch(qc_dedup *t, const void *rows, size_t n, uint64_
 }
 
 QC_INLINE int64_t find_hashed(const qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity) {
-    const size_t stride = qc_dedup_stride(t, arity);
-    uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h);
-    for (;;) {
-        uint64_t s = t->index.slots[pos];
-        if (s == 0) return -1;
-        if (qc_slot_fragment_matches(s, h) && qc_rows_equal(qc_arena_row_ptr(t->rows, qc_slot_entry(s)), row, stride))
-            return (int64_t)qc_slot_entry(s);
-        pos = (pos + 1) & mask;
-    }
+    qc_probe_counts unused = {0}; /* lookups keep no figures */
+    uint64_t at;
+    return qc_dedup_search(t, row, h, qc_dedup_stride(t, arity), NULL, &unused, &at) ? (int64_t)at : -1;
 }
 
 QC_INLINE int64_t find(const qc_dedup *t, const void *row, uint32_t arity) {

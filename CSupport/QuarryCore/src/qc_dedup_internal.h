@@ -58,6 +58,67 @@ static inline bool qc_sample_note(uint64_t *seen, uint64_t value) {
 
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
+/* Probe figures a call gathers in locals, which stay in registers through
+ * its loop (the table's own figures may alias the rows it writes), and adds
+ * to the table's once at the end. */
+typedef struct qc_probe_counts {
+    uint64_t probes, fragment_matches, false_matches;
+} qc_probe_counts;
+
+static inline void qc_dedup_add_counts(struct qc_dedup *t, const qc_probe_counts *c) {
+    t->stats.probes += c->probes;
+    t->stats.fragment_matches += c->fragment_matches;
+    t->stats.false_matches += c->false_matches;
+}
+
+/* Grows the slot array if `held` entries are as many as it takes. */
+QC_INLINE qc_status qc_dedup_make_room(struct qc_dedup *t, uint64_t held) {
+    if (QC_LIKELY(held < t->index.grow_at)) return QC_OK;
+    qc_status status = qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), held + 1);
+    if (status == QC_OK) t->stats.grows++;
+    return status;
+}
+
+/* Entries the partitioned insert placed before their rows joined the table
+ * (qc_dedup_partition.c): entry `before` + i stands for the row copy at
+ * `rows` + i * `size`. */
+typedef struct qc_provisional {
+    uint64_t before;
+    const unsigned char *rows;
+    size_t size;
+} qc_provisional;
+
+/* Searches the slots for `row`, whose hash is h. True with *at = the entry
+ * of the equal row; false with *at = the empty slot where the row goes.
+ * `provisional` (NULL but in the partitioned insert) says where entries
+ * from `before` on find their rows. */
+QC_INLINE bool qc_dedup_search(const struct qc_dedup *t, const unsigned char *row, uint64_t h, size_t stride,
+                               const qc_provisional *provisional, qc_probe_counts *counts, uint64_t *at) {
+    const uint64_t *slots = t->index.slots;
+    uint64_t mask = t->index.mask, pos = qc_slot_home(&t->index, h), probes = 1;
+    for (;; probes++) {
+        uint64_t slot = slots[pos];
+        if (slot == 0) break;
+        if (qc_slot_fragment_matches(slot, h)) {
+            uint64_t e = qc_slot_entry(slot);
+            const unsigned char *other = provisional && e >= provisional->before
+                                             ? provisional->rows + (e - provisional->before) * provisional->size
+                                             : qc_arena_row_ptr(t->rows, e);
+            counts->fragment_matches++;
+            if (qc_rows_equal(other, row, stride)) {
+                counts->probes += probes;
+                *at = e;
+                return true;
+            }
+            counts->false_matches++;
+        }
+        pos = (pos + 1) & mask;
+    }
+    counts->probes += probes;
+    *at = pos;
+    return false;
+}
+
 /* Whether a batch of n rows should take the partitioned insert
  * (qc_dedup_partition.c): long, and not into a table many times its
  * length. */

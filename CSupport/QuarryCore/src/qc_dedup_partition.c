@@ -24,6 +24,8 @@
  * batch. */
 #include "qc_dedup_internal.h"
 
+#include <stddef.h>
+
 /* Partitions: enough that a slice of slots (at the batch's largest
  * possible capacity, all rows new) stays under 512 KiB and a partition's
  * row copies under 2 MiB, so that at 50% duplicates both about fit L2
@@ -200,55 +202,31 @@ QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t 
 }
 
 typedef struct part_probe {
-    uint64_t before;  /* rows in the table before the batch */
-    uint64_t fresh;   /* new rows so far */
-    uint64_t grows;   /* growths during the probe: they move slots */
-    uint64_t probes, fragment_matches, false_matches;
+    qc_provisional provisional; /* .before: rows in the table before the batch */
+    uint64_t fresh;             /* new rows so far */
+    uint64_t grows;             /* the table's growths before the probe: later ones move slots */
+    qc_probe_counts counts;
 } part_probe;
-
-/* The row a slot entry stands for: a table row, or (provisional) the copy
- * in entry e - before of the partitions. */
-QC_INLINE const unsigned char *entry_row(const qc_dedup *t, const part_scratch *s, size_t stride, uint64_t e,
-                                         uint64_t before) {
-    return e < before ? qc_arena_row_ptr(t->rows, e) : entry_at(s, e - before, stride)->row;
-}
 
 /* Probes entry i; a new row gets a provisional slot, its bit and its line
  * in the list. */
 QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64_t *indices_out, part_probe *pp,
                                 uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity);
-    if (QC_UNLIKELY(pp->before + pp->fresh >= t->index.grow_at)) {
-        qc_status status =
-            qc_slot_index_grow(&t->index, t->account, qc_dedup_alloc_flags(t), pp->before + pp->fresh + 1);
-        if (status != QC_OK) return status;
-        t->stats.grows++;
-        pp->grows++;
-    }
+    const uint64_t before = pp->provisional.before;
+    qc_status status = qc_dedup_make_room(t, before + pp->fresh);
+    if (status != QC_OK) return status;
     const part_entry *en = entry_at(s, i, stride);
-    const uint64_t key = en->key, k = key_position(key), mask = t->index.mask;
-    uint64_t *slots = t->index.slots, pos = qc_slot_home(&t->index, key), probes = 1;
-    for (;; probes++) {
-        uint64_t slot = slots[pos];
-        if (slot == 0) break;
-        if (qc_slot_fragment_matches(slot, key)) {
-            uint64_t e = qc_slot_entry(slot);
-            pp->fragment_matches++;
-            if (qc_rows_equal(entry_row(t, s, stride, e, pp->before), en->row, stride)) {
-                pp->probes += probes;
-                if (indices_out)
-                    indices_out[k] =
-                        e < pp->before ? e : pp->before + key_position(entry_at(s, e - pp->before, stride)->key);
-                return QC_OK;
-            }
-            pp->false_matches++;
-        }
-        pos = (pos + 1) & mask;
+    const uint64_t key = en->key, k = key_position(key);
+    uint64_t at;
+    if (qc_dedup_search(t, en->row, key, stride, &pp->provisional, &pp->counts, &at)) {
+        if (indices_out)
+            indices_out[k] = at < before ? at : before + key_position(entry_at(s, at - before, stride)->key);
+        return QC_OK;
     }
-    pp->probes += probes;
-    slots[pos] = qc_slot_make(key, pp->before + i);
+    t->index.slots[at] = qc_slot_make(key, before + i);
     s->bits[k >> 6] |= 1ull << (k & 63);
-    s->placed[pp->fresh++] = pos << 32 | k;
+    s->placed[pp->fresh++] = at << 32 | k;
     return QC_OK;
 }
 
@@ -261,9 +239,9 @@ QC_INLINE qc_status probe_partition(qc_dedup *t, part_scratch *s, uint64_t first
     for (uint64_t i = first; i < end; i++) {
         if (i + 2 * d < end)
             __builtin_prefetch(&t->index.slots[qc_slot_home(&t->index, entry_at(s, i + 2 * d, stride)->key)], 1, 3);
-        if (pp->before && i + d < end) {
+        if (pp->provisional.before && i + d < end) {
             uint64_t key = entry_at(s, i + d, stride)->key, slot = t->index.slots[qc_slot_home(&t->index, key)];
-            if (slot != 0 && qc_slot_fragment_matches(slot, key) && qc_slot_entry(slot) < pp->before)
+            if (slot != 0 && qc_slot_fragment_matches(slot, key) && qc_slot_entry(slot) < pp->provisional.before)
                 __builtin_prefetch(qc_arena_row_ptr(t->rows, qc_slot_entry(slot)), 0, 3);
         }
         qc_status status = probe_entry(t, i, s, indices_out, pp, arity);
@@ -276,8 +254,8 @@ QC_INLINE qc_status probe_partition(qc_dedup *t, part_scratch *s, uint64_t first
  * is, unless a growth moved them: then every slot is looked at. */
 QC_INLINE void settle_slots(qc_dedup *t, const part_scratch *s, const part_probe *pp, uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity);
-    uint64_t *slots = t->index.slots, before = pp->before;
-    if (pp->grows == 0) {
+    uint64_t *slots = t->index.slots, before = pp->provisional.before;
+    if (t->stats.grows == pp->grows) {
         for (uint64_t j = 0; j < pp->fresh; j++) {
             if (j + QC_PART_SETTLE_DISTANCE < pp->fresh)
                 __builtin_prefetch(&slots[s->placed[j + QC_PART_SETTLE_DISTANCE] >> 32], 1, 3);
@@ -297,7 +275,7 @@ QC_INLINE void settle_slots(qc_dedup *t, const part_scratch *s, const part_probe
 QC_INLINE void commit(qc_dedup *t, const unsigned char *base, size_t n, part_scratch *s, uint64_t *indices_out,
                       uint8_t *inserted_out, const part_probe *pp, uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity), blocks = (n + 63) / 64;
-    const uint64_t before = pp->before;
+    const uint64_t before = pp->provisional.before;
     uint64_t r = 0;
     for (size_t b = 0; b < blocks; b++) {
         s->ranks[b] = (uint32_t)r;
@@ -325,22 +303,22 @@ QC_INLINE bool insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint6
     part_scratch s;
     if (!scratch_open(t, n, partition_count(t, n), &s)) return false;
     scatter(t, base, n, &s, arity);
-    part_probe pp = {.before = t->rows->count};
-    presize_partitioned(t, &s, pp.before, n, arity);
+    const uint64_t before = t->rows->count;
+    presize_partitioned(t, &s, before, n, arity);
+    part_probe pp = {.provisional = {before, s.entries + offsetof(part_entry, row), entry_size(qc_dedup_stride(t, arity))},
+                     .grows = t->stats.grows};
     qc_status status = QC_OK;
     for (uint32_t p = 0; p < s.parts && status == QC_OK; p++)
         status = probe_partition(t, &s, s.starts[p], s.ends[p], indices_out, &pp, arity);
-    if (status == QC_OK) status = qc_arena_reserve(t->rows, pp.before + pp.fresh);
+    if (status == QC_OK) status = qc_arena_reserve(t->rows, before + pp.fresh);
     if (status != QC_OK) {
-        qc_slot_index_drop_from(&t->index, pp.before);
+        qc_slot_index_drop_from(&t->index, before);
         scratch_close(t, &s);
         return false;
     }
     commit(t, base, n, &s, indices_out, inserted_out, &pp, arity);
     scratch_close(t, &s);
-    t->stats.probes += pp.probes;
-    t->stats.fragment_matches += pp.fragment_matches;
-    t->stats.false_matches += pp.false_matches;
+    qc_dedup_add_counts(t, &pp.counts);
     if (new_rows_out) *new_rows_out = pp.fresh;
     return true;
 }

@@ -10,6 +10,12 @@ struct QueryRun {
     /// The gate of a remote query's round; nil for a local query.
     var gate: ScanGate? = nil
 
+    /// The error for a query stopped by its budget, `place` saying where.
+    private func budgetError(_ account: MemoryAccount, where place: String) -> QueryError {
+        let limit = account.figures.limitBytes
+        return QueryError("the query's memory budget of \(limit) bytes was exceeded \(place)", exceededBudgetBytes: limit)
+    }
+
     func run() throws -> QueryResult {
         let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
         let space = try ValueSpace(primary: database.interner, account: account)
@@ -22,11 +28,9 @@ struct QueryRun {
             find = try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
             rows = try find.drain(account: account)
         } catch let e as Operator.BudgetExceeded {
-            throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded in "
-                             + "\(e.operatorText) (\(e.operation))", exceededBudgetBytes: account.figures.limitBytes)
+            throw budgetError(account, where: "in \(e.operatorText) (\(e.operation))")
         } catch let e as CoreError where e.kind == .budgetExceeded {
-            throw QueryError("the query's memory budget of \(account.figures.limitBytes) bytes was exceeded "
-                             + "while planning (\(e.operation))", exceededBudgetBytes: account.figures.limitBytes)
+            throw budgetError(account, where: "while planning (\(e.operation))")
         }
         let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
         let values = table.map { $0.map(space.decode) }

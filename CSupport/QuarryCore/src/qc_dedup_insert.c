@@ -71,23 +71,17 @@ QC_INLINE uint64_t estimate_new_rows(qc_dedup *t, const unsigned char *base, siz
     const size_t stride = qc_dedup_stride(t, arity);
     unsigned s = 0;
     while ((n >> s) > QC_SAMPLE_ROWS) s++;
-    qc_status status = QC_OK;
-    size_t usable;
-    uint64_t *seen = qc_calloc(t->account, QC_SAMPLE_SLOTS * 8u, 0, &usable, &status);
-    *ok = seen != NULL;
-    if (!seen) return 0;
-    uint64_t sampled = 0, fresh = 0;
+    qc_sample sample;
+    *ok = qc_sample_open(t, &sample);
+    if (!*ok) return 0;
     size_t i = 0;
-    for (; i < n && sampled < QC_SAMPLE_SLOTS / 2; i++) {
+    for (; i < n && !qc_sample_full(&sample); i++) {
         const unsigned char *row = base + i * stride;
         uint64_t h = qc_dedup_hash(t, row, arity);
         if (h >> (64 - s)) continue;
-        if (!qc_sample_note(seen, h)) continue;
-        sampled++;
-        if (t->rows->count == 0 || find_hashed(t, row, h, arity) < 0) fresh++;
+        if (qc_sample_note(&sample, h) && (t->rows->count == 0 || find_hashed(t, row, h, arity) < 0)) sample.fresh++;
     }
-    qc_free(t->account, seen, usable, 0);
-    return (uint64_t)((double)(fresh << s) * ((double)n / (double)i));
+    return qc_sample_close(t, &sample, s, i, n);
 }
 
 /* Sizes the table for a long batch (see QC_PRESIZE_MIN_ROWS). Only an

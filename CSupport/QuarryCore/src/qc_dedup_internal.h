@@ -47,13 +47,43 @@ QC_INLINE size_t qc_dedup_stride(const struct qc_dedup *t, uint32_t arity) {
 #define QC_SAMPLE_ROWS 4096u
 #define QC_SAMPLE_SLOTS 16384u
 
-/* Notes a sampled value in the estimate's table; false if it was there. */
-static inline bool qc_sample_note(uint64_t *seen, uint64_t value) {
-    uint64_t pos = value & (QC_SAMPLE_SLOTS - 1), mark = value + 1; /* 0 marks an empty slot */
+/* A sizing estimate's sample: the distinct values sampled so far (in a
+ * table of QC_SAMPLE_SLOTS words, charged to the table's account) and how
+ * many of their rows were new to the table. Both estimates (the plain
+ * batch's and the partitioned one's) fill one. */
+typedef struct qc_sample {
+    uint64_t *seen;
+    size_t usable;
+    uint64_t sampled, fresh;
+} qc_sample;
+
+static inline bool qc_sample_open(struct qc_dedup *t, qc_sample *s) {
+    qc_status status = QC_OK;
+    s->sampled = s->fresh = 0;
+    s->seen = qc_calloc(t->account, QC_SAMPLE_SLOTS * 8u, 0, &s->usable, &status);
+    return s->seen != NULL;
+}
+
+/* Whether the table holds all it should (then the estimate extrapolates). */
+static inline bool qc_sample_full(const qc_sample *s) { return s->sampled >= QC_SAMPLE_SLOTS / 2; }
+
+/* Notes a sampled value; false if it was there already. */
+static inline bool qc_sample_note(qc_sample *s, uint64_t value) {
+    uint64_t *seen = s->seen, pos = value & (QC_SAMPLE_SLOTS - 1), mark = value + 1; /* 0 marks an empty slot */
     while (seen[pos] && seen[pos] != mark) pos = (pos + 1) & (QC_SAMPLE_SLOTS - 1);
     if (seen[pos]) return false;
     seen[pos] = mark;
+    s->sampled++;
     return true;
+}
+
+/* Frees the sample and returns its estimate of the new distinct rows: the
+ * fresh ones sampled, 1 in 2^bits of the values, scaled up by 2^bits and
+ * by `total` / `read` when it filled before reading all `total` rows. */
+static inline uint64_t qc_sample_close(struct qc_dedup *t, qc_sample *s, unsigned bits, uint64_t read,
+                                       uint64_t total) {
+    qc_free(t->account, s->seen, s->usable, 0);
+    return (uint64_t)((double)(s->fresh << bits) * ((double)total / (double)(read ? read : 1)));
 }
 
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }

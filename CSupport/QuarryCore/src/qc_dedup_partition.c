@@ -57,6 +57,13 @@
 /* Entries ahead of the probe whose home slot is prefetched (2D), and whose
  * candidate row is prefetched when it is already in the table (D). */
 #define QC_PART_DISTANCE 8u
+/* Rows ahead that the passes reading the batch or the partitions in order
+ * (scatter, probe, append) prefetch. The hardware's stream prefetcher
+ * alone leaves those reads waiting on the last-level cache or memory:
+ * measured in one process at 50% duplicates, 1M rows 27.1 against 31.8 ns
+ * a row, 10M 31.4 against 34.8 (each pass's prefetch alone saved 2 to 3
+ * ns at 1M; 128 rows ahead measured the same, 32 to 64 a little worse). */
+#define QC_PART_AHEAD 256u
 /* New rows ahead whose slot the settling pass prefetches: the slice they
  * lie in left the cache long ago. */
 #define QC_PART_SETTLE_DISTANCE 16u
@@ -166,7 +173,10 @@ QC_INLINE void scatter(const qc_dedup *t, const unsigned char *base, size_t n, p
     uint64_t *starts = s->starts, *ends = s->ends;
     for (uint32_t p = 0; p <= s->parts; p++) starts[p] = ends[p] = p * s->room;
     bool fits = true;
-    for (size_t k = 0; k < n && fits; k++) fits = place(t, base + k * stride, k, s, starts + 1, arity);
+    for (size_t k = 0; k < n && fits; k++) {
+        __builtin_prefetch(base + (k + QC_PART_AHEAD) * stride, 0, 3);
+        fits = place(t, base + k * stride, k, s, starts + 1, arity);
+    }
     if (fits) return;
     memset(starts, 0, (size_t)(s->parts + 1) * 8u);
     for (size_t k = 0; k < n; k++) starts[(qc_dedup_hash(t, base + k * stride, arity) >> s->part_shift) + 1]++;
@@ -237,13 +247,15 @@ QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64
     return QC_OK;
 }
 
-/* Probes the entries [first, end) of one partition, prefetching home slots
- * 2D entries ahead (their first touch) and, for rows already in the table,
- * candidate rows D entries ahead. */
+/* Probes the entries [first, end) of one partition, prefetching the
+ * entries themselves QC_PART_AHEAD ahead, home slots 2D entries ahead
+ * (their first touch) and, for rows already in the table, candidate rows D
+ * entries ahead. */
 QC_INLINE qc_status probe_partition(qc_dedup *t, part_scratch *s, uint64_t first, uint64_t end,
                                     uint64_t *indices_out, part_probe *pp, uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity), d = QC_PART_DISTANCE;
     for (uint64_t i = first; i < end; i++) {
+        __builtin_prefetch(entry_at(s, i + QC_PART_AHEAD, stride), 0, 3);
         if (i + 2 * d < end)
             __builtin_prefetch(&t->index.slots[qc_slot_home(&t->index, entry_at(s, i + 2 * d, stride)->key)], 1, 3);
         if (pp->provisional.before && i + d < end) {
@@ -292,7 +304,9 @@ QC_INLINE void commit(qc_dedup *t, const unsigned char *base, size_t n, part_scr
     for (size_t b = 0; b < blocks; b++)
         for (uint64_t w = s->bits[b]; w; w &= w - 1) {
             unsigned char *dst = qc_arena_push_fast(t->rows, &ignored);
-            memcpy(dst, base + (b * 64 + (size_t)__builtin_ctzll(w)) * stride, stride);
+            const size_t k = b * 64 + (size_t)__builtin_ctzll(w);
+            __builtin_prefetch(base + (k + QC_PART_AHEAD) * stride, 0, 3);
+            memcpy(dst, base + k * stride, stride);
         }
     for (size_t k = 0; (indices_out || inserted_out) && k < n; k++) {
         bool fresh = (s->bits[k >> 6] >> (k & 63)) & 1;

@@ -97,6 +97,17 @@ QC_INLINE part_entry *entry_at(const part_scratch *s, uint64_t i, size_t stride)
     return (part_entry *)(s->entries + i * entry_size(stride));
 }
 
+/* Ranks count bits, once per new row when settling. The baseline x86-64
+ * target has no POPCNT instruction, and the dozen instructions that stand
+ * in for it cost about 1.4 ns a row at 1M rows (0.6 at 10M), so on x86-64
+ * the insert comes in two clones, with POPCNT and without, and the loader
+ * picks the one the processor runs. */
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__ELF__)
+#define QC_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
+#else
+#define QC_POPCNT_CLONES
+#endif
+
 static inline uint64_t rank_of(const part_scratch *s, uint64_t k) {
     return s->ranks[k >> 6] + (uint64_t)__builtin_popcountll(s->bits[k >> 6] & ((1ull << (k & 63)) - 1));
 }
@@ -344,6 +355,7 @@ QC_INLINE bool insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint6
     return true;
 }
 
+QC_POPCNT_CLONES
 bool qc_dedup_insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint64_t *indices_out,
                                  uint8_t *inserted_out, uint64_t *new_rows_out) {
     QC_BY_ARITY(t, insert_partitioned, t, rows, n, indices_out, inserted_out, new_rows_out)

@@ -101,8 +101,15 @@ QC_INLINE part_entry *entry_at(const part_scratch *s, uint64_t i, size_t stride)
  * target has no POPCNT instruction, and the dozen instructions that stand
  * in for it cost about 1.4 ns a row at 1M rows (0.6 at 10M), so on x86-64
  * the insert comes in two clones, with POPCNT and without, and the loader
- * picks the one the processor runs. */
-#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__ELF__)
+ * picks the one the processor runs. Not under ThreadSanitizer: the loader
+ * runs the picker before the sanitizer's runtime is up, and its
+ * instrumented entry crashes the process. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QC_UNDER_TSAN 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(__POPCNT__) && defined(__ELF__) && !defined(QC_UNDER_TSAN)
 #define QC_POPCNT_CLONES __attribute__((target_clones("popcnt", "default")))
 #else
 #define QC_POPCNT_CLONES

@@ -88,9 +88,7 @@ QC_INLINE uint64_t estimate_new_rows(qc_dedup *t, const unsigned char *base, siz
  * optimisation: if the room cannot be had (budget, memory), the table
  * grows as it fills and reports the error where it really runs out. */
 QC_INLINE void presize(qc_dedup *t, const unsigned char *base, size_t n, uint32_t arity) {
-    if ((t->flags & QC_DEDUP_NO_PRESIZE) || n < QC_PRESIZE_MIN_ROWS || t->rows->count + n <= t->index.grow_at ||
-        t->reserved > t->rows->count)
-        return;
+    if ((t->flags & QC_DEDUP_NO_PRESIZE) || n < QC_PRESIZE_MIN_ROWS || qc_dedup_sized_for(t, n)) return;
     bool ok;
     uint64_t expect = t->rows->count + estimate_new_rows(t, base, n, arity, &ok);
     if (ok && expect > t->index.grow_at) (void)qc_dedup_reserve(t, expect);

@@ -86,6 +86,13 @@ static inline uint64_t qc_sample_close(struct qc_dedup *t, qc_sample *s, unsigne
     return (uint64_t)((double)(s->fresh << bits) * ((double)total / (double)(read ? read : 1)));
 }
 
+/* Whether a batch of n rows needs no sizing up front (either estimate's
+ * guard): the caller reserved storage for more rows than the table holds
+ * (it knew the size), or all n could be new without a growth. */
+static inline bool qc_dedup_sized_for(const struct qc_dedup *t, size_t n) {
+    return t->reserved > t->rows->count || t->rows->count + n <= t->index.grow_at;
+}
+
 static inline uint32_t qc_dedup_alloc_flags(const struct qc_dedup *t) { return t->flags & QC_HUGEPAGES; }
 
 /* Probe figures a call gathers in locals, which stay in registers through

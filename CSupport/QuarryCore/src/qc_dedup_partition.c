@@ -220,7 +220,7 @@ QC_INLINE void scatter(const qc_dedup *t, const unsigned char *base, size_t n, p
  * rows whose top bits are 0), and those rows are all in partition 0, so it
  * reads only that. A short estimate costs a growth late in the probe. */
 QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t before, size_t n, uint32_t arity) {
-    if (t->reserved > before || before + n <= t->index.grow_at) return;
+    if (qc_dedup_sized_for(t, n)) return;
     const size_t stride = qc_dedup_stride(t, arity);
     const unsigned part_bits = 64u - s->part_shift;
     uint64_t first = s->ends[0];

@@ -11,14 +11,14 @@ struct DemoCommand: ParsableCommand {
         subcommands: [OHLCDemo.self, MarketDemo.self]
     )
 
-    /// Prints the first rows of `mode`'s result, the plan line of each
-    /// subquery, and a table of every mode. Under a memory budget, a mode
-    /// that passes it reads `over budget` in the table; if the shown mode
-    /// does, its error is printed in place of its rows and the demo then
-    /// exits with status 1.
-    static func show(_ query: String, on db: Database, mode: SubqueryMode, memoryLimit: ByteCount?, first: Int,
+    /// Prints the first rows of the result in mode `options.subqueries`,
+    /// the plan line of each subquery, and a table of every mode. Under a
+    /// memory budget, a mode that passes it reads `over budget` in the
+    /// table; if the shown mode does, its error is printed in place of its
+    /// rows and the demo then exits with status 1.
+    static func show(_ query: String, on db: Database, options: DemoModeOptions, first: Int,
                      sortedBy order: ([Value], [Value]) -> Bool) throws {
-        let limit = memoryLimit?.bytes
+        let (mode, limit) = (options.subqueries, options.memoryLimit?.bytes)
         var failed = false
         do {
             let (shown, result) = try ModeRun.measure(query, on: db, mode: mode, explain: true, memoryLimitBytes: limit)
@@ -52,6 +52,16 @@ struct DemoCommand: ParsableCommand {
     }
 }
 
+/// The options every demo takes: which mode's rows it shows, and the
+/// budget every mode runs under.
+struct DemoModeOptions: ParsableArguments {
+    @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
+    var subqueries: SubqueryMode = .auto
+
+    @Option(name: .long, help: "Run every mode under this engine memory budget (bytes; K, M, G suffixes).")
+    var memoryLimit: ByteCount?
+}
+
 /// The OHLC demo: hourly open/high/low/close through four correlated subqueries.
 struct OHLCDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,11 +75,7 @@ struct OHLCDemo: ParsableCommand {
     @Option(name: .long, help: "Bars per hour.")
     var bars = 20
 
-    @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
-    var subqueries: SubqueryMode = .auto
-
-    @Option(name: .long, help: "Run every mode under this engine memory budget (bytes; K, M, G suffixes).")
-    var memoryLimit: ByteCount?
+    @OptionGroup var modes: DemoModeOptions
 
     func validate() throws {
         guard hours > 0, bars > 0 else { throw ValidationError("hours and bars must be positive") }
@@ -79,7 +85,7 @@ struct OHLCDemo: ParsableCommand {
         let workload = OHLCWorkload(hours: hours, bars: bars)
         let db = try Database.load(edn: workload.edn())
         print("\(hours) hours × \(bars) bars: \(db.count) datoms\n")
-        try DemoCommand.show(OHLCWorkload.query, on: db, mode: subqueries, memoryLimit: memoryLimit, first: 5) {
+        try DemoCommand.show(OHLCWorkload.query, on: db, options: modes, first: 5) {
             ($0[0].intValue ?? 0) < ($1[0].intValue ?? 0)
         }
     }
@@ -99,11 +105,7 @@ struct MarketDemo: ParsableCommand {
     @Option(name: .long, help: "Trading days of one-minute bars.")
     var days = 5
 
-    @Option(name: .long, help: "The mode whose result is shown: materialized, streaming, decorrelated or auto.")
-    var subqueries: SubqueryMode = .auto
-
-    @Option(name: .long, help: "Run every mode under this engine memory budget (bytes; K, M, G suffixes).")
-    var memoryLimit: ByteCount?
+    @OptionGroup var modes: DemoModeOptions
 
     func validate() throws {
         guard (1...MarketWorkload.tickers.count).contains(symbols) else {
@@ -117,7 +119,7 @@ struct MarketDemo: ParsableCommand {
         let db = try Database.load(edn: workload.edn())
         print("\(symbols) symbols × \(days) days of one-minute bars: \(workload.bars) bars, \(db.count) datoms\n")
         // The query's own :order-by orders the rows.
-        try DemoCommand.show(MarketWorkload.query, on: db, mode: subqueries, memoryLimit: memoryLimit, first: 8) { _, _ in false }
+        try DemoCommand.show(MarketWorkload.query, on: db, options: modes, first: 8) { _, _ in false }
     }
 }
 

@@ -79,6 +79,10 @@ struct OHLCDemo: ParsableCommand {
 
     func validate() throws {
         guard hours > 0, bars > 0 else { throw ValidationError("hours and bars must be positive") }
+        // A bound on the generated data, so that no flag can make the demo run for hours.
+        guard hours <= 1_000_000, bars <= 1_000_000, hours * bars <= 10_000_000 else {
+            throw ValidationError("hours × bars must be at most 10,000,000")
+        }
     }
 
     func run() throws {
@@ -111,7 +115,7 @@ struct MarketDemo: ParsableCommand {
         guard (1...MarketWorkload.tickers.count).contains(symbols) else {
             throw ValidationError("symbols must be 1 to \(MarketWorkload.tickers.count)")
         }
-        guard days > 0 else { throw ValidationError("days must be positive") }
+        guard days > 0, days <= 3_650 else { throw ValidationError("days must be 1 to 3650") }
     }
 
     func run() throws {

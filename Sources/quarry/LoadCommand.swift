@@ -18,12 +18,7 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let text: String
-            do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
-            } catch {
-                throw QueryError("cannot read \(file): \(error.localizedDescription)")
-            }
+            let text = try InputFile.text(file)
             let data = try EDNReader.readOne(text, what: "a vector of transaction data")
             let source = try SQLiteSource(path: into)
             let started = ContinuousClock.now

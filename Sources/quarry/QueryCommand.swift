@@ -35,11 +35,21 @@ struct QueryCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Stop the query when its engine memory passes this budget (bytes; K, M, G suffixes).")
     var memoryLimit: ByteCount?
 
-    @Option(name: .long, help: "Run against the store behind a simulated network with this round trip (milliseconds).")
+    @Option(name: .long, parsing: .unconditional,
+            help: "Run against the store behind a simulated network with this round trip (milliseconds, 0 to \(Self.maxRoundTripMilliseconds)).")
     var simulateRtt: Double?
 
-    @Option(name: .long, help: "With --simulate-rtt: the most keys one request may carry.")
+    @Option(name: .long, parsing: .unconditional, help: "With --simulate-rtt: the most keys one request may carry.")
     var maxKeys: Int?
+
+    @Option(name: .long, parsing: .unconditional,
+            help: "Stop the query with an error after this many seconds (a positive number).")
+    var timeout: Double?
+
+    /// The longest simulated round trip: a minute, so that no flag can make a query sleep for ever.
+    static let maxRoundTripMilliseconds = 60_000.0
+    /// The longest timeout: a year, in seconds.
+    static let maxTimeoutSeconds = 31_536_000.0
 
     @Flag(name: .long, help: "Send one request per scan, without batching, sharing or caching (for comparison).")
     var noMaterializer = false
@@ -54,7 +64,12 @@ struct QueryCommand: AsyncParsableCommand {
             }
             if maxKeys != nil && simulateRtt == nil { throw QueryError("--max-keys needs --simulate-rtt") }
             if let maxKeys, maxKeys < 1 { throw QueryError("--max-keys must be at least 1") }
-            if let rtt = simulateRtt, !(rtt >= 0) { throw QueryError("--simulate-rtt must be a number of milliseconds, 0 or more") }
+            if let rtt = simulateRtt, !(rtt >= 0 && rtt <= Self.maxRoundTripMilliseconds) {
+                throw QueryError("--simulate-rtt must be a number of milliseconds from 0 to \(Int(Self.maxRoundTripMilliseconds))")
+            }
+            if let timeout, !(timeout > 0 && timeout <= Self.maxTimeoutSeconds) {
+                throw QueryError("--timeout must be a number of seconds above 0 and at most \(Int(Self.maxTimeoutSeconds))")
+            }
             let store = try StoreFile.open(db)
             let parsedInputs = try inputs.map { input throws -> EDN in
                 do {

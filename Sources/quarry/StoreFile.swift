@@ -8,16 +8,9 @@ enum StoreFile {
     case sqlite(SQLiteSource)
 
     static func open(_ path: String) throws -> StoreFile {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw QueryError("cannot read \(path)") }
-        let header = handle.readData(ofLength: 16)
-        try? handle.close()
+        let header = try InputFile.header(path, count: 16)
         if header.starts(with: Data("SQLite format 3".utf8)) { return .sqlite(try SQLiteSource(path: path)) }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw QueryError("cannot read \(path): \(error.localizedDescription)")
-        }
+        let text = try InputFile.text(path)
         return .memory(try Database.load(edn: text))
     }
 

@@ -106,3 +106,31 @@ extension EDN {
         }
     }
 }
+
+extension EDN {
+    /// The deepest nesting of collections and tagged forms Quarry accepts,
+    /// from text or from Swift. Reading, parsing, planning and evaluating
+    /// recurse once or a few times per level; at this depth the deepest
+    /// query runs within 512 KiB of stack (a test holds it to that), so the
+    /// limit holds on any thread a host is likely to run a query on.
+    public static let maxDepth = 100
+
+    /// Throws when `self` nests deeper than ``maxDepth``: forms built in
+    /// Swift do not pass through the reader's check. Walks with an explicit
+    /// stack, so the check itself cannot overflow.
+    public func checkDepth(what: String = "a form") throws(EDNError) {
+        var pending: [(EDN, Int)] = [(self, 1)]
+        while let (form, depth) = pending.popLast() {
+            let children: [EDN]
+            switch form.form {
+            case .list(let items), .vector(let items), .map(let items), .set(let items): children = items
+            case .tagged(_, let inner): children = [inner]
+            default: continue
+            }
+            guard depth <= Self.maxDepth else {
+                throw EDNError("\(what) nests deeper than \(Self.maxDepth) levels", at: form.position)
+            }
+            for child in children { pending.append((child, depth + 1)) }
+        }
+    }
+}

@@ -18,9 +18,18 @@ public struct EDNError: PositionedError, Sendable, Equatable {
 /// `N`), floating point (with an optional `M`), keywords, symbols, lists,
 /// vectors, maps, sets, `#inst`, `#uuid`, other tagged forms, `#_` discard,
 /// comments and commas.
+///
+/// Collections nest at most ``maxDepth`` deep: the reader, the query
+/// parser and the planner recurse once per level, and the limit keeps the
+/// deepest input within the smallest stack a query runs on (see
+/// ``EDN/maxDepth``).
 public struct EDNReader {
+    /// The deepest nesting of collections and tagged forms the reader accepts.
+    public static var maxDepth: Int { EDN.maxDepth }
+
     private let bytes: [UInt8]
     private var index = 0
+    private var depth = 0
     private var line = 1
     private var lineStart = 0
 
@@ -123,6 +132,8 @@ public struct EDNReader {
 
     private mutating func readSequence(until close: UInt8) throws(EDNError) -> [EDN] {
         let open = position
+        try enter(at: open)
+        defer { depth -= 1 }
         index += 1
         var items: [EDN] = []
         while true {
@@ -137,6 +148,14 @@ public struct EDNReader {
             }
             if let form = try readForm(closing: close) { items.append(form) }
         }
+    }
+
+    /// One level deeper, or an error past ``maxDepth``.
+    private mutating func enter(at start: SourcePosition) throws(EDNError) {
+        guard depth < EDN.maxDepth else {
+            throw EDNError("forms nest deeper than \(EDN.maxDepth) levels", at: start)
+        }
+        depth += 1
     }
 
     private mutating func readString() throws(EDNError) -> String {
@@ -216,6 +235,8 @@ public struct EDNReader {
             return EDN(.set(try readSequence(until: UInt8(ascii: "}"))), at: start)
         case UInt8(ascii: "_"):
             index += 1
+            try enter(at: start)
+            defer { depth -= 1 }
             skipSpace()
             guard index < bytes.count else { throw EDNError("expected a form after #_", at: position) }
             _ = try readForm(closing: nil)
@@ -223,6 +244,8 @@ public struct EDNReader {
         default:
             let tag = readToken()
             guard !tag.isEmpty else { throw EDNError("expected a tag after #", at: start) }
+            try enter(at: start)
+            defer { depth -= 1 }
             skipSpace()
             guard index < bytes.count, let value = try readTagged() else {
                 throw EDNError("expected a form after #\(tag)", at: position)

@@ -21,6 +21,9 @@ enum Aggregates {
         default:
             guard args.isEmpty else { throw QueryError("expected (\(name) ?x)", at: position) }
         }
+        if let n = args.first?.intValue, n < 0 {
+            throw QueryError("(\(name) n ?x) needs n of 0 or more, found \(n)", at: position)
+        }
     }
 
     /// The error of a numeric aggregate meeting a value that is no number.

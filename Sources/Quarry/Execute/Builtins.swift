@@ -118,7 +118,15 @@ enum Builtins {
         { args, context in
             let vs = try values(args, context)
             guard var acc = vs.first ?? identity.map(Value.int) else { throw FunctionError("needs at least one argument") }
-            if vs.count == 1, name == "-" { vs[0].isDouble ? (acc = .double(-(try number(vs[0])))) : (acc = .int(0 - (try integer(vs[0])))) }
+            if vs.count == 1, name == "-" {
+                if vs[0].isDouble {
+                    acc = .double(-(try number(vs[0])))
+                } else {
+                    let (r, overflow) = Int64(0).subtractingReportingOverflow(try integer(vs[0]))
+                    if overflow { throw FunctionError("integer overflow") }
+                    acc = .int(r)
+                }
+            }
             for v in vs.dropFirst() {
                 switch (acc, v) {
                 case (.int(let a), .int(let b)):
@@ -142,6 +150,7 @@ enum Builtins {
             switch (acc, v) {
             case (.int(let a), .int(let b)):
                 if b == 0 { throw FunctionError("division by zero") }
+                if a == .min && b == -1 { throw FunctionError("integer overflow") }
                 acc = a % b == 0 ? .int(a / b) : .double(Double(a) / Double(b))
             default:
                 let b = try number(v)
@@ -152,18 +161,47 @@ enum Builtins {
         return acc
     }
 
-    private static func integerDivision(_ op: @escaping @Sendable (Int64, Int64) -> Int64) -> Function {
+    /// `quot`, `rem` and `mod` as Clojure defines them: exact on two
+    /// integers; on doubles (as soon as one argument is one) `quot` is the
+    /// quotient truncated toward zero and `rem` is `n - d * quot`, both
+    /// doubles. Division by zero, `Int64.min` by -1 and a quotient that is
+    /// not a finite number are errors, never a trap.
+    private static func integerDivision(_ kind: IntegerDivision) -> Function {
         { args, context in
             let vs = try values(args, context)
             guard vs.count == 2 else { throw FunctionError("expected 2 arguments, got \(vs.count)") }
             if case .int(let a) = vs[0], case .int(let b) = vs[1] {
                 if b == 0 { throw FunctionError("division by zero") }
-                if a == .min && b == -1 { throw FunctionError("integer overflow") }
-                return .int(op(a, b))
+                if a == .min && b == -1 {
+                    if kind == .quot { throw FunctionError("integer overflow") }
+                    return .int(0)
+                }
+                return .int(kind.apply(a, b))
             }
-            let a = try number(vs[0]), b = try number(vs[1])
-            if b == 0 { throw FunctionError("division by zero") }
-            return .double(Double(op(Int64(a), Int64(b))))
+            return .double(try kind.apply(try number(vs[0]), try number(vs[1])))
+        }
+    }
+
+    enum IntegerDivision {
+        case quot, rem, mod
+
+        func apply(_ a: Int64, _ b: Int64) -> Int64 {
+            switch self {
+            case .quot: a / b
+            case .rem: a % b
+            case .mod: { let r = a % b; return r != 0 && (r < 0) != (b < 0) ? r + b : r }()
+            }
+        }
+
+        func apply(_ n: Double, _ d: Double) throws -> Double {
+            if d == 0 { throw FunctionError("division by zero") }
+            let q = (n / d).rounded(.towardZero)
+            guard q.isFinite, n.isFinite else { throw FunctionError("quotient of \(n) by \(d) is not a finite number") }
+            if self == .quot { return q }
+            // Clojure computes n - q * d while q fits a long, and exactly beyond.
+            let r = d.isInfinite ? n : Swift.abs(q) < 9.2e18 ? n - q * d : n.truncatingRemainder(dividingBy: d)
+            if self == .rem || r == 0 || (n > 0) == (d > 0) { return r }
+            return r + d
         }
     }
 
@@ -279,9 +317,9 @@ enum Builtins {
         t["-"] = minus
         t["*"] = arithmetic("*", identity: 1, { $0.multipliedReportingOverflow(by: $1) }, *)
         t["/"] = divide
-        t["quot"] = integerDivision { $0 / $1 }
-        t["rem"] = integerDivision { $0 % $1 }
-        t["mod"] = integerDivision { a, b in let r = a % b; return r != 0 && (r < 0) != (b < 0) ? r + b : r }
+        t["quot"] = integerDivision(.quot)
+        t["rem"] = integerDivision(.rem)
+        t["mod"] = integerDivision(.mod)
         t["inc"] = { args, c in try plus([args.first ?? .value(EncodedValue(word: 0, tag: .int)), .value(EncodedValue(word: 1, tag: .int))], c) }
         t["dec"] = { args, c in try minus([args.first ?? .value(EncodedValue(word: 0, tag: .int)), .value(EncodedValue(word: 1, tag: .int))], c) }
         t["abs"] = { args, c in

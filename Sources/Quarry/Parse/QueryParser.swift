@@ -18,6 +18,7 @@ public enum QueryParser {
     static let sectionNames = ["find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit"]
 
     public static func parse(_ form: EDN) throws -> Query {
+        try checkDepth(form, what: "the query")
         var sections: [String: [EDN]] = [:]
         var sectionPositions: [String: SourcePosition] = [:]
         switch form.form {
@@ -85,7 +86,7 @@ public enum QueryParser {
             return s
         }
         let inputs = try (sections["in"] ?? [EDN(.symbol("$"))]).map(parseInput)
-        let clauses = try (sections["where"] ?? []).map(parseClause)
+        let clauses = try (sections["where"] ?? []).map(clause)
         var orderBy: [(column: Int, descending: Bool)] = []
         if let items = sections["order-by"] {
             orderBy = try parseOrderBy(items, find: find)
@@ -210,7 +211,22 @@ public enum QueryParser {
         return Term(kind: .constant(item), position: item.position)
     }
 
+    /// A form nested past ``EDN/maxDepth`` as a query error.
+    static func checkDepth(_ form: EDN, what: String) throws(QueryError) {
+        do {
+            try form.checkDepth(what: what)
+        } catch {
+            throw QueryError(error.message, at: error.position)
+        }
+    }
+
+    /// Parses one `:where` clause.
     public static func parseClause(_ item: EDN) throws -> Clause {
+        try checkDepth(item, what: "the clause")
+        return try clause(item)
+    }
+
+    static func clause(_ item: EDN) throws -> Clause {
         switch item.form {
         case .vector(let items):
             guard let first = items.first else { throw QueryError("empty clause", at: item.position) }
@@ -261,13 +277,13 @@ public enum QueryParser {
             switch head {
             case "not":
                 guard !rest.isEmpty else { throw QueryError("not needs at least one clause", at: item.position) }
-                return .not(source: source, joinVariables: nil, clauses: try rest.map(parseClause), item.position)
+                return .not(source: source, joinVariables: nil, clauses: try rest.map(clause), item.position)
             case "not-join":
                 guard let vars = rest.first?.vector else {
                     throw QueryError("expected a vector of variables after not-join", at: item.position)
                 }
                 guard rest.count > 1 else { throw QueryError("not-join needs at least one clause", at: item.position) }
-                return .not(source: source, joinVariables: try variables(vars), clauses: try rest.dropFirst().map(parseClause),
+                return .not(source: source, joinVariables: try variables(vars), clauses: try rest.dropFirst().map(clause),
                             item.position)
             case "or", "or-join":
                 var joinVars: [String]?
@@ -294,9 +310,9 @@ public enum QueryParser {
     static func parseBranch(_ item: EDN) throws -> [Clause] {
         if let list = item.list, list.first?.symbol == "and" {
             guard list.count > 1 else { throw QueryError("and needs at least one clause", at: item.position) }
-            return try list.dropFirst().map(parseClause)
+            return try list.dropFirst().map(clause)
         }
-        return [try parseClause(item)]
+        return [try clause(item)]
     }
 
     static func variables(_ items: [EDN]) throws -> [String] {
@@ -319,6 +335,7 @@ public enum QueryParser {
 
     /// Parses the rules given for `%`: a vector of `[(head ...) clause ...]`.
     public static func parseRules(_ form: EDN) throws -> [Rule] {
+        try checkDepth(form, what: "the rules")
         guard let items = form.vector else {
             throw QueryError("expected a vector of rules, found a \(form.kindName)", at: form.position)
         }
@@ -339,7 +356,7 @@ public enum QueryParser {
             }
             guard parts.count > 1 else { throw QueryError("rule \(name) has no clauses", at: item.position) }
             return Rule(name: name, parameters: params, required: required,
-                        body: try parts.dropFirst().map(parseClause), position: item.position)
+                        body: try parts.dropFirst().map(clause), position: item.position)
         }
     }
 }

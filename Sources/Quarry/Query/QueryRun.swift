@@ -78,6 +78,7 @@ struct QueryRun {
     /// The relation of all `:in` bindings (their Cartesian product; one
     /// empty row when there are none), after registering sources and rules.
     private func bindInputs(_ context: ExecutionContext) throws -> Operator {
+        for input in inputs { try QueryParser.checkDepth(input, what: "an input") }
         var remaining = inputs[...]
         var sawDefault = false
         var relation = try RowBuffer(arity: 0, account: context.account)

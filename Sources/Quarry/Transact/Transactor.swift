@@ -68,8 +68,10 @@ struct Transactor {
             for x in d where x.e > maxEntity { maxEntity = x.e }
         }
         for id in tempids.values where id > maxEntity { maxEntity = id }
+        let (nextTx, exhausted) = tx.addingReportingOverflow(1)
+        if exhausted { throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position) }
         let after = try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity,
-                                 nextTx: tx + 1)
+                                 nextTx: nextTx)
         try checkUnique(after)
         return after
     }
@@ -119,10 +121,16 @@ struct Transactor {
                 firstWithValue[v, default: [:]][attrID] = t
             }
         }
-        var next = max(before.maxEntity, maxExplicit) + 1
+        // Fresh ids count up from the largest in use; past Int64.max there are none.
+        var next: Int64? = max(before.maxEntity, maxExplicit).addingReportingOverflow(1).partialValue
+        if max(before.maxEntity, maxExplicit) == .max { next = nil }
         for t in order where tempids[t] == nil && alias[t] == nil {
-            tempids[t] = next
-            next += 1
+            guard let id = next else {
+                throw TransactionError("no entity id is left for tempid \(t): ids up to \(Int64.max) are taken",
+                                       at: .unknown)
+            }
+            tempids[t] = id
+            next = id == .max ? nil : id + 1
         }
         for (t, target) in alias { tempids[t] = tempids[target] }
     }
@@ -252,16 +260,27 @@ struct Transactor {
                     i += 1
                 }
                 let many = schema.attribute(a)?.cardinalityMany ?? false
+                var group = many ? ValueSet(current) : nil
                 while j < sorted.count, sorted[j].e == e, sorted[j].a == a {
                     let op = sorted[j]
                     j += 1
+                    if group != nil {
+                        // A set of values, each op in constant time: a transaction may add many.
+                        switch op.kind {
+                        case .add: group!.add(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
+                        case .retract: group!.remove(op.v)
+                        case .retractAttribute: group!.removeAll()
+                        case .retractEntity: break
+                        }
+                        continue
+                    }
                     let sameValue = { (d: Datom) in d.v == op.v.word && d.vTag == op.v.tag.rawValue }
                     switch op.kind {
                     case .add:
                         if current.contains(where: sameValue) {
-                            if !many { current.removeAll { !sameValue($0) } }
+                            current.removeAll { !sameValue($0) }
                         } else {
-                            if !many { current.removeAll() }
+                            current.removeAll()
                             current.append(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
                         }
                     case .retract: current.removeAll(where: sameValue)
@@ -269,10 +288,43 @@ struct Transactor {
                     case .retractEntity: break
                     }
                 }
-                for d in current where keep(d) { try out.append(d) }
+                for d in group?.datoms ?? current where keep(d) { try out.append(d) }
             }
         }
         return out
+    }
+
+    /// The values of one cardinality-many (entity, attribute) group, with
+    /// adds and removes by value in constant time.
+    private struct ValueSet {
+        private(set) var datoms: [Datom]
+        private var index: [EncodedValue: Int] = [:]
+
+        init(_ datoms: [Datom]) {
+            self.datoms = []
+            for d in datoms { add(d) }
+        }
+
+        mutating func add(_ d: Datom) {
+            let key = d.value
+            guard index[key] == nil else { return }
+            index[key] = datoms.count
+            datoms.append(d)
+        }
+
+        mutating func remove(_ v: EncodedValue) {
+            guard let i = index.removeValue(forKey: v) else { return }
+            let last = datoms.removeLast()
+            if i < datoms.count {
+                datoms[i] = last
+                index[last.value] = i
+            }
+        }
+
+        mutating func removeAll() {
+            datoms.removeAll()
+            index.removeAll()
+        }
     }
 
     private func checkUnique(_ db: Database) throws {
@@ -303,6 +355,7 @@ extension Database {
     /// entity maps and list forms. The receiver is unchanged; on an error
     /// nothing is applied.
     public func transact(_ data: EDN) throws -> Database {
+        try data.checkDepth(what: "the transaction data")
         var transactor = try Transactor(before: self)
         return try transactor.run(data)
     }

@@ -9,8 +9,13 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
     }
 
-    public init(_ date: Date) {
-        self.millisecondsSinceEpoch = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    /// The instant of `date`, to the millisecond; nil when `date` is not
+    /// finite or lies outside the ±292 million years that 64-bit
+    /// milliseconds hold.
+    public init?(_ date: Date) {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        guard let exact = Int64(exactly: ms) else { return nil }
+        self.millisecondsSinceEpoch = exact
     }
 
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
@@ -53,15 +58,17 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         var negativeYear = false
         if take("-") { negativeYear = true }
         guard var year = digits(4), take("-"), let month = digits(2), take("-"), let day = digits(2),
-              (1...12).contains(month), (1...31).contains(day) else { return nil }
+              (1...12).contains(month) else { return nil }
         if negativeYear { year = -year }
+        guard day >= 1, day <= CivilTime.daysIn(month: month, year: year) else { return nil }
         var hour = 0, minute = 0, second = 0, millis = 0, offset = 0
         if take("T") || take("t") || take(" ") {
             guard let h = digits(2), take(":"), let m = digits(2), h < 24, m < 60 else { return nil }
             hour = h
             minute = m
             if take(":") {
-                guard let s = digits(2), s < 61 else { return nil }
+                // 60 only as a leap second, at the end of an hour's last minute (as Clojure's reader).
+                guard let s = digits(2), s < 60 || (s == 60 && m == 59) else { return nil }
                 second = s
                 if take(".") {
                     var scale = 100, any = false
@@ -77,7 +84,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
             if take("Z") || take("z") {
             } else if let sign = p.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
                 p = p.dropFirst()
-                guard let oh = digits(2), take(":"), let om = digits(2) else { return nil }
+                guard let oh = digits(2), take(":"), let om = digits(2), oh < 24, om < 60 else { return nil }
                 offset = (oh * 60 + om) * (sign == UInt8(ascii: "-") ? -1 : 1)
             } else if !p.isEmpty {
                 return nil
@@ -111,6 +118,15 @@ public struct CivilTime: Sendable, Equatable {
         minute = Int(rest / 60_000 % 60)
         second = Int(rest / 1000 % 60)
         millisecond = Int(rest % 1000)
+    }
+
+    /// The days of `month` (1-12) in `year` of the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 
     /// Days since 1970-01-01 of a date (Howard Hinnant's algorithm).

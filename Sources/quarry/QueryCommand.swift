@@ -4,7 +4,7 @@ import Quarry
 
 /// `quarry query --db FILE.edn|FILE.sqlite [--in EDN]... [--format table|edn|json]
 /// [--explain] [--analyze] [--stats] [--subqueries MODE] [--memory-limit BYTES]
-/// [--simulate-rtt MS [--max-keys N]] [--no-materializer] 'QUERY'`.
+/// [--simulate-rtt MS [--max-keys N]] [--no-materializer] [--timeout SECONDS] 'QUERY'`.
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
@@ -79,7 +79,8 @@ struct QueryCommand: AsyncParsableCommand {
                 }
             }
             let options = QueryOptions(analyze: analyze, explain: explain, memoryLimitBytes: memoryLimit?.bytes,
-                                       subqueries: subqueries)
+                                       subqueries: subqueries,
+                                       deadline: timeout.map { ContinuousClock.now + .seconds($0) })
             let result: QueryResult
             if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
                 result = try database.query(query, inputs: parsedInputs, options: options)

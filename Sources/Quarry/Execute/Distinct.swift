@@ -57,7 +57,9 @@ final class Distinct: Operator {
         if seen.count == 0 {
             // Sized for the estimate up front (within reason): growing
             // rehashes every row seen so far, again and again.
-            try seen.reserve(min(Int(estimatedRows.rounded(.up)), Distinct.reserveLimit))
+            // An estimate may be huge or not finite: the reserve is capped before it becomes an Int.
+            let estimate = estimatedRows.isFinite ? max(0, estimatedRows.rounded(.up)) : Double(Distinct.reserveLimit)
+            try seen.reserve(Int(min(estimate, Double(Distinct.reserveLimit))))
         }
         try seen.keepNew(output)
         return output

@@ -39,6 +39,7 @@ class Operator {
 
     /// The next non-empty batch, or nil when the operator is done.
     final func next() throws -> RowBuffer? {
+        try QueryInterrupt.check()
         do {
             return try pull()
         } catch let e as CoreError where e.kind == .budgetExceeded {

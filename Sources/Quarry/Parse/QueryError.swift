@@ -1,15 +1,31 @@
-/// A query Quarry cannot run: malformed, or asking for something unknown.
-/// The message names what was expected and, when known, the line and column.
+/// A query Quarry cannot run: malformed, asking for something unknown, or
+/// stopped. The message names what was expected and, when known, the line
+/// and column.
 public struct QueryError: PositionedError, Sendable, Equatable {
     public let message: String
     public let position: SourcePosition
     /// The budget in bytes, when the query stopped because its engine memory
     /// passed `QueryOptions.memoryLimitBytes`; nil for every other error.
     public let exceededBudgetBytes: UInt64?
+    /// Why the query was stopped from outside, or nil when it failed on its own.
+    public let stop: Stop?
 
-    public init(_ message: String, at position: SourcePosition = .unknown, exceededBudgetBytes: UInt64? = nil) {
+    /// What stopped a running query.
+    public enum Stop: Sendable, Equatable {
+        /// The task running it was cancelled.
+        case cancelled
+        /// It passed ``QueryOptions/deadline``.
+        case deadline
+    }
+
+    public init(_ message: String, at position: SourcePosition = .unknown, exceededBudgetBytes: UInt64? = nil,
+                stop: Stop? = nil) {
         self.message = message
         self.position = position
         self.exceededBudgetBytes = exceededBudgetBytes
+        self.stop = stop
     }
+
+    static let cancelled = QueryError("the query was cancelled", stop: .cancelled)
+    static let deadlinePassed = QueryError("the query was stopped at its deadline", stop: .deadline)
 }

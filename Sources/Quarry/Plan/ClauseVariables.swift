@@ -74,4 +74,13 @@ extension Clause {
         default: []
         }
     }
+
+    /// Rules called under a `not` or `not-join` of this clause, at any depth.
+    var negatedRuleCalls: Set<String> {
+        switch self {
+        case .not(_, _, let clauses, _): clauses.reduce(into: Set()) { $0.formUnion($1.ruleCalls) }
+        case .or(_, _, let branches, _): branches.joined().reduce(into: Set()) { $0.formUnion($1.negatedRuleCalls) }
+        default: []
+        }
+    }
 }

@@ -13,6 +13,16 @@ final class Planner {
     private var fixpoints: [String: RuleFixpoint] = [:]
     private var planningGroup: Set<String> = []
     private var fresh = 0
+    /// Rules whose reach has been checked for recursion through negation.
+    private var stratified: Set<String> = []
+    /// Non-recursive rule calls expanded so far, and how deep they nest now.
+    private var ruleExpansions = 0
+    private var ruleDepth = 0
+    /// The most non-recursive rule calls one query may expand, and how deep
+    /// they may nest: each expansion plans the rule's bodies again, so a rule
+    /// calling the next one twice doubles the plan at every level.
+    static let maxRuleExpansions = 10_000
+    static let maxRuleDepth = EDN.maxDepth
     /// How many distinct values each variable can take, from the patterns
     /// that bind it: estimates of distinct tuples (subquery inputs).
     private var domains: [String: Double] = [:]
@@ -377,6 +387,7 @@ final class Planner {
             throw QueryError("rule \(name) takes \(rule.parameters.count) arguments, called with \(args.count)",
                              at: position)
         }
+        try checkStratified(name, at: position)
         if reachable(from: name).contains(name) {
             let scan = try recursiveRuleScan(name, args: args, at: position)
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
@@ -384,6 +395,15 @@ final class Planner {
         }
         // A non-recursive rule: its bodies are the branches of a union, with
         // parameters renamed to the call's arguments and locals made fresh.
+        ruleExpansions += 1
+        guard ruleExpansions <= Self.maxRuleExpansions else {
+            throw QueryError("the query expands more than \(Self.maxRuleExpansions) rule calls", at: position)
+        }
+        guard ruleDepth < Self.maxRuleDepth else {
+            throw QueryError("rule calls nest deeper than \(Self.maxRuleDepth) levels", at: position)
+        }
+        ruleDepth += 1
+        defer { ruleDepth -= 1 }
         var joinVars: [String] = []
         var branches: [(String, [Clause])] = []
         for arg in args {
@@ -422,6 +442,26 @@ final class Planner {
         return try union(label: "rule \(name)", joinVariables: joinVars, branches: branches, to: op, at: position)
     }
 
+    /// Throws when a rule reachable from `name` depends on its own negation:
+    /// a rule that calls, under `not`, a rule that calls it back has no
+    /// stratified meaning.
+    private func checkStratified(_ name: String, at position: SourcePosition) throws {
+        guard !stratified.contains(name) else { return }
+        let group = reachable(from: name).union([name])
+        for r in group.sorted() {
+            for rule in context.rules[r] ?? [] {
+                let negated = rule.body.reduce(into: Set<String>()) { $0.formUnion($1.negatedRuleCalls) }
+                for n in negated.sorted() where n == r || reachable(from: n).contains(r) {
+                    throw QueryError(n == r ? "rule \(r) depends on its own negation (not (\(r) ...)): it cannot be stratified"
+                                     : "rules \(r) and \(n) depend on each other through negation: \(r) calls "
+                                       + "(not (\(n) ...)) and \(n) reaches \(r); they cannot be stratified",
+                                     at: rule.position)
+                }
+            }
+        }
+        stratified.formUnion(group)
+    }
+
     private func recursiveRuleScan(_ name: String, args: [Term], at position: SourcePosition) throws -> RuleScan {
         let fixpoint: RuleFixpoint
         if let existing = fixpoints[name] {
@@ -434,10 +474,11 @@ final class Planner {
             planningGroup = Set(group)
             defer { planningGroup = savedGroup }
             var arities: [String: Int] = [:]
-            var bodies: [(name: String, plan: Operator, project: [Int])] = []
+            var bodies: [RuleFixpoint.Body] = []
             for n in group {
                 for rule in try rulesNamed(n, at: position) {
                     arities[n] = rule.parameters.count
+                    let scansBefore = fixpoint.registeredCount
                     let plan = try self.plan(rule.body, input: try RelationScan.unit(account: context.account),
                                              keep: Set(rule.parameters))
                     let project = try rule.parameters.map { p throws -> Int in
@@ -446,7 +487,8 @@ final class Planner {
                         }
                         return c
                     }
-                    bodies.append((n, plan, project))
+                    bodies.append(.init(name: n, plan: plan, project: project,
+                                        scans: fixpoint.scans(scansBefore..<fixpoint.registeredCount)))
                 }
             }
             try fixpoint.setUp(arities: arities, bodies: bodies)

@@ -24,13 +24,19 @@ public struct QueryOptions: Sendable {
     public var memoryLimitBytes: UInt64?
     /// How correlated subqueries run.
     public var subqueries: SubqueryMode = .auto
+    /// Stop the query with a ``QueryError`` whose ``QueryError/stop`` is
+    /// ``QueryError/Stop/deadline`` once this instant has passed. The query
+    /// checks it before every batch of rows, every rule round and every
+    /// subquery run, and a remote query also while it waits for fetches.
+    public var deadline: ContinuousClock.Instant?
 
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
-                subqueries: SubqueryMode = .auto) {
+                subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil) {
         self.analyze = analyze
         self.explain = explain
         self.memoryLimitBytes = memoryLimitBytes
         self.subqueries = subqueries
+        self.deadline = deadline
     }
 }
 

@@ -17,6 +17,12 @@ struct QueryRun {
     }
 
     func run() throws -> QueryResult {
+        let interrupt = QueryInterrupt(deadline: options.deadline)
+        try interrupt.check()
+        return try QueryInterrupt.$current.withValue(interrupt) { try execute() }
+    }
+
+    private func execute() throws -> QueryResult {
         let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
         let space = try ValueSpace(primary: database.interner, account: account)
         let context = ExecutionContext(space: space, account: account, sources: ["$": database],

@@ -36,7 +36,36 @@ public final class RemoteDatabase: Sendable {
     public var source: any DatomSource { fetcher.source }
 
     /// Runs a query given as EDN text (inputs as for ``Database/query(_:inputs:options:)``).
+    ///
+    /// Cancelling the calling task stops the query, its rounds and its
+    /// waits for fetches (a fetch shared with other queries goes on for
+    /// them); so does passing ``QueryOptions/deadline``. Either way the
+    /// error is a ``QueryError`` whose ``QueryError/stop`` says which.
     public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) async throws -> QueryResult {
+        guard let deadline = options.deadline else { return try await rounds(text, inputs: inputs, options: options) }
+        // The deadline races the rounds: whichever ends first cancels the other.
+        return try await withThrowingTaskGroup(of: QueryResult?.self) { group in
+            group.addTask { try await self.rounds(text, inputs: inputs, options: options) }
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let result = first else { throw QueryError.deadlinePassed }
+            return result
+        }
+    }
+
+    private func rounds(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
+        do {
+            return try await roundsUnmapped(text, inputs: inputs, options: options)
+        } catch is CancellationError {
+            if let deadline = options.deadline, ContinuousClock.now >= deadline { throw QueryError.deadlinePassed }
+            throw QueryError.cancelled
+        }
+    }
+
+    private func roundsUnmapped(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
         let form = try QueryParser.read(text)
@@ -46,9 +75,10 @@ public final class RemoteDatabase: Sendable {
         for input in inputs { try replica.intern(constantsOf: input) }
         var remote = RemoteStats()
         while true {
+            try Task.checkCancellation()
             remote.rounds += 1
             let db = try replica.database()
-            let headroom = options.memoryLimitBytes.map { max(0, Int($0) - db.byteCount) }
+            let headroom = options.memoryLimitBytes.map { max(0, Int(clamping: $0) - db.byteCount) }
             let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
                                 plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
             let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,

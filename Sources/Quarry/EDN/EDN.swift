@@ -109,10 +109,12 @@ extension EDN {
 
 extension EDN {
     /// The deepest nesting of collections and tagged forms Quarry accepts,
-    /// from text or from Swift. Reading, parsing, planning and evaluating
-    /// recurse once or a few times per level; at this depth the deepest
-    /// query runs within 512 KiB of stack (a test holds it to that), so the
-    /// limit holds on any thread a host is likely to run a query on.
+    /// from text or from Swift. Reading, parsing, transacting and
+    /// evaluating recurse once or a few times per level. A query's clauses
+    /// (`not`, `or`, rule calls, subqueries) may nest 64 levels deep, counted
+    /// through rule bodies and nested queries. At both limits the deepest
+    /// input runs within 512 KiB of stack, even unoptimized (tests hold it
+    /// to that), so they hold on any thread a host is likely to query on.
     public static let maxDepth = 100
 
     /// Throws when `self` nests deeper than ``maxDepth``: forms built in

@@ -17,6 +17,9 @@ final class ExecutionContext {
         var subqueryRuns = 0
         /// Rows that went through a dedup table to be deduplicated.
         var rowsDeduplicated = 0
+        /// How deep the planner is in nested clauses (`not`, `or`, rule
+        /// calls, subqueries) now, nested queries' planners included.
+        var planDepth = 0
     }
 
     init(space: ValueSpace, account: MemoryAccount?, sources: [String: Database], subqueryMode: SubqueryMode = .auto,

@@ -226,84 +226,95 @@ public enum QueryParser {
         return try clause(item)
     }
 
+    /// One clause. Recursion through `not`, `or` and subqueries passes
+    /// here, so each shape has its own function and this frame stays small
+    /// (a deep query must fit the stack; see ``EDN/maxDepth``).
     static func clause(_ item: EDN) throws -> Clause {
         switch item.form {
-        case .vector(let items):
-            guard let first = items.first else { throw QueryError("empty clause", at: item.position) }
-            if let list = first.list {
-                if list.first?.symbol == "q", list.count >= 2, list[1].vector != nil || list[1].mapPairs != nil {
-                    guard items.count == 2 else {
-                        throw QueryError("a subquery needs one binding after it", at: first.position)
-                    }
-                    let nested = try parse(list[1])
-                    let sub = Subquery(query: nested, args: list.dropFirst(2).map(parseTerm), position: first.position)
-                    return .subquery(sub, try parseBinding(items[1]), item.position)
-                }
-                let call = try parseCall(list, at: first.position)
-                if items.count == 1 { return .predicate(call) }
+        case .vector(let items): try vectorClause(items, item)
+        case .list(let items): try listClause(items, item)
+        default: throw QueryError("expected a clause, found \(EDNWriter.write(item))", at: item.position)
+        }
+    }
+
+    /// A data pattern, predicate, function expression or subquery.
+    private static func vectorClause(_ items: [EDN], _ item: EDN) throws -> Clause {
+        guard let first = items.first else { throw QueryError("empty clause", at: item.position) }
+        if let list = first.list {
+            if list.first?.symbol == "q", list.count >= 2, list[1].vector != nil || list[1].mapPairs != nil {
                 guard items.count == 2 else {
-                    throw QueryError("expected one binding after \(call.name)", at: items[2].position)
+                    throw QueryError("a subquery needs one binding after it", at: first.position)
                 }
-                return .function(call, try parseBinding(items[1]), item.position)
+                let nested = try parse(list[1])
+                let sub = Subquery(query: nested, args: list.dropFirst(2).map(parseTerm), position: first.position)
+                return .subquery(sub, try parseBinding(items[1]), item.position)
             }
-            var terms = items
-            var source = "$"
-            if let s = first.symbol, s.hasPrefix("$") {
-                source = s
-                terms.removeFirst()
+            let call = try parseCall(list, at: first.position)
+            if items.count == 1 { return .predicate(call) }
+            guard items.count == 2 else {
+                throw QueryError("expected one binding after \(call.name)", at: items[2].position)
             }
-            guard (1...4).contains(terms.count) else {
-                throw QueryError("expected a data pattern [e a v tx], found \(terms.count) terms", at: item.position)
+            return .function(call, try parseBinding(items[1]), item.position)
+        }
+        var terms = items
+        var source = "$"
+        if let s = first.symbol, s.hasPrefix("$") {
+            source = s
+            terms.removeFirst()
+        }
+        guard (1...4).contains(terms.count) else {
+            throw QueryError("expected a data pattern [e a v tx], found \(terms.count) terms", at: item.position)
+        }
+        var parsed = terms.map(parseTerm)
+        for t in parsed {
+            if case .source(let s) = t.kind { throw QueryError("unexpected source \(s) in a pattern", at: t.position) }
+            if case .constant(let c) = t.kind, let s = c.symbol {
+                throw QueryError("unexpected symbol \(s) in a pattern", at: t.position)
             }
-            var parsed = terms.map(parseTerm)
-            for t in parsed {
-                if case .source(let s) = t.kind { throw QueryError("unexpected source \(s) in a pattern", at: t.position) }
-                if case .constant(let c) = t.kind, let s = c.symbol {
-                    throw QueryError("unexpected symbol \(s) in a pattern", at: t.position)
-                }
+        }
+        while parsed.count < 4 { parsed.append(Term(kind: .blank, position: item.position)) }
+        return .pattern(Pattern(source: source, terms: parsed, position: item.position))
+    }
+
+    /// `not`, `not-join`, `or`, `or-join` or a rule call.
+    private static func listClause(_ items: [EDN], _ item: EDN) throws -> Clause {
+        var items = items
+        var source = "$"
+        if let s = items.first?.symbol, s.hasPrefix("$"), s != "$" || items.count > 1 {
+            source = s
+            items.removeFirst()
+        }
+        guard let head = items.first?.symbol else {
+            throw QueryError("expected not, not-join, or, or-join or a rule name", at: item.position)
+        }
+        let rest = Array(items.dropFirst())
+        switch head {
+        case "not":
+            guard !rest.isEmpty else { throw QueryError("not needs at least one clause", at: item.position) }
+            return .not(source: source, joinVariables: nil, clauses: try rest.map(clause), item.position)
+        case "not-join":
+            guard let vars = rest.first?.vector else {
+                throw QueryError("expected a vector of variables after not-join", at: item.position)
             }
-            while parsed.count < 4 { parsed.append(Term(kind: .blank, position: item.position)) }
-            return .pattern(Pattern(source: source, terms: parsed, position: item.position))
-        case .list(var items):
-            var source = "$"
-            if let s = items.first?.symbol, s.hasPrefix("$"), s != "$" || items.count > 1 {
-                source = s
-                items.removeFirst()
-            }
-            guard let head = items.first?.symbol else {
-                throw QueryError("expected not, not-join, or, or-join or a rule name", at: item.position)
-            }
-            let rest = Array(items.dropFirst())
-            switch head {
-            case "not":
-                guard !rest.isEmpty else { throw QueryError("not needs at least one clause", at: item.position) }
-                return .not(source: source, joinVariables: nil, clauses: try rest.map(clause), item.position)
-            case "not-join":
+            guard rest.count > 1 else { throw QueryError("not-join needs at least one clause", at: item.position) }
+            return .not(source: source, joinVariables: try variables(vars), clauses: try rest.dropFirst().map(clause),
+                        item.position)
+        case "or", "or-join":
+            var joinVars: [String]?
+            var branches = rest
+            if head == "or-join" {
                 guard let vars = rest.first?.vector else {
-                    throw QueryError("expected a vector of variables after not-join", at: item.position)
+                    throw QueryError("expected a vector of variables after or-join", at: item.position)
                 }
-                guard rest.count > 1 else { throw QueryError("not-join needs at least one clause", at: item.position) }
-                return .not(source: source, joinVariables: try variables(vars), clauses: try rest.dropFirst().map(clause),
-                            item.position)
-            case "or", "or-join":
-                var joinVars: [String]?
-                var branches = rest
-                if head == "or-join" {
-                    guard let vars = rest.first?.vector else {
-                        throw QueryError("expected a vector of variables after or-join", at: item.position)
-                    }
-                    joinVars = try variables(vars.flatMap { $0.vector ?? [$0] })
-                    branches.removeFirst()
-                }
-                guard !branches.isEmpty else { throw QueryError("\(head) needs at least one clause", at: item.position) }
-                return .or(source: source, joinVariables: joinVars, branches: try branches.map(parseBranch), item.position)
-            case "and":
-                throw QueryError("and is only allowed inside or", at: item.position)
-            default:
-                return .rule(source: source, name: head, args: rest.map(parseTerm), item.position)
+                joinVars = try variables(vars.flatMap { $0.vector ?? [$0] })
+                branches.removeFirst()
             }
+            guard !branches.isEmpty else { throw QueryError("\(head) needs at least one clause", at: item.position) }
+            return .or(source: source, joinVariables: joinVars, branches: try branches.map(parseBranch), item.position)
+        case "and":
+            throw QueryError("and is only allowed inside or", at: item.position)
         default:
-            throw QueryError("expected a clause, found \(EDNWriter.write(item))", at: item.position)
+            return .rule(source: source, name: head, args: rest.map(parseTerm), item.position)
         }
     }
 

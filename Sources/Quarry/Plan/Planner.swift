@@ -15,14 +15,17 @@ final class Planner {
     private var fresh = 0
     /// Rules whose reach has been checked for recursion through negation.
     private var stratified: Set<String> = []
-    /// Non-recursive rule calls expanded so far, and how deep they nest now.
+    /// Non-recursive rule calls expanded so far.
     private var ruleExpansions = 0
-    private var ruleDepth = 0
-    /// The most non-recursive rule calls one query may expand, and how deep
-    /// they may nest: each expansion plans the rule's bodies again, so a rule
-    /// calling the next one twice doubles the plan at every level.
+    /// The most non-recursive rule calls one query may expand: each
+    /// expansion plans the rule's bodies again, so a rule calling the next
+    /// one twice doubles the plan at every level.
     static let maxRuleExpansions = 10_000
-    static let maxRuleDepth = EDN.maxDepth
+    /// How deep `not`, `or`, rule calls and subqueries may nest, counted
+    /// through rule bodies and nested queries: the planner recurses a few
+    /// frames per level, and at this depth the deepest query still plans
+    /// and runs on a 512 KiB stack even in a debug build.
+    static let maxNestingDepth = 64
     /// How many distinct values each variable can take, from the patterns
     /// that bind it: estimates of distinct tuples (subquery inputs).
     private var domains: [String: Double] = [:]
@@ -163,6 +166,14 @@ final class Planner {
 
     private func apply(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
         switch clause {
+        case .pattern, .predicate, .function: try applyFlat(clause, to: op)
+        case .not, .or, .rule, .subquery: try applyNested(clause, to: op, keep: keep)
+        }
+    }
+
+    /// Clauses that plan nothing beneath them.
+    private func applyFlat(_ clause: Clause, to op: Operator) throws -> Operator {
+        switch clause {
         case .pattern(let p):
             return try joinPattern(p, to: op)
         case .predicate(let call):
@@ -171,26 +182,56 @@ final class Planner {
         case .function(let call, let binding, _):
             let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
             return try Bind(input: op, evaluator: evaluator, binding: binding, estimatedRows: op.estimatedRows)
+        default:
+            return try applyNested(clause, to: op, keep: [])
+        }
+    }
+
+    /// Clauses that plan clauses beneath them: the recursive path of a deep
+    /// query, so this frame and ``apply``'s hold little.
+    private func applyNested(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
+        let counters = context.counters
+        guard counters.planDepth < Self.maxNestingDepth else {
+            throw QueryError("not, or, rule calls and subqueries nest deeper than \(Self.maxNestingDepth) levels",
+                             at: clause.position)
+        }
+        counters.planDepth += 1
+        defer { counters.planDepth -= 1 }
+        switch clause {
         case .not(let source, let join, let clauses, _):
-            let bound = Set(op.columns)
-            let inner = clauses.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
-            let joinVars = (join ?? inner.intersection(bound).sorted()).filter { bound.contains($0) }
-            let input = try RelationScan(RowBuffer(arity: joinVars.count, account: context.account), columns: joinVars,
-                                         label: "per batch: distinct [\(joinVars.joined(separator: " "))]")
-            let sub = try withSource(source) { try plan(clauses, input: input, keep: Set(joinVars)) }
-            return try AntiJoin(input: op, joinVariables: joinVars, subplanInput: input, subplan: sub,
-                                account: context.account)
+            return try applyNot(source, join, clauses, to: op)
         case .or(let source, let join, let branches, let position):
-            let bound = Set(op.columns)
-            let inner = branches.joined().reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
-            let joinVars = join ?? inner.intersection(bound.union(keep)).sorted()
-            return try union(label: join == nil ? "or" : "or-join", joinVariables: joinVars,
-                             branches: branches.map { (source, $0) }, to: op, at: position)
+            return try applyOr(source, join, branches, to: op, keep: keep, at: position)
         case .rule(let source, let name, let args, let position):
             return try callRule(name, args: args, source: source, to: op, at: position)
         case .subquery(let sq, let binding, _):
             return try subqueryJoin(sq, binding: binding, to: op, keep: keep)
+        default:
+            return try applyFlat(clause, to: op)
         }
+    }
+
+    // `not` and `or` plan their clauses recursively: each has a function of
+    // its own so that ``apply`` keeps a small frame on a deep query's stack.
+
+    private func applyNot(_ source: String, _ join: [String]?, _ clauses: [Clause], to op: Operator) throws -> Operator {
+        let bound = Set(op.columns)
+        let inner = clauses.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+        let joinVars = (join ?? inner.intersection(bound).sorted()).filter { bound.contains($0) }
+        let input = try RelationScan(RowBuffer(arity: joinVars.count, account: context.account), columns: joinVars,
+                                     label: "per batch: distinct [\(joinVars.joined(separator: " "))]")
+        let sub = try withSource(source) { try plan(clauses, input: input, keep: Set(joinVars)) }
+        return try AntiJoin(input: op, joinVariables: joinVars, subplanInput: input, subplan: sub,
+                            account: context.account)
+    }
+
+    private func applyOr(_ source: String, _ join: [String]?, _ branches: [[Clause]], to op: Operator, keep: Set<String>,
+                         at position: SourcePosition) throws -> Operator {
+        let bound = Set(op.columns)
+        let inner = branches.joined().reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+        let joinVars = join ?? inner.intersection(bound.union(keep)).sorted()
+        return try union(label: join == nil ? "or" : "or-join", joinVariables: joinVars,
+                         branches: branches.map { (source, $0) }, to: op, at: position)
     }
 
     /// Plans clauses with `$` standing for another source.
@@ -393,17 +434,18 @@ final class Planner {
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: op.estimatedRows)
         }
-        // A non-recursive rule: its bodies are the branches of a union, with
-        // parameters renamed to the call's arguments and locals made fresh.
+        let (joinVars, branches) = try expand(rules, name: name, args: args, source: source, at: position)
+        return try union(label: "rule \(name)", joinVariables: joinVars, branches: branches, to: op, at: position)
+    }
+
+    /// A non-recursive rule's bodies as the branches of a union, with
+    /// parameters renamed to the call's arguments and locals made fresh.
+    private func expand(_ rules: [Rule], name: String, args: [Term], source: String, at position: SourcePosition) throws
+        -> (joinVariables: [String], branches: [(String, [Clause])]) {
         ruleExpansions += 1
         guard ruleExpansions <= Self.maxRuleExpansions else {
             throw QueryError("the query expands more than \(Self.maxRuleExpansions) rule calls", at: position)
         }
-        guard ruleDepth < Self.maxRuleDepth else {
-            throw QueryError("rule calls nest deeper than \(Self.maxRuleDepth) levels", at: position)
-        }
-        ruleDepth += 1
-        defer { ruleDepth -= 1 }
         var joinVars: [String] = []
         var branches: [(String, [Clause])] = []
         for arg in args {
@@ -439,7 +481,7 @@ final class Planner {
             }
             branches.append((source, prefix + rule.body.map { $0.renaming(map) }))
         }
-        return try union(label: "rule \(name)", joinVariables: joinVars, branches: branches, to: op, at: position)
+        return (joinVars, branches)
     }
 
     /// Throws when a rule reachable from `name` depends on its own negation:

@@ -44,16 +44,17 @@ public actor LatencySource: DatomSource {
     private var queue: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
     private var nextWaiter = 0
 
-    /// Wraps `inner`; `maxKeys` nil accepts any number of bindings.
+    /// Wraps `inner`; `maxKeys` nil accepts any number of bindings. A
+    /// `connections` or `maxKeys` below 1 counts as 1.
     public init(wrapping inner: any DatomSource, roundTrip: Duration, perRow: Duration = .zero, maxKeys: Int? = nil,
                 connections: Int = 8, clock: any Clock<Duration> = ContinuousClock()) {
-        precondition(connections > 0, "a source needs at least one connection")
         self.inner = inner
         self.name = inner.name
         self.roundTrip = roundTrip
         self.perRow = perRow
-        self.maxKeys = maxKeys
-        self.connections = connections
+        self.maxKeys = maxKeys.map { max(1, $0) }
+        // At least one connection and one key a request: fewer could never send.
+        self.connections = max(1, connections)
         self.clock = clock
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Quarry
+@_spi(Testing) import Quarry
 
 /// One way of deduplicating the workload.
 enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {
@@ -86,8 +86,10 @@ struct DedupBenchmark {
     }
 
     private func runCore(_ variant: DedupVariant) throws -> (Double, Double, UInt64) {
-        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, presize: variant != .coreGrowing,
-                               partition: variant != .corePipeline)
+        var switches: DedupSet.Switches = []
+        if variant == .coreGrowing { switches.insert(.noPresize) }
+        if variant == .corePipeline { switches.insert(.noPartition) }
+        let set = try DedupSet(arity: 3, hugePages: variant == .coreHugePages, switches: switches)
         if variant == .coreReserved { try set.reserve(workload.distinct, includingStorage: true) }
         var fresh = 0
         let m = try measure {

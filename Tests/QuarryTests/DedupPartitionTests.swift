@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Testing) @testable import Quarry
 
 /// The partitioned batch insert (a long batch into a table that outgrows
 /// L2) must answer exactly as the prefetch pipeline does: the same rows in
@@ -55,7 +55,7 @@ struct DedupPartitionTests {
         let packed = try rows(numbers, arity: arity)
         let (accountP, accountQ) = (try MemoryAccount(), try MemoryAccount())
         let partitioned = try DedupSet(arity: arity, account: accountP)
-        let pipeline = try DedupSet(arity: arity, account: accountQ, partition: false)
+        let pipeline = try DedupSet(arity: arity, account: accountQ, switches: .noPartition)
         let want = expected(held: [], batch: numbers)
         #expect(try insert(partitioned, packed) == want.results)
         #expect(try insert(pipeline, packed) == want.results)
@@ -78,7 +78,7 @@ struct DedupPartitionTests {
         let packed = try rows(numbers, arity: 3)
         for partition in [true, false] {
             let account = try MemoryAccount()
-            let set = try DedupSet(arity: 3, account: account, partition: partition)
+            let set = try DedupSet(arity: 3, account: account, switches: partition ? [] : .noPartition)
             #expect(try set.insert(contentsOf: rows(held, arity: 3)) == held.count)
             let before = account.figures.bytesPeak
             #expect(try insert(set, packed) == want.results)
@@ -89,7 +89,7 @@ struct DedupPartitionTests {
 
     @Test("skewed partitions, growth while probing and colliding hashes", arguments: [false, true])
     func rarePaths(weakHash: Bool) throws {
-        let set = try DedupSet(arity: 3, weakHashForTesting: weakHash, partitionEveryBatchForTesting: true)
+        let set = try DedupSet(arity: 3, switches: weakHash ? [.weakHash, .partitionEveryBatch] : .partitionEveryBatch)
         let numbers = shuffled(0..<1_500, copies: 2, seed: 11)
         var held: [Int] = []
         var start = 0
@@ -119,8 +119,8 @@ struct DedupPartitionTests {
         var failures = 0
         for extra in stride(from: 0, through: 96 << 10, by: 2 << 10) {
             let account = try MemoryAccount()
-            let set = try DedupSet(arity: 3, account: account, weakHashForTesting: weakHash,
-                                   partitionEveryBatchForTesting: true)
+            let set = try DedupSet(arity: 3, account: account,
+                                   switches: weakHash ? [.weakHash, .partitionEveryBatch] : .partitionEveryBatch)
             try set.insert(contentsOf: rows(held, arity: 3))
             account.setLimit(account.figures.bytesNow + UInt64(extra))
             do { try set.insert(contentsOf: packed) } catch {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Testing) @testable import Quarry
 
 /// A long batch sizes the table once from an estimate of its new distinct
 /// rows: it must land on the capacity that growing would reach, count rows
@@ -26,7 +26,7 @@ struct DedupPresizeTests {
     func growsOnce(distinct: Int, copies: Int) throws {
         let packed = try workload(distinct: distinct, copies: copies, seed: UInt64(distinct))
         let sized = try DedupSet(arity: 3)
-        let growing = try DedupSet(arity: 3, presize: false)
+        let growing = try DedupSet(arity: 3, switches: .noPresize)
         #expect(try sized.insert(contentsOf: packed) == distinct)
         #expect(try growing.insert(contentsOf: packed) == distinct)
         #expect(sized.probeStats.grows == 1)

@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Testing) @testable import Quarry
 
 @Suite("DedupSet against a reference set")
 struct DedupSetTests {
@@ -36,7 +36,7 @@ struct DedupSetTests {
 
     @Test("forced collisions: 4-bit hashes make full hashes and fragments collide")
     func forcedCollisions() throws {
-        let set = try DedupSet(arity: 3, weakHashForTesting: true)
+        let set = try DedupSet(arity: 3, switches: .weakHash)
         try checkAgainstReference(set, randomRows(arity: 3, count: 2000, domain: 12, seed: 7))
         let stats = set.probeStats
         #expect(stats.falseMatches > 0, "weak hashes must force row compares that fail")
@@ -45,7 +45,7 @@ struct DedupSetTests {
 
     @Test("growth across many resizes from the minimum capacity")
     func growth() throws {
-        let set = try DedupSet(arity: 2, presize: false)
+        let set = try DedupSet(arity: 2, switches: .noPresize)
         #expect(set.capacity == 16)
         let rows = (0..<100_000).map { ModelRow(words: [UInt64($0), UInt64($0 % 7)], tags: [.int, .int]) }
         let packed = try pack(rows, arity: 2)

@@ -36,7 +36,16 @@
  * thread at a time per object.
  *
  * Errors. Functions that can fail return a qc_status; their outputs are
- * written only on QC_OK. qc_status_message() names each status.
+ * written only on QC_OK. qc_status_message() names each status. The
+ * buffer functions, which return the block, are the one exception: they
+ * return NULL and write *status. Out-of-memory failures can be injected
+ * for tests (quarry_core_testing.h); every function leaves its object as
+ * it was before the call when an allocation fails, except where its
+ * comment says what it kept.
+ *
+ * Pointers. Object and output pointers must not be NULL unless the
+ * function's comment calls them optional; an account is always optional.
+ * Rows passed in must hold qc_row_stride(arity) bytes each.
  */
 #ifndef QUARRY_CORE_H
 #define QUARRY_CORE_H
@@ -153,13 +162,18 @@ void qc_stats_json_free(char *json);
 
 /* Plain engine memory for what is not rows of one arity: sorted index
  * permutations, join chains, per-group aggregate state. A buffer is
- * charged to `account` (optional) and to the engine like every core
+ * charged to `account` (may be NULL) and to the engine like every core
  * allocation; *usable_out gets its usable size, which is what free and
- * grow must be given back. */
+ * grow must be given back. usable_out must not be NULL (else NULL is
+ * returned with QC_ERR_RANGE); status may be NULL. Unlike the rest of the
+ * core, these return the buffer and report the status through *status. */
 void *qc_buffer_alloc(qc_account *account, size_t bytes, size_t *usable_out, qc_status *status);
 
 /* Returns a buffer of at least `bytes` holding the first `keep` bytes of
- * `old` (which it frees); on error, `old` is untouched and NULL returned. */
+ * `old` (which it frees; NULL allocates afresh, like qc_buffer_alloc); on
+ * error, `old` is untouched and NULL returned. `old_usable` is what the
+ * buffer's allocation or last growth reported; usable_out must not be
+ * NULL, status may be. */
 void *qc_buffer_grow(qc_account *account, void *old, size_t old_usable, size_t keep, size_t bytes,
                      size_t *usable_out, qc_status *status);
 
@@ -243,34 +257,20 @@ void qc_hash_keys(const void *keys, size_t len, size_t n, uint64_t seed, uint64_
  * 3 * 2^30 rows. */
 typedef struct qc_dedup qc_dedup;
 
-/* Test-only flag: keep only 4 bits of each hash, forcing collisions of
- * full hashes and fragments alike. Correct, and slow on purpose. */
-#define QC_DEDUP_WEAK_HASH 0x100u
-/* Batch inserts of 65,536 rows and more that could outgrow the table size
- * it once, up front, from an estimate of the batch's new distinct rows
- * (sampled on hash values, about 2% off; partitioned, it reads only the
- * sample's partition, else the batch once more).
- * A table whose storage the caller reserved (qc_dedup_reserve_storage)
- * skips the estimate until it holds that many rows: the caller knew the
- * size. A plain qc_dedup_reserve is a hint and does not. This
- * flag turns sizing off, so the table grows as it fills; benchmarks use it
- * to show what sizing buys. */
-#define QC_DEDUP_NO_PRESIZE 0x200u
-/* A batch insert of 65,536 rows and more (into a table of at most 8 slots
- * a batch row) is probed partition by partition: rows are copied into
+/* Benchmarks and tests switch the table's sizing, partitioning and
+ * hashing off or on through flags of quarry_core_testing.h. A batch insert
+ * of 65,536 rows and more that could outgrow the table sizes it once, up
+ * front, from an estimate of the batch's new distinct rows (sampled on hash
+ * values, about 2% off); a table whose storage the caller reserved
+ * (qc_dedup_reserve_storage) skips the estimate until it holds that many
+ * rows. A batch of 65,536 rows and more (into a table of at most 8 slots a
+ * batch row) is probed partition by partition: rows are copied into
  * partitions by the top bits of their hash, so that each partition only
  * meets its own slice of the slots, in cache, and the new rows are then
  * appended in batch order. While it runs it holds a copy of the batch and
  * 16 bytes more a row, charged to the table's account; if that or the
  * table's own room is refused, the batch goes the plain way and fails
- * where that would. This flag keeps every batch on the prefetching
- * pipeline; benchmarks use it to show what partitions buy. Tables without
- * presizing never partition (a slice needs the table's final size). */
-#define QC_DEDUP_NO_PARTITION 0x400u
-/* Test-only flag: partition every batch, whatever its length and the
- * table's size, so that tests reach the partitioned insert's rare paths
- * (skewed partitions, growth while probing) with few rows. */
-#define QC_DEDUP_ALWAYS_PARTITION 0x800u
+ * where that would. */
 
 qc_status qc_dedup_create(uint32_t arity, uint64_t seed, qc_account *account, uint32_t flags,
                           qc_dedup **out);

@@ -35,27 +35,32 @@ static void raise_peak(_Atomic uint64_t *peak, uint64_t now) {
     }
 }
 
-/* Charges `bytes` to the account, or refuses when it would pass the limit. */
+/* Charges `bytes` to the account, or refuses when it would pass the limit.
+ * One compare-and-swap: the account never reads above its limit, and of
+ * two racing charges that fit one at a time, one succeeds. */
 static bool account_charge(qc_account *account, uint64_t bytes) {
     if (!account) return true;
     uint64_t limit = atomic_load_explicit(&account->limit, memory_order_relaxed);
-    uint64_t now = atomic_fetch_add_explicit(&account->bytes_now, bytes, memory_order_relaxed) + bytes;
-    if (limit != 0 && now > limit) {
-        atomic_fetch_sub_explicit(&account->bytes_now, bytes, memory_order_relaxed);
-        atomic_fetch_add_explicit(&account->rejected, 1, memory_order_relaxed);
-        return false;
-    }
+    uint64_t now = atomic_load_explicit(&account->bytes_now, memory_order_relaxed), next;
+    do {
+        if (__builtin_add_overflow(now, bytes, &next) || (limit != 0 && next > limit)) {
+            atomic_fetch_add_explicit(&account->rejected, 1, memory_order_relaxed);
+            return false;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&account->bytes_now, &now, next, memory_order_relaxed,
+                                                    memory_order_relaxed));
     atomic_fetch_add_explicit(&account->allocations, 1, memory_order_relaxed);
-    raise_peak(&account->bytes_peak, now);
+    raise_peak(&account->bytes_peak, next);
     return true;
 }
 
-/* Adds to the account what a block really got beyond its charge (the
- * system allocator may hand out more than it was asked). */
-static void account_charge_extra(qc_account *account, uint64_t extra) {
-    if (!account || extra == 0) return;
-    uint64_t now = atomic_fetch_add_explicit(&account->bytes_now, extra, memory_order_relaxed) + extra;
-    raise_peak(&account->bytes_peak, now);
+/* Charges what a block really got beyond its charge (the system allocator
+ * may hand out more than it was asked), under the same limit. */
+static bool account_charge_extra(qc_account *account, uint64_t extra) {
+    if (!account || extra == 0) return true;
+    if (!account_charge(account, extra)) return false;
+    atomic_fetch_sub_explicit(&account->allocations, 1, memory_order_relaxed); /* the same allocation */
+    return true;
 }
 
 /* Takes back a charge whose allocation then failed. */
@@ -221,14 +226,19 @@ static void *alloc_common(qc_account *account, size_t size, uint32_t flags, size
         *status = QC_ERR_BUDGET;
         return NULL;
     }
-    void *p = backend_alloc(size, flags);
+    void *p = qc_fault_fires() ? NULL : backend_alloc(size, flags);
     if (!p) {
         account_uncharge(account, usable);
         *status = QC_ERR_NOMEM;
         return NULL;
     }
     size_t real = backend_real_usable(p, usable);
-    if (real > usable) account_charge_extra(account, real - usable);
+    if (real > usable && !account_charge_extra(account, real - usable)) {
+        backend_free(p, real, flags);
+        account_uncharge(account, usable);
+        *status = QC_ERR_BUDGET;
+        return NULL;
+    }
     if (wants_hugepages(size, flags)) advise_hugepages(p, size);
     if (size >= QC_POPULATE_MIN) populate(p, size);
     engine_charge(real);
@@ -264,17 +274,19 @@ bool qc_grow_in_place(qc_account *account, void *p, size_t usable, size_t size, 
         *status = QC_ERR_BUDGET;
         return false;
     }
-    size_t real = backend_grow_in_place(p, size);
+    size_t real = qc_fault_fires() ? usable : backend_grow_in_place(p, size);
     if (real < size) {
         account_uncharge(account, wanted - usable);
         return false;
     }
+    /* jemalloc grows in place exactly to `wanted`; the system backend never
+     * does (its "growth" is the block's usable size, below `size`). */
     if (real > wanted) account_charge_extra(account, real - wanted);
     if (size >= QC_POPULATE_MIN) populate((char *)p + usable, real - usable);
     /* Counted as a new block for the old one, so live blocks stay allocations minus frees. */
     engine_charge(real - usable);
     atomic_fetch_add_explicit(&g_deallocations, 1, memory_order_relaxed);
-    *usable_out = real;
+    if (usable_out) *usable_out = real;
     return true;
 }
 
@@ -282,6 +294,31 @@ void qc_free(qc_account *account, void *p, size_t usable, uint32_t flags) {
     if (!p) return;
     backend_free(p, usable, flags);
     release(account, usable);
+}
+
+/* ------------------------------------------------------ fault injection */
+
+/* Allocations left before the injected failure: 0 is off, 1 fails the next. */
+static _Atomic uint64_t g_fault_countdown;
+static _Atomic uint64_t g_fault_seen;
+
+void qc_testing_fail_allocation(uint64_t nth) {
+    atomic_store_explicit(&g_fault_seen, 0, memory_order_relaxed);
+    atomic_store_explicit(&g_fault_countdown, nth, memory_order_relaxed);
+}
+
+uint64_t qc_testing_allocations_seen(void) { return atomic_load_explicit(&g_fault_seen, memory_order_relaxed); }
+
+bool qc_fault_fires(void) {
+    uint64_t left = atomic_load_explicit(&g_fault_countdown, memory_order_relaxed);
+    if (QC_LIKELY(left == 0)) return false;
+    atomic_fetch_add_explicit(&g_fault_seen, 1, memory_order_relaxed);
+    while (left != 0) {
+        if (atomic_compare_exchange_weak_explicit(&g_fault_countdown, &left, left - 1, memory_order_relaxed,
+                                                  memory_order_relaxed))
+            return left == 1;
+    }
+    return false;
 }
 
 /* -------------------------------------------------------------- figures */

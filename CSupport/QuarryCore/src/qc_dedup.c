@@ -60,6 +60,9 @@ void qc_dedup_clear(qc_dedup *t) {
     memset(t->index.slots, 0, (size_t)(t->index.mask + 1) * 8u);
     qc_arena_reset(t->rows, true);
     memset(&t->stats, 0, sizeof(t->stats));
+    /* A reservation spoke of the rows it was made for: an empty table has
+     * none left, and keeping it would skip every later size estimate. */
+    t->reserved = 0;
 }
 
 void qc_dedup_probe_stats_read(const qc_dedup *t, qc_dedup_probe_stats *out) { *out = t->stats; }

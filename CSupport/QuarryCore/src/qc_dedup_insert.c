@@ -14,23 +14,29 @@
 #define QC_BATCH_BLOCK 4096u
 #define QC_DIRECT_MAX_SLOTS (32u * 1024u)
 
-/* Insert-if-absent of a row whose hash is known. */
+/* Insert-if-absent of a row whose hash is known. The search comes first:
+ * a row already present is found at any load, and only a new row makes
+ * the table grow (then the search runs again in the new slots). */
 QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
                                   uint64_t *index_out, bool *inserted_out, qc_probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity);
-    qc_status status = qc_dedup_make_room(t, t->rows->count);
-    if (status != QC_OK) return status;
-    uint64_t *slots = t->index.slots, at;
+    uint64_t at;
     if (qc_dedup_search(t, row, h, stride, NULL, counts, &at)) {
         *index_out = at;
         *inserted_out = false;
         return QC_OK;
     }
+    qc_status status = QC_OK;
+    if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
+        status = qc_dedup_make_room(t, t->rows->count);
+        if (status != QC_OK) return status;
+        (void)qc_dedup_search(t, row, h, stride, NULL, counts, &at);
+    }
     uint64_t i = t->rows->count;
     unsigned char *dst = qc_arena_push_fast(t->rows, &status);
     if (!dst) return status;
     memcpy(dst, row, stride);
-    slots[at] = qc_slot_make(h, i);
+    t->index.slots[at] = qc_slot_make(h, i);
     *index_out = i;
     *inserted_out = true;
     return QC_OK;

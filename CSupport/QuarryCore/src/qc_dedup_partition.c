@@ -247,7 +247,7 @@ QC_INLINE void presize_partitioned(qc_dedup *t, const part_scratch *s, uint64_t 
 typedef struct part_probe {
     qc_provisional provisional; /* .before: rows in the table before the batch */
     uint64_t fresh;             /* new rows so far */
-    uint64_t grows;             /* the table's growths before the probe: later ones move slots */
+    uint64_t generation;        /* the slot index's generation before the probe: a later one moved slots */
     qc_probe_counts counts;
 } part_probe;
 
@@ -257,8 +257,6 @@ QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64
                                 uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity);
     const uint64_t before = pp->provisional.before;
-    qc_status status = qc_dedup_make_room(t, before + pp->fresh);
-    if (status != QC_OK) return status;
     const part_entry *en = entry_at(s, i, stride);
     const uint64_t key = en->key, k = key_position(key);
     uint64_t at;
@@ -266,6 +264,12 @@ QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64
         if (indices_out)
             indices_out[k] = at < before ? at : before + key_position(entry_at(s, at - before, stride)->key);
         return QC_OK;
+    }
+    /* A row already held never grows the table; a new one may. */
+    if (QC_UNLIKELY(before + pp->fresh >= t->index.grow_at)) {
+        qc_status status = qc_dedup_make_room(t, before + pp->fresh);
+        if (status != QC_OK) return status;
+        (void)qc_dedup_search(t, en->row, key, stride, &pp->provisional, &pp->counts, &at);
     }
     t->index.slots[at] = qc_slot_make(key, before + i);
     s->bits[k >> 6] |= 1ull << (k & 63);
@@ -300,7 +304,7 @@ QC_INLINE qc_status probe_partition(qc_dedup *t, part_scratch *s, uint64_t first
 QC_INLINE void settle_slots(qc_dedup *t, const part_scratch *s, const part_probe *pp, uint32_t arity) {
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t *slots = t->index.slots, before = pp->provisional.before;
-    if (t->stats.grows == pp->grows) {
+    if (t->index.generation == pp->generation) {
         for (uint64_t j = 0; j < pp->fresh; j++) {
             if (j + QC_PART_SETTLE_DISTANCE < pp->fresh)
                 __builtin_prefetch(&slots[s->placed[j + QC_PART_SETTLE_DISTANCE] >> 32], 1, 3);
@@ -353,7 +357,7 @@ QC_INLINE bool insert_partitioned(qc_dedup *t, const void *rows, size_t n, uint6
     const uint64_t before = t->rows->count;
     presize_partitioned(t, &s, before, n, arity);
     part_probe pp = {.provisional = {before, s.entries + offsetof(part_entry, row), entry_size(qc_dedup_stride(t, arity))},
-                     .grows = t->stats.grows};
+                     .generation = t->index.generation};
     qc_status status = QC_OK;
     for (uint32_t p = 0; p < s.parts && status == QC_OK; p++)
         status = probe_partition(t, &s, s.starts[p], s.ends[p], indices_out, &pp, arity);

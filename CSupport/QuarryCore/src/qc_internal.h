@@ -3,6 +3,7 @@
 #define QC_INTERNAL_H
 
 #include "quarry_core.h"
+#include "quarry_core_testing.h"
 
 #include <string.h>
 
@@ -27,6 +28,11 @@
  * QC_HUGEPAGES aligns large blocks to 2 MiB and advises huge pages.
  * On success *usable_out (optional) gets the usable size. */
 void *qc_alloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status);
+
+/* Whether the allocation being made is the one qc_testing_fail_allocation
+ * asked to fail (quarry_core_testing.h); false, at one relaxed load, while
+ * no failure is armed. */
+bool qc_fault_fires(void);
 
 /* Same, zero-filled. */
 void *qc_calloc(qc_account *account, size_t size, uint32_t flags, size_t *usable_out, qc_status *status);
@@ -114,6 +120,7 @@ typedef struct qc_slot_index {
     uint64_t mask;          /* capacity - 1 */
     uint32_t shift;         /* 64 - log2(capacity) */
     uint64_t grow_at;       /* entry count that calls for growth */
+    uint64_t generation;    /* resizes so far: a change means every slot may have moved */
 } qc_slot_index;
 
 static inline uint64_t qc_slot_make(uint64_t hash, uint64_t entry) { return (hash >> 32 << 32) | (entry + 1); }

@@ -31,6 +31,7 @@ qc_status qc_slot_index_resize(qc_slot_index *x, qc_account *account, uint32_t f
     x->mask = mask;
     x->shift = shift;
     x->grow_at = capacity / 4 * 3;
+    x->generation++;
     return QC_OK;
 }
 
@@ -43,14 +44,19 @@ qc_status qc_slot_index_grow(qc_slot_index *x, qc_account *account, uint32_t fla
 
 void qc_slot_index_drop_from(qc_slot_index *x, uint64_t first) {
     uint64_t *slots = x->slots, mask = x->mask;
-    for (uint64_t j = 0; j <= mask; j++)
-        if (slots[j] && qc_slot_entry(slots[j]) >= first) slots[j] = 0;
-    /* The holes break the probe runs of entries behind them. Re-placing
-     * every entry, walking from an empty slot, mends them: no run crosses
-     * that slot, so an entry's home lies between it and the entry, and the
-     * re-placed entry lands at or before where it was. */
+    /* The walk below starts from a slot that is empty before any entry is
+     * dropped (the index is at most 3/4 full, so one exists). No probe run
+     * crosses such a slot, so every entry's home lies between it and the
+     * entry, and a re-placed entry lands at or before where it was. A slot
+     * emptied by the drop gives no such promise: a run may go on past it,
+     * and past the end of the array, and an entry re-placed from there can
+     * end up where its search never looks. */
     uint64_t start = 0;
     while (slots[start]) start++;
+    for (uint64_t j = 0; j <= mask; j++)
+        if (slots[j] && qc_slot_entry(slots[j]) >= first) slots[j] = 0;
+    /* The holes break the probe runs of entries behind them: re-placing
+     * every entry, in order from `start`, mends them. */
     for (uint64_t i = 1; i <= mask; i++) {
         uint64_t j = (start + i) & mask, s = slots[j];
         if (!s) continue;

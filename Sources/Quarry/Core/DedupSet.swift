@@ -1,4 +1,5 @@
 import QuarryCore
+import QuarryCoreTesting
 
 /// A set of rows of one arity, backed by the core's open-addressing dedup
 /// table.
@@ -21,32 +22,40 @@ public final class DedupSet {
     ///   - seed: XXH3 seed of the row keys.
     ///   - account: charged with the table's bytes.
     ///   - hugePages: advise huge pages for buffers of 2 MiB and more.
-    ///   - presize: let a batch insert of 65,536 rows and more size the
-    ///     table once, up front, from an estimate of its new distinct rows
-    ///     (sampled on hash values), instead of growing as it fills. Off
-    ///     only to measure what it buys.
-    ///   - partition: let such a batch be probed partition by partition
-    ///     (rows grouped by the slice of slots they hash to, each slice
-    ///     probed in cache), holding a copy of the batch meanwhile. Off only
-    ///     to measure what it buys.
-    ///   - weakHashForTesting: keep only 4 bits of each hash so that full
-    ///     hashes and fragments collide; correct and slow, for tests.
-    ///   - partitionEveryBatchForTesting: partition every batch insert,
-    ///     however short, so that tests reach the partitioned insert's rare
-    ///     paths with few rows.
-    public init(arity: Int, seed: UInt64 = DedupSet.defaultSeed, account: MemoryAccount? = nil,
-                hugePages: Bool = false, presize: Bool = true, partition: Bool = true,
-                weakHashForTesting: Bool = false, partitionEveryBatchForTesting: Bool = false) throws(CoreError) {
+    ///
+    /// A batch insert of 65,536 rows and more sizes the table once, up
+    /// front, from an estimate of its new distinct rows (sampled on hash
+    /// values), and is probed partition by partition (rows grouped by the
+    /// slice of slots they hash to, each slice probed in cache), holding a
+    /// copy of the batch meanwhile.
+    public convenience init(arity: Int, seed: UInt64 = DedupSet.defaultSeed, account: MemoryAccount? = nil,
+                            hugePages: Bool = false) throws(CoreError) {
+        try self.init(arity: arity, seed: seed, account: account, hugePages: hugePages, switches: [])
+    }
+
+    /// Switches for tests and benchmarks: each makes the table slower on
+    /// purpose, to measure what a mechanism buys or to reach a rare path.
+    @_spi(Testing) public struct Switches: OptionSet, Sendable {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// No up-front sizing of long batches: the table grows as it fills.
+        public static let noPresize = Switches(rawValue: QC_DEDUP_NO_PRESIZE)
+        /// No partitioned batches: every batch takes the prefetching pipeline.
+        public static let noPartition = Switches(rawValue: QC_DEDUP_NO_PARTITION)
+        /// Only 4 bits of each hash, so that full hashes and fragments collide.
+        public static let weakHash = Switches(rawValue: QC_DEDUP_WEAK_HASH)
+        /// Partition every batch insert, however short.
+        public static let partitionEveryBatch = Switches(rawValue: QC_DEDUP_ALWAYS_PARTITION)
+    }
+
+    @_spi(Testing) public init(arity: Int, seed: UInt64 = DedupSet.defaultSeed, account: MemoryAccount? = nil,
+                               hugePages: Bool = false, switches: Switches) throws(CoreError) {
         guard arity > 0, arity <= TupleArena.maxArity else {
             throw CoreError(status: QC_ERR_ARITY,
                             operation: "dedup set of arity \(arity) (supported: 1...\(TupleArena.maxArity))")
         }
-        var flags: UInt32 = 0
+        var flags = switches.rawValue
         if hugePages { flags |= QC_HUGEPAGES }
-        if !presize { flags |= QC_DEDUP_NO_PRESIZE }
-        if !partition { flags |= QC_DEDUP_NO_PARTITION }
-        if weakHashForTesting { flags |= QC_DEDUP_WEAK_HASH }
-        if partitionEveryBatchForTesting { flags |= QC_DEDUP_ALWAYS_PARTITION }
         var out: OpaquePointer?
         try CoreError.check(qc_dedup_create(UInt32(arity), seed, account?.handle, flags, &out), "create dedup set")
         handle = out!

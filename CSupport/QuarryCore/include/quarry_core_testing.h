@@ -43,6 +43,15 @@ void qc_testing_fail_allocation(uint64_t nth);
  * to fail at. */
 uint64_t qc_testing_allocations_seen(void);
 
+/* Runs `trials` random trials of the slot index that dedup tables and
+ * interners share, against a model: entries placed with random hashes
+ * (half the trials crowd their homes at the end of the array so that runs
+ * wrap), growing as they go, then a provisional drop of the later ones, as
+ * a failed partitioned insert does. Returns how many trials lost a kept
+ * entry or kept a dropped one (0 is right), or UINT64_MAX when memory ran
+ * out. Deterministic for a seed. */
+uint64_t qc_testing_slot_index_trials(uint64_t seed, uint64_t trials);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,4 +37,10 @@ import QuarryCoreTesting
             point += 1
         }
     }
+
+    /// The slot index's randomized model check (`qc_testing_slot_index_trials`):
+    /// how many of `trials` lost or kept an entry they should not have.
+    public static func slotIndexTrials(seed: UInt64, trials: Int) -> UInt64 {
+        qc_testing_slot_index_trials(seed, UInt64(max(0, trials)))
+    }
 }

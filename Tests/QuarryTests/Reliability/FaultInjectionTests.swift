@@ -56,8 +56,12 @@ final class FaultInjectionTests: XCTestCase {
             try t.set.insert(contentsOf: batchPacked, prefetch: prefetch)
             XCTAssertEqual(try contents(t.set), expected, "point \(point): after a retry", file: file, line: line)
         })
+        // Some points fail only an optimisation (a size estimate, a partition's scratch): the batch then
+        // goes the plain way and succeeds. The others fail the batch.
+        // A partitioned batch that fails falls back to the plain way (after dropping its provisional
+        // entries), which then succeeds: there, no point fails the batch.
         XCTAssertGreaterThan(points, 2, file: file, line: line)
-        XCTAssertEqual(failures, points, "every point but the last run failed", file: file, line: line)
+        if !switches.contains(.partitionEveryBatch) { XCTAssertGreaterThan(failures, 0, file: file, line: line) }
     }
 
     func testDedupPipelineBatchFailsCleanlyAtEveryAllocation() throws {
@@ -75,20 +79,21 @@ final class FaultInjectionTests: XCTestCase {
 
     func testArenaAppendsFailCleanlyAtEveryAllocation() throws {
         let rows = randomRows(arity: 5, count: 5_000, domain: 1 << 40, seed: 3)
-        try FaultInjection.atEveryAllocation(setUp: { () throws -> (MemoryAccount, TupleArena) in
+        try FaultInjection.atEveryAllocation(setUp: { () throws -> (MemoryAccount, TupleArena, UInt64) in
             let account = try MemoryAccount()
             let arena = try TupleArena(arity: 5, account: account)
             for r in rows.prefix(100) { try arena.append(words: r.words, tags: r.tags) }
-            return (account, arena)
+            // The arena's own struct, charged beside its chunks.
+            return (account, arena, account.figures.bytesNow - UInt64(arena.byteCount))
         }, run: { state in
             for r in rows.dropFirst(100) { try state.1.append(words: r.words, tags: r.tags) }
         }, check: { state, point, error in
-            let (account, arena) = state
+            let (account, arena, overhead) = state
             for i in 0..<arena.count {
                 XCTAssertEqual(arena.row(i).map(\.word), rows[i].words, "point \(point): row \(i)")
             }
             if error != nil { XCTAssertLessThan(arena.count, rows.count) } else { XCTAssertEqual(arena.count, rows.count) }
-            XCTAssertEqual(account.figures.bytesNow, UInt64(arena.byteCount), "point \(point): account")
+            XCTAssertEqual(account.figures.bytesNow, UInt64(arena.byteCount) + overhead, "point \(point): account")
         })
     }
 
@@ -111,6 +116,10 @@ final class FaultInjectionTests: XCTestCase {
             for w in words { _ = try interner.intern(w) }
             XCTAssertEqual(interner.count, words.count)
         })
+    }
+
+    func testSlotIndexKeepsEveryEntryThroughGrowthAndDrop() {
+        XCTAssertEqual(FaultInjection.slotIndexTrials(seed: 42, trials: 200_000), 0)
     }
 
     func testQueriesFailCleanlyAtEveryAllocation() throws {
@@ -136,5 +145,40 @@ final class FaultInjectionTests: XCTestCase {
             XCTAssertEqual(Set(try db.query(query, inputs: inputs).rows.map { $0.map(EDNWriter.write) }),
                            Set(expected.map { $0.map(EDNWriter.write) }))
         }
+    }
+}
+
+/// Fixed bugs of the dedup table at its edges.
+final class DedupEdgeTests: XCTestCase {
+    override func tearDown() { FaultInjection.failAllocation(0) }
+
+    func testARowAlreadyHeldIsFoundAtTheGrowthThresholdWithoutGrowing() throws {
+        let set = try DedupSet(arity: 1)
+        var i: UInt64 = 0
+        while set.count < set.capacity / 4 * 3 {
+            try set.insert(words: [i], tags: [.int])
+            i += 1
+        }
+        FaultInjection.failAllocation(1)
+        // Present: found, and no allocation is made (a growth would fail).
+        XCTAssertEqual(try set.insert(words: [0], tags: [.int]).inserted, false)
+        XCTAssertEqual(FaultInjection.allocationsSeen, 0)
+        // New: the table must grow, and that growth fails cleanly.
+        XCTAssertThrowsError(try set.insert(words: [i], tags: [.int]))
+        FaultInjection.failAllocation(0)
+        XCTAssertEqual(set.count, Int(i))
+        XCTAssertEqual(try set.insert(words: [i], tags: [.int]).inserted, true)
+    }
+
+    func testClearForgetsTheReservationSoLongBatchesAreSizedAgain() throws {
+        let set = try DedupSet(arity: 2)
+        try set.reserve(70_000, includingStorage: true)
+        set.removeAll()
+        var rows = try PackedRows(arity: 2, reservingCapacity: 600_000)
+        for k in 0..<600_000 { rows.append(words: [UInt64(k), 1], tag: .int) }
+        try set.insert(contentsOf: rows)
+        XCTAssertEqual(set.count, 600_000)
+        // Sized once from the estimate; a kept reservation skipped it and grew at every power of two.
+        XCTAssertLessThanOrEqual(set.probeStats.grows, 1)
     }
 }

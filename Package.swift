@@ -77,6 +77,13 @@ let package = Package(
             ],
             path: "Benchmarks/QuarryBench"
         ),
+        // libFuzzer targets (`.ci/fuzz` builds them with -sanitize=fuzzer);
+        // a plain build replays corpus files through them.
+        .executableTarget(
+            name: "quarry-fuzz",
+            dependencies: ["Quarry"],
+            path: "Tests/Fuzz/Sources"
+        ),
         .testTarget(
             name: "QuarryTests",
             dependencies: ["Quarry", "QuarryCore"],

@@ -310,8 +310,14 @@ public struct EDNReader {
         default: break
         }
         if first == UInt8(ascii: ":") {
-            guard token.count > 1 else { throw EDNError("expected a keyword name after :", at: start) }
-            return EDN(.keyword(Keyword(String(token.dropFirst()))), at: start)
+            // On bytes: a combining mark after the colon joins it into one Character.
+            let name = token.utf8.dropFirst()
+            guard let next = name.first else { throw EDNError("expected a keyword name after :", at: start) }
+            // `::name` is Clojure's namespace-resolved keyword, which EDN has not.
+            guard next != UInt8(ascii: ":") else {
+                throw EDNError("a keyword cannot start with :: (found \(token))", at: start)
+            }
+            return EDN(.keyword(Keyword(String(decoding: name, as: UTF8.self))), at: start)
         }
         let u = Array(token.utf8)
         if Self.isDigit(first) || ((first == UInt8(ascii: "-") || first == UInt8(ascii: "+")) && u.count > 1 && Self.isDigit(u[1])) {

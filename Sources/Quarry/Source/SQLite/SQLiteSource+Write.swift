@@ -56,7 +56,7 @@ extension SQLiteSource {
         let s = try connection.prepare("SELECT e, a, vt, v, tx FROM datoms")
         var rows: [SourceDatom] = []
         while try s.step() {
-            rows.append(SourceDatom(e: s.int64(0), a: Keyword(s.text(1)), v: Self.value(s, tag: s.int64(2), column: 3),
+            rows.append(SourceDatom(e: s.int64(0), a: Keyword(s.text(1)), v: try Self.value(s, tag: s.int64(2), column: 3),
                                     tx: s.int64(4)))
         }
         let next = try meta("next_tx")

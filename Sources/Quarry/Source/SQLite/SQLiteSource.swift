@@ -84,7 +84,7 @@ public actor SQLiteSource: WritableDatomSource {
         statements += 1
         while try statement.step() {
             let datom = SourceDatom(e: statement.int64(1), a: Keyword(statement.text(2)),
-                                    v: Self.value(statement, tag: statement.int64(3), column: 4), tx: statement.int64(5))
+                                    v: try Self.value(statement, tag: statement.int64(3), column: 4), tx: statement.int64(5))
             if !shape.filter.isEmpty, !shape.filter.admits(datom.v) { continue }
             try rows.append(binding: Int(statement.int64(0)), datom)
         }
@@ -149,20 +149,93 @@ public actor SQLiteSource: WritableDatomSource {
         }
     }
 
-    static func value(_ s: SQLiteStatement, tag: Int64, column: Int) -> Value {
-        switch ValueTag(rawValue: UInt8(truncatingIfNeeded: tag)) ?? .int {
-        case .int, .ref: .int(s.int64(column))
-        case .double: .double(s.double(column))
-        case .bool: .bool(s.int64(column) != 0)
-        case .string: .string(s.text(column))
-        case .keyword: .keyword(Keyword(s.text(column)))
-        case .instant: .instant(Instant(millisecondsSinceEpoch: s.int64(column)))
-        case .uuid: Value.uuid(bytes: s.blob(column)).map { .uuid($0) } ?? .string("")
+    /// The value a row stores in `column` under `tag`. The file is not
+    /// trusted: an unknown tag or a malformed blob is an error.
+    static func value(_ s: SQLiteStatement, tag: Int64, column: Int) throws -> Value {
+        guard let t = ValueTag(rawValue: UInt8(truncatingIfNeeded: tag)), Int64(t.rawValue) == tag else {
+            throw ScanError("a datom has the unknown value tag \(tag)")
+        }
+        switch t {
+        case .int, .ref: return .int(s.int64(column))
+        case .double: return .double(s.double(column))
+        case .bool: return .bool(s.int64(column) != 0)
+        case .string: return .string(s.text(column))
+        case .keyword: return .keyword(Keyword(s.text(column)))
+        case .instant: return .instant(Instant(millisecondsSinceEpoch: s.int64(column)))
+        case .uuid, .tuple: return try decodeBlob(s.blob(column), tag: t)
+        }
+    }
+
+    /// A UUID or tuple stored as a blob, checked byte by byte: lengths,
+    /// tags and nesting (at most ``EDN/maxDepth``) come from a file.
+    @_spi(Testing) public static func decodeBlob(_ bytes: [UInt8], tag: ValueTag) throws -> Value {
+        switch tag {
+        case .uuid:
+            guard let u = Value.uuid(bytes: bytes) else { throw ScanError("a stored UUID has \(bytes.count) bytes, not 16") }
+            return .uuid(u)
         case .tuple:
-            s.blob(column).withUnsafeBytes { b in
-                var r = WireReader(bytes: b, at: 0)
-                return r.value()
+            return try bytes.withUnsafeBytes { b in
+                var r = CheckedWireReader(bytes: b)
+                let v = try r.value(depth: 0)
+                guard r.at == b.count else { throw ScanError("a stored tuple has \(b.count - r.at) bytes after its end") }
+                return v
             }
+        default:
+            throw ScanError("a \(tag) value is not stored as a blob")
+        }
+    }
+}
+
+/// Reads the wire form of a value (``WireWriter``) from bytes that may be
+/// malformed: every read is checked against the end, every tag and every
+/// nesting level, and a bad byte is an error, never a trap.
+struct CheckedWireReader {
+    let bytes: UnsafeRawBufferPointer
+    var at = 0
+
+    private mutating func take(_ n: Int) throws -> Int {
+        guard n >= 0, n <= bytes.count - at else { throw ScanError("a stored value ends early at byte \(at)") }
+        defer { at += n }
+        return at
+    }
+
+    mutating func u32() throws -> UInt32 {
+        UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(4), as: UInt32.self))
+    }
+
+    mutating func i64() throws -> Int64 {
+        Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: try take(8), as: Int64.self))
+    }
+
+    mutating func text() throws -> String {
+        let n = Int(try u32())
+        let from = try take(n)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[from..<from + n]), as: UTF8.self)
+    }
+
+    mutating func value(depth: Int) throws -> Value {
+        let raw = bytes[try take(1)]
+        guard let tag = ValueTag(rawValue: raw) else { throw ScanError("a stored value has the unknown tag \(raw)") }
+        switch tag {
+        case .int: return .int(try i64())
+        case .ref: return .ref(try i64())
+        case .double: return .double(Double(bitPattern: UInt64(bitPattern: try i64())))
+        case .bool: return .bool(bytes[try take(1)] != 0)
+        case .instant: return .instant(Instant(millisecondsSinceEpoch: try i64()))
+        case .string: return .string(try text())
+        case .keyword: return .keyword(Keyword(try text()))
+        case .uuid:
+            let from = try take(16)
+            return .uuid(Value.uuid(bytes: Array(bytes[from..<from + 16]))!)
+        case .tuple:
+            guard depth < EDN.maxDepth else { throw ScanError("a stored tuple nests deeper than \(EDN.maxDepth) levels") }
+            let n = Int(try u32())
+            // Each element takes at least 2 bytes: a count past that is a lie, not a reason to allocate.
+            guard n <= (bytes.count - at) / 2 else { throw ScanError("a stored tuple claims \(n) elements") }
+            var items: [Value] = []
+            items.reserveCapacity(n)
+            for _ in 0..<n { items.append(try value(depth: depth + 1)) }
+            return .tuple(items)
         }
     }
 }

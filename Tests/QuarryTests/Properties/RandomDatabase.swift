@@ -47,10 +47,11 @@ struct RandomDatabase {
     let facts: [Fact]
     let transactionData: String
 
-    init(using rng: inout SplitMix) {
+    /// - Parameter facts: how many assertions to draw (duplicates are dropped).
+    init(using rng: inout SplitMix, facts factRange: ClosedRange<Int> = 0...20) {
         entities = Int.random(in: 2...6, using: &rng)
         entityScale = rng.chance(0.3) ? 100_003 : 1
-        let count = Int.random(in: 0...20, using: &rng)
+        let count = Int.random(in: factRange, using: &rng)
         var facts: [Fact] = []
         var seen = Set<Fact>()
         var singles = Set<[Value]>()

@@ -27,7 +27,7 @@ struct DedupWorkload {
             // The third column makes rows distinct; the first two look random.
             let key = Key3(a: Int64(bitPattern: mix(UInt64(k))), b: Int64(bitPattern: mix(UInt64(k) ^ 0xABCD)),
                            c: Int64(k))
-            packed.append(words: [UInt64(bitPattern: key.a), UInt64(bitPattern: key.b), UInt64(bitPattern: key.c)],
+            try packed.append(words: [UInt64(bitPattern: key.a), UInt64(bitPattern: key.b), UInt64(bitPattern: key.c)],
                           tag: .int)
             keys.append(key)
         }

@@ -12,7 +12,7 @@ struct DedupPartitionTests {
         var packed = try PackedRows(arity: arity, reservingCapacity: numbers.count)
         for k in numbers {
             let words = (0..<arity).map { c in UInt64(k) &* 0x9E37_79B9 &+ UInt64(c * k % 7) }
-            packed.append(words: words, tag: .int)
+            try packed.append(words: words, tag: .int)
         }
         return packed
     }

@@ -18,7 +18,7 @@ struct DedupPresizeTests {
         var order = numbers
         order.shuffle(using: &rng)
         var packed = try PackedRows(arity: 3, reservingCapacity: order.count)
-        for k in order { packed.append(words: [UInt64(k) &* 0x9E37_79B9, UInt64(k % 7), UInt64(k)], tag: .int) }
+        for k in order { try packed.append(words: [UInt64(k) &* 0x9E37_79B9, UInt64(k % 7), UInt64(k)], tag: .int) }
         return packed
     }
 

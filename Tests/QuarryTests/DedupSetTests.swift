@@ -75,7 +75,7 @@ struct DedupSetTests {
     @Test("duplicates inside one prefetch window are found")
     func duplicatesWithinWindow() throws {
         var packed = try PackedRows(arity: 1)
-        for i in 0..<64 { packed.append(words: [UInt64(i % 2)], tag: .int) }
+        for i in 0..<64 { try packed.append(words: [UInt64(i % 2)], tag: .int) }
         let set = try DedupSet(arity: 1)
         #expect(try set.insert(contentsOf: packed) == 2)
     }

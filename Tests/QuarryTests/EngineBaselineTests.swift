@@ -26,7 +26,7 @@ final class EngineBaselineTests: XCTestCase {
         try XCTSkipUnless(MemoryStats.backend == "jemalloc", "system allocator build")
         let set = try DedupSet(arity: 3)
         var rows = try PackedRows(arity: 3)
-        for i in 0..<100_000 { rows.append(words: [UInt64(i), 1, 2], tag: .int) }
+        for i in 0..<100_000 { try rows.append(words: [UInt64(i), 1, 2], tag: .int) }
         try set.insert(contentsOf: rows)
         XCTAssertEqual(MemoryStats.process().engineArenaAllocated, MemoryStats.engine().bytesNow)
         XCTAssertNotNil(MemoryStats.arenaIndex)

@@ -15,8 +15,8 @@ struct KeyRowTests {
         #expect(try set.insert(k))
         // The same row packed from words and tags is found: the layouts agree byte for byte.
         var packed = try PackedRows(arity: 4, reservingCapacity: 2)
-        packed.append(words: [7, 3, 42, 9], tags: [.int, .keyword, .string, .int])
-        packed.append(words: [7, 3, 42, 9], tags: [.int, .keyword, .keyword, .int])
+        try packed.append(words: [7, 3, 42, 9], tags: [.int, .keyword, .string, .int])
+        try packed.append(words: [7, 3, 42, 9], tags: [.int, .keyword, .keyword, .int])
         #expect(set.firstIndex(of: packed, row: 0) == 0)
         #expect(set.firstIndex(of: packed, row: 1) == nil)
         #expect(set.keyRow(0) == k)

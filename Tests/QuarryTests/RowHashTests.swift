@@ -18,8 +18,8 @@ struct RowHashTests {
     @Test("the seed and the tags change the hash")
     func seedAndTags() throws {
         var a = try PackedRows(arity: 2)
-        a.append(words: [1, 2], tags: [.int, .int])
-        a.append(words: [1, 2], tags: [.int, .ref])
+        try a.append(words: [1, 2], tags: [.int, .int])
+        try a.append(words: [1, 2], tags: [.int, .ref])
         #expect(RowHash.hash(a, row: 0) != RowHash.hash(a, row: 1))
         #expect(RowHash.hash(a, row: 0, seed: 1) != RowHash.hash(a, row: 0, seed: 2))
     }
@@ -47,12 +47,28 @@ struct RowHashTests {
 @Suite("Key hashing")
 struct KeyHashTests {
     @Test("a column of fixed-width keys hashes as each key alone", arguments: [8, 16, 24, 32, 40, 48, 64, 13])
-    func keysMatchBytes(width: Int) {
+    func keysMatchBytes(width: Int) throws {
         var rng = SplitMix(seed: UInt64(width))
         let keys = (0..<(width * 20)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
-        let hashes = RowHash.hashKeys(keys, width: width, count: 20, seed: 42)
+        let hashes = try RowHash.hashKeys(keys, width: width, count: 20, seed: 42)
         for i in 0..<20 {
             #expect(hashes[i] == RowHash.hash(bytes: Array(keys[(i * width)..<((i + 1) * width)]), seed: 42))
         }
+    }
+}
+
+@Suite("Core wrappers refuse malformed arguments with errors")
+struct WrapperArgumentTests {
+    @Test func malformedArgumentsThrow() throws {
+        #expect(throws: CoreError.self) { _ = try RowHash.hashKeys([1, 2, 3], width: 2, count: 2) }
+        #expect(throws: CoreError.self) { _ = try RowHash.hashKeys([], width: Int.max, count: 3) }
+        #expect(throws: CoreError.self) { _ = try RowHash.hashKeys([1], width: 0, count: 1) }
+        var rows = try PackedRows(arity: 2)
+        #expect(throws: CoreError.self) { try rows.append(words: [1], tags: [.int, .int]) }
+        #expect(rows.count == 0)
+        let set = try DedupSet(arity: 3)
+        #expect(throws: CoreError.self) { try set.insert(contentsOf: rows) }
+        #expect(throws: CoreError.self) { try set.insert(KeyRow()) }
+        #expect(set.firstIndex(of: rows, row: 0) == nil)
     }
 }

@@ -34,6 +34,6 @@ func randomRows(arity: Int, count: Int, domain: UInt64, seed: UInt64) -> [ModelR
 
 func pack(_ rows: [ModelRow], arity: Int) throws -> PackedRows {
     var packed = try PackedRows(arity: arity, reservingCapacity: rows.count)
-    for r in rows { packed.append(words: r.words, tags: r.tags) }
+    for r in rows { try packed.append(words: r.words, tags: r.tags) }
     return packed
 }

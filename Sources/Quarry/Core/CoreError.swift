@@ -17,7 +17,7 @@ public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What the caller was doing, e.g. "dedup insert".
     public let operation: String
 
-    init(status: qc_status, operation: String) {
+    @usableFromInline init(status: qc_status, operation: String) {
         self.kind = Kind(rawValue: Int32(status.rawValue)) ?? .unknown
         self.operation = operation
     }

@@ -75,7 +75,7 @@ public final class DedupSet {
     /// Inserts row `index` of `rows` if absent.
     @discardableResult
     public func insert(_ rows: PackedRows, row index: Int) throws(CoreError) -> (inserted: Bool, index: Int) {
-        checkArity(rows)
+        try checkArity(rows)
         var at: UInt64 = 0
         var inserted = false
         let status = rows.withRow(index) { qc_dedup_insert(handle, $0, &at, &inserted) }
@@ -87,7 +87,7 @@ public final class DedupSet {
     @discardableResult
     public func insert(words: [UInt64], tags: [ValueTag]) throws(CoreError) -> (inserted: Bool, index: Int) {
         var one = try PackedRows(arity: arity, reservingCapacity: 1)
-        one.append(words: words, tags: tags)
+        try one.append(words: words, tags: tags)
         return try insert(one, row: 0)
     }
 
@@ -100,7 +100,7 @@ public final class DedupSet {
     /// stay inserted.
     @discardableResult
     public func insert(contentsOf rows: PackedRows, prefetch: Bool = true) throws(CoreError) -> Int {
-        checkArity(rows)
+        try checkArity(rows)
         var fresh: UInt64 = 0
         let status = rows.withRows { base, n in
             prefetch ? qc_dedup_insert_batch(handle, base, n, nil, nil, &fresh, nil)
@@ -113,7 +113,7 @@ public final class DedupSet {
     /// Inserts every row of a batch and returns, per row, its index in the
     /// set and whether it was new.
     public func insertReportingIndices(_ rows: PackedRows) throws(CoreError) -> [(inserted: Bool, index: Int)] {
-        checkArity(rows)
+        try checkArity(rows)
         var indices = [UInt64](repeating: 0, count: rows.count)
         var flags = [UInt8](repeating: 0, count: rows.count)
         let status = rows.withRows { base, n in
@@ -129,15 +129,15 @@ public final class DedupSet {
 
     /// Index of the row equal to row `index` of `rows`, if present.
     public func firstIndex(of rows: PackedRows, row index: Int) -> Int? {
-        checkArity(rows)
+        guard rows.arity == arity else { return nil }
         let found = rows.withRow(index) { qc_dedup_find(handle, $0) }
         return found < 0 ? nil : Int(found)
     }
 
     /// Whether the row given as words and tags is present.
     public func contains(words: [UInt64], tags: [ValueTag]) -> Bool {
-        guard var one = try? PackedRows(arity: arity, reservingCapacity: 1) else { return false }
-        one.append(words: words, tags: tags)
+        guard var one = try? PackedRows(arity: arity, reservingCapacity: 1),
+              (try? one.append(words: words, tags: tags)) != nil else { return false }
         return firstIndex(of: one, row: 0) != nil
     }
 
@@ -190,7 +190,10 @@ public final class DedupSet {
 
     var reader: ArenaReader { ArenaReader(handle: qc_dedup_rows(handle)) }
 
-    private func checkArity(_ rows: PackedRows) {
-        precondition(rows.arity == arity, "batch arity \(rows.arity) differs from set arity \(arity)")
+    /// Rows of another arity are an error, not a trap: the set could only misread them.
+    private func checkArity(_ rows: PackedRows) throws(CoreError) {
+        guard rows.arity == arity else {
+            throw CoreError(status: QC_ERR_ARITY, operation: "rows of arity \(rows.arity) into a dedup set of arity \(arity)")
+        }
     }
 }

@@ -20,8 +20,10 @@ public struct KeyRow: Equatable, Sendable {
             && x.storage.3 == y.storage.3 && x.storage.4 == y.storage.4
     }
 
-    /// The word and tag byte of column `c` (0...3); tag 0 means unset.
+    /// The word and tag byte of column `c` (0...3); tag 0 means unset, as
+    /// for a column outside 0...3.
     public func column(_ c: Int) -> (word: UInt64, tag: UInt8) {
+        guard (0...3).contains(c) else { return (0, 0) }
         let word = switch c {
         case 0: storage.0
         case 1: storage.1
@@ -31,7 +33,9 @@ public struct KeyRow: Equatable, Sendable {
         return (word, UInt8(truncatingIfNeeded: storage.4 >> (8 * UInt64(c))))
     }
 
+    /// Sets column `c` (0...3; any other column is ignored).
     public mutating func set(_ c: Int, word: UInt64, tag: UInt8) {
+        guard (0...3).contains(c) else { return }
         switch c {
         case 0: storage.0 = word
         case 1: storage.1 = word
@@ -66,16 +70,18 @@ extension DedupSet {
     /// Inserts `key` (the set's arity must be 4) if absent; whether it was new.
     @discardableResult
     public func insert(_ key: KeyRow) throws(CoreError) -> Bool {
-        precondition(arity == 4, "a KeyRow has four columns")
+        guard arity == 4 else {
+            throw CoreError(status: QC_ERR_ARITY, operation: "a KeyRow (four columns) into a dedup set of arity \(arity)")
+        }
         var at: UInt64 = 0
         var inserted = false
         try CoreError.check(key.withBytes { qc_dedup_insert(handle, $0, &at, &inserted) }, "dedup insert")
         return inserted
     }
 
-    /// Whether `key` is in the set (of arity 4).
+    /// Whether `key` is in the set (false for a set of an arity other than 4).
     public func contains(_ key: KeyRow) -> Bool {
-        precondition(arity == 4, "a KeyRow has four columns")
+        guard arity == 4 else { return false }
         return key.withBytes { qc_dedup_find(handle, $0) } >= 0
     }
 

@@ -27,10 +27,14 @@ public struct PackedRows: Sendable, Equatable {
 
     public var count: Int { storage.count / wordsPerRow }
 
-    /// Appends one row. `words` and `tags` must each have `arity` elements.
+    /// Appends one row. `words` and `tags` must each have `arity` elements;
+    /// a row of another width is an error and nothing is appended.
     @inlinable
-    public mutating func append(words: some Collection<UInt64>, tags: some Collection<ValueTag>) {
-        precondition(words.count == arity && tags.count == arity, "row width must equal the arity \(arity)")
+    public mutating func append(words: some Collection<UInt64>, tags: some Collection<ValueTag>) throws(CoreError) {
+        guard words.count == arity && tags.count == arity else {
+            throw CoreError(status: QC_ERR_RANGE,
+                            operation: "append a row of \(words.count) words and \(tags.count) tags to rows of arity \(arity)")
+        }
         storage.append(contentsOf: words)
         let tagStart = storage.count
         storage.append(contentsOf: repeatElement(0, count: wordsPerRow - arity))
@@ -40,15 +44,15 @@ public struct PackedRows: Sendable, Equatable {
     }
 
     /// Appends one row of encoded values.
-    public mutating func append(_ values: some Collection<EncodedValue>) {
-        append(words: values.map(\.word), tags: values.map(\.tag))
+    public mutating func append(_ values: some Collection<EncodedValue>) throws(CoreError) {
+        try append(words: values.map(\.word), tags: values.map(\.tag))
     }
 
     /// Appends a row in which every column has the same tag; the common case
     /// of a benchmark or a typed scan.
     @inlinable
-    public mutating func append(words: some Collection<UInt64>, tag: ValueTag) {
-        append(words: words, tags: repeatElement(tag, count: arity))
+    public mutating func append(words: some Collection<UInt64>, tag: ValueTag) throws(CoreError) {
+        try append(words: words, tags: repeatElement(tag, count: arity))
     }
 
     public func word(row: Int, column: Int) -> UInt64 {

@@ -26,8 +26,12 @@ public enum RowHash {
 extension RowHash {
     /// XXH3-64 of `count` keys of `width` bytes each, laid back to back in
     /// `keys`, through the core's inlined fixed-width paths.
-    public static func hashKeys(_ keys: [UInt8], width: Int, count: Int, seed: UInt64 = 0) -> [UInt64] {
-        precondition(width > 0 && keys.count >= width * count, "keys must hold count * width bytes")
+    /// `keys` must hold `count * width` bytes; else the call is an error.
+    public static func hashKeys(_ keys: [UInt8], width: Int, count: Int, seed: UInt64 = 0) throws(CoreError) -> [UInt64] {
+        let (bytes, overflow) = width.multipliedReportingOverflow(by: count)
+        guard width > 0, count >= 0, !overflow, keys.count >= bytes else {
+            throw CoreError(status: QC_ERR_RANGE, operation: "hash \(count) keys of \(width) bytes from \(keys.count) bytes")
+        }
         var out = [UInt64](repeating: 0, count: count)
         keys.withUnsafeBytes { k in
             out.withUnsafeMutableBufferPointer { qc_hash_keys(k.baseAddress, width, count, seed, $0.baseAddress) }

@@ -55,7 +55,7 @@ enum FuzzDedup {
                 var list: [[UInt64]] = []
                 for k in 0..<count {
                     let r = row(UInt8(truncatingIfNeeded: Int(n) &+ k &* Int(stretch | 1)))
-                    rows.append(words: r, tag: .int)
+                    try! rows.append(words: r, tag: .int)
                     list.append(r)
                 }
                 guard let results = try? set.insertReportingIndices(rows) else { return }
@@ -64,7 +64,7 @@ enum FuzzDedup {
                 guard let s = p.next() else { break }
                 let r = row(s)
                 var one = try! PackedRows(arity: arity, reservingCapacity: 1)
-                one.append(words: r, tag: .int)
+                try! one.append(words: r, tag: .int)
                 precondition(set.firstIndex(of: one, row: 0) == model[r], "lookup disagrees with the model")
             case 4:
                 guard let n = p.next() else { break }

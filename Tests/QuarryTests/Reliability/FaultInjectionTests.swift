@@ -175,7 +175,7 @@ final class DedupEdgeTests: XCTestCase {
         try set.reserve(70_000, includingStorage: true)
         set.removeAll()
         var rows = try PackedRows(arity: 2, reservingCapacity: 600_000)
-        for k in 0..<600_000 { rows.append(words: [UInt64(k), 1], tag: .int) }
+        for k in 0..<600_000 { try rows.append(words: [UInt64(k), 1], tag: .int) }
         try set.insert(contentsOf: rows)
         XCTAssertEqual(set.count, 600_000)
         // Sized once from the estimate; a kept reservation skipped it and grew at every power of two.

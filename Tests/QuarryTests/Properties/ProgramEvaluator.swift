@@ -100,20 +100,7 @@ struct ProgramEvaluator {
     }
 
     private func unify(_ terms: [RandomProgram.Term], _ values: [Value], _ binding: Binding) -> Binding? {
-        var b = binding
-        for (term, value) in zip(terms, values) {
-            switch term {
-            case .blank: continue
-            case .constant(let c): if c != value { return nil }
-            case .variable(let i):
-                if let existing = b[i] {
-                    if existing != value { return nil }
-                } else {
-                    b[i] = value
-                }
-            }
-        }
-        return b
+        ReferenceEvaluator.unify(terms, values, binding)
     }
 
     // MARK: Rules

@@ -25,9 +25,14 @@ enum ReferenceEvaluator {
     }
 
     private static func match(_ p: RandomQuery.Pattern, _ f: RandomDatabase.Fact, _ binding: Binding) -> Binding? {
+        unify(p.terms, [f.e, f.a, f.v] + (p.tx == nil ? [] : [f.tx]), binding)
+    }
+
+    /// `binding` extended so that each term equals its value, or nil when
+    /// a constant or an earlier binding disagrees. Shared with ``ProgramEvaluator``.
+    static func unify(_ terms: [RandomQuery.Term], _ values: [Value], _ binding: Binding) -> Binding? {
         var b = binding
-        let pairs: [(RandomQuery.Term, Value)] = [(p.e, f.e), (p.a, f.a), (p.v, f.v)] + (p.tx.map { [($0, f.tx)] } ?? [])
-        for (term, value) in pairs {
+        for (term, value) in zip(terms, values) {
             switch term {
             case .blank: continue
             case .constant(let c): if c != value { return nil }

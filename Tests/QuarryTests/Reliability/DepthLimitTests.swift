@@ -14,16 +14,24 @@ struct DepthLimitTests {
 
     static let underAddressSanitizer = dlsym(nil, "__asan_init") != nil
 
-    /// Runs `body` on a new thread with `stackBytes` of stack and waits for it.
-    static func onSmallStack(_ body: @escaping @Sendable () -> Void) {
+    /// Runs `body` on a new thread with `stackBytes` of stack, waits for
+    /// it, and returns "ok" or the error it threw.
+    static func onSmallStack(_ body: @escaping @Sendable () throws -> Void) -> String {
         let done = DispatchSemaphore(value: 0)
+        let outcome = LockedBox<String>("")
         let thread = Thread {
-            body()
+            do {
+                try body()
+                outcome.set("ok")
+            } catch {
+                outcome.set("\(error)")
+            }
             done.signal()
         }
         thread.stackSize = stackBytes
         thread.start()
         done.wait()
+        return outcome.get()
     }
 
     /// `open` and `close` wrapped `n` times around `inner`.
@@ -65,50 +73,27 @@ struct DepthLimitTests {
     func pastTheLimitIsAnError(_ name: String) throws {
         let (_, query, inputs) = Self.tooDeep.first { $0.0 == name }!
         let db = try Conformance.database(Datasets.people)
-        let outcome = LockedBox<String>("")
-        Self.onSmallStack {
-            do {
-                _ = try db.query(query, inputs: try inputs.map { try EDNReader.readOne($0) })
-                outcome.set("ok")
-            } catch {
-                outcome.set("\(error)")
-            }
-        }
-        #expect(outcome.get().contains("nest deeper than 64 levels"), "\(name): \(outcome.get())")
+        let outcome = Self.onSmallStack { _ = try db.query(query, inputs: try inputs.map { try EDNReader.readOne($0) }) }
+        #expect(outcome.contains("nest deeper than 64 levels"), "\(name): \(outcome)")
     }
 
     @Test(arguments: queries.map(\.0))
     func deepestQueryRuns(_ name: String) throws {
         let (_, query, inputs) = Self.queries.first { $0.0 == name }!
         let db = try Conformance.database(Datasets.people)
-        let outcome = LockedBox<String>("")
-        Self.onSmallStack {
-            do {
-                let edn = try inputs.map { try EDNReader.readOne($0) }
-                let result = try db.query(query, inputs: edn, options: QueryOptions(explain: true))
-                _ = result.rows.map { $0.map(EDNWriter.write) }
-                outcome.set("ok")
-            } catch {
-                outcome.set("\(error)")
-            }
+        let outcome = Self.onSmallStack {
+            let edn = try inputs.map { try EDNReader.readOne($0) }
+            let result = try db.query(query, inputs: edn, options: QueryOptions(explain: true))
+            _ = result.rows.map { $0.map(EDNWriter.write) }
         }
         // Within the limit, each of these is a query that runs; none may be refused for depth.
-        #expect(outcome.get() == "ok", "\(name): \(outcome.get())")
+        #expect(outcome == "ok", "\(name): \(outcome)")
     }
 
     @Test("The deepest transaction data loads on a small stack")
     func deepestTransaction() {
         let data = "[" + Self.nest(Self.depth - 1, "{:child ", "1", "}") + "]"
-        let outcome = LockedBox<String>("")
-        Self.onSmallStack {
-            do {
-                _ = try Database.load(edn: data)
-                outcome.set("ok")
-            } catch {
-                outcome.set("\(error)")
-            }
-        }
-        #expect(outcome.get() == "ok")
+        #expect(Self.onSmallStack { _ = try Database.load(edn: data) } == "ok")
     }
 }
 

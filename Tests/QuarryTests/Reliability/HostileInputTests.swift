@@ -120,3 +120,25 @@ struct HostileInputTests {
         #expect(throws: QueryError.self) { _ = try QueryParser.parse(EDN(.vector([EDN(.keyword(Keyword("find"))), form]))) }
     }
 }
+
+@Suite("Reliability: queries built in Swift are held to the same limits")
+struct SwiftBuiltQueryTests {
+    @Test func deepClausesAndBindingsAreErrors() throws {
+        let db = try Database.load(edn: Datasets.people)
+        var query = try QueryParser.parse("[:find ?e :where [?e :person/age _]]")
+        var clause = Clause.rule(source: "$", name: "r", args: [], .unknown)
+        for _ in 0..<10_000 { clause = .not(source: "$", joinVariables: nil, clauses: [clause], .unknown) }
+        query.clauses.append(clause)
+        #expect(throws: QueryError.self) { _ = try db.query(query) }
+        var binding = Binding.variable("?x")
+        for _ in 0..<10_000 { binding = .collection(binding) }
+        var withBinding = try QueryParser.parse("[:find ?e :where [?e :person/age _]]")
+        withBinding.clauses.append(.function(try #require(Self.ground), binding, .unknown))
+        #expect(throws: QueryError.self) { _ = try db.query(withBinding) }
+    }
+
+    static let ground: Call? = {
+        guard case .function(let call, _, _) = try? QueryParser.parseClause(EDNReader.readOne("[(ground 1) ?x]")) else { return nil }
+        return call
+    }()
+}

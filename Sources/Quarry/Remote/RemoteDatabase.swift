@@ -47,7 +47,8 @@ public final class RemoteDatabase: Sendable {
         return try await withThrowingTaskGroup(of: QueryResult?.self) { group in
             group.addTask { try await self.rounds(text, inputs: inputs, options: options) }
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                // Woken early only by cancellation, which is then what stopped the query.
+                do { try await Task.sleep(until: deadline, clock: .continuous) } catch { throw QueryError.cancelled }
                 return nil
             }
             defer { group.cancelAll() }

@@ -75,5 +75,13 @@ final class QueryStopTests: XCTestCase {
             _ = try await remote.query("[:find ?n :where [_ :name ?n]]",
                                        options: QueryOptions(deadline: .now + .milliseconds(20)))
         }) { XCTAssertEqual($0.stop, .deadline) }
+        // Cancelled while its deadline is far: the error says cancelled, not deadline.
+        try await assertStops(db, {
+            let task = Task {
+                try await remote.query("[:find ?n :where [_ :name ?n]]", options: QueryOptions(deadline: .now + .seconds(3600)))
+            }
+            task.cancel()
+            _ = try await task.value
+        }) { XCTAssertEqual($0.stop, .cancelled) }
     }
 }

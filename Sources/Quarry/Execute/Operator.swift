@@ -25,6 +25,14 @@ class Operator {
     /// Rows per batch an operator aims for.
     static let batchSize = 1024
 
+    /// Calls of ``next()`` between two checks of the query's interrupt
+    /// (cancellation, deadline): the first call checks, then every 32nd.
+    /// Checking on every call cost the streaming OHLC query about a fifth
+    /// of its time (thousands of subquery runs, a few batches each); 32
+    /// batches of an operator are still a few milliseconds of work.
+    static let interruptStride = 32
+    private var untilInterruptCheck = 0
+
     init(columns: [String], inputs: [Operator], estimatedRows: Double) {
         self.columns = columns
         self.inputs = inputs
@@ -39,7 +47,11 @@ class Operator {
 
     /// The next non-empty batch, or nil when the operator is done.
     final func next() throws -> RowBuffer? {
-        try QueryInterrupt.check()
+        if untilInterruptCheck == 0 {
+            try QueryInterrupt.check()
+            untilInterruptCheck = Operator.interruptStride
+        }
+        untilInterruptCheck -= 1
         do {
             return try pull()
         } catch let e as CoreError where e.kind == .budgetExceeded {

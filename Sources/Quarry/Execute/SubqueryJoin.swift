@@ -138,7 +138,6 @@ final class SubqueryJoin: Operator {
 
     /// Runs `plan` over `input` and returns its result.
     private func run(_ plan: NestedPlan, over input: RowBuffer) throws -> RowBuffer {
-        try QueryInterrupt.check()
         plan.input.relation = input
         context.counters.subqueryRuns += 1
         let result = try plan.root.drain(account: context.account)

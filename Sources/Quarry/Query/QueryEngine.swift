@@ -26,8 +26,9 @@ public struct QueryOptions: Sendable {
     public var subqueries: SubqueryMode = .auto
     /// Stop the query with a ``QueryError`` whose ``QueryError/stop`` is
     /// ``QueryError/Stop/deadline`` once this instant has passed. The query
-    /// checks it before every batch of rows, every rule round and every
-    /// subquery run, and a remote query also while it waits for fetches.
+    /// checks it as its operators produce batches of rows (every 32nd batch
+    /// of each) and before every rule round, and a remote query also while
+    /// it waits for fetches.
     public var deadline: ContinuousClock.Instant?
 
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,

@@ -2,10 +2,9 @@
 /// runs in, and its deadline.
 ///
 /// A run binds one as ``current`` while it executes; every operator checks
-/// it before each batch it produces (``Operator/next()``), rule fixpoints
-/// before each round and subqueries before each run, so a query stops
-/// within one batch of work. Reading a task-local costs a few nanoseconds,
-/// and a batch is a thousand rows.
+/// it on its first batch and every ``Operator/interruptStride`` batches
+/// after (``Operator/next()``), and rule fixpoints before each round, so a
+/// query stops within a few milliseconds of work.
 final class QueryInterrupt: Sendable {
     let deadline: ContinuousClock.Instant?
 

@@ -142,3 +142,17 @@ struct SwiftBuiltQueryTests {
         return call
     }()
 }
+
+@Suite("Reliability: a SQLite store at the end of its ids")
+struct ExhaustedStoreTests {
+    @Test func writesIntoAStoreWhoseCountersAreAtInt64MaxAreErrors() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-exhausted-\(UUID()).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let source = try SQLiteSource(path: path)
+        _ = try source.write(EDNReader.readOne(#"[{:db/id 1 :name "a"}]"#), progress: nil)
+        try SQLiteConnection(path: path).execute("UPDATE meta SET value = 9223372036854775807")
+        let reopened = try SQLiteSource(path: path)
+        #expect(throws: TransactionError.self) { _ = try reopened.write(EDNReader.readOne(#"[{:db/id 1 :name "b"}]"#), progress: nil) }
+        #expect(throws: TransactionError.self) { _ = try reopened.write(EDNReader.readOne(#"[{:name "c"}]"#), progress: nil) }
+    }
+}

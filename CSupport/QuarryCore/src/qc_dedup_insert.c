@@ -14,23 +14,33 @@
 #define QC_BATCH_BLOCK 4096u
 #define QC_DIRECT_MAX_SLOTS (32u * 1024u)
 
-/* Insert-if-absent of a row whose hash is known. The search comes first:
- * a row already present is found at any load, and only a new row makes
- * the table grow (then the search runs again in the new slots). */
+/* The table is full to its threshold and could not grow (budget, memory):
+ * a row it already holds is still found. Out of line and cold, so that the
+ * insert loop keeps one inlined copy of the search. */
+__attribute__((noinline, cold)) static bool find_when_full(qc_dedup *t, const unsigned char *row, uint64_t h,
+                                                          size_t stride, qc_probe_counts *counts, uint64_t *at) {
+    return qc_dedup_search(t, row, h, stride, NULL, counts, at);
+}
+
+/* Insert-if-absent of a row whose hash is known. The table grows first,
+ * when it is full to its threshold, so that the search finds the empty slot
+ * where a new row goes; if that growth is refused, a row already present is
+ * still found and reported, and only a new row fails. */
 QC_INLINE qc_status insert_hashed(qc_dedup *t, const unsigned char *row, uint64_t h, uint32_t arity,
                                   uint64_t *index_out, bool *inserted_out, qc_probe_counts *counts) {
     const size_t stride = qc_dedup_stride(t, arity);
     uint64_t at;
-    if (qc_dedup_search(t, row, h, stride, NULL, counts, &at)) {
+    qc_status status = qc_dedup_make_room(t, t->rows->count);
+    if (QC_UNLIKELY(status != QC_OK)) {
+        if (!find_when_full(t, row, h, stride, counts, &at)) return status;
         *index_out = at;
         *inserted_out = false;
         return QC_OK;
     }
-    qc_status status = QC_OK;
-    if (QC_UNLIKELY(t->rows->count >= t->index.grow_at)) {
-        status = qc_dedup_make_room(t, t->rows->count);
-        if (status != QC_OK) return status;
-        (void)qc_dedup_search(t, row, h, stride, NULL, counts, &at);
+    if (qc_dedup_search(t, row, h, stride, NULL, counts, &at)) {
+        *index_out = at;
+        *inserted_out = false;
+        return QC_OK;
     }
     uint64_t i = t->rows->count;
     unsigned char *dst = qc_arena_push_fast(t->rows, &status);

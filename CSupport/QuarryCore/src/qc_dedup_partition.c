@@ -251,6 +251,15 @@ typedef struct part_probe {
     qc_probe_counts counts;
 } part_probe;
 
+/* Grows the table for a new entry and finds its empty slot in the new
+ * slots: out of line and cold, like the plain insert's. */
+__attribute__((noinline, cold)) static qc_status grow_for_entry(qc_dedup *t, const unsigned char *row, uint64_t key,
+                                                               size_t stride, part_probe *pp, uint64_t *at) {
+    qc_status status = qc_dedup_make_room(t, pp->provisional.before + pp->fresh);
+    if (status == QC_OK) (void)qc_dedup_search(t, row, key, stride, &pp->provisional, &pp->counts, at);
+    return status;
+}
+
 /* Probes entry i; a new row gets a provisional slot, its bit and its line
  * in the list. */
 QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64_t *indices_out, part_probe *pp,
@@ -267,9 +276,8 @@ QC_INLINE qc_status probe_entry(qc_dedup *t, uint64_t i, part_scratch *s, uint64
     }
     /* A row already held never grows the table; a new one may. */
     if (QC_UNLIKELY(before + pp->fresh >= t->index.grow_at)) {
-        qc_status status = qc_dedup_make_room(t, before + pp->fresh);
+        qc_status status = grow_for_entry(t, en->row, key, stride, pp, &at);
         if (status != QC_OK) return status;
-        (void)qc_dedup_search(t, en->row, key, stride, &pp->provisional, &pp->counts, &at);
     }
     t->index.slots[at] = qc_slot_make(key, before + i);
     s->bits[k >> 6] |= 1ull << (k & 63);

@@ -3,7 +3,8 @@
 public enum QueryParser {
     /// Parses query text.
     public static func parse(_ text: String) throws -> Query {
-        try parse(read(text))
+        // The reader held the text to EDN.maxDepth already.
+        try parse(read(text), depthChecked: true)
     }
 
     /// The query's EDN form, a reading error as a query error.
@@ -18,7 +19,13 @@ public enum QueryParser {
     static let sectionNames = ["find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit"]
 
     public static func parse(_ form: EDN) throws -> Query {
-        try checkDepth(form, what: "the query")
+        try parse(form, depthChecked: false)
+    }
+
+    /// `depthChecked`: the form came from the reader, which held it to
+    /// ``EDN/maxDepth``; a form built in Swift is walked first.
+    static func parse(_ form: EDN, depthChecked: Bool) throws -> Query {
+        if !depthChecked { try checkDepth(form, what: "the query") }
         var sections: [String: [EDN]] = [:]
         var sectionPositions: [String: SourcePosition] = [:]
         switch form.form {
@@ -245,7 +252,7 @@ public enum QueryParser {
                 guard items.count == 2 else {
                     throw QueryError("a subquery needs one binding after it", at: first.position)
                 }
-                let nested = try parse(list[1])
+                let nested = try parse(list[1], depthChecked: true)
                 let sub = Subquery(query: nested, args: list.dropFirst(2).map(parseTerm), position: first.position)
                 return .subquery(sub, try parseBinding(items[1]), item.position)
             }

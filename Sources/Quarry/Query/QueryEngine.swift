@@ -54,9 +54,11 @@ extension Database {
         return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
     }
 
-    /// Runs a parsed query.
+    /// Runs a parsed query. A query built or changed in Swift is held to
+    /// the same nesting limits as text (see ``EDN/maxDepth``).
     public func query(_ query: Query, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) throws -> QueryResult {
-        try QueryRun(query: query, database: self, inputs: inputs, options: options, start: ContinuousClock().now).run()
+        try query.checkDepth()
+        return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: ContinuousClock().now).run()
     }
 
     /// A database of `[e a v]` / `[e a v tx]` tuples, for a source given as data.

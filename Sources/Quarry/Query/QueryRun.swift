@@ -19,7 +19,6 @@ struct QueryRun {
     func run() throws -> QueryResult {
         let interrupt = QueryInterrupt(deadline: options.deadline)
         try interrupt.check()
-        try query.checkDepth()
         return try QueryInterrupt.$current.withValue(interrupt) { try execute() }
     }
 

@@ -70,7 +70,7 @@ public final class RemoteDatabase: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let form = try QueryParser.read(text)
-        let query = try QueryParser.parse(form)
+        let query = try QueryParser.parse(form, depthChecked: true)
         let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
         try replica.intern(constantsOf: form)
         for input in inputs { try replica.intern(constantsOf: input) }

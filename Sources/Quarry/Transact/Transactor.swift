@@ -260,7 +260,10 @@ struct Transactor {
                     i += 1
                 }
                 let many = schema.attribute(a)?.cardinalityMany ?? false
-                var group = many ? ValueSet(current) : nil
+                // Small groups scan their few values; a large one (a transaction may add thousands
+                // of values to one entity) is kept as a set, each op in constant time.
+                var group = many && isLarge(group: e, a, from: j, of: sorted, holding: current.count)
+                    ? ValueSet(current) : nil
                 while j < sorted.count, sorted[j].e == e, sorted[j].a == a {
                     let op = sorted[j]
                     j += 1
@@ -278,9 +281,9 @@ struct Transactor {
                     switch op.kind {
                     case .add:
                         if current.contains(where: sameValue) {
-                            current.removeAll { !sameValue($0) }
+                            if !many { current.removeAll { !sameValue($0) } }
                         } else {
-                            current.removeAll()
+                            if !many { current.removeAll() }
                             current.append(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
                         }
                     case .retract: current.removeAll(where: sameValue)
@@ -292,6 +295,22 @@ struct Transactor {
             }
         }
         return out
+    }
+
+    /// Up to this many values and ops, a cardinality-many group is scanned
+    /// as a list; past it, kept as a ``ValueSet``.
+    private static let smallGroup = 16
+
+    /// Whether the (e, a) group whose ops start at `first` and which holds
+    /// `held` values already passes ``smallGroup``; looks no further than that.
+    private func isLarge(group e: Int64, _ a: UInt32, from first: Int, of ops: [Resolved], holding held: Int) -> Bool {
+        var n = held, i = first
+        while i < ops.count, ops[i].e == e, ops[i].a == a {
+            n += 1
+            if n > Self.smallGroup { return true }
+            i += 1
+        }
+        return false
     }
 
     /// The values of one cardinality-many (entity, attribute) group, with
@@ -355,13 +374,19 @@ extension Database {
     /// entity maps and list forms. The receiver is unchanged; on an error
     /// nothing is applied.
     public func transact(_ data: EDN) throws -> Database {
-        try data.checkDepth(what: "the transaction data")
+        try transact(data, depthChecked: false)
+    }
+
+    /// `depthChecked`: the data came from the reader, which held it to
+    /// ``EDN/maxDepth``; data built in Swift is walked first.
+    func transact(_ data: EDN, depthChecked: Bool) throws -> Database {
+        if !depthChecked { try data.checkDepth(what: "the transaction data") }
         var transactor = try Transactor(before: self)
         return try transactor.run(data)
     }
 
     /// A database holding the transaction data in `text` (one EDN vector).
     public static func load(edn text: String) throws -> Database {
-        try Database().transact(EDNReader.readOne(text, what: "a vector of transaction data"))
+        try Database().transact(EDNReader.readOne(text, what: "a vector of transaction data"), depthChecked: true)
     }
 }

@@ -152,18 +152,22 @@ final class FaultInjectionTests: XCTestCase {
 final class DedupEdgeTests: XCTestCase {
     override func tearDown() { FaultInjection.failAllocation(0) }
 
-    func testARowAlreadyHeldIsFoundAtTheGrowthThresholdWithoutGrowing() throws {
+    func testARowAlreadyHeldIsFoundAtTheGrowthThresholdWhenTheTableCannotGrow() throws {
         let set = try DedupSet(arity: 1)
         var i: UInt64 = 0
         while set.count < set.capacity / 4 * 3 {
             try set.insert(words: [i], tags: [.int])
             i += 1
         }
-        FaultInjection.failAllocation(1)
-        // Present: found, and no allocation is made (a growth would fail).
-        XCTAssertEqual(try set.insert(words: [0], tags: [.int]).inserted, false)
-        XCTAssertEqual(FaultInjection.allocationsSeen, 0)
+        // The table's growth fails each time: a row it holds is found all the same.
+        for k in [0, i / 2, i - 1] {
+            FaultInjection.failAllocation(1)
+            let got = try set.insert(words: [k], tags: [.int])
+            XCTAssertEqual(got.inserted, false)
+            XCTAssertEqual(got.index, Int(k))
+        }
         // New: the table must grow, and that growth fails cleanly.
+        FaultInjection.failAllocation(1)
         XCTAssertThrowsError(try set.insert(words: [i], tags: [.int]))
         FaultInjection.failAllocation(0)
         XCTAssertEqual(set.count, Int(i))

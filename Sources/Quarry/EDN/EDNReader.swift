@@ -233,6 +233,15 @@ public struct EDNReader {
         switch bytes[index] {
         case UInt8(ascii: "{"):
             return EDN(.set(try readSequence(until: UInt8(ascii: "}"))), at: start)
+        case UInt8(ascii: "#"):
+            // Clojure's symbolic values, which the writer uses for doubles that are not finite.
+            index += 1
+            switch readToken() {
+            case "Inf": return EDN(.double(.infinity), at: start)
+            case "-Inf": return EDN(.double(-.infinity), at: start)
+            case "NaN": return EDN(.double(.nan), at: start)
+            case let other: throw EDNError("unknown symbolic value ##\(other) (expected ##Inf, ##-Inf or ##NaN)", at: start)
+            }
         case UInt8(ascii: "_"):
             index += 1
             try enter(at: start)

@@ -48,15 +48,7 @@ struct ProgramEvaluator {
         case .pattern(let p):
             return bindings.flatMap { b in db.facts.compactMap { match(p, $0, b) } }
         case .compare(let op, let x, let c):
-            return bindings.filter { b in
-                let n = Self.number(b[x]!), y = Double(c)
-                switch op {
-                case "<": return n < y
-                case "<=": return n <= y
-                case ">": return n > y
-                default: return n >= y
-                }
-            }
+            return bindings.filter { ReferenceEvaluator.compare(op, $0[x]!, c) }
         case .equality(let negated, let l, let r):
             return bindings.filter { ($0[l]! == $0[r]!) != negated }
         case .function(let op, let input, let c, let out):

@@ -50,16 +50,21 @@ enum ReferenceEvaluator {
     private static func holds(_ p: RandomQuery.Predicate, _ b: Binding) -> Bool {
         switch p {
         case .compare(let op, let v, let c):
-            let x = number(b[v]!)
-            let y = Double(c)
-            switch op {
-            case "<": return x < y
-            case "<=": return x <= y
-            case ">": return x > y
-            default: return x >= y
-            }
+            return compare(op, b[v]!, c)
         case .equality(let negated, let l, let r):
             return (b[l]! == b[r]!) != negated
+        }
+    }
+
+    /// `(op value constant)` for `<`, `<=`, `>` and `>=`, by numeric value.
+    /// Shared with ``ProgramEvaluator``.
+    static func compare(_ op: String, _ value: Value, _ constant: Int64) -> Bool {
+        let x = number(value), y = Double(constant)
+        switch op {
+        case "<": return x < y
+        case "<=": return x <= y
+        case ">": return x > y
+        default: return x >= y
         }
     }
 

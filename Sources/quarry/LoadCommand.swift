@@ -30,8 +30,7 @@ struct LoadCommand: AsyncParsableCommand {
             print("loaded \(summary.datoms) datoms (\(summary.attributes.count) attributes) into \(into) "
                   + "in \(String(format: "%.0f", ms)) ms")
         } catch {
-            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("error: \(message) (the database is unchanged)\n".utf8))
+            QuarryCommand.printError("\(error) (the database is unchanged)")
             throw ExitCode(1)
         }
     }

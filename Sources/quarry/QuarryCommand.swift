@@ -31,8 +31,14 @@ struct QuarryCommand: AsyncParsableCommand {
 
     /// Prints `error: message` as one line and exits 1.
     static func fail(_ message: String) -> Never {
+        printError(message)
+        Foundation.exit(1)
+    }
+
+    /// Prints `error: message` on stderr as one line, the form every
+    /// failure of the command takes.
+    static func printError(_ message: String) {
         let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
         FileHandle.standardError.write(Data("error: \(line)\n".utf8))
-        Foundation.exit(1)
     }
 }

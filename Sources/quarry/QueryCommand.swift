@@ -101,11 +101,10 @@ struct QueryCommand: AsyncParsableCommand {
         } catch let error as ExitCode {
             throw error
         } catch let error as QueryError where error.stop == .deadline && timeout != nil {
-            FileHandle.standardError.write(Data("error: the query did not finish within its timeout of \(timeout!) s\n".utf8))
+            QuarryCommand.printError("the query did not finish within its timeout of \(timeout!) s")
             throw ExitCode(1)
         } catch {
-            let message = "\(error)".replacingOccurrences(of: "\n", with: " ")
-            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            QuarryCommand.printError("\(error)")
             throw ExitCode(1)
         }
     }

@@ -128,6 +128,12 @@ static inline uint64_t qc_slot_entry(uint64_t slot) { return (slot & 0xFFFFFFFFu
 static inline bool qc_slot_fragment_matches(uint64_t slot, uint64_t hash) { return (slot >> 32) == (hash >> 32); }
 /* The home slot of a hash (or of a slot: the same top bits). */
 static inline uint64_t qc_slot_home(const qc_slot_index *x, uint64_t hash) { return hash >> x->shift; }
+/* Stores `slot` in the first empty slot from its home on. */
+static inline void qc_slot_place(qc_slot_index *x, uint64_t slot) {
+    uint64_t pos = qc_slot_home(x, slot);
+    while (x->slots[pos]) pos = (pos + 1) & x->mask;
+    x->slots[pos] = slot;
+}
 
 uint64_t qc_slot_index_capacity_for(uint64_t entries);
 

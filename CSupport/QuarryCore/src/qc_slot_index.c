@@ -61,9 +61,7 @@ void qc_slot_index_drop_from(qc_slot_index *x, uint64_t first) {
         uint64_t j = (start + i) & mask, s = slots[j];
         if (!s) continue;
         slots[j] = 0;
-        uint64_t pos = qc_slot_home(x, s);
-        while (slots[pos]) pos = (pos + 1) & mask;
-        slots[pos] = s;
+        qc_slot_place(x, s);
     }
 }
 

@@ -23,12 +23,6 @@ static bool reachable(const qc_slot_index *x, uint64_t h, uint64_t e) {
     return false;
 }
 
-static void place(qc_slot_index *x, uint64_t h, uint64_t e) {
-    uint64_t pos = qc_slot_home(x, h);
-    while (x->slots[pos]) pos = (pos + 1) & x->mask;
-    x->slots[pos] = qc_slot_make(h, e);
-}
-
 /* One trial: `held` entries, then `extra` provisional ones (with growths
  * on the way, as the partitioned insert makes them), then the drop. False
  * when a held entry became unreachable, a dropped one stayed, or the count
@@ -50,7 +44,7 @@ static bool trial(uint64_t *rng, qc_status *status) {
         if (crowd && (splitmix(rng) & 3)) h |= 0xF000000000000000ull;
         hashes[e] = h;
         if (e >= x.grow_at && (*status = qc_slot_index_grow(&x, NULL, 0, e + 1)) != QC_OK) break;
-        place(&x, h, e);
+        qc_slot_place(&x, qc_slot_make(h, e));
     }
     bool ok = true;
     if (*status == QC_OK) {

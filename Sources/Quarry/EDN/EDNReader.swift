@@ -19,14 +19,10 @@ public struct EDNError: PositionedError, Sendable, Equatable {
 /// vectors, maps, sets, `#inst`, `#uuid`, other tagged forms, `#_` discard,
 /// comments and commas.
 ///
-/// Collections nest at most ``maxDepth`` deep: the reader, the query
+/// Collections nest at most ``EDN/maxDepth`` deep: the reader, the query
 /// parser and the planner recurse once per level, and the limit keeps the
-/// deepest input within the smallest stack a query runs on (see
-/// ``EDN/maxDepth``).
+/// deepest input within the smallest stack a query runs on.
 public struct EDNReader {
-    /// The deepest nesting of collections and tagged forms the reader accepts.
-    public static var maxDepth: Int { EDN.maxDepth }
-
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
@@ -150,7 +146,7 @@ public struct EDNReader {
         }
     }
 
-    /// One level deeper, or an error past ``maxDepth``.
+    /// One level deeper, or an error past ``EDN/maxDepth``.
     private mutating func enter(at start: SourcePosition) throws(EDNError) {
         guard depth < EDN.maxDepth else {
             throw EDNError("forms nest deeper than \(EDN.maxDepth) levels", at: start)

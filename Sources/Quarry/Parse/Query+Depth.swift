@@ -31,10 +31,7 @@ extension Query {
             clauses += query.clauses.map { ($0, depth) }
             while let (clause, depth) = clauses.popLast() {
                 // As the planner counts: each not, or and subquery is a level.
-                if clause.nestsClauses, depth >= Planner.maxNestingDepth {
-                    throw QueryError("not, or, rule calls and subqueries nest deeper than \(Planner.maxNestingDepth) levels",
-                                     at: clause.position)
-                }
+                if clause.nestsClauses, depth >= Planner.maxNestingDepth { throw Planner.nestingError(at: clause.position) }
                 switch clause {
                 case .pattern(let p): try terms(p.terms)
                 case .predicate(let c): try terms(c.args)

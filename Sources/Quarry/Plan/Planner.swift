@@ -26,6 +26,12 @@ final class Planner {
     /// frames per level, and at this depth the deepest query still plans
     /// and runs on a 512 KiB stack even in a debug build.
     static let maxNestingDepth = 64
+
+    /// The error of clauses nested past ``maxNestingDepth``, here or in a
+    /// query built in Swift (``Query/checkDepth()``).
+    static func nestingError(at position: SourcePosition) -> QueryError {
+        QueryError("not, or, rule calls and subqueries nest deeper than \(maxNestingDepth) levels", at: position)
+    }
     /// How many distinct values each variable can take, from the patterns
     /// that bind it: estimates of distinct tuples (subquery inputs).
     private var domains: [String: Double] = [:]
@@ -191,10 +197,7 @@ final class Planner {
     /// query, so this frame and ``apply``'s hold little.
     private func applyNested(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
         let counters = context.counters
-        guard counters.planDepth < Self.maxNestingDepth else {
-            throw QueryError("not, or, rule calls and subqueries nest deeper than \(Self.maxNestingDepth) levels",
-                             at: clause.position)
-        }
+        guard counters.planDepth < Self.maxNestingDepth else { throw Self.nestingError(at: clause.position) }
         counters.planDepth += 1
         defer { counters.planDepth -= 1 }
         switch clause {

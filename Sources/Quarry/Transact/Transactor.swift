@@ -122,8 +122,8 @@ struct Transactor {
             }
         }
         // Fresh ids count up from the largest in use; past Int64.max there are none.
-        var next: Int64? = max(before.maxEntity, maxExplicit).addingReportingOverflow(1).partialValue
-        if max(before.maxEntity, maxExplicit) == .max { next = nil }
+        let largest = max(before.maxEntity, maxExplicit)
+        var next: Int64? = largest == .max ? nil : largest + 1
         for t in order where tempids[t] == nil && alias[t] == nil {
             guard let id = next else {
                 throw TransactionError("no entity id is left for tempid \(t): ids up to \(Int64.max) are taken",
@@ -268,7 +268,6 @@ struct Transactor {
                     let op = sorted[j]
                     j += 1
                     if group != nil {
-                        // A set of values, each op in constant time: a transaction may add many.
                         switch op.kind {
                         case .add: group!.add(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
                         case .retract: group!.remove(op.v)

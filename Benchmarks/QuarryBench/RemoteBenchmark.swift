@@ -158,7 +158,7 @@ struct RemoteBenchmark {
         if sqlite {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-bench-\(UUID()).sqlite").path
             defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-            let store = try SQLiteSource(path: path)
+            let store = try SQLiteSource(path: path, mode: .create)
             _ = try await store.transact(EDNReader.readOne(workload.edn()))
             for (name, materialized) in [("OHLC 200×20 on SQLite, no materializer", false),
                                          ("OHLC 200×20 on SQLite, materializer", true)] {

@@ -20,7 +20,7 @@ struct LoadCommand: AsyncParsableCommand {
         do {
             let text = try InputFile.text(file)
             let data = try EDNReader.readOne(text, what: "a vector of transaction data")
-            let source = try SQLiteSource(path: into)
+            let source = try SQLiteSource(path: into, mode: .createIfMissing)
             let started = ContinuousClock.now
             let summary = try await source.write(data) { done, total in
                 ProgressBar.draw(done: done, total: total)

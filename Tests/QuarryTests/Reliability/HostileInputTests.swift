@@ -147,10 +147,10 @@ struct ExhaustedStoreTests {
     @Test func writesIntoAStoreWhoseCountersAreAtInt64MaxAreErrors() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-exhausted-\(UUID()).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = try SQLiteSource(path: path)
+        let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne(#"[{:db/id 1 :name "a"}]"#))
         try SQLiteConnection(path: path).execute("UPDATE meta SET value = 9223372036854775807")
-        let reopened = try SQLiteSource(path: path)
+        let reopened = try SQLiteSource(path: path, mode: .readWrite)
         for data in [#"[{:db/id 1 :name "b"}]"#, #"[{:name "c"}]"#] {
             do {
                 _ = try await reopened.transact(EDNReader.readOne(data))

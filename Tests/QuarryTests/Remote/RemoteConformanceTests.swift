@@ -44,7 +44,7 @@ actor SQLiteFiles {
         if let s = sources[data] { return s }
         let path = FileManager.default.temporaryDirectory
             .appendingPathComponent("quarry-test-\(UUID().uuidString).sqlite").path
-        let s = try SQLiteSource(path: path)
+        let s = try SQLiteSource(path: path, mode: .create)
         _ = try await s.transact(EDNReader.readOne(data))
         sources[data] = s
         return s

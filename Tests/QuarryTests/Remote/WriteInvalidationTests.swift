@@ -6,7 +6,7 @@ import Testing
     @Test func aWriteThroughQuarryIsSeenByTheNextQuery() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-write-\(UUID()).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = try SQLiteSource(path: path)
+        let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne("[{:db/id 1 :item/n 1} {:db/id 2 :item/n 2}]"))
         let materializer = Materializer(source: source)
         let db = RemoteDatabase(materializer: materializer)
@@ -24,7 +24,7 @@ import Testing
     @Test func aFailedLoadLeavesTheDatabaseAsItWas() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-load-\(UUID()).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let source = try SQLiteSource(path: path)
+        let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne(
             "[{:db/ident :item/id :db/unique :db.unique/value} {:db/id 1 :item/id 1}]"))
         await #expect(throws: (any Error).self) {

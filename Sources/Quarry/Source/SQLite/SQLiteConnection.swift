@@ -3,15 +3,32 @@ import CSQLite
 /// A SQLite error with SQLite's own message.
 package struct SQLiteError: Error, CustomStringConvertible {
     package let description: String
+    /// SQLite's busy error: another connection held a lock past the busy timeout.
+    package var busy = false
 }
 
 /// A value bound to or read from a statement.
-package enum SQLiteValue {
+package enum SQLiteValue: Hashable {
     case int(Int64)
     case double(Double)
     case text(String)
     case blob([UInt8])
     case null
+}
+
+/// How a connection opens its file.
+package enum SQLiteOpenMode {
+    /// Reads only: SQLite never writes the file.
+    case readOnly
+    /// Reads and writes a file that exists.
+    case readWrite
+    /// Reads and writes, creating the file when missing.
+    case readWriteCreate
+}
+
+/// SQLite's storage classes.
+package enum SQLiteType: String {
+    case integer, float, text, blob, null
 }
 
 /// A connection to Debian's libsqlite3: the store of ``SQLiteSource`` and
@@ -20,10 +37,15 @@ package enum SQLiteValue {
 package final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
 
-    /// Opens `path`, or a private in-memory database by default.
-    package init(path: String = ":memory:") throws {
+    /// Opens `path` as `mode` says, or a private in-memory database by default.
+    package init(path: String = ":memory:", mode: SQLiteOpenMode = .readWriteCreate) throws {
         var db: OpaquePointer?
-        let rc = sqlite3_open(path, &db)
+        let flags = switch mode {
+        case .readOnly: SQLITE_OPEN_READONLY
+        case .readWrite: SQLITE_OPEN_READWRITE
+        case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+        }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(db)
@@ -31,6 +53,24 @@ package final class SQLiteConnection {
         }
         handle = db
     }
+
+    /// How long a statement waits for another connection's lock before it
+    /// fails with "database is locked".
+    package func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
+    /// The integer a pragma without arguments returns (`application_id`, `user_version`).
+    package func pragma(_ name: String) throws -> Int64 {
+        let s = try prepare("PRAGMA \(name)")
+        return try s.step() ? s.int64(0) : 0
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    package var changes: Int { Int(sqlite3_changes(handle)) }
+
+    /// Whether the last error was SQLite's busy error (a lock held past the timeout).
+    package var isBusy: Bool { sqlite3_errcode(handle) & 0xff == SQLITE_BUSY }
 
     deinit { sqlite3_close(handle) }
 
@@ -40,7 +80,7 @@ package final class SQLiteConnection {
         guard sqlite3_exec(handle, sql, nil, nil, &error) == SQLITE_OK else {
             let message = error.map { String(cString: $0) } ?? "unknown error"
             sqlite3_free(error)
-            throw SQLiteError(description: message)
+            throw SQLiteError(description: message, busy: isBusy)
         }
     }
 
@@ -68,7 +108,7 @@ package final class SQLiteStatement {
     fileprivate init(_ sql: String, on connection: SQLiteConnection) throws {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(connection.handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw SQLiteError(description: "cannot prepare \(sql): \(connection.message)")
+            throw SQLiteError(description: "cannot prepare \(sql): \(connection.message)", busy: connection.isBusy)
         }
         handle = statement
         self.connection = connection
@@ -99,7 +139,7 @@ package final class SQLiteStatement {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw SQLiteError(description: connection.message)
+        default: throw SQLiteError(description: connection.message, busy: connection.isBusy)
         }
     }
 
@@ -109,6 +149,25 @@ package final class SQLiteStatement {
     package func text(_ column: Int) -> String {
         guard let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
         return String(cString: p)
+    }
+
+    /// A column's text, every byte of it (NULs included), or nil when it is
+    /// not valid UTF-8: for text that comes from a file nobody checked.
+    package func validatedText(_ column: Int) -> String? {
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        guard n > 0, let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
+        return String(validating: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// The storage class of a column's value in the current row.
+    package func type(_ column: Int) -> SQLiteType {
+        switch sqlite3_column_type(handle, Int32(column)) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .float
+        case SQLITE_TEXT: .text
+        case SQLITE_BLOB: .blob
+        default: .null
+        }
     }
 
     package func blob(_ column: Int) -> [UInt8] {

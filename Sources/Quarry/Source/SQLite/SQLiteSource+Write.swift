@@ -1,7 +1,17 @@
-/// Writes: transaction data applied in memory (so every rule of the
-/// in-memory store holds: schema, tempids, uniqueness), then the difference
-/// written in one SQLite transaction. An error at any step leaves the file
-/// as it was.
+/// Writes. A write holds SQLite's write lock (`BEGIN IMMEDIATE`, waiting
+/// up to the busy timeout for another writer) from before it reads
+/// anything until it commits, so writers from any number of processes are
+/// serialized and each resolves tempids, upserts and uniqueness against
+/// the state it replaces.
+///
+/// A write reads only what the transaction touches (``TouchedDatoms``):
+/// the datoms of the entities it names, those its lookup refs, upserts and
+/// idents find, and the references to entities it retracts. The in-memory
+/// transactor applies the transaction to that part (so every rule of the
+/// in-memory store holds), and the difference is written with the figures
+/// kept up to date datom by datom. Uniqueness is then checked against the
+/// whole file through its value index. An error at any step rolls back and
+/// leaves the file as it was.
 extension SQLiteSource {
     public func transact(_ data: EDN) async throws -> WriteSummary {
         try write(data, progress: nil)
@@ -9,59 +19,109 @@ extension SQLiteSource {
 
     /// ``transact(_:)`` reporting datoms written so far and the total.
     public func write(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
-        let before = try snapshot()
-        let after = try before.transact(data)
-        let (added, removed) = Self.difference(before, after)
-        var touched = Set<Keyword>()
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            let delete = try connection.prepare("DELETE FROM datoms WHERE e = ? AND a = ? AND vt = ? AND v = ? AND tx = ?")
-            let insert = try connection.prepare("INSERT INTO datoms (e, a, vt, v, tx) VALUES (?, ?, ?, ?, ?)")
-            let total = added.count + removed.count
-            for (n, (d, isAdd)) in (removed.map { ($0, false) } + added.map { ($0, true) }).enumerated() {
-                touched.insert(d.a)
-                let values: [SQLiteValue] = [.int(d.e), .text(d.a.text), .int(Int64(Self.storedTag(d.v.tag).rawValue)),
-                                             Self.sqlValue(d.v, position: 2), .int(d.tx)]
-                try (isAdd ? insert : delete).run(values)
-                if n % 1000 == 999 || n == total - 1 { progress?(n + 1, total) }
-            }
-            let attribute = try connection.prepare("""
-                INSERT OR REPLACE INTO attributes (ident, value_type, many, uniq, indexed, component) VALUES (?, ?, ?, ?, ?, ?)
-                """)
-            for a in after.schema.attributes {
-                try attribute.run([.text(a.ident.text), a.valueType.map { .text($0.rawValue) } ?? .null,
-                                   .int(a.cardinalityMany ? 1 : 0), a.unique.map { .text($0.rawValue) } ?? .null,
-                                   .int(a.indexed ? 1 : 0), .int(a.isComponent ? 1 : 0)])
-            }
-            let figures = try connection.prepare("""
-                INSERT OR REPLACE INTO figures (a, datoms, entities, vals)
-                SELECT ?1, COUNT(*), COUNT(DISTINCT e), (SELECT COUNT(*) FROM (SELECT DISTINCT vt, v FROM datoms WHERE a = ?1))
-                FROM datoms WHERE a = ?1
-                """)
-            for a in touched { try figures.run([.text(a.text)]) }
-            try connection.execute("DELETE FROM figures WHERE datoms = 0")
-            let meta = try connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
-            try meta.run([.text("max_entity"), .int(after.maxEntity)])
-            try meta.run([.text("next_tx"), .int(after.nextTx)])
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
+        guard mode != .readOnly else {
+            throw StoreError("opened read-only; open it with .readWrite to write", path: path)
         }
-        return WriteSummary(attributes: touched, datoms: added.count + removed.count)
+        try data.checkDepth(what: "the transaction data")
+        return try fileErrors {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                let summary = try writeLocked(data, progress: progress)
+                try connection.execute("COMMIT")
+                return summary
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
     }
 
-    /// Every datom, as an in-memory database (the starting point of a write).
-    func snapshot() throws -> Database {
-        let s = try connection.prepare("SELECT e, a, vt, v, tx FROM datoms")
-        var rows: [SourceDatom] = []
-        while try s.step() {
-            rows.append(SourceDatom(e: s.int64(0), a: Keyword(s.text(1)), v: try Self.value(s, tag: s.int64(2), column: 3),
-                                    tx: s.int64(4)))
-        }
+    /// The write, inside the transaction that holds the lock.
+    private func writeLocked(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
+        let attributes = try storedAttributes()
+        let touched = try TouchedDatoms.read(for: data, attributes: attributes, from: connection)
+        let stored = try meta("max_entity"), largest = try touched.largestEntity(connection)
         let next = try meta("next_tx")
-        return try Database.restoring(rows, attributes: try describeNow().attributes, maxEntity: try meta("max_entity"),
-                                      nextTx: next == 0 ? Database.firstTx : next)
+        let before = try Database.restoring(Array(touched.datoms), attributes: attributes,
+                                            maxEntity: max(stored, largest),
+                                            nextTx: next == 0 ? Database.firstTx : next)
+        let after = try before.transact(data, depthChecked: true)
+        let (added, removed) = Self.difference(before, after)
+        var figures = try FigureUpdates(connection)
+        let total = added.count + removed.count
+        let delete = try connection.prepare("DELETE FROM datoms WHERE e = ? AND a = ? AND vt = ? AND v = ? AND tx = ?")
+        let insert = try connection.prepare("INSERT INTO datoms (e, a, vt, v, tx) VALUES (?, ?, ?, ?, ?)")
+        for (n, (d, isAdd)) in (removed.map { ($0, false) } + added.map { ($0, true) }).enumerated() {
+            if case .double(let x) = d.v, x.isNaN {
+                throw TransactionError("SQLite cannot store NaN (a value of \(d.a))", at: .unknown)
+            }
+            let row = Self.row(d)
+            if isAdd {
+                try figures.adding(d, row)
+                try insert.run(row)
+            } else {
+                try delete.run(row)
+                try figures.removed(d, row, count: connection.changes)
+            }
+            if n % 1000 == 999 || n == total - 1 { progress?(n + 1, total) }
+        }
+        try checkUnique(added, schema: after.schema, was: attributes)
+        try figures.save()
+        try saveSchema(after.schema.attributes, was: attributes)
+        let meta = try connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
+        try meta.run([.text("max_entity"), .int(after.maxEntity)])
+        try meta.run([.text("next_tx"), .int(after.nextTx)])
+        return WriteSummary(attributes: figures.attributes, datoms: total)
+    }
+
+    /// A datom as the five stored columns.
+    static func row(_ d: SourceDatom) -> [SQLiteValue] {
+        [.int(d.e), .text(d.a.text), .int(Int64(storedTag(d.v.tag).rawValue)), sqlValue(d.v, position: 2), .int(d.tx)]
+    }
+
+    /// Every unique value the write added is held by one entity in the
+    /// whole file; an attribute the write made unique is checked whole.
+    private func checkUnique(_ added: [SourceDatom], schema: Schema, was: [Attribute]) throws {
+        let unique = Set(schema.attributes.filter { $0.unique != nil }.map(\.ident))
+        guard !unique.isEmpty else { return }
+        let holders = try connection.prepare("SELECT DISTINCT e FROM datoms WHERE a = ? AND vt = ? AND v = ? LIMIT 2")
+        for d in added where unique.contains(d.a) {
+            let row = Self.row(d)
+            try holders.bind(Array(row[1...3]))
+            var entities: [Int64] = []
+            while try holders.step() { entities.append(holders.int64(0)) }
+            holders.reset()
+            if entities.count > 1 { throw Self.conflict(d.a, d.v, entities) }
+        }
+        let wasUnique = Set(was.filter { $0.unique != nil }.map(\.ident))
+        let whole = try connection.prepare("""
+            SELECT vt, v, MIN(e), MAX(e) FROM datoms WHERE a = ? GROUP BY vt, v HAVING COUNT(DISTINCT e) > 1 LIMIT 1
+            """)
+        for a in unique.subtracting(wasUnique).sorted() {
+            try whole.bind([.text(a.text)])
+            if try whole.step() {
+                throw Self.conflict(a, try Self.value(whole, tag: whole.int64(0), column: 1), [whole.int64(2), whole.int64(3)])
+            }
+            whole.reset()
+        }
+    }
+
+    private static func conflict(_ a: Keyword, _ v: Value, _ entities: [Int64]) -> TransactionError {
+        TransactionError("unique conflict: \(a) \(EDNWriter.write(v)) is asserted for entities "
+                         + "\(entities[0]) and \(entities[1])", at: .unknown)
+    }
+
+    /// Writes the attributes whose definition the write changed.
+    private func saveSchema(_ attributes: [Attribute], was: [Attribute]) throws {
+        let old = Dictionary(was.map { ($0.ident, $0) }, uniquingKeysWith: { a, _ in a })
+        let statement = try connection.prepare("""
+            INSERT OR REPLACE INTO attributes (ident, value_type, many, uniq, indexed, component) VALUES (?, ?, ?, ?, ?, ?)
+            """)
+        for a in attributes where old[a.ident] != a {
+            try statement.run([.text(a.ident.text), a.valueType.map { .text($0.rawValue) } ?? .null,
+                               .int(a.cardinalityMany ? 1 : 0), a.unique.map { .text($0.rawValue) } ?? .null,
+                               .int(a.indexed ? 1 : 0), .int(a.isComponent ? 1 : 0)])
+        }
     }
 
     /// The datoms only `after` holds, and those only `before` holds.

@@ -20,10 +20,14 @@ struct LoadCommand: AsyncParsableCommand {
         do {
             let text = try InputFile.text(file)
             let data = try EDNReader.readOne(text, what: "a vector of transaction data")
-            let source = try SQLiteSource(path: into, mode: .createIfMissing)
             let started = ContinuousClock.now
-            let summary = try await source.write(data) { done, total in
-                ProgressBar.draw(done: done, total: total)
+            let progress: @Sendable (Int, Int) -> Void = { ProgressBar.draw(done: $0, total: $1) }
+            // A new file appears whole or not at all; an existing one must be a Quarry store.
+            let summary: WriteSummary
+            if let created = try await SQLiteSource.create(path: into, loading: data, progress: progress) {
+                summary = created
+            } else {
+                summary = try await SQLiteSource(path: into, mode: .readWrite).write(data, progress: progress)
             }
             FileHandle.standardError.write(Data("\n".utf8))
             let ms = (ContinuousClock.now - started) / .milliseconds(1)

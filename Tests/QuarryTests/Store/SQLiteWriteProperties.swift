@@ -51,7 +51,19 @@ struct SQLiteWriteProperties {
             let inFile = Set(try await RemoteDatabase(unmaterialized: store).query(all).rows)
             #expect(inMemory == inFile, "seed \(seed) step \(step):\n\(text)")
             if inMemory != inFile { return }
+            #expect(try await store.describe().figures == Self.figures(of: inMemory), "seed \(seed) step \(step)")
         }
+    }
+
+    /// Each attribute's datoms, distinct entities and distinct values.
+    static func figures(of rows: Set<[Value]>) -> [Keyword: SourceDescription.AttributeFigures] {
+        var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
+        for (a, group) in Dictionary(grouping: rows, by: { $0[1] }) {
+            guard case .keyword(let k) = a else { continue }
+            figures[k] = .init(datoms: group.count, distinctEntities: Set(group.map { $0[0] }).count,
+                               distinctValues: Set(group.map { $0[2] }).count)
+        }
+        return figures
     }
 
     /// One transaction of one to four forms over entities 1...6.

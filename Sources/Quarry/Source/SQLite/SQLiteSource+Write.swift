@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes. A write holds SQLite's write lock (`BEGIN IMMEDIATE`, waiting
 /// up to the busy timeout for another writer) from before it reads
 /// anything until it commits, so writers from any number of processes are
@@ -34,6 +36,28 @@ extension SQLiteSource {
                 throw error
             }
         }
+    }
+
+    /// Creates a store at `path` that holds `data`, all at once: the store
+    /// is built and loaded under a temporary name beside `path` and linked
+    /// into place whole, so a failed load leaves nothing behind and no
+    /// reader ever sees a half-loaded store. Returns nil, making nothing,
+    /// when something already exists at `path` (open it with
+    /// ``OpenMode/readWrite`` and write to it instead).
+    public static func create(path: String, loading data: EDN,
+                              progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> WriteSummary? {
+        if FileManager.default.fileExists(atPath: path) { return nil }
+        let temporary = try SQLiteStoreFile.emptyStore(beside: path)
+        defer { SQLiteStoreFile.remove(temporary) }
+        let summary: WriteSummary
+        do {
+            // The source closes its connection when this scope ends, before the link.
+            let source = try SQLiteSource(path: temporary, mode: .readWrite)
+            summary = try await source.write(data, progress: progress)
+        } catch let error as StoreError {
+            throw StoreError(error.message, path: path)
+        }
+        return try SQLiteStoreFile.publish(temporary, at: path) ? summary : nil
     }
 
     /// The write, inside the transaction that holds the lock.

@@ -80,12 +80,17 @@ enum SQLiteStoreFile {
     /// Makes an empty store at `path`. Returns false, making nothing, when
     /// something already exists there.
     static func create(_ path: String) throws -> Bool {
+        let temporary = try emptyStore(beside: path)
+        defer { remove(temporary) }
+        return try publish(temporary, at: path)
+    }
+
+    /// An empty store under a temporary name in `path`'s folder (a link
+    /// needs the same file system), for ``publish(_:at:)``.
+    static func emptyStore(beside path: String) throws -> String {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).creating-\(UUID().uuidString)").path
-        defer {
-            for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
-        }
         do {
             // Closed at the end of this scope: the log is checkpointed into
             // the file, which is then whole on its own.
@@ -99,13 +104,25 @@ enum SQLiteStoreFile {
                 COMMIT;
                 """)
         } catch {
+            remove(temporary)
             throw StoreError("cannot be created: \(error)", path: path)
         }
+        return temporary
+    }
+
+    /// Links a finished temporary store to `path`: at once and whole, and
+    /// only if nothing is there (false then).
+    static func publish(_ temporary: String, at path: String) throws -> Bool {
         guard link(temporary, path) == 0 else {
             let code = errno
             if code == EEXIST { return false }
             throw StoreError("cannot be created: \(String(cString: strerror(code)))", path: path)
         }
         return true
+    }
+
+    /// Removes a temporary store and any side file SQLite left.
+    static func remove(_ temporary: String) {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(temporary + suffix) }
     }
 }

@@ -1,11 +1,8 @@
-import Foundation
-
 /// One request in the air, its callers, and its answer once landed.
 ///
 /// Registrations, the task and `stale` are touched only on the
-/// materializer's actor. The answer and the callers waiting for it are
-/// under a lock: callers wait outside the actor, so that a landing flight
-/// resumes them directly.
+/// materializer's actor. The answer is ``Awaited``: callers wait outside
+/// the actor, so that a landing flight resumes them directly.
 final class Flight: @unchecked Sendable {
     let id: Int
     let request: ScanRequest
@@ -14,7 +11,11 @@ final class Flight: @unchecked Sendable {
     let keyIndex: [[Value]: Int]
     var task: Task<Void, Never>?
     var registered: Set<Int> = []
-    /// A write touched its attributes after it left: nobody new joins it.
+    /// The write generation of its attributes when it started: its answer
+    /// is cached only if no write came since.
+    let generation: UInt64
+    /// A write touched its attributes after it left, or every caller left
+    /// it: nobody new joins it, and its answer is not cached.
     var stale = false
     private var nextRegistration = 0
 
@@ -24,12 +25,11 @@ final class Flight: @unchecked Sendable {
         let ranges: [Int: Range<Int>]
     }
 
-    private let lock = NSLock()
-    private var landed: Result<Landing, Error>?
-    private var waiting: [Int: CheckedContinuation<Landing, Error>] = [:]
+    private let answer = Awaited<Landing>()
 
-    init(id: Int, request: ScanRequest, strategy: ScanStrategy) {
+    init(id: Int, request: ScanRequest, strategy: ScanStrategy, generation: UInt64) {
         self.id = id
+        self.generation = generation
         self.request = request
         self.strategy = strategy
         keyIndex = Dictionary(request.bindings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
@@ -44,42 +44,15 @@ final class Flight: @unchecked Sendable {
         return nextRegistration
     }
 
-    var hasLanded: Bool { lock.withLock { landed != nil } }
+    var hasLanded: Bool { answer.hasLanded }
 
     /// The answer, once it lands. A cancelled caller stops waiting with
     /// `CancellationError`; the flight goes on for the others.
-    func wait(_ registration: Int) async throws -> Landing {
-        if let now = lock.withLock({ landed }) { return try now.get() }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Landing, Error>) in
-                let now: Result<Landing, Error>? = lock.withLock {
-                    if let landed { return landed }
-                    // Checked under the lock: a cancellation either came
-                    // before (seen here) or finds the continuation to resume.
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    waiting[registration] = c
-                    return nil
-                }
-                if let now { c.resume(with: now) }
-            }
-        } onCancel: {
-            abandon(registration)
-        }
-    }
+    func wait(_ registration: Int) async throws -> Landing { try await answer.wait(registration) }
 
     /// Stops a caller's wait with `CancellationError`, if it is waiting.
-    func abandon(_ registration: Int) {
-        let c = lock.withLock { waiting.removeValue(forKey: registration) }
-        c?.resume(throwing: CancellationError())
-    }
+    func abandon(_ registration: Int) { answer.abandon(registration) }
 
     /// Sets the answer and resumes every caller waiting for it.
-    func land(_ result: Result<Landing, Error>) {
-        let callers = lock.withLock {
-            landed = result
-            defer { waiting.removeAll() }
-            return waiting
-        }
-        for (_, c) in callers { c.resume(with: result) }
-    }
+    func land(_ result: Result<Landing, Error>) { answer.land(result) }
 }

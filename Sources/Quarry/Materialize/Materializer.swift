@@ -26,6 +26,11 @@ public actor Materializer {
     private var individual = LatencyHistogram()
     private var batched = LatencyHistogram()
     private var description: SourceDescription?
+    /// The one `describe()` in the air, and the write generation it started at.
+    private var describing: (generation: UInt64, answer: Awaited<SourceDescription>)?
+    /// Callers that have asked for a description (for tests).
+    private(set) var describeCallers = 0
+    private var writes = WriteGenerations()
     private let exported: ExportedMetrics
 
     /// How a materializer batches and caches.
@@ -85,12 +90,36 @@ public actor Materializer {
     /// Engine bytes of the cached answers.
     public var cachedBytes: Int { cache.bytes }
 
-    /// The source's description, asked once.
+    /// The source's description, asked once: callers that come while it is
+    /// asked wait for the same answer, and an answer asked before a write
+    /// is handed to them but not kept (the next caller asks again).
+    /// A caller that is cancelled stops waiting at once.
     public func sourceDescription() async throws -> SourceDescription {
         if let description { return description }
-        let d = try await source.describe()
-        description = d
-        return d
+        let generation = writes.total
+        let answer: Awaited<SourceDescription>
+        if let d = describing, d.generation == generation {
+            answer = d.answer
+        } else {
+            answer = Awaited()
+            describing = (generation, answer)
+            Task.detached { [source] in
+                let result: Result<SourceDescription, Error>
+                do { result = .success(try await source.describe()) } catch { result = .failure(error) }
+                await self.described(result, answer: answer, generation: generation)
+            }
+        }
+        describeCallers += 1
+        return try await answer.wait(describeCallers)
+    }
+
+    /// Keeps a description unless a write came while it was asked, then
+    /// hands it to its callers.
+    private func described(_ result: Result<SourceDescription, Error>, answer: Awaited<SourceDescription>,
+                           generation: UInt64) {
+        if describing?.answer === answer { describing = nil }
+        if case .success(let d) = result, writes.total == generation { description = d }
+        answer.land(result)
     }
 
     /// A write through Quarry: applied by the source, then every cached
@@ -109,6 +138,7 @@ public actor Materializer {
     /// and flights (which still answer those already waiting, but nobody
     /// new and not the cache). The source's description is asked again.
     public func invalidate(_ attributes: Set<Keyword>) {
+        writes.record(attributes)
         metrics.cacheInvalidations += cache.invalidate(attributes)
         for (id, f) in flights where f.request.shape.attributes.isEmpty
             || !attributes.isDisjoint(with: f.request.shape.attributes) {
@@ -252,44 +282,89 @@ public actor Materializer {
         return phase
     }
 
+    /// Bindings of one scan of a phase.
+    typealias ScanBindings = (scan: Int, bindings: [Int])
+
     /// Serves each scan of `phase` from the cache, or joins it to a flight
     /// in the air or a new one (merged with the phase's other scans).
+    ///
+    /// Planning awaits at two kinds of points: for the description
+    /// (first, before anything is looked up) and for each request of a
+    /// partial strategy. Other callers run meanwhile, so after a partial
+    /// request lands, what is left is looked up again: keys another caller
+    /// has put in the air or in the cache since are not sent twice.
     private func plan(_ phase: inout Phase, headroomBytes: Int?) async throws {
+        let description = try await sourceDescription()
+        var unserved: [ScanBindings] = phase.scans.indices.map { ($0, Array(phase.scans[$0].bindings.indices)) }
+        var firstPass = true
+        // Requests chunked for memory stay chunked, by merged shape, until all their keys are sent.
+        var chunked: [ScanShape: Int] = [:]
+        while !unserved.isEmpty {
+            let pending = lookUp(&phase, unserved, firstPass: firstPass)
+            let (partial, left) = send(&phase, pending, description, headroomBytes: headroomBytes, chunked: &chunked)
+            unserved = left
+            firstPass = false
+            guard let partial else { break }
+            // Partial: one request at a time, so that only one answer is in
+            // memory beyond what the caller holds (a failure shows when the
+            // answers are collected; a cancellation stops the phase here).
+            launchAll(&phase.unlaunched)
+            launch(partial)
+            if let r = phase.registration(on: partial) { _ = try? await partial.wait(r) }
+            try Task.checkCancellation()
+        }
+        // A phase's only request is flown by its caller: no task to start,
+        // and no hop to resume the caller when it lands.
+        if phase.unlaunched.count == 1 { phase.leading = phase.unlaunched.removeLast() }
+        launchAll(&phase.unlaunched)
+    }
+
+    /// Serves what it can of `unserved` from the cache and the flights in
+    /// the air; returns the bindings left to send, by shape. After the
+    /// first pass a scan already holds some answers, so only servers keyed
+    /// like it are used (one keyed otherwise could hand it rows twice).
+    private func lookUp(_ phase: inout Phase, _ unserved: [ScanBindings], firstPass: Bool) -> [ScanShape: [ScanBindings]] {
         let scans = phase.scans
-        var pending: [ScanShape: [(scan: Int, bindings: [Int])]] = [:]
+        var pending: [ScanShape: [ScanBindings]] = [:]
         let now = elapsed()
         // What can serve a shape is found once per shape, not per binding.
         var servers: [ScanShape: (cached: [ScanShape], flights: [Flight])] = [:]
-        for (i, scan) in scans.enumerated() {
-            metrics.keys += scan.bindings.count
-            let found = servers[scan.shape] ?? (cache.candidates(for: scan.shape), flights(serving: scan.shape))
+        for (i, wanted) in unserved {
+            let scan = scans[i]
+            if firstPass { metrics.keys += wanted.count }
+            var found = servers[scan.shape] ?? (cache.candidates(for: scan.shape), flights(serving: scan.shape))
             servers[scan.shape] = found
+            if !firstPass {
+                found.cached = found.cached.filter { $0.parameters == scan.shape.parameters }
+                found.flights = found.flights.filter { $0.request.shape.parameters == scan.shape.parameters }
+            }
             // An answer without keys serves every binding at once.
             if let s = found.cached.first(where: { $0.parameters.isEmpty }), let e = cache.entry(s, [], now: now) {
-                metrics.cacheHits += scan.bindings.count
+                metrics.cacheHits += wanted.count
                 phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: nil)
                 continue
             }
             if let f = found.flights.first(where: \.wholeAnswer) {
-                metrics.cacheMisses += scan.bindings.count
+                metrics.cacheMisses += wanted.count
                 metrics.flightsShared += 1
                 phase.join(f, (i, nil))
                 continue
             }
             var sharedHere = false
             var fresh: [Int] = []
-            for (j, binding) in scan.bindings.enumerated() {
+            for j in wanted {
+                let binding = scan.bindings[j]
                 if let (s, e) = cachedEntry(found.cached, scan.shape, binding, now: now) {
                     metrics.cacheHits += 1
                     let own = s.parameters == scan.shape.parameters
                     phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: own ? j : nil)
                     continue
                 }
-                metrics.cacheMisses += 1
+                if firstPass { metrics.cacheMisses += 1 }
                 if let f = found.flights.first(where: { $0.keyIndex[$0.request.shape.key(of: binding, for: scan.shape)] != nil }) {
                     phase.join(f, (i, [j]))
-                    // Flights in the air before this phase were started by other callers.
-                    sharedHere = true
+                    // Flights in the air before this pass were started by other callers, or by this phase's last pass.
+                    sharedHere = sharedHere || !phase.sent.contains(f.id)
                     continue
                 }
                 fresh.append(j)
@@ -297,7 +372,17 @@ public actor Materializer {
             if sharedHere { metrics.flightsShared += 1 }
             if !fresh.isEmpty { pending[scan.shape, default: []].append((i, fresh)) }
         }
-        // Shapes that can travel together go in one request.
+        return pending
+    }
+
+    /// Starts the requests for `pending`: shapes that can travel together
+    /// go in one request, each with the strategy its figures call for. A
+    /// partial strategy stops the pass at its first request, returned to
+    /// be awaited, with every binding not in it left for the next pass.
+    private func send(_ phase: inout Phase, _ pending: [ScanShape: [ScanBindings]], _ description: SourceDescription,
+                      headroomBytes: Int?, chunked: inout [ScanShape: Int])
+        -> (partial: Flight?, left: [ScanBindings])
+    {
         var groups: [[ScanShape]] = []
         for shape in pending.keys.sorted(by: { $0.description < $1.description }) {
             if let g = groups.firstIndex(where: { $0[0].merged(with: shape) != nil }) {
@@ -306,33 +391,40 @@ public actor Materializer {
                 groups.append([shape])
             }
         }
-        for group in groups {
+        for (g, group) in groups.enumerated() {
             let uses = group.flatMap { pending[$0]! }
-            guard let merged = mergedRequest(group, uses, scans) else { continue }
-            let figures = try await strategyFigures(merged, consumers: uses.count, headroomBytes: headroomBytes)
-            let (strategy, reason, chunkKeys) = ScanStrategy.choose(figures)
-            if strategy != .batched { metrics.strategySwitches[strategy.rawValue, default: 0] += 1 }
-            for request in requests(for: merged, strategy: strategy, chunkKeys: chunkKeys) {
+            guard let merged = mergedRequest(group, uses, phase.scans) else { continue }
+            let strategy: ScanStrategy, reason: String, chunkKeys: Int?
+            if let chunk = chunked[merged.shape] {
+                (strategy, reason, chunkKeys) = (.partial, "the rest of a chunked request", chunk)
+            } else {
+                let figures = strategyFigures(merged, description, consumers: uses.count, headroomBytes: headroomBytes)
+                (strategy, reason, chunkKeys) = ScanStrategy.choose(figures)
+                if strategy != .batched { metrics.strategySwitches[strategy.rawValue, default: 0] += 1 }
+            }
+            let requests = requests(for: merged, strategy: strategy, chunkKeys: chunkKeys)
+            let sending = strategy == .partial ? requests.prefix(1) : requests[...]
+            var last: Flight?
+            for request in sending {
                 let f = start(request, strategy: strategy)
+                last = f
                 phase.sent.insert(f.id)
                 phase.report.requests.append((request.shape, request.bindings.count, strategy, reason))
                 for use in uses { phase.join(f, (use.scan, use.bindings)) }
-                guard strategy == .partial else {
-                    phase.unlaunched.append(f)
-                    continue
-                }
-                // Partial: one request at a time, so that only one answer
-                // is in memory beyond what the caller holds (a failure
-                // shows when the answers are collected).
-                launchAll(&phase.unlaunched)
-                launch(f)
-                if let r = phase.registration(on: f) { _ = try? await f.wait(r) }
+                if strategy != .partial { phase.unlaunched.append(f) }
             }
+            guard strategy == .partial, let first = sending.first else { continue }
+            chunked[merged.shape] = first.bindings.count
+            let sent = Set(first.bindings)
+            var left: [ScanBindings] = []
+            for use in uses {
+                let rest = use.bindings.filter { !sent.contains(phase.scans[use.scan].bindings[$0]) }
+                if !rest.isEmpty { left.append((use.scan, rest)) }
+            }
+            for later in groups[(g + 1)...] { left += later.flatMap { pending[$0]! } }
+            return (last, left)
         }
-        // A phase's only request is flown by its caller: no task to start,
-        // and no hop to resume the caller when it lands.
-        if phase.unlaunched.count == 1 { phase.leading = phase.unlaunched.removeLast() }
-        launchAll(&phase.unlaunched)
+        return (nil, [])
     }
 
     private func launchAll(_ flights: inout [Flight]) {
@@ -352,7 +444,7 @@ public actor Materializer {
 
     /// One request for the pending bindings of shapes that travel together,
     /// each binding once.
-    private func mergedRequest(_ group: [ScanShape], _ uses: [(scan: Int, bindings: [Int])], _ scans: [ScanRequest])
+    private func mergedRequest(_ group: [ScanShape], _ uses: [ScanBindings], _ scans: [ScanRequest])
         -> ScanRequest?
     {
         guard let shape = ScanShape.merged(group) else { return nil }
@@ -374,8 +466,8 @@ public actor Materializer {
         return merged.split(atMost: min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max, chunkKeys ?? .max))
     }
 
-    private func strategyFigures(_ r: ScanRequest, consumers: Int, headroomBytes: Int?) async throws -> ScanStrategy.Figures {
-        let d = try await sourceDescription()
+    private func strategyFigures(_ r: ScanRequest, _ d: SourceDescription, consumers: Int,
+                                 headroomBytes: Int?) -> ScanStrategy.Figures {
         let figures = r.shape.attributes.compactMap { d.figures[$0] }
         let datoms = r.shape.attributes.isEmpty ? d.datoms : figures.reduce(0) { $0 + $1.datoms }
         var perKey = Double(datoms)
@@ -415,7 +507,8 @@ public actor Materializer {
     /// launched, or flown by the caller that started it.
     private func start(_ request: ScanRequest, strategy: ScanStrategy) -> Flight {
         nextID += 1
-        let f = Flight(id: nextID, request: request, strategy: strategy)
+        let f = Flight(id: nextID, request: request, strategy: strategy,
+                       generation: writes.stamp(request.shape.attributes))
         flights[f.id] = f
         metrics.roundTrips += 1
         return f
@@ -465,7 +558,8 @@ public actor Materializer {
             metrics.rowsFetched += rows.count
             metrics.bytesFetched += rows.wireBytes
             exported.landed(rows)
-            if !f.stale, f.strategy == .batched || f.strategy == .full {
+            if !f.stale, writes.stamp(f.request.shape.attributes) == f.generation,
+               f.strategy == .batched || f.strategy == .full {
                 cache.store(rows, of: f.request, ranges: ranges, now: elapsed())
             }
             landing = .success(Flight.Landing(rows: rows, ranges: ranges))
@@ -482,6 +576,9 @@ public actor Materializer {
             f.abandon(registration)
             f.registered.remove(registration)
             guard f.registered.isEmpty, !f.hasLanded else { continue }
+            // A source may finish a cancelled request: its answer, read
+            // while nobody could see a write land, is not cached.
+            f.stale = true
             f.task?.cancel()
             if flights[f.id] === f { flights[f.id] = nil }
             metrics.flightsCancelled += 1

@@ -14,6 +14,7 @@ enum FuzzTargets {
         "query": FuzzQuery.run,
         "transaction": FuzzTransaction.run,
         "sqlite-value": FuzzSQLiteValue.run,
+        "sqlite-store": FuzzSQLiteStore.run,
         "dedup": FuzzDedup.run,
     ]
 

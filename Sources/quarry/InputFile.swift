@@ -5,14 +5,10 @@ import Quarry
 /// a directory, a FIFO or a device (`/dev/zero` never ends) is an error.
 enum InputFile {
     static func checkRegular(_ path: String) throws {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw QueryError("cannot read \(path): no such file")
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw QueryError("cannot read \(path): not a regular file")
+        switch FileKind(path) {
+        case .missing: throw QueryError("cannot read \(path): no such file")
+        case .other: throw QueryError("cannot read \(path): not a regular file")
+        case .regular: break
         }
     }
 

@@ -106,6 +106,18 @@ struct SQLiteFileTests {
         #expect(FileManager.default.contents(atPath: path) == before)
     }
 
+    @Test func aLinkToAStoreOpensAndALinkToADeviceDoesNot() async throws {
+        let folder = try Folder()
+        let path = folder.path("s.sqlite")
+        _ = try await SQLiteSource.create(path: path, loading: EDNReader.readOne(Self.data))
+        try FileManager.default.createSymbolicLink(atPath: folder.path("link"), withDestinationPath: path)
+        #expect(try await SQLiteSource(path: folder.path("link")).describe().datoms == 9)
+        try FileManager.default.createSymbolicLink(atPath: folder.path("zero"), withDestinationPath: "/dev/zero")
+        #expect { _ = try SQLiteSource(path: folder.path("zero"), mode: .readWrite) } throws: {
+            "\($0)".contains("not a regular file")
+        }
+    }
+
     /// Damage done to a good store with SQL, and the value it breaks.
     static let damage: [String] = [
         "UPDATE datoms SET vt = 99 WHERE a = 't/int'",
@@ -124,6 +136,8 @@ struct SQLiteFileTests {
         "UPDATE datoms SET a = '' WHERE a = 't/int' AND e = 1",
         "UPDATE datoms SET e = 'one' WHERE a = 't/int' AND e = 1",
         "UPDATE datoms SET tx = 1.5 WHERE a = 't/int' AND e = 1",
+        "UPDATE datoms SET e = -9223372036854775808 WHERE a = 't/int' AND e = 1",
+        "UPDATE datoms SET tx = -1 WHERE a = 't/str'",
         "UPDATE attributes SET value_type = 'complex'",
         "UPDATE attributes SET many = 7",
         "UPDATE attributes SET uniq = 'sometimes'",

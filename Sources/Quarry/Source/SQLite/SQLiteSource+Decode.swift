@@ -9,6 +9,10 @@ extension SQLiteSource {
         guard s.type(first) == .integer, s.type(first + 2) == .integer, s.type(first + 4) == .integer else {
             throw ScanError("a datom's entity, value tag or transaction is not an integer")
         }
+        // Quarry never stores a negative id (negative numbers are tempids in transaction data).
+        guard s.int64(first) >= 0, s.int64(first + 4) >= 0 else {
+            throw ScanError("a datom has the negative entity or transaction id \(min(s.int64(first), s.int64(first + 4)))")
+        }
         return SourceDatom(e: s.int64(first), a: try attributeIdent(s, column: first + 1),
                            v: try value(s, tag: s.int64(first + 2), column: first + 3), tx: s.int64(first + 4))
     }

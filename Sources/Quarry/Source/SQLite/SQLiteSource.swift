@@ -62,8 +62,9 @@ public actor SQLiteSource: WritableDatomSource {
         } catch {
             throw StoreError("cannot be opened: \(error)", path: path)
         }
-        let ms = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        connection.setBusyTimeout(milliseconds: Int32(clamping: max(0, ms)))
+        // Any duration is accepted: below zero waits not at all, past Int32.max ms (24 days) that long.
+        let ms = busyTimeout / .milliseconds(1)
+        connection.setBusyTimeout(milliseconds: ms > 0 ? Int32(min(ms, Double(Int32.max))) : 0)
         try Self.fileErrors(path) { try SQLiteStoreFile.checkMarks(connection, path: path) }
         self.connection = connection
     }

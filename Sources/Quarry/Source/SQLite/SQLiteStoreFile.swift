@@ -31,14 +31,10 @@ enum SQLiteStoreFile {
     /// Checks that `path` is a regular file whose SQLite header carries
     /// Quarry's marks, reading its first 100 bytes only.
     static func checkHeader(_ path: String) throws {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: path)
-        } catch {
-            throw StoreError("no such file", path: path)
-        }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw StoreError("not a regular file", path: path)
+        switch FileKind(path) {
+        case .missing: throw StoreError("no such file", path: path)
+        case .other: throw StoreError("not a regular file", path: path)
+        case .regular: break
         }
         let header: Data
         do {

@@ -71,7 +71,10 @@ extension SQLiteSource {
                                             nextTx: next == 0 ? Database.firstTx : next)
         let after = try before.transact(data, depthChecked: true)
         let (added, removed) = Self.difference(before, after)
-        var figures = try FigureUpdates(connection)
+        var changes: [Keyword: Int] = [:]
+        for d in added { changes[d.a, default: 0] += 1 }
+        for d in removed { changes[d.a, default: 0] += 1 }
+        var figures = try FigureUpdates(connection, changes: changes)
         let total = added.count + removed.count
         let delete = try connection.prepare("DELETE FROM datoms WHERE e = ? AND a = ? AND vt = ? AND v = ? AND tx = ?")
         let insert = try connection.prepare("INSERT INTO datoms (e, a, vt, v, tx) VALUES (?, ?, ?, ?, ?)")
@@ -89,7 +92,8 @@ extension SQLiteSource {
             }
             if n % 1000 == 999 || n == total - 1 { progress?(n + 1, total) }
         }
-        try checkUnique(added, schema: after.schema, was: attributes)
+        // Over a whole store the transactor has checked uniqueness already.
+        if !touched.isWhole { try checkUnique(added, schema: after.schema, was: attributes) }
         try figures.save()
         try saveSchema(after.schema.attributes, was: attributes)
         let meta = try connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")

@@ -7,6 +7,8 @@
 /// store: it never reads a datom outside it.
 struct TouchedDatoms {
     private(set) var datoms: Set<SourceDatom> = []
+    /// Whether the store held no datom: the part read is then the whole.
+    private(set) var isWhole = false
     private let byEntity, byValue, byReference: SQLiteStatement
     private let connection: SQLiteConnection
     /// Entities found by each value probed: a value named again is not read again.
@@ -32,6 +34,12 @@ struct TouchedDatoms {
         var schema: [Keyword: Attribute] = [:]
         for a in parser.schema.attributes { schema[a.ident] = a }
         var touched = try TouchedDatoms(connection)
+        // A store without datoms has nothing to read (a load into a new store).
+        let any = try connection.prepare("SELECT EXISTS (SELECT 1 FROM datoms)")
+        guard try any.step(), any.int64(0) != 0 else {
+            touched.isWhole = true
+            return touched
+        }
         var entities: Set<Int64> = []
         var retracted: Set<Int64> = []
         for op in ops {

@@ -15,7 +15,7 @@ struct FailingSource: DatomSource {
 /// Flights, cancellation, eviction and invalidation, on a manual clock:
 /// nothing sleeps, every interleaving is forced by the test.
 @Suite struct MaterializerFlightTests {
-    static let data = "[" + (1...50).map { "{:db/id \($0) :item/n \($0) :item/tag \"t\($0 % 5)\"}" }.joined(separator: " ") + "]"
+    static let data = ManualNetwork.data
     let n = Keyword("item/n")
 
     func request(_ keys: [Int64]) -> ScanRequest {
@@ -27,25 +27,7 @@ struct FailingSource: DatomSource {
     func setUp(_ source: (any DatomSource)? = nil, cacheBytes: Int = 1 << 20, timeToLive: Duration? = nil) async throws
         -> (Materializer, LatencySource, ManualClock)
     {
-        let clock = ManualClock()
-        let db = try Database.load(edn: Self.data)
-        let latency = LatencySource(wrapping: source ?? db, roundTrip: .seconds(1), clock: clock)
-        let m = Materializer(source: latency, options: .init(cacheBytes: cacheBytes, timeToLive: timeToLive), clock: clock)
-        let warm = Task { try await m.sourceDescription() }
-        await clock.waitForSleepers(1)
-        clock.advance(by: .seconds(1))
-        _ = try await warm.value
-        await latency.resetCounters()
-        return (m, latency, clock)
-    }
-
-    /// Yields until `condition` holds (the actor has taken every call), or
-    /// gives up after 100,000 yields (the expectation after it then fails).
-    func until(_ condition: () async -> Bool) async {
-        for _ in 0..<100_000 {
-            if await condition() { return }
-            await Task.yield()
-        }
+        try await ManualNetwork.materializer(behind: source, options: .init(cacheBytes: cacheBytes, timeToLive: timeToLive))
     }
 
     @Test func concurrentCallersShareOneFlight() async throws {

@@ -36,27 +36,7 @@ struct UncancellableSource: DatomSource {
     /// A materializer over a 1-second network that finishes what it starts;
     /// its description is known unless `cold`.
     func setUp(cold: Bool = false) async throws -> (Materializer, LatencySource, ManualClock) {
-        let clock = ManualClock()
-        let latency = LatencySource(wrapping: try Database.load(edn: MaterializerFlightTests.data), roundTrip: .seconds(1),
-                                    clock: clock)
-        let m = Materializer(source: UncancellableSource(inner: latency), clock: clock)
-        if !cold {
-            let warm = Task { try await m.sourceDescription() }
-            await clock.waitForSleepers(1)
-            clock.advance(by: .seconds(1))
-            _ = try await warm.value
-            await latency.resetCounters()
-        }
-        return (m, latency, clock)
-    }
-
-    /// Yields until `condition` holds (the actor has taken every call), or
-    /// gives up after 100,000 yields (the expectation after it then fails).
-    func until(_ condition: () async -> Bool) async {
-        for _ in 0..<100_000 {
-            if await condition() { return }
-            await Task.yield()
-        }
+        try await ManualNetwork.materializer(front: { UncancellableSource(inner: $0) }, cold: cold)
     }
 
     @Test func anAnswerReadAcrossAWriteIsNotCached() async throws {

@@ -26,8 +26,9 @@ public actor Materializer {
     private var individual = LatencyHistogram()
     private var batched = LatencyHistogram()
     private var description: SourceDescription?
-    /// The one `describe()` in the air, and the write generation it started at.
-    private var describing: (generation: UInt64, answer: Awaited<SourceDescription>)?
+    /// The one `describe()` in the air: the write generation it started
+    /// at, its answer, its task, and how many callers wait for it.
+    private var describing: (generation: UInt64, answer: Awaited<SourceDescription>, task: Task<Void, Never>, waiting: Int)?
     /// Callers that have asked for a description (for tests).
     private(set) var describeCallers = 0
     private var writes = WriteGenerations()
@@ -92,25 +93,38 @@ public actor Materializer {
 
     /// The source's description, asked once: callers that come while it is
     /// asked wait for the same answer, and an answer asked before a write
-    /// is handed to them but not kept (the next caller asks again).
-    /// A caller that is cancelled stops waiting at once.
+    /// is handed to them but not kept (the next caller asks again). A
+    /// caller that is cancelled stops waiting at once; when the last one
+    /// has, the request is cancelled.
     public func sourceDescription() async throws -> SourceDescription {
         if let description { return description }
         let generation = writes.total
         let answer: Awaited<SourceDescription>
         if let d = describing, d.generation == generation {
             answer = d.answer
+            describing!.waiting += 1
         } else {
             answer = Awaited()
-            describing = (generation, answer)
-            Task.detached { [source] in
+            let task = Task.detached { [source] in
                 let result: Result<SourceDescription, Error>
                 do { result = .success(try await source.describe()) } catch { result = .failure(error) }
                 await self.described(result, answer: answer, generation: generation)
             }
+            describing = (generation, answer, task, 1)
         }
         describeCallers += 1
-        return try await answer.wait(describeCallers)
+        do {
+            return try await answer.wait(describeCallers)
+        } catch is CancellationError {
+            if let d = describing, d.answer === answer {
+                describing!.waiting -= 1
+                if d.waiting == 1 {
+                    d.task.cancel()
+                    describing = nil
+                }
+            }
+            throw CancellationError()
+        }
     }
 
     /// Keeps a description unless a write came while it was asked, then
@@ -339,13 +353,16 @@ public actor Materializer {
                 found.flights = found.flights.filter { $0.request.shape.parameters == scan.shape.parameters }
             }
             // An answer without keys serves every binding at once.
+            // A binding looked up again was counted a miss the first time.
+            let missed = firstPass ? 0 : 1
             if let s = found.cached.first(where: { $0.parameters.isEmpty }), let e = cache.entry(s, [], now: now) {
                 metrics.cacheHits += wanted.count
+                metrics.cacheMisses -= missed * wanted.count
                 phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: nil)
                 continue
             }
             if let f = found.flights.first(where: \.wholeAnswer) {
-                metrics.cacheMisses += wanted.count
+                metrics.cacheMisses += (1 - missed) * wanted.count
                 metrics.flightsShared += 1
                 phase.join(f, (i, nil))
                 continue
@@ -356,11 +373,12 @@ public actor Materializer {
                 let binding = scan.bindings[j]
                 if let (s, e) = cachedEntry(found.cached, scan.shape, binding, now: now) {
                     metrics.cacheHits += 1
+                    metrics.cacheMisses -= missed
                     let own = s.parameters == scan.shape.parameters
                     phase.answers[i].add(e.rows, shape: s, bindings: e.bindings, range: e.range, binding: own ? j : nil)
                     continue
                 }
-                if firstPass { metrics.cacheMisses += 1 }
+                metrics.cacheMisses += 1 - missed
                 if let f = found.flights.first(where: { $0.keyIndex[$0.request.shape.key(of: binding, for: scan.shape)] != nil }) {
                     phase.join(f, (i, [j]))
                     // Flights in the air before this pass were started by other callers, or by this phase's last pass.

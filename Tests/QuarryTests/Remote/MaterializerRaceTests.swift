@@ -110,14 +110,17 @@ struct UncancellableSource: DatomSource {
         #expect(await latency.counters.keys == 2)
     }
 
-    @Test func aCancelledCallerStopsWaitingForTheDescription() async throws {
+    @Test func aCancelledCallerStopsWaitingForTheDescriptionAndTheLastOneCancelsIt() async throws {
         let (m, _, clock) = try await setUp(cold: true)
         let caller = Task { try await m.sourceDescription() }
         await clock.waitForSleepers(1)
         await until { await m.describeCallers == 1 }
         caller.cancel()
         await #expect(throws: CancellationError.self) { try await caller.value }
-        clock.advance(by: .seconds(1))
+        // Its only caller gone, the request is cancelled too.
+        await until { clock.sleeperCount == 0 }
+        #expect(clock.sleeperCount == 0)
+        #expect(await m.describeCallers == 1)
     }
 
     @Test func aCancelledPartialPhaseSendsNothingMore() async throws {
@@ -146,5 +149,8 @@ struct UncancellableSource: DatomSource {
         #expect(try await tight.value == 21)
         #expect(await latency.counters.roundTrips == 2)
         #expect(await latency.counters.keys == 21)
+        // Each key is a hit or a miss once, looked up again or not.
+        let metrics = await m.currentMetrics
+        #expect(metrics.cacheHits + metrics.cacheMisses == metrics.keys && metrics.keys == 30)
     }
 }

@@ -11,7 +11,7 @@ import Foundation
 /// idents find, and the references to entities it retracts. The in-memory
 /// transactor applies the transaction to that part (so every rule of the
 /// in-memory store holds), and the difference is written with the figures
-/// kept up to date datom by datom. Uniqueness is then checked against the
+/// kept exact (``FigureUpdates``). Uniqueness is then checked against the
 /// whole file through its value index. An error at any step rolls back and
 /// leaves the file as it was.
 extension SQLiteSource {

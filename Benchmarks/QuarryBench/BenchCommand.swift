@@ -7,7 +7,8 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry-bench",
         abstract: "Quarry's benchmarks. Build in release mode: swift run -c release quarry-bench.",
-        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self, RemoteCommand.self],
+        subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self, RemoteCommand.self,
+                      StoreCommand.self],
         defaultSubcommand: DedupCommand.self
     )
 }

@@ -65,6 +65,11 @@ public actor SQLiteSource: WritableDatomSource {
         // Any duration is accepted: below zero waits not at all, past Int32.max ms (24 days) that long.
         let ms = busyTimeout / .milliseconds(1)
         connection.setBusyTimeout(milliseconds: ms > 0 ? Int32(min(ms, Double(Int32.max))) : 0)
+        // SQLite's default page cache (2 MiB) holds the indexes of a few
+        // thousand datoms; a write's index probes then read pages from the
+        // OS at every step. 16 MiB (taken as pages are read, per connection)
+        // holds those of about 100,000. Not having it is no error.
+        try? connection.execute("PRAGMA cache_size = -16384")
         try Self.fileErrors(path) { try SQLiteStoreFile.checkMarks(connection, path: path) }
         self.connection = connection
     }

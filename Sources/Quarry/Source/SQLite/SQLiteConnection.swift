@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 
 /// A SQLite error with SQLite's own message.
 package struct SQLiteError: Error, CustomStringConvertible {
@@ -24,6 +25,20 @@ package enum SQLiteOpenMode {
     case readWrite
     /// Reads and writes, creating the file when missing.
     case readWriteCreate
+}
+
+/// The text a column last held and its decoded value (see
+/// ``SQLiteStatement/text(_:repeated:_:)``).
+package struct RepeatedText<T> {
+    fileprivate var bytes: [UInt8] = []
+    fileprivate var value: T?
+
+    package init() {}
+
+    fileprivate init(bytes: [UInt8], value: T) {
+        self.bytes = bytes
+        self.value = value
+    }
 }
 
 /// SQLite's storage classes.
@@ -157,6 +172,23 @@ package final class SQLiteStatement {
         let n = Int(sqlite3_column_bytes(handle, Int32(column)))
         guard n > 0, let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
         return String(validating: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    /// `decode` of a column's text, which must be UTF-8 (nil when it is
+    /// not), decoded once while rows repeat the same bytes: the rows of a
+    /// scan repeat a few attribute names thousands of times.
+    package func text<T>(_ column: Int, repeated last: inout RepeatedText<T>, _ decode: (String) throws -> T) rethrows -> T? {
+        let n = Int(sqlite3_column_bytes(handle, Int32(column)))
+        guard let p = sqlite3_column_text(handle, Int32(column)) else { return try decode("") }
+        let bytes = UnsafeBufferPointer(start: p, count: n)
+        if let value = last.value, last.bytes.count == n,
+           n == 0 || last.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) == 0 }) {
+            return value
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        let value = try decode(text)
+        last = RepeatedText(bytes: Array(bytes), value: value)
+        return value
     }
 
     /// The storage class of a column's value in the current row.

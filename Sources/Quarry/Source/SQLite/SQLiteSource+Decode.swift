@@ -4,8 +4,9 @@
 /// A bad value is a ``ScanError`` here, which the source turns into a
 /// ``StoreError`` naming the file.
 extension SQLiteSource {
-    /// The datom in columns `first` to `first + 4` (e, a, vt, v, tx).
-    static func datom(_ s: SQLiteStatement, from first: Int) throws -> SourceDatom {
+    /// The datom in columns `first` to `first + 4` (e, a, vt, v, tx);
+    /// `attributes` carries the last attribute name from row to row.
+    static func datom(_ s: SQLiteStatement, from first: Int, attributes: inout RepeatedText<Keyword>) throws -> SourceDatom {
         guard s.type(first) == .integer, s.type(first + 2) == .integer, s.type(first + 4) == .integer else {
             throw ScanError("a datom's entity, value tag or transaction is not an integer")
         }
@@ -13,7 +14,10 @@ extension SQLiteSource {
         guard s.int64(first) >= 0, s.int64(first + 4) >= 0 else {
             throw ScanError("a datom has the negative entity or transaction id \(min(s.int64(first), s.int64(first + 4)))")
         }
-        return SourceDatom(e: s.int64(first), a: try attributeIdent(s, column: first + 1),
+        guard s.type(first + 1) == .text, let a = try s.text(first + 1, repeated: &attributes, attributeIdent) else {
+            throw ScanError("a stored attribute name is not UTF-8 text")
+        }
+        return SourceDatom(e: s.int64(first), a: a,
                            v: try value(s, tag: s.int64(first + 2), column: first + 3), tx: s.int64(first + 4))
     }
 
@@ -54,7 +58,10 @@ extension SQLiteSource {
 
     /// An attribute's ident: non-empty UTF-8 text.
     static func attributeIdent(_ s: SQLiteStatement, column: Int) throws -> Keyword {
-        let text = try text(s, column: column, what: "attribute name")
+        try attributeIdent(text(s, column: column, what: "attribute name"))
+    }
+
+    static func attributeIdent(_ text: String) throws -> Keyword {
         guard !text.isEmpty else { throw ScanError("a stored attribute name is empty") }
         return Keyword(text)
     }

@@ -133,8 +133,9 @@ public actor SQLiteSource: WritableDatomSource {
             let statement = try connection.prepare(sql)
             try statement.bind(parameters)
             statements += 1
+            var attributes = RepeatedText<Keyword>()
             while try statement.step() {
-                let datom = try Self.datom(statement, from: 1)
+                let datom = try Self.datom(statement, from: 1, attributes: &attributes)
                 if !shape.filter.isEmpty, !shape.filter.admits(datom.v) { continue }
                 try rows.append(binding: Int(statement.int64(0)), datom)
             }

@@ -14,6 +14,7 @@ struct TouchedDatoms {
     /// Entities found by each value probed: a value named again is not read again.
     private var probed: [[SQLiteValue]: [Int64]] = [:]
     private var loadedEntities: Set<Int64> = []
+    private var attributes = RepeatedText<Keyword>()
 
     private init(_ connection: SQLiteConnection) throws {
         self.connection = connection
@@ -126,7 +127,7 @@ struct TouchedDatoms {
         var rows: [SourceDatom] = []
         try statement.bind(parameters)
         defer { statement.reset() }
-        while try statement.step() { rows.append(try SQLiteSource.datom(statement, from: 0)) }
+        while try statement.step() { rows.append(try SQLiteSource.datom(statement, from: 0, attributes: &attributes)) }
         datoms.formUnion(rows)
         return rows
     }

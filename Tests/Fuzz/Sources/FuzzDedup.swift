@@ -28,10 +28,13 @@ enum FuzzDedup {
         guard let set = try? DedupSet(arity: arity, switches: switches) else { return }
         var model: [[UInt64]: Int] = [:]
         var order: [[UInt64]] = []
-        // Rows one input may insert in all: enough for partitioned batches (65,536 rows and more),
-        // few enough that an input runs in well under a second. A weak hash makes every probe walk
-        // a long run, so its batches stay short.
-        var budget = switches.contains(.weakHash) ? 10_000 : 150_000
+        // Rows one input may insert in all. Checking each against the model costs microseconds
+        // under ASan, so most inputs stay small (the partitioned path is still reached, through
+        // `partitionEveryBatch`) and run by the hundred a second; one in four, picked by the
+        // first byte, may insert batches past the 65,536 rows that partition on their own. A weak
+        // hash makes every probe walk a long run, so its batches stay short.
+        let long = setup & 96 == 96
+        var budget = switches.contains(.weakHash) ? 10_000 : long ? 150_000 : 12_000
 
         func row(_ seed: UInt8) -> [UInt64] { (0..<arity).map { UInt64(seed >> UInt8($0 * 2) & 3) } }
         func check(_ r: [UInt64], got: (inserted: Bool, index: Int)) {

@@ -118,6 +118,18 @@ struct SQLiteFileTests {
         }
     }
 
+    /// Found by fuzzing: text was bound up to its first NUL, so a keyword
+    /// or string holding one was stored cut short.
+    @Test func textHoldingNULsIsStoredWhole() async throws {
+        let folder = try Folder()
+        let path = folder.path("s.sqlite")
+        let name = Keyword("p\u{0}q/uid"), text = "a\u{0}b"
+        let data = EDN(.vector([EDN(.map([EDN(.keyword(name)), EDN(.string(text))]))]))
+        _ = try await SQLiteSource.create(path: path, loading: data)
+        let rows = try await RemoteDatabase(unmaterialized: SQLiteSource(path: path)).query("[:find ?a ?v :where [_ ?a ?v]]").rows
+        #expect(rows == [[.keyword(name), .string(text)]])
+    }
+
     /// Damage done to a good store with SQL, and the value it breaks.
     static let damage: [String] = [
         "UPDATE datoms SET vt = 99 WHERE a = 't/int'",

@@ -141,7 +141,9 @@ package final class SQLiteStatement {
             let rc = switch value {
             case .int(let v): sqlite3_bind_int64(handle, index, v)
             case .double(let v): sqlite3_bind_double(handle, index, v)
-            case .text(let v): sqlite3_bind_text(handle, index, v, -1, transient)
+            // The byte count, not -1: SQLite would stop at a NUL inside the text.
+            case .text(let v): sqlite3_bind_text64(handle, index, v, sqlite3_uint64(v.utf8.count), transient,
+                                                   UInt8(SQLITE_UTF8))
             case .blob(let v): v.withUnsafeBytes { sqlite3_bind_blob(handle, index, $0.baseAddress, Int32(v.count), transient) }
             case .null: sqlite3_bind_null(handle, index)
             }

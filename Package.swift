@@ -30,7 +30,6 @@ let package = Package(
             path: "CSupport/QuarryCore",
             cSettings: [
                 .define("QUARRY_JEMALLOC", jemalloc),
-                .unsafeFlags(["-O3"], .when(configuration: .release)),
             ],
             linkerSettings: [
                 .linkedLibrary("xxhash"),

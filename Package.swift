@@ -52,6 +52,13 @@ let package = Package(
             ],
             path: "Sources/Quarry"
         ),
+        // The demos' and benchmarks' workloads (OHLC bars, a market), outside
+        // the library an embedder links.
+        .target(
+            name: "QuarryWorkloads",
+            dependencies: ["Quarry"],
+            path: "Sources/QuarryWorkloads"
+        ),
         .target(
             name: "QuarryReport",
             dependencies: [.product(name: "TextTable", package: "TextTable")],
@@ -61,6 +68,7 @@ let package = Package(
             name: "quarry",
             dependencies: [
                 "Quarry",
+                "QuarryWorkloads",
                 "QuarryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -70,6 +78,7 @@ let package = Package(
             name: "quarry-bench",
             dependencies: [
                 "Quarry",
+                "QuarryWorkloads",
                 "QuarryReport",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -85,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryTests",
-            dependencies: ["Quarry", "QuarryCore"],
+            dependencies: ["Quarry", "QuarryCore", "QuarryWorkloads"],
             path: "Tests/QuarryTests"
         ),
     ]

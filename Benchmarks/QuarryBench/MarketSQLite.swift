@@ -1,4 +1,5 @@
 import Quarry
+import QuarryWorkloads
 
 /// The realistic variant's bars in a SQLite table (one row per bar, indexed
 /// by symbol and time) and the SQL that answers `MarketWorkload.query`:

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Quarry
+import QuarryWorkloads
 import QuarryReport
 
 /// An OHLC size: hours × bars per hour, written `200x20`.

@@ -1,4 +1,5 @@
 import Quarry
+import QuarryWorkloads
 
 /// The OHLC data in SQLite, in two forms, with the GROUP BY query that
 /// answers what Quarry's correlated subqueries do.

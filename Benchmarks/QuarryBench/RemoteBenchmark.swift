@@ -1,5 +1,6 @@
 import Foundation
 import Quarry
+import QuarryWorkloads
 import QuarryReport
 
 /// The scenarios of `quarry-bench remote`.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Quarry
+import QuarryWorkloads
 import QuarryReport
 
 /// `quarry demo ohlc|market ...`.

@@ -1,4 +1,5 @@
 import Quarry
+import QuarryWorkloads
 import Testing
 
 /// The demo and benchmark workloads' queries give, in every mode, what a

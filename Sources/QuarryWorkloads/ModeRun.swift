@@ -1,3 +1,5 @@
+import Quarry
+
 /// What one subquery mode measured on a workload's query: what the demos
 /// print.
 public struct ModeRun: Sendable, Encodable {

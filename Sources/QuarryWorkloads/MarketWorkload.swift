@@ -1,3 +1,5 @@
+import Quarry
+
 /// The realistic OHLC variant: several symbols, one-minute bars with
 /// `#inst` times and volumes over trading days (09:30–16:00 UTC), and the
 /// query that rolls them up per symbol, day and hour through a correlated

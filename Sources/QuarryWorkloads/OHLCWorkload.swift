@@ -1,4 +1,5 @@
 import Foundation
+import Quarry
 
 /// The OHLC workload: one symbol, `hours` × `bars` price bars, and the
 /// query that asks for each hour's open, high, low and close through four

@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/ordo-one/TextTable", from: "0.0.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
@@ -48,6 +49,7 @@ let package = Package(
                 "QuarryCore",
                 "CSQLite",
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/Quarry"
@@ -94,7 +96,11 @@ let package = Package(
         ),
         .testTarget(
             name: "QuarryTests",
-            dependencies: ["Quarry", "QuarryCore", "QuarryWorkloads"],
+            dependencies: [
+                "Quarry", "QuarryCore", "QuarryWorkloads",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/QuarryTests"
         ),
     ]

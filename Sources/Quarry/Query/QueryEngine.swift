@@ -30,14 +30,18 @@ public struct QueryOptions: Sendable {
     /// of each) and before every rule round, and a remote query also while
     /// it waits for fetches.
     public var deadline: ContinuousClock.Instant?
+    /// Where the query logs and counts what it did (see ``QueryObservation``).
+    public var observation: QueryObservation
 
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
-                subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil) {
+                subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil,
+                observation: QueryObservation = .standard) {
         self.analyze = analyze
         self.explain = explain
         self.memoryLimitBytes = memoryLimitBytes
         self.subqueries = subqueries
         self.deadline = deadline
+        self.observation = observation
     }
 }
 
@@ -48,17 +52,21 @@ extension Database {
     /// vector of `[e a v]` or `[e a v tx]` tuples for another source, the
     /// rules for `%`.
     public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) throws -> QueryResult {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let query = try QueryParser.parse(text)
-        return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+        let start = ContinuousClock.now
+        return try options.observation.observe(text: text, position: nil, since: start) {
+            let query = try QueryParser.parse(text)
+            return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+        }
     }
 
     /// Runs a parsed query. A query built or changed in Swift is held to
     /// the same nesting limits as text (see ``EDN/maxDepth``).
     public func query(_ query: Query, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) throws -> QueryResult {
-        try query.checkDepth()
-        return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: ContinuousClock().now).run()
+        let start = ContinuousClock.now
+        return try options.observation.observe(text: nil, position: query.position, since: start) {
+            try query.checkDepth()
+            return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+        }
     }
 
     /// A database of `[e a v]` / `[e a v tx]` tuples, for a source given as data.

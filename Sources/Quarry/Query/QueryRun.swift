@@ -32,6 +32,7 @@ struct QueryRun {
         let rows: RowBuffer
         do {
             find = try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
+            options.observation.plan(Explain.text(find, analyzed: false))
             rows = try find.drain(account: account)
         } catch let e as Operator.BudgetExceeded {
             throw budgetError(account, where: "in \(e.operatorText) (\(e.operation))")

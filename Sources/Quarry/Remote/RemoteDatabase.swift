@@ -42,6 +42,12 @@ public final class RemoteDatabase: Sendable {
     /// them); so does passing ``QueryOptions/deadline``. Either way the
     /// error is a ``QueryError`` whose ``QueryError/stop`` says which.
     public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) async throws -> QueryResult {
+        try await options.observation.observe(text: text, position: nil, since: .now) {
+            try await racingDeadline(text, inputs: inputs, options: options)
+        }
+    }
+
+    private func racingDeadline(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
         guard let deadline = options.deadline else { return try await rounds(text, inputs: inputs, options: options) }
         // The deadline races the rounds: whichever ends first cancels the other.
         return try await withThrowingTaskGroup(of: QueryResult?.self) { group in

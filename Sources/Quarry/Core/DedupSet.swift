@@ -143,10 +143,12 @@ public final class DedupSet {
 
     /// Makes room for `rows` distinct rows without growing the slot array.
     ///
-    /// - Parameter includingStorage: also allocate the storage those rows
-    ///   take, so that inserting them allocates nothing. The set then
-    ///   takes `rows` as known: a batch insert of 65,536 rows or more skips
-    ///   estimating its distinct rows until the set holds that many.
+    /// - Parameters:
+    ///   - rows: the distinct rows to make room for (below 0 counts as 0).
+    ///   - includingStorage: also allocate the storage those rows take, so
+    ///     that inserting them allocates nothing. The set then takes `rows`
+    ///     as known: a batch insert of 65,536 rows or more skips estimating
+    ///     its distinct rows until the set holds that many.
     public func reserve(_ rows: Int, includingStorage: Bool = false) throws(CoreError) {
         let n = UInt64(max(0, rows))
         if includingStorage {

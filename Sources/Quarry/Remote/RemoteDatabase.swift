@@ -35,7 +35,7 @@ public final class RemoteDatabase: Sendable {
 
     public var source: any DatomSource { fetcher.source }
 
-    /// Runs a query given as EDN text (inputs as for ``Database/query(_:inputs:options:)``).
+    /// Runs a query given as EDN text (inputs as for ``Database/query(_:inputs:options:)-(String,_,_)``).
     ///
     /// Cancelling the calling task stops the query, its rounds and its
     /// waits for fetches (a fetch shared with other queries goes on for

@@ -163,11 +163,6 @@ package final class SQLiteStatement {
     package func double(_ column: Int) -> Double { sqlite3_column_double(handle, Int32(column)) }
     package func int64(_ column: Int) -> Int64 { sqlite3_column_int64(handle, Int32(column)) }
 
-    package func text(_ column: Int) -> String {
-        guard let p = sqlite3_column_text(handle, Int32(column)) else { return "" }
-        return String(cString: p)
-    }
-
     /// A column's text, every byte of it (NULs included), or nil when it is
     /// not valid UTF-8: for text that comes from a file nobody checked.
     package func validatedText(_ column: Int) -> String? {

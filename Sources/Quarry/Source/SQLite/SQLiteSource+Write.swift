@@ -64,10 +64,9 @@ extension SQLiteSource {
     private func writeLocked(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
         let attributes = try storedAttributes()
         let touched = try TouchedDatoms.read(for: data, attributes: attributes, from: connection)
-        let stored = try meta("max_entity"), largest = try touched.largestEntity(connection)
         let next = try meta("next_tx")
         let before = try Database.restoring(Array(touched.datoms), attributes: attributes,
-                                            maxEntity: max(stored, largest),
+                                            maxEntity: max(try meta("max_entity"), touched.largestEntity ?? 0),
                                             nextTx: next == 0 ? Database.firstTx : next)
         let after = try before.transact(data, depthChecked: true)
         let (added, removed) = Self.difference(before, after)

@@ -7,17 +7,18 @@
 /// store: it never reads a datom outside it.
 struct TouchedDatoms {
     private(set) var datoms: Set<SourceDatom> = []
+    /// The largest entity id stored, nil in a store without datoms: fresh
+    /// ids start above it even when the stored counter is behind.
+    private(set) var largestEntity: Int64?
     /// Whether the store held no datom: the part read is then the whole.
-    private(set) var isWhole = false
+    var isWhole: Bool { largestEntity == nil }
     private let byEntity, byValue, byReference: SQLiteStatement
-    private let connection: SQLiteConnection
     /// Entities found by each value probed: a value named again is not read again.
     private var probed: [[SQLiteValue]: [Int64]] = [:]
     private var loadedEntities: Set<Int64> = []
     private var attributes = RepeatedText<Keyword>()
 
     private init(_ connection: SQLiteConnection) throws {
-        self.connection = connection
         let columns = "SELECT e, a, vt, v, tx FROM datoms"
         byEntity = try connection.prepare("\(columns) WHERE e = ?")
         byValue = try connection.prepare("\(columns) WHERE a = ? AND vt = ? AND v = ?")
@@ -27,6 +28,13 @@ struct TouchedDatoms {
     /// Reads what `data` touches, against the stored `attributes` and those
     /// the data declares.
     static func read(for data: EDN, attributes: [Attribute], from connection: SQLiteConnection) throws -> TouchedDatoms {
+        var touched = try TouchedDatoms(connection)
+        // A store without datoms has nothing to read (a load into a new
+        // store): the data is then parsed once, by the transactor.
+        let largest = try connection.prepare("SELECT MAX(e) FROM datoms")
+        guard try largest.step(), largest.type(0) != .null else { return touched }
+        guard largest.type(0) == .integer else { throw ScanError("a datom's entity is not an integer") }
+        touched.largestEntity = max(0, largest.int64(0))
         let interner = try Interner()
         var parser = TxParser(schema: try Schema(attributes, interner: interner)) { (k: Keyword) throws(CoreError) -> UInt32 in
             UInt32(truncatingIfNeeded: try interner.intern(k.text))
@@ -34,13 +42,6 @@ struct TouchedDatoms {
         let ops = try parser.parse(data)
         var schema: [Keyword: Attribute] = [:]
         for a in parser.schema.attributes { schema[a.ident] = a }
-        var touched = try TouchedDatoms(connection)
-        // A store without datoms has nothing to read (a load into a new store).
-        let any = try connection.prepare("SELECT EXISTS (SELECT 1 FROM datoms)")
-        guard try any.step(), any.int64(0) != 0 else {
-            touched.isWhole = true
-            return touched
-        }
         var entities: Set<Int64> = []
         var retracted: Set<Int64> = []
         for op in ops {
@@ -63,15 +64,6 @@ struct TouchedDatoms {
         for e in entities { try touched.entity(e) }
         for e in retracted { try touched.references(to: e) }
         return touched
-    }
-
-    /// The largest entity id stored (0 in an empty store): fresh ids start
-    /// above it even when the stored counter is behind.
-    func largestEntity(_ connection: SQLiteConnection) throws -> Int64 {
-        let s = try connection.prepare("SELECT MAX(e) FROM datoms")
-        guard try s.step(), s.type(0) != .null else { return 0 }
-        guard s.type(0) == .integer else { throw ScanError("a datom's entity is not an integer") }
-        return max(0, s.int64(0))
     }
 
     /// The entities `ref` names, reading the datoms that resolve it.

@@ -83,7 +83,7 @@ struct QueryCommand: AsyncParsableCommand {
                                        deadline: timeout.map { ContinuousClock.now + .seconds($0) })
             let result: QueryResult
             if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
-                result = try database.query(query, inputs: parsedInputs, options: options)
+                result = try database.query(try PreparedQuery(query), parsedInputs.map(QueryInput.edn), options: options)
             } else {
                 var source = store.source
                 if let rtt = simulateRtt {
@@ -100,7 +100,7 @@ struct QueryCommand: AsyncParsableCommand {
             print(format.render(result, stats: stats))
         } catch let error as ExitCode {
             throw error
-        } catch let error as QueryError where error.stop == .deadline && timeout != nil {
+        } catch let error where timeout != nil && QuarryError(error).kind == .deadline {
             QuarryCommand.printError("the query did not finish within its timeout of \(timeout!) s")
             throw ExitCode(1)
         } catch {

@@ -10,6 +10,9 @@ final class ExecutionContext {
     /// In a round of a remote query, what decides whether the replica may
     /// be read for a key of the primary source; nil for a local query.
     var gate: ScanGate?
+    /// The planner's cost-based choices: recorded, or replayed from a
+    /// prepared query's first plan.
+    var choices = PlanChoices()
 
     /// Figures of the whole run, nested queries included.
     final class Counters {
@@ -38,6 +41,7 @@ final class ExecutionContext {
                                  counters: counters)
         c.rules = rules
         c.gate = gate
+        c.choices = choices
         return c
     }
 

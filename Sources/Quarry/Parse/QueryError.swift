@@ -9,6 +9,9 @@ public struct QueryError: PositionedError, Sendable, Equatable {
     public let exceededBudgetBytes: UInt64?
     /// Why the query was stopped from outside, or nil when it failed on its own.
     public let stop: Stop?
+    /// Whether the error is about the inputs given rather than the query's
+    /// text (``QuarryError/Kind/input``).
+    var concernsInputs = false
 
     /// What stopped a running query.
     public enum Stop: Sendable, Equatable {
@@ -24,6 +27,13 @@ public struct QueryError: PositionedError, Sendable, Equatable {
         self.position = position
         self.exceededBudgetBytes = exceededBudgetBytes
         self.stop = stop
+    }
+
+    /// An error about the inputs given for the query's `:in`.
+    static func input(_ message: String, at position: SourcePosition = .unknown) -> QueryError {
+        var e = QueryError(message, at: position)
+        e.concernsInputs = true
+        return e
     }
 
     static let cancelled = QueryError("the query was cancelled", stop: .cancelled)

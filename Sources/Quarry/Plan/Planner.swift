@@ -55,13 +55,21 @@ final class Planner {
                 op = try apply(remaining.remove(at: i), to: op, keep: keep.union(others(remaining, nil)))
                 continue
             }
-            var best: (index: Int, cost: Double)?
-            for (i, clause) in remaining.enumerated() where try isProducer(clause, bound: bound) {
-                let cost = try self.cost(clause, input: op)
-                if best == nil || cost < best!.cost { best = (i, cost) }
+            let choices = context.choices
+            let chosen: Int
+            if let replayed = try choices.replayed(fits: { try $0 < remaining.count && isProducer(remaining[$0], bound: bound) }) {
+                chosen = replayed
+            } else {
+                var best: (index: Int, cost: Double)?
+                for (i, clause) in remaining.enumerated() where try isProducer(clause, bound: bound) {
+                    let cost = try self.cost(clause, input: op)
+                    if best == nil || cost < best!.cost { best = (i, cost) }
+                }
+                guard let best else { throw unboundError(remaining, bound: bound, keep: keep) }
+                chosen = best.index
+                choices.record(chosen)
             }
-            guard let best else { throw unboundError(remaining, bound: bound, keep: keep) }
-            op = try apply(remaining.remove(at: best.index), to: op, keep: keep.union(others(remaining, nil)))
+            op = try apply(remaining.remove(at: chosen), to: op, keep: keep.union(others(remaining, nil)))
         }
         return op
     }
@@ -360,7 +368,14 @@ final class Planner {
         // Index lookups per input row hold no memory and cost about what a
         // hash table over the pattern does (measured with `quarry-bench
         // query`); the hash join wins only when the pattern is much smaller.
-        if shares && alone * 4 <= op.estimatedRows && op.estimatedRows > 1 {
+        let hash: Int
+        if let replayed = context.choices.replayed(fits: { $0 == 0 || ($0 == 1 && shares) }) {
+            hash = replayed
+        } else {
+            hash = shares && alone * 4 <= op.estimatedRows && op.estimatedRows > 1 ? 1 : 0
+            context.choices.record(hash)
+        }
+        if hash == 1 {
             let unit = try RelationScan.unit(account: context.account)
             let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone)
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,

@@ -55,7 +55,7 @@ extension Database {
         let start = ContinuousClock.now
         return try options.observation.observe(text: text, position: nil, since: start) {
             let query = try QueryParser.parse(text)
-            return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+            return try QueryRun(query: query, database: self, inputs: inputs.map(QueryInput.edn), options: options, start: start).run()
         }
     }
 
@@ -65,7 +65,7 @@ extension Database {
         let start = ContinuousClock.now
         return try options.observation.observe(text: nil, position: query.position, since: start) {
             try query.checkDepth()
-            return try QueryRun(query: query, database: self, inputs: inputs, options: options, start: start).run()
+            return try QueryRun(query: query, database: self, inputs: inputs.map(QueryInput.edn), options: options, start: start).run()
         }
     }
 

@@ -51,11 +51,26 @@ public struct QueryObservation: Sendable {
     /// as it is when the first query runs.
     public static let standard = QueryObservation()
 
+    /// What a finished query books: its rows and its engine bytes at the peak.
+    struct Outcome {
+        var rows: Int
+        var engineBytesPeak: UInt64
+
+        init(rows: Int, engineBytesPeak: UInt64) {
+            self.rows = rows
+            self.engineBytesPeak = engineBytesPeak
+        }
+
+        init(_ result: QueryResult) {
+            self.init(rows: result.rows.count, engineBytesPeak: result.stats.engineBytesPeak)
+        }
+    }
+
     /// Runs a query and books it.
     func observe(text: String?, position: SourcePosition?, since start: ContinuousClock.Instant,
                  _ body: () throws -> QueryResult) throws -> QueryResult {
         let outcome = Result { try body() }
-        record(outcome, took: ContinuousClock.now - start, text: text, position: position)
+        record(outcome.map(Outcome.init), took: ContinuousClock.now - start, text: text, position: position)
         return try outcome.get()
     }
 
@@ -64,7 +79,7 @@ public struct QueryObservation: Sendable {
                  _ body: () async throws -> QueryResult) async throws -> QueryResult {
         let outcome: Result<QueryResult, any Error>
         do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        record(outcome, took: ContinuousClock.now - start, text: text, position: position)
+        record(outcome.map(Outcome.init), took: ContinuousClock.now - start, text: text, position: position)
         return try outcome.get()
     }
 
@@ -75,17 +90,17 @@ public struct QueryObservation: Sendable {
     }
 
     /// Books one query: its metrics, and a log line when it was slow.
-    func record(_ outcome: Result<QueryResult, any Error>, took: Duration, text: String?, position: SourcePosition?) {
+    func record(_ outcome: Result<Outcome, any Error>, took: Duration, text: String?, position: SourcePosition?) {
         queries.increment()
         duration.recordNanoseconds(Self.nanoseconds(took))
         switch outcome {
         case .success(let result):
-            bytesPeak.record(Int64(clamping: result.stats.engineBytesPeak))
+            bytesPeak.record(Int64(clamping: result.engineBytesPeak))
             guard let threshold = slowQueryThreshold, took >= threshold else { return }
             var metadata: Logger.Metadata = [
                 "ms": .stringConvertible(Double(Self.nanoseconds(took)) / 1e6),
-                "rows": .stringConvertible(result.rows.count),
-                "engine_bytes_peak": .stringConvertible(result.stats.engineBytesPeak),
+                "rows": .stringConvertible(result.rows),
+                "engine_bytes_peak": .stringConvertible(result.engineBytesPeak),
             ]
             if let text { metadata["query"] = .string(Self.excerpt(text)) }
             if let position, position != .unknown { metadata["position"] = .string("\(position.line):\(position.column)") }
@@ -98,6 +113,15 @@ public struct QueryObservation: Sendable {
     /// What kind of failure an error is, for the errors counter.
     static func kind(of error: any Error) -> String {
         switch error {
+        case let e as QuarryError:
+            switch e.kind {
+            case .syntax, .query, .input, .transaction: "query"
+            case .budget: "budget"
+            case .deadline: "deadline"
+            case .cancelled: "cancelled"
+            case .source: "source"
+            case .decoding, .engine: "other"
+            }
         case let e as QueryError:
             switch e.stop {
             case .cancelled?: "cancelled"

@@ -24,7 +24,8 @@ public struct QueryResult: Sendable {
 
 /// Figures of one query run.
 public struct QueryStats: Sendable, Codable, Equatable {
-    /// The query's own time: parse, plan and execute, in milliseconds.
+    /// The query's own time in milliseconds: parse (unless it was a
+    /// ``PreparedQuery``), plan and execute.
     public var wallMilliseconds: Double
     /// Engine bytes the query held at its peak (its memory account).
     public var engineBytesPeak: UInt64

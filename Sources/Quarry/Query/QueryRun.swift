@@ -4,73 +4,100 @@ import Foundation
 struct QueryRun {
     let query: Query
     let database: Database
-    let inputs: [EDN]
+    let inputs: [QueryInput]
     let options: QueryOptions
     let start: ContinuousClock.Instant
     /// The gate of a remote query's round; nil for a local query.
     var gate: ScanGate? = nil
+    /// The planner's choices: replayed from a prepared query's first plan,
+    /// or recorded for it.
+    var choices = PlanChoices()
 
-    /// The error for a query stopped by its budget, `place` saying where.
-    private func budgetError(_ account: MemoryAccount, where place: String) -> QueryError {
-        let limit = account.figures.limitBytes
-        return QueryError("the query's memory budget of \(limit) bytes was exceeded \(place)", exceededBudgetBytes: limit)
+    /// Runs the query to the end.
+    func run() throws -> QueryResult {
+        try open().result()
     }
 
-    func run() throws -> QueryResult {
+    /// Binds the inputs and plans: the rows are then pulled from the
+    /// execution it returns.
+    func open() throws -> QueryExecution {
         let interrupt = QueryInterrupt(deadline: options.deadline)
         try interrupt.check()
-        return try QueryInterrupt.$current.withValue(interrupt) { try execute() }
+        let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
+        let (context, find) = try QueryExecution.mappingBudget(account, phase: "while planning") {
+            let space = try ValueSpace(primary: database.interner, account: account)
+            let context = ExecutionContext(space: space, account: account, sources: ["$": database],
+                                           subqueryMode: options.subqueries)
+            context.gate = gate
+            context.choices = choices
+            let find = try QueryInterrupt.$current.withValue(interrupt) {
+                try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
+            }
+            return (context, find)
+        }
+        choices.seal()
+        options.observation.plan(Explain.text(find, analyzed: false))
+        return QueryExecution(run: self, find: find, context: context, interrupt: interrupt)
     }
 
-    private func execute() throws -> QueryResult {
-        let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
-        let space = try ValueSpace(primary: database.interner, account: account)
-        let context = ExecutionContext(space: space, account: account, sources: ["$": database],
-                                       subqueryMode: options.subqueries)
-        context.gate = gate
-        let find: Operator
-        let rows: RowBuffer
-        do {
-            find = try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
-            options.observation.plan(Explain.text(find, analyzed: false))
-            rows = try find.drain(account: account)
-        } catch let e as Operator.BudgetExceeded {
-            throw budgetError(account, where: "in \(e.operatorText) (\(e.operation))")
-        } catch let e as CoreError where e.kind == .budgetExceeded {
-            throw budgetError(account, where: "while planning (\(e.operation))")
+    /// Plans `query` against an empty database, with inputs of no rows and
+    /// empty databases for its sources: what is wrong with the query's
+    /// text (an unbound variable, an unknown function) is thrown without
+    /// data. A query taking rules as an input is not planned.
+    static func checkPlan(_ query: Query) throws {
+        if query.inputs.contains(.rules) { return }
+        for element in query.find.elements { try Aggregates.validate(element) }
+        let empty = try Database()
+        let account = try MemoryAccount()
+        let context = ExecutionContext(space: try ValueSpace(primary: empty.interner, account: account), account: account,
+                                       sources: ["$": empty])
+        var columns: [String] = []
+        var sawDefault = false
+        for input in query.inputs {
+            switch input {
+            case .source("$") where !sawDefault: sawDefault = true
+            case .source(let name): context.sources[name] = try Database()
+            case .rules: break
+            case .binding(let binding):
+                for v in binding.variables {
+                    if columns.contains(v) { throw QueryError("variable \(v) is bound by two inputs", at: query.position) }
+                    columns.append(v)
+                }
+            }
         }
+        let input = try RelationScan(try RowBuffer(arity: columns.count, account: account), columns: columns, label: ":in")
+        _ = try Planner(context: context).planQuery(query, input: input, keys: [])
+    }
+
+    /// The result of an execution pulled to the end.
+    fileprivate func result(of execution: QueryExecution) throws -> QueryResult {
+        let rows = try execution.drain()
+        let space = execution.context.space
         let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
         let values = table.map { $0.map(space.decode) }
-        let figures = account.figures
+        let find = execution.find
+        return QueryResult(columns: query.columnNames, rows: finalRows(values), shape: query.resultShape, keys: query.keys,
+                           ordered: !query.orderBy.isEmpty, stats: stats(of: execution),
+                           plan: options.explain || options.analyze ? Explain.text(find, analyzed: options.analyze) : "")
+    }
+
+    /// The figures of an execution so far.
+    func stats(of execution: QueryExecution) -> QueryStats {
+        let figures = execution.context.account?.figures
         let elapsed = ContinuousClock().now - start
         let wall = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         var operatorRows: [QueryStats.OperatorRows] = []
-        collect(find, into: &operatorRows)
-        let stats = QueryStats(wallMilliseconds: wall, engineBytesPeak: figures.bytesPeak, engineBytesNow: figures.bytesNow,
-                               allocations: figures.allocations, subqueryRuns: context.counters.subqueryRuns,
-                               rowsDeduplicated: context.counters.rowsDeduplicated, operatorRows: operatorRows)
-        return QueryResult(columns: columnNames, rows: finalRows(values), shape: resultShape, keys: query.keys,
-                           ordered: !query.orderBy.isEmpty, stats: stats,
-                           plan: options.explain || options.analyze ? Explain.text(find, analyzed: options.analyze) : "")
+        collect(execution.find, into: &operatorRows)
+        let counters = execution.context.counters
+        return QueryStats(wallMilliseconds: wall, engineBytesPeak: figures?.bytesPeak ?? 0,
+                          engineBytesNow: figures?.bytesNow ?? 0, allocations: figures?.allocations ?? 0,
+                          subqueryRuns: counters.subqueryRuns, rowsDeduplicated: counters.rowsDeduplicated,
+                          operatorRows: operatorRows)
     }
 
     private func collect(_ op: Operator, into out: inout [QueryStats.OperatorRows]) {
         out.append(.init(op: op.name, rows: op.actualRows))
         for input in op.inputs { collect(input, into: &out) }
-    }
-
-    private var columnNames: [String] {
-        if let keys = query.keys { return keys.names }
-        return query.find.elements.map(\.text)
-    }
-
-    private var resultShape: QueryResult.Shape {
-        switch query.find {
-        case .relation: .relation
-        case .scalar: .scalar
-        case .collection: .collection
-        case .tuple: .tuple
-        }
     }
 
     private func finalRows(_ rows: [[Value]]) -> [[Value]] {
@@ -85,7 +112,9 @@ struct QueryRun {
     /// The relation of all `:in` bindings (their Cartesian product; one
     /// empty row when there are none), after registering sources and rules.
     private func bindInputs(_ context: ExecutionContext) throws -> Operator {
-        for input in inputs { try QueryParser.checkDepth(input, what: "an input") }
+        for input in inputs {
+            if case .edn(let form) = input.content { try QueryParser.checkDepth(form, what: "an input") }
+        }
         var remaining = inputs[...]
         var sawDefault = false
         var relation = try RowBuffer(arity: 0, account: context.account)
@@ -96,22 +125,27 @@ struct QueryRun {
                 sawDefault = true
                 continue
             }
-            guard let edn = remaining.popFirst() else {
-                throw QueryError("the query's :in needs \(query.inputs.count - (sawDefault ? 1 : 0)) inputs, \(inputs.count) given",
-                                 at: query.position)
+            guard let given = remaining.popFirst() else {
+                throw QueryError.input("the query's :in needs \(query.inputs.count - (sawDefault ? 1 : 0)) inputs, \(inputs.count) given",
+                                       at: query.position)
             }
             switch input {
             case .source(let name):
-                context.sources[name] = try Database.fromTuples(edn)
+                context.sources[name] = try given.database(for: name)
             case .rules:
-                for rule in try QueryParser.parseRules(edn) { context.rules[rule.name, default: []].append(rule) }
+                for rule in try given.rules() { context.rules[rule.name, default: []].append(rule) }
             case .binding(let binding):
-                let value = try CallEvaluator.constant(edn)
-                var assignments: [[String: EncodedValue]] = []
-                try BindingText.destructure(binding, value, context: context, at: edn.position, into: &assignments)
                 let vars = binding.variables
+                var assignments: [[String: EncodedValue]] = []
+                do {
+                    let value = try given.bindingValue(for: BindingText.text(binding))
+                    try BindingText.destructure(binding, value, context: context, at: given.position, into: &assignments)
+                } catch var e as QueryError {
+                    e.concernsInputs = true
+                    throw e
+                }
                 if let dup = vars.first(where: columns.contains) {
-                    throw QueryError("variable \(dup) is bound by two inputs", at: edn.position)
+                    throw QueryError.input("variable \(dup) is bound by two inputs", at: given.position)
                 }
                 let next = try RowBuffer(arity: columns.count + vars.count, account: context.account)
                 for r in 0..<relation.count {
@@ -127,9 +161,77 @@ struct QueryRun {
             }
         }
         if !remaining.isEmpty {
-            throw QueryError("\(inputs.count) inputs given, but the query's :in takes \(inputs.count - remaining.count)",
-                             at: query.position)
+            throw QueryError.input("\(inputs.count) inputs given, but the query's :in takes \(inputs.count - remaining.count)",
+                                   at: query.position)
         }
         return try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
+    }
+}
+
+extension Query {
+    var columnNames: [String] {
+        if let keys = keys { return keys.names }
+        return find.elements.map(\.text)
+    }
+
+    var resultShape: QueryResult.Shape {
+        switch find {
+        case .relation: .relation
+        case .scalar: .scalar
+        case .collection: .collection
+        case .tuple: .tuple
+        }
+    }
+}
+
+/// A planned query whose rows are pulled batch by batch: by ``QueryRun/run()``
+/// to the end, or by a ``QueryCursor`` as its consumer asks.
+final class QueryExecution {
+    let run: QueryRun
+    let find: Operator
+    let context: ExecutionContext
+    let interrupt: QueryInterrupt
+
+    init(run: QueryRun, find: Operator, context: ExecutionContext, interrupt: QueryInterrupt) {
+        self.run = run
+        self.find = find
+        self.context = context
+        self.interrupt = interrupt
+    }
+
+    /// The next batch of find rows, or nil at the end; the batch is valid
+    /// until the next call.
+    func next() throws -> RowBuffer? {
+        // Checked on every pull: a consumer pulls one batch at a time, and
+        // operators check only every few batches.
+        try interrupt.check()
+        return try Self.mappingBudget(context.account, phase: "while collecting the rows") {
+            try QueryInterrupt.$current.withValue(interrupt) { try find.next() }
+        }
+    }
+
+    /// Every remaining row.
+    func drain() throws -> RowBuffer {
+        try Self.mappingBudget(context.account, phase: "while collecting the rows") {
+            try QueryInterrupt.$current.withValue(interrupt) { try find.drain(account: context.account) }
+        }
+    }
+
+    func result() throws -> QueryResult { try run.result(of: self) }
+
+    /// Runs `body`, naming where the query's memory budget ran out if it did.
+    static func mappingBudget<T>(_ account: MemoryAccount?, phase: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let e as Operator.BudgetExceeded {
+            throw budgetError(account, where: "in \(e.operatorText) (\(e.operation))")
+        } catch let e as CoreError where e.kind == .budgetExceeded {
+            throw budgetError(account, where: "\(phase) (\(e.operation))")
+        }
+    }
+
+    private static func budgetError(_ account: MemoryAccount?, where place: String) -> QueryError {
+        let limit = account?.figures.limitBytes ?? 0
+        return QueryError("the query's memory budget of \(limit) bytes was exceeded \(place)", exceededBudgetBytes: limit)
     }
 }

@@ -88,7 +88,7 @@ public final class RemoteDatabase: Sendable {
             let headroom = options.memoryLimitBytes.map { max(0, Int(clamping: $0) - db.byteCount) }
             let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
                                 plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
-            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
+            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs.map(QueryInput.edn), options: options, start: start,
                                                 gate: gate).run() }
             let scans = gate.requests
             if scans.isEmpty {

@@ -81,9 +81,11 @@ struct QueryCommand: AsyncParsableCommand {
             let options = QueryOptions(analyze: analyze, explain: explain, memoryLimitBytes: memoryLimit?.bytes,
                                        subqueries: subqueries,
                                        deadline: timeout.map { ContinuousClock.now + .seconds($0) })
+            let prepared = try PreparedQuery(query)
+            let queryInputs = parsedInputs.map(QueryInput.edn)
             let result: QueryResult
             if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
-                result = try database.query(try PreparedQuery(query), parsedInputs.map(QueryInput.edn), options: options)
+                result = try database.query(prepared, queryInputs, options: options)
             } else {
                 var source = store.source
                 if let rtt = simulateRtt {
@@ -91,7 +93,7 @@ struct QueryCommand: AsyncParsableCommand {
                 }
                 let remote = noMaterializer ? RemoteDatabase(unmaterialized: source)
                     : RemoteDatabase(materializer: Materializer(source: source))
-                result = try await remote.query(query, inputs: parsedInputs, options: options)
+                result = try await remote.query(prepared, queryInputs, options: options)
             }
             if explain || analyze {
                 print(result.plan)

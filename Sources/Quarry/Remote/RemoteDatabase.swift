@@ -43,15 +43,40 @@ public final class RemoteDatabase: Sendable {
     /// error is a ``QueryError`` whose ``QueryError/stop`` says which.
     public func query(_ text: String, inputs: [EDN] = [], options: QueryOptions = QueryOptions()) async throws -> QueryResult {
         try await options.observation.observe(text: text, position: nil, since: .now) {
-            try await racingDeadline(text, inputs: inputs, options: options)
+            let form = try QueryParser.read(text)
+            let query = try QueryParser.parse(form, depthChecked: true)
+            return try await racingDeadline(query, inputs: inputs.map(QueryInput.edn), options: options) { replica in
+                try replica.intern(constantsOf: form)
+            }
         }
     }
 
-    private func racingDeadline(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
-        guard let deadline = options.deadline else { return try await rounds(text, inputs: inputs, options: options) }
+    /// Runs a prepared query, as ``query(_:inputs:options:)`` runs text,
+    /// throwing only ``QuarryError``. Each round plans afresh with what
+    /// the replica holds by then: a remote query does not replay the
+    /// prepared query's recorded plan.
+    public func query(_ query: PreparedQuery, _ inputs: [QueryInput] = [],
+                      options: QueryOptions = QueryOptions()) async throws(QuarryError) -> QueryResult {
+        do {
+            return try await options.observation.observe(text: query.text, position: query.text == nil ? query.query.position : nil,
+                                                         since: .now) {
+                try await racingDeadline(query.query, inputs: inputs, options: options) { replica in
+                    try replica.intern(constantsOf: query.query)
+                }
+            }
+        } catch {
+            throw QuarryError(error)
+        }
+    }
+
+    private func racingDeadline(_ query: Query, inputs: [QueryInput], options: QueryOptions,
+                                intern: @escaping @Sendable (Replica) throws -> Void) async throws -> QueryResult {
+        guard let deadline = options.deadline else {
+            return try await rounds(query, inputs: inputs, options: options, intern: intern)
+        }
         // The deadline races the rounds: whichever ends first cancels the other.
         return try await withThrowingTaskGroup(of: QueryResult?.self) { group in
-            group.addTask { try await self.rounds(text, inputs: inputs, options: options) }
+            group.addTask { try await self.rounds(query, inputs: inputs, options: options, intern: intern) }
             group.addTask {
                 // Woken early only by cancellation, which is then what stopped the query.
                 do { try await Task.sleep(until: deadline, clock: .continuous) } catch { throw QueryError.cancelled }
@@ -63,22 +88,22 @@ public final class RemoteDatabase: Sendable {
         }
     }
 
-    private func rounds(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
+    private func rounds(_ query: Query, inputs: [QueryInput], options: QueryOptions,
+                        intern: (Replica) throws -> Void) async throws -> QueryResult {
         do {
-            return try await roundsUnmapped(text, inputs: inputs, options: options)
+            return try await roundsUnmapped(query, inputs: inputs, options: options, intern: intern)
         } catch is CancellationError {
             if let deadline = options.deadline, ContinuousClock.now >= deadline { throw QueryError.deadlinePassed }
             throw QueryError.cancelled
         }
     }
 
-    private func roundsUnmapped(_ text: String, inputs: [EDN], options: QueryOptions) async throws -> QueryResult {
+    private func roundsUnmapped(_ query: Query, inputs: [QueryInput], options: QueryOptions,
+                                intern: (Replica) throws -> Void) async throws -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let form = try QueryParser.read(text)
-        let query = try QueryParser.parse(form, depthChecked: true)
         let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
-        try replica.intern(constantsOf: form)
+        try intern(replica)
         for input in inputs { try replica.intern(constantsOf: input) }
         var remote = RemoteStats()
         while true {
@@ -88,7 +113,7 @@ public final class RemoteDatabase: Sendable {
             let headroom = options.memoryLimitBytes.map { max(0, Int(clamping: $0) - db.byteCount) }
             let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
                                 plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
-            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs.map(QueryInput.edn), options: options, start: start,
+            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
                                                 gate: gate).run() }
             let scans = gate.requests
             if scans.isEmpty {

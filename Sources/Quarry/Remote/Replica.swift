@@ -46,20 +46,6 @@ final class Replica {
         }
     }
 
-    /// Interns every string and keyword of `edn` (a query's text), so that
-    /// the plan's constants have ids before the first datom arrives.
-    func intern(constantsOf edn: EDN) throws {
-        switch edn.form {
-        case .string(let s): _ = try interner.intern(s)
-        case .keyword(let k): _ = try interner.intern(k.text)
-        case .uuid(let u): _ = try interner.intern(bytes: Value.bytes(of: u))
-        case .list(let items), .vector(let items), .map(let items), .set(let items):
-            for child in items { try intern(constantsOf: child) }
-        case .tagged(_, let inner): try intern(constantsOf: inner)
-        default: break
-        }
-    }
-
     /// The source's count of distinct keys of attribute `a` for a pattern
     /// binding only `parameters` (entity or value); nil otherwise.
     func distinctKeys(_ a: UInt32?, _ parameters: PositionSet) -> Int? {

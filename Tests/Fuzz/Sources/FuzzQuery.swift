@@ -4,7 +4,8 @@ import Quarry
 /// A whole query on a small database: parse, plan and run in every
 /// subquery mode, under a deadline and a memory budget. The input is the
 /// query, then optionally a line `;;in` and one EDN input per line. Modes
-/// that all succeed must agree on the rows.
+/// that all succeed must agree on the rows, and so must a prepared query
+/// (first run planned, second replayed) and a cursor pulled to the end.
 enum FuzzQuery {
     static let database: Database = {
         let people = """
@@ -44,5 +45,26 @@ enum FuzzQuery {
             }
             agreed = rows
         }
+        guard let agreed else { return }
+        let prepared: PreparedQuery
+        do {
+            prepared = try PreparedQuery(query)
+        } catch {
+            fatalError("the query ran, but preparing it failed: \(error)")
+        }
+        let options = QueryOptions(memoryLimitBytes: 64 << 20, deadline: .now + .seconds(2))
+        let given = inputs.map(QueryInput.edn)
+        for run in ["first", "replayed"] {
+            guard let result = try? database.query(prepared, given, options: options) else { continue }
+            if Set(result.rows.map { $0.map(EDNWriter.write) }) != agreed { fatalError("the \(run) prepared run disagrees") }
+        }
+        guard let cursor = try? database.cursor(prepared, given, options: options) else { return }
+        var rows: Set<[String]> = []
+        do {
+            while let row = try cursor.next() { rows.insert(row.values.map(EDNWriter.write)) }
+        } catch {
+            return // its deadline or budget: the whole runs above had theirs
+        }
+        if rows != agreed { fatalError("the cursor disagrees") }
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-@_spi(Testing) import Quarry
+@_spi(Testing) @_spi(Core) import Quarry
 
 /// One way of deduplicating the workload.
 enum DedupVariant: String, CaseIterable, Encodable, ExpressibleByArgument {

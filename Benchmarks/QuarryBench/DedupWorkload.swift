@@ -1,4 +1,4 @@
-import Quarry
+@_spi(Core) import Quarry
 
 /// The dedup benchmark's input: `insertions` arity-3 Int64 rows in which a
 /// `duplicatePercent` share repeats an earlier row. Every distinct row

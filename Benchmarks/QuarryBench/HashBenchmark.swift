@@ -1,4 +1,4 @@
-import Quarry
+@_spi(Core) import Quarry
 import QuarryReport
 
 struct HashResult: Encodable {

@@ -1,5 +1,5 @@
 import Testing
-@_spi(Testing) @testable import Quarry
+@_spi(Testing) @_spi(Core) @testable import Quarry
 
 /// The partitioned batch insert (a long batch into a table that outgrows
 /// L2) must answer exactly as the prefetch pipeline does: the same rows in

@@ -1,5 +1,5 @@
 import Testing
-@_spi(Testing) @testable import Quarry
+@_spi(Testing) @_spi(Core) @testable import Quarry
 
 /// A long batch sizes the table once from an estimate of its new distinct
 /// rows: it must land on the capacity that growing would reach, count rows

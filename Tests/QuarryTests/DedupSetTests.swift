@@ -1,5 +1,5 @@
 import Testing
-@_spi(Testing) @testable import Quarry
+@_spi(Testing) @_spi(Core) @testable import Quarry
 
 @Suite("DedupSet against a reference set")
 struct DedupSetTests {

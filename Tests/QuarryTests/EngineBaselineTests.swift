@@ -1,5 +1,5 @@
 import XCTest
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 /// Checks of the engine-wide figures. They must see no other test's
 /// allocations, so they live in XCTest, whose cases `swift test` runs one

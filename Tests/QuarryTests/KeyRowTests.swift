@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 @Suite("KeyRow in the core's dedup tables")
 struct KeyRowTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 @Suite("Memory accounts and statistics")
 struct MemoryAccountTests {

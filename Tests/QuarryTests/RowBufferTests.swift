@@ -1,4 +1,4 @@
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 import Testing
 
 /// The batch helpers grouping leans on: where runs of equal keys start, and

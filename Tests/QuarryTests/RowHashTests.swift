@@ -1,6 +1,6 @@
 import Testing
 import QuarryCore
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 @Suite("Row hashing")
 struct RowHashTests {

@@ -1,4 +1,4 @@
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 /// A deterministic random generator (SplitMix64), so failures reproduce.
 struct SplitMix: RandomNumberGenerator {

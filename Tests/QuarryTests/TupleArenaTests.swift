@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 @Suite("TupleArena")
 struct TupleArenaTests {

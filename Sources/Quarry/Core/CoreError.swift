@@ -4,15 +4,23 @@ import QuarryCore
 public struct CoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, one case per `qc_status` of the core.
     public enum Kind: Int32, Sendable {
+        /// The allocator had no memory to give.
         case outOfMemory = 1
+        /// Rows of an arity the core does not support.
         case unsupportedArity = 2
+        /// A table or arena passed its largest size.
         case capacityExceeded = 3
+        /// A memory account's budget would have been passed.
         case budgetExceeded = 4
+        /// The jemalloc backend was asked for but is not built in.
         case backendUnavailable = 5
+        /// An index or a row width out of range.
         case outOfRange = 6
+        /// A status this Swift layer does not know.
         case unknown = -1
     }
 
+    /// What went wrong.
     public let kind: Kind
     /// What the caller was doing, e.g. "dedup insert".
     public let operation: String

@@ -8,7 +8,7 @@ import QuarryCoreTesting
 /// already present, or of the new one — so the set doubles as a dense
 /// numbering of distinct rows (group ids, join keys). Distinct rows are kept
 /// in insertion order and can be read back by index. Not thread-safe.
-public final class DedupSet {
+@_spi(Core) public final class DedupSet {
     let handle: OpaquePointer
     /// Kept so the account outlives the bytes charged to it.
     public let account: MemoryAccount?

@@ -3,7 +3,7 @@ import QuarryCore
 /// Interns strings and byte strings in the core's memory: equal text gets
 /// an equal id, ids are dense from 0 and stable for the interner's life.
 /// Not thread-safe.
-public final class Interner {
+@_spi(Core) public final class Interner {
     let handle: OpaquePointer
     /// Kept so the account outlives the bytes charged to it.
     public let account: MemoryAccount?

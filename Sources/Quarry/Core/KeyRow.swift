@@ -4,7 +4,7 @@ import QuarryCore
 /// then four tag bytes and zero padding), held on the stack: a key built,
 /// looked up and stored in a ``DedupSet`` of arity 4 without an allocation.
 /// A column left unset holds a zero word and tag.
-public struct KeyRow: Equatable, Sendable {
+@_spi(Core) public struct KeyRow: Equatable, Sendable {
     /// Words 0...3, then the tags in the low bytes of the fifth (little endian, as the core reads them).
     private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
 

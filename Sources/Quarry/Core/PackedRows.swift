@@ -9,7 +9,7 @@ import QuarryCore
 /// A row of arity N is N words followed by N tag bytes padded to whole
 /// words (see `quarry_core.h`). `PackedRows` is a value type: build a batch
 /// here, then hand it to ``TupleArena`` or ``DedupSet`` in one call.
-public struct PackedRows: Sendable, Equatable {
+@_spi(Core) public struct PackedRows: Sendable, Equatable {
     public let arity: Int
     /// Words per row: the payload words plus the tag words.
     public let wordsPerRow: Int

@@ -1,7 +1,7 @@
 import QuarryCore
 
 /// XXH3-64 as the core computes it.
-public enum RowHash {
+@_spi(Core) public enum RowHash {
     /// XXH3-64 of bytes with a seed (libxxhash).
     public static func hash(bytes: [UInt8], seed: UInt64 = 0) -> UInt64 {
         bytes.withUnsafeBytes { qc_hash_bytes($0.baseAddress, $0.count, seed) }

@@ -4,7 +4,7 @@ import QuarryCore
 ///
 /// Rows are appended into chunks that double in size: no allocation per
 /// row, and a row never moves. Not thread-safe: one thread at a time.
-public final class TupleArena {
+@_spi(Core) public final class TupleArena {
     let handle: OpaquePointer
     /// Kept so the account outlives the bytes charged to it.
     public let account: MemoryAccount?

@@ -2,14 +2,18 @@ import Foundation
 
 /// A line and column in EDN text, both counted from 1.
 public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+    /// The line, from 1; 0 when unknown.
     public var line: Int
+    /// The column, from 1, in characters; 0 when unknown.
     public var column: Int
 
+    /// A position at `line` and `column`.
     public init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }
 
+    /// The position of something that came from no text.
     public static let unknown = SourcePosition(line: 0, column: 0)
 
     public var description: String { "\(line):\(column)" }
@@ -18,7 +22,9 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
 /// An error that names what is wrong and, when known, where:
 /// `message at line:column`.
 public protocol PositionedError: Error, CustomStringConvertible {
+    /// What is wrong.
     var message: String { get }
+    /// Where it is; ``SourcePosition/unknown`` when nowhere in particular.
     var position: SourcePosition { get }
 }
 
@@ -33,27 +39,46 @@ extension PositionedError {
 /// The reader keeps positions on every form so that the query parser and
 /// the transaction loader can name the line and column of what they reject.
 public struct EDN: Sendable, Hashable {
+    /// The kinds of form EDN has.
     public indirect enum Form: Sendable, Hashable {
+        /// `nil`.
         case `nil`
+        /// `true` or `false`.
         case bool(Bool)
+        /// An integer.
         case int(Int64)
+        /// A floating-point number.
         case double(Double)
+        /// A string, its escapes resolved.
         case string(String)
+        /// A character (`\\a`, `\\newline`).
         case char(Character)
+        /// A keyword such as `:person/name`.
         case keyword(Keyword)
+        /// A symbol such as `?x` or `count`.
         case symbol(String)
+        /// A list `( ... )`.
         case list([EDN])
+        /// A vector `[ ... ]`.
         case vector([EDN])
+        /// A map `{ ... }`: keys and values alternating, in the order written.
         case map([EDN])  // keys and values alternating, in the order written
+        /// A set `#{ ... }`.
         case set([EDN])
+        /// An instant `#inst "..."`.
         case instant(Instant)
+        /// A UUID `#uuid "..."`.
         case uuid(UUID)
+        /// Another tagged form `#tag form`: the tag and the form.
         case tagged(String, EDN)
     }
 
+    /// What the form is.
     public var form: Form
+    /// Where it starts in its text.
     public var position: SourcePosition
 
+    /// A form at `position`.
     public init(_ form: Form, at position: SourcePosition = .unknown) {
         self.form = form
         self.position = position
@@ -66,7 +91,9 @@ public struct EDN: Sendable, Hashable {
 }
 
 extension EDN {
+    /// The symbol's name, when the form is a symbol.
     public var symbol: String? { if case .symbol(let s) = form { s } else { nil } }
+    /// The keyword, when the form is a keyword.
     public var keyword: Keyword? { if case .keyword(let k) = form { k } else { nil } }
     /// The elements of a vector.
     public var vector: [EDN]? { if case .vector(let v) = form { v } else { nil } }

@@ -5,6 +5,7 @@ public struct EDNError: PositionedError, Sendable, Equatable {
     public let message: String
     public let position: SourcePosition
 
+    /// An error with its message and position.
     public init(_ message: String, at position: SourcePosition) {
         self.message = message
         self.position = position
@@ -29,6 +30,7 @@ public struct EDNReader {
     private var line = 1
     private var lineStart = 0
 
+    /// A reader over `text`.
     public init(_ text: String) {
         bytes = Array(text.utf8)
     }

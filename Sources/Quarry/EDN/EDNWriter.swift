@@ -24,6 +24,7 @@ public enum EDNWriter {
         return s.contains(".") || s.contains("e") ? s : s + ".0"
     }
 
+    /// `value` as EDN text.
     public static func write(_ value: Value) -> String {
         switch value {
         case .int(let v), .ref(let v): String(v)
@@ -37,6 +38,7 @@ public enum EDNWriter {
         }
     }
 
+    /// `edn` as EDN text.
     public static func write(_ edn: EDN) -> String {
         func join(_ items: [EDN]) -> String { items.map(write).joined(separator: " ") }
         switch edn.form {

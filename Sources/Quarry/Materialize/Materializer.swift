@@ -14,7 +14,9 @@ import Metrics
 /// nobody is registered for any more is cancelled; a failed flight hands
 /// every caller its error and is forgotten, so the next scan tries again.
 public actor Materializer {
+    /// The source the materializer fetches from.
     public nonisolated let source: any DatomSource
+    /// How it batches, caches and shares.
     public nonisolated let options: Options
     private let clock: any Clock<Duration>
     /// Time since the materializer was made, on `clock`: cache entries' ages.
@@ -52,6 +54,7 @@ public actor Materializer {
         /// of dependent patterns.
         public var planWholeAttributes: Bool
 
+        /// Options; every one has a default fit for a source a few milliseconds away.
         public init(maxKeysPerRequest: Int = 4096, cacheBytes: Int = 64 << 20, timeToLive: Duration? = nil,
                     shareFlights: Bool = true, planWholeAttributes: Bool = true) {
             self.maxKeysPerRequest = maxKeysPerRequest

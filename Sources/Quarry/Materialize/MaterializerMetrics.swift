@@ -2,17 +2,23 @@
 public struct MaterializerMetrics: Sendable, Equatable, Codable {
     /// Scans the executor asked for, and their bindings.
     public var scans = 0
+    /// Bindings those scans carried.
     public var keys = 0
     /// Requests sent to the source (each one round trip), rows and wire bytes they returned.
     public var roundTrips = 0
+    /// Rows the requests returned.
     public var rowsFetched = 0
+    /// Wire bytes the requests returned.
     public var bytesFetched = 0
     /// Scans that did not need a request of their own.
     public var roundTripsSaved: Int { max(0, scans - roundTrips) }
     /// Bindings served by the cache, or not.
     public var cacheHits = 0
+    /// Bindings the cache did not hold.
     public var cacheMisses = 0
+    /// Cached answers dropped to stay within the cache's budget.
     public var cacheEvictions = 0
+    /// Cached answers dropped because a write touched them.
     public var cacheInvalidations = 0
     /// Scans that joined a flight another caller led.
     public var flightsShared = 0
@@ -22,6 +28,7 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
     public var strategySwitches: [String: Int] = [:]
     /// Latency of requests carrying one binding and of requests carrying more, in microseconds.
     public var individualLatency = LatencySummary()
+    /// Latency of requests carrying more than one binding, in microseconds.
     public var batchedLatency = LatencySummary()
 
     /// The share of scans served without a round trip of their own.
@@ -32,6 +39,7 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
         scans == 0 ? 0 : Double(max(0, scans - roundTrips)) / Double(scans)
     }
 
+    /// All zero.
     public init() {}
 
     /// The figures of `self` minus those of `before`: what happened between
@@ -57,9 +65,14 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
 
 /// Latency figures of one kind of request, in microseconds.
 public struct LatencySummary: Sendable, Equatable, Codable {
+    /// Requests measured.
     public var count = 0
+    /// The median, in microseconds.
     public var p50 = 0.0
+    /// The 99th percentile, in microseconds.
     public var p99 = 0.0
+    /// The slowest, in microseconds.
     public var max = 0.0
+    /// No requests yet.
     public init() {}
 }

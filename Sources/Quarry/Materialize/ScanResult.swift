@@ -138,9 +138,13 @@ extension ScanResult {
 /// A datom's columns as a scan delivers them: any may be missing when the
 /// scan neither carried nor bound it.
 public struct SourceDatomColumns: Sendable, Equatable {
+    /// The entity id, when delivered.
     public var e: Int64?
+    /// The attribute, when delivered.
     public var a: Keyword?
+    /// The value, when delivered.
     public var v: Value?
+    /// The transaction id, when delivered.
     public var tx: Int64?
 
     func value(at p: Int) -> Value? {

@@ -21,17 +21,21 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
         public var keys: Int
         /// Estimated rows of the answer, and bytes per row in wire form.
         public var estimatedRows: Double
+        /// Bytes per row in wire form.
         public var rowBytes: Int
         /// Distinct values the attribute holds at the bound position, and
         /// its datoms (nil when unknown or when several positions are bound).
         public var distinctKeys: Int?
+        /// The attribute's datoms (nil when unknown).
         public var attributeRows: Int?
         /// Scans served by the answer.
         public var consumers: Int
         /// Bytes the query may still use (nil: no budget), and the cache's budget.
         public var headroomBytes: Int?
+        /// The cache's budget in bytes.
         public var cacheBytes: Int
 
+        /// The figures of one request.
         public init(keys: Int, estimatedRows: Double, rowBytes: Int, distinctKeys: Int? = nil, attributeRows: Int? = nil,
                     consumers: Int = 1, headroomBytes: Int? = nil, cacheBytes: Int) {
             self.keys = keys

@@ -15,8 +15,11 @@ public final class MemoryAccount: @unchecked Sendable {
 
     /// Figures of an account at one moment.
     public struct Figures: Sendable, Equatable {
+        /// Bytes charged now.
         public var bytesNow: UInt64
+        /// The most bytes charged at once.
         public var bytesPeak: UInt64
+        /// Allocations charged.
         public var allocations: UInt64
         /// Zero when the account has no limit.
         public var limitBytes: UInt64
@@ -33,6 +36,7 @@ public final class MemoryAccount: @unchecked Sendable {
 
     deinit { qc_account_destroy(handle) }
 
+    /// The account's figures now.
     public var figures: Figures {
         var f = qc_account_figures()
         qc_account_read(handle, &f)

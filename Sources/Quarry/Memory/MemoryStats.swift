@@ -19,12 +19,19 @@ public struct EngineMemory: Sendable, Equatable, Codable {
 /// Process-wide allocator figures (jemalloc's `stats.*` after an epoch
 /// refresh). With the system allocator backend only `available` is set.
 public struct ProcessMemory: Sendable, Equatable, Codable {
+    /// Whether jemalloc's statistics could be read (false on the system-allocator backend).
     public var available: Bool
+    /// Bytes the application has allocated.
     public var allocated: UInt64
+    /// Bytes in pages holding allocations.
     public var active: UInt64
+    /// Bytes resident in physical memory.
     public var resident: UInt64
+    /// Bytes mapped by the allocator.
     public var mapped: UInt64
+    /// Bytes the allocator keeps for reuse, not returned to the system.
     public var retained: UInt64
+    /// Bytes of the allocator's own bookkeeping.
     public var metadata: UInt64
     /// Bytes the calling thread has allocated, cumulative.
     public var threadAllocated: UInt64
@@ -54,6 +61,7 @@ public enum MemoryStats {
         return i == UInt32.max ? nil : Int(i)
     }
 
+    /// The engine's own memory: what the C core allocated, through its arena or the system allocator.
     public static func engine() -> EngineMemory {
         var m = qc_engine_memory()
         qc_mem_engine(&m)
@@ -61,6 +69,7 @@ public enum MemoryStats {
                             deallocations: m.deallocations)
     }
 
+    /// The whole process's memory as jemalloc sees it.
     public static func process() -> ProcessMemory {
         var p = qc_process_memory()
         _ = qc_process_read(&p)

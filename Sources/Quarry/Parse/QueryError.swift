@@ -21,6 +21,7 @@ public struct QueryError: PositionedError, Sendable, Equatable {
         case deadline
     }
 
+    /// An error; `exceededBudgetBytes` and `stop` say why a run stopped, when it did.
     public init(_ message: String, at position: SourcePosition = .unknown, exceededBudgetBytes: UInt64? = nil,
                 stop: Stop? = nil) {
         self.message = message

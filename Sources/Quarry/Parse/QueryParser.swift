@@ -18,6 +18,7 @@ public enum QueryParser {
 
     static let sectionNames = ["find", "keys", "strs", "syms", "with", "in", "where", "order-by", "limit"]
 
+    /// Parses a query's EDN form (held to ``EDN/maxDepth`` first, since it may have been built in Swift).
     public static func parse(_ form: EDN) throws -> Query {
         try parse(form, depthChecked: false)
     }

@@ -48,7 +48,7 @@ extension Database {
     }
 
     /// Every row of a prepared query, decoded into `type` (see
-    /// ``Row/decode(_:)``).
+    /// ``Row``'s `decode(_:)`).
     public func fetch<T: Decodable>(_ type: T.Type, _ query: PreparedQuery, _ inputs: [QueryInput] = [],
                                     options: QueryOptions = QueryOptions()) throws(QuarryError) -> [T] {
         let cursor = try self.cursor(query, inputs, options: options)

@@ -46,6 +46,7 @@ public struct QuarryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For a ``Kind/budget`` error, the budget in bytes.
     public let budgetBytes: UInt64?
 
+    /// An error of `kind` with its message and, when known, its position.
     public init(_ kind: Kind, _ message: String, at position: SourcePosition = .unknown, budgetBytes: UInt64? = nil) {
         self.kind = kind
         self.message = message

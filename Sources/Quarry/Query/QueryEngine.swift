@@ -33,6 +33,7 @@ public struct QueryOptions: Sendable {
     /// Where the query logs and counts what it did (see ``QueryObservation``).
     public var observation: QueryObservation
 
+    /// Options; the defaults run a query with no budget, no deadline and no plan text.
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
                 subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil,
                 observation: QueryObservation = .standard) {

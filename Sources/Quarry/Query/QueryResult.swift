@@ -2,7 +2,14 @@
 public struct QueryResult: Sendable {
     /// The shape `:find` asked for.
     public enum Shape: Sendable, Equatable {
-        case relation, scalar, collection, tuple
+        /// `:find ?a ?b`: a set of rows.
+        case relation
+        /// `:find ?x .`: one value (at most one row of one column).
+        case scalar
+        /// `:find [?x ...]`: the values of one column.
+        case collection
+        /// `:find [?a ?b]`: one row.
+        case tuple
     }
 
     /// Column names: `?x`, `(count ?x)`, or the `:keys` names.
@@ -10,6 +17,7 @@ public struct QueryResult: Sendable {
     /// The rows; for scalar, collection and tuple finds, as one column
     /// (scalar: at most one row; tuple: at most one row of all columns).
     public let rows: [[Value]]
+    /// The shape `:find` asked for.
     public let shape: Shape
     /// `:keys`, `:strs` or `:syms`, when the query asked for maps.
     public let keys: ResultKeys?
@@ -42,8 +50,11 @@ public struct QueryStats: Sendable, Codable, Equatable {
     /// For a query on a remote source, what fetching cost; nil otherwise.
     public var remote: RemoteStats?
 
+    /// The rows one operator produced.
     public struct OperatorRows: Sendable, Codable, Equatable {
+        /// The operator's name, as EXPLAIN prints it.
         public var op: String
+        /// Rows it produced.
         public var rows: Int
     }
 
@@ -67,7 +78,9 @@ public struct RemoteStats: Sendable, Codable, Equatable {
     public var scans = 0
     /// Requests sent to the source: round trips.
     public var roundTrips = 0
+    /// Rows the fetches returned.
     public var rowsFetched = 0
+    /// Wire bytes the fetches returned.
     public var bytesFetched = 0
     /// Scans that joined a flight another query started.
     public var flightsShared = 0
@@ -80,6 +93,7 @@ public struct RemoteStats: Sendable, Codable, Equatable {
     /// Per request: its round, shape, keys, strategy and why (EXPLAIN shows them).
     public var requests: [String] = []
 
+    /// All zero.
     public init() {}
 
     enum CodingKeys: String, CodingKey {

@@ -13,6 +13,7 @@ public struct Row: Sendable, Hashable, RandomAccessCollection, CustomStringConve
     /// The values, one per column.
     public let values: [Value]
 
+    /// A row of `values` under `columns` (the two of equal length).
     public init(columns: [String], values: [Value]) {
         self.columns = columns
         self.values = values

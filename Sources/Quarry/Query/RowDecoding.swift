@@ -1,6 +1,6 @@
 import Foundation
 
-/// Decodes query rows into `Decodable` Swift types (``Row/decode(_:)``):
+/// Decodes query rows into `Decodable` Swift types (``Row``'s `decode(_:)`):
 /// a `Decoder` over a row (keyed by column name, or unkeyed in column
 /// order) and over one value (a single value, or unkeyed over a tuple).
 enum RowDecoding {
@@ -268,7 +268,7 @@ private struct ColumnsContainer<Key: CodingKey>: KeyedDecodingContainerProtocol 
 }
 
 extension Value: Decodable {
-    /// A `Value` decodes from a query row (``Row/decode(_:)``) only; any
+    /// A `Value` decodes from a query row (``Row``'s `decode(_:)`) only; any
     /// other decoder throws.
     public init(from decoder: any Decoder) throws {
         throw DecodingError.typeMismatch(Value.self, .init(codingPath: decoder.codingPath,

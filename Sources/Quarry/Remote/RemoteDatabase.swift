@@ -33,6 +33,7 @@ public final class RemoteDatabase: Sendable {
         self.maxRounds = maxRounds
     }
 
+    /// The source the datoms live in.
     public var source: any DatomSource { fetcher.source }
 
     /// Runs a query given as EDN text (inputs as for ``Database/query(_:inputs:options:)-(String,_,_)``).

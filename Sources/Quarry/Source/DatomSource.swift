@@ -40,6 +40,7 @@ public struct WriteSummary: Sendable, Equatable {
     /// Datoms added or retracted.
     public var datoms: Int
 
+    /// A summary of a write.
     public init(attributes: Set<Keyword>, datoms: Int) {
         self.attributes = attributes
         self.datoms = datoms
@@ -51,10 +52,14 @@ public struct WriteSummary: Sendable, Equatable {
 public struct SourceDescription: Sendable {
     /// Figures of one attribute.
     public struct AttributeFigures: Sendable, Equatable {
+        /// Datoms of the attribute.
         public var datoms: Int
+        /// Distinct entities that have it.
         public var distinctEntities: Int
+        /// Distinct values it holds.
         public var distinctValues: Int
 
+        /// Figures of one attribute.
         public init(datoms: Int, distinctEntities: Int, distinctValues: Int) {
             self.datoms = datoms
             self.distinctEntities = distinctEntities
@@ -62,11 +67,16 @@ public struct SourceDescription: Sendable {
         }
     }
 
+    /// The schema's attributes.
     public var attributes: [Attribute]
+    /// Figures per attribute, for planning.
     public var figures: [Keyword: AttributeFigures]
+    /// Datoms in the store.
     public var datoms: Int
+    /// The largest entity id in the store.
     public var maxEntity: Int64
 
+    /// A description of a store.
     public init(attributes: [Attribute], figures: [Keyword: AttributeFigures], datoms: Int, maxEntity: Int64) {
         self.attributes = attributes
         self.figures = figures

@@ -7,9 +7,13 @@
 /// ``ManualClock`` so that they are deterministic.
 public actor LatencySource: DatomSource {
     public nonisolated let name: String
+    /// The simulated round trip of every request.
     public nonisolated let roundTrip: Duration
+    /// The simulated transfer time per row.
     public nonisolated let perRow: Duration
+    /// The most bindings one request may carry (nil: no limit of its own).
     public nonisolated let maxKeys: Int?
+    /// Requests in flight at once; later ones queue.
     public nonisolated let connections: Int
     private let inner: any DatomSource
     private let clock: any Clock<Duration>
@@ -26,6 +30,7 @@ public actor LatencySource: DatomSource {
     public struct Counters: Sendable, Equatable {
         /// Requests answered (each one round trip); failed ones included.
         public var roundTrips = 0
+        /// Rows returned.
         public var rows = 0
         /// Bytes of the rows in wire form.
         public var bytes = 0
@@ -37,6 +42,7 @@ public actor LatencySource: DatomSource {
         public var peakInFlight = 0
     }
 
+    /// What the source has served so far.
     public private(set) var counters = Counters()
     /// Bindings asked per shape (the shape hashed once per request, not per binding).
     private var seen: [ScanShape: Set<[Value]>] = [:]

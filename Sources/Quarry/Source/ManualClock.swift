@@ -5,6 +5,7 @@ import Foundation
 /// concurrency is deterministic and never sleeps.
 public final class ManualClock: Clock, Sendable {
     public struct Instant: InstantProtocol, Sendable {
+        /// Time since the clock's start.
         public var offset: Duration
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
         public func duration(to other: Instant) -> Duration { other.offset - offset }
@@ -41,6 +42,7 @@ public final class ManualClock: Clock, Sendable {
 
     private let state = LockedState()
 
+    /// A clock at its start, moving only when advanced.
     public init() {}
 
     public var now: Instant { state.withLock { $0.now } }

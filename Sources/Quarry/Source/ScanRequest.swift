@@ -2,9 +2,12 @@
 /// Each binding holds one value per parameter of the shape, in datom
 /// order; rows come back tagged by the binding's index.
 public struct ScanRequest: Sendable, CustomStringConvertible {
+    /// What the scan reads and which positions its bindings fill.
     public var shape: ScanShape
+    /// One binding per key: values for the shape's bound positions, in order.
     public var bindings: [[Value]]
 
+    /// A scan of `shape` for `bindings`.
     public init(shape: ScanShape, bindings: [[Value]]) {
         self.shape = shape
         self.bindings = bindings
@@ -34,11 +37,16 @@ public struct ScanRequest: Sendable, CustomStringConvertible {
 /// A datom as sources exchange it: the attribute by its ident, values
 /// boxed. References are ``Value/ref(_:)`` or ``Value/int(_:)`` as stored.
 public struct SourceDatom: Sendable, Hashable {
+    /// The entity id.
     public var e: Int64
+    /// The attribute.
     public var a: Keyword
+    /// The value.
     public var v: Value
+    /// The transaction id.
     public var tx: Int64
 
+    /// A datom.
     public init(e: Int64, a: Keyword, v: Value, tx: Int64) {
         self.e = e
         self.a = a
@@ -60,7 +68,9 @@ public struct SourceDatom: Sendable, Hashable {
 
 /// A scan that failed, with the request and the cause.
 public struct ScanError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
     public let message: String
+    /// An error with its message.
     public init(_ message: String) { self.message = message }
 
     /// `request` to `source` failed with `cause`.

@@ -4,14 +4,19 @@ public struct PositionSet: OptionSet, Hashable, Sendable, CustomStringConvertibl
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue & 0xF }
 
+    /// The entity.
     public static let e = PositionSet(rawValue: 1)
+    /// The attribute.
     public static let a = PositionSet(rawValue: 2)
+    /// The value.
     public static let v = PositionSet(rawValue: 4)
+    /// The transaction.
     public static let tx = PositionSet(rawValue: 8)
 
     /// The positions in datom order (e, a, v, tx), as indexes 0...3.
     public var indexes: [Int] { (0..<4).filter { rawValue & (1 << $0) != 0 } }
 
+    /// The position at `index` of `[e a v tx]`.
     public static func position(_ index: Int) -> PositionSet { PositionSet(rawValue: 1 << UInt8(index)) }
 
     public var description: String {
@@ -80,23 +85,31 @@ public struct ScanShape: Hashable, Sendable, CustomStringConvertible {
 /// numbers (integers and doubles alike), strings with strings, instants
 /// with instants; a datom of another kind fails a bounded filter.
 public struct ScanFilter: Hashable, Sendable, CustomStringConvertible {
+    /// One end of a range.
     public struct Bound: Hashable, Sendable {
+        /// The value at the end.
         public var value: Value
+        /// Whether the value itself is in the range.
         public var inclusive: Bool
+        /// An end at `value`.
         public init(_ value: Value, inclusive: Bool) {
             self.value = value
             self.inclusive = inclusive
         }
     }
 
+    /// The lower end, if any.
     public var lower: Bound?
+    /// The upper end, if any.
     public var upper: Bound?
 
+    /// A range; no ends at all is no filter.
     public init(lower: Bound? = nil, upper: Bound? = nil) {
         self.lower = lower
         self.upper = upper
     }
 
+    /// Whether the filter lets every value through.
     public var isEmpty: Bool { lower == nil && upper == nil }
 
     /// Whether `value` is in the range.

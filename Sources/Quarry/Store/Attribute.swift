@@ -1,6 +1,35 @@
 /// The declared type of an attribute's values (`:db/valueType`).
 public enum AttributeType: String, Sendable, CaseIterable {
-    case ref, string, keyword, long, double, float, boolean, instant, uuid, bigint, bigdec, symbol, uri, bytes, tuple
+    /// An entity id (`:db.type/ref`).
+    case ref
+    /// A string.
+    case string
+    /// A keyword.
+    case keyword
+    /// A 64-bit integer.
+    case long
+    /// A 64-bit floating-point number.
+    case double
+    /// A floating-point number, held as a double.
+    case float
+    /// `true` or `false`.
+    case boolean
+    /// A point in time.
+    case instant
+    /// A UUID.
+    case uuid
+    /// An integer, held as a 64-bit integer.
+    case bigint
+    /// A decimal, held as a double.
+    case bigdec
+    /// A symbol, held as a string.
+    case symbol
+    /// A URI, held as a string.
+    case uri
+    /// Bytes, held as a string.
+    case bytes
+    /// A tuple of values.
+    case tuple
 
     /// Whether a value of tag `tag` fits, after ``coerce(_:)``.
     func accepts(_ tag: ValueTag) -> Bool {
@@ -40,13 +69,20 @@ public enum Uniqueness: String, Sendable {
 /// An attribute's schema, Datomic-style. Undeclared attributes are
 /// cardinality one and untyped.
 public struct Attribute: Sendable, Equatable {
+    /// The attribute's name, `:person/name`.
     public var ident: Keyword
+    /// `:db/valueType`, when declared.
     public var valueType: AttributeType?
+    /// Whether `:db/cardinality` is `:db.cardinality/many`.
     public var cardinalityMany: Bool
+    /// `:db/unique`, when declared.
     public var unique: Uniqueness?
+    /// Whether `:db/index` is true.
     public var indexed: Bool
+    /// Whether `:db/isComponent` is true.
     public var isComponent: Bool
 
+    /// An attribute; by default of cardinality one, not unique, not indexed.
     public init(ident: Keyword, valueType: AttributeType? = nil, cardinalityMany: Bool = false,
                 unique: Uniqueness? = nil, indexed: Bool = false, isComponent: Bool = false) {
         self.ident = ident
@@ -57,5 +93,6 @@ public struct Attribute: Sendable, Equatable {
         self.isComponent = isComponent
     }
 
+    /// Whether its values are entity ids.
     public var isRef: Bool { valueType == .ref }
 }

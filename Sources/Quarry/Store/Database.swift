@@ -8,6 +8,7 @@
 /// be queried from many threads at once.
 public final class Database: @unchecked Sendable {
     let interner: Interner
+    /// The attributes the database knows.
     public let schema: Schema
     let datoms: CoreVector<Datom>
     let aevt: CoreVector<UInt32>

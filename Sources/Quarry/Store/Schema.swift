@@ -5,6 +5,7 @@ public struct Schema: Sendable {
     /// The attribute with interned ident id `id`, or an undeclared one.
     func attribute(_ id: UInt32) -> Attribute? { byID[id] }
 
+    /// Every attribute, in no particular order.
     public var attributes: [Attribute] { Array(byID.values) }
 
     /// A schema of `attributes`, their idents interned in `interner`.

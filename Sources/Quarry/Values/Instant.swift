@@ -5,6 +5,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Milliseconds since 1970-01-01T00:00:00Z.
     public let millisecondsSinceEpoch: Int64
 
+    /// The instant `millisecondsSinceEpoch` after 1970-01-01T00:00:00Z.
     public init(millisecondsSinceEpoch: Int64) {
         self.millisecondsSinceEpoch = millisecondsSinceEpoch
     }
@@ -18,6 +19,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.millisecondsSinceEpoch = exact
     }
 
+    /// The instant as a `Date`.
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 
     /// The calendar fields of this instant in UTC.
@@ -103,8 +105,22 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 /// Calendar fields of an instant in UTC (proleptic Gregorian calendar).
 public struct CivilTime: Sendable, Equatable {
-    public var year, month, day, hour, minute, second, millisecond: Int
+    /// The year.
+    public var year: Int
+    /// The month, 1 to 12.
+    public var month: Int
+    /// The day of the month, from 1.
+    public var day: Int
+    /// The hour, 0 to 23.
+    public var hour: Int
+    /// The minute, 0 to 59.
+    public var minute: Int
+    /// The second, 0 to 59.
+    public var second: Int
+    /// The millisecond, 0 to 999.
+    public var millisecond: Int
 
+    /// The fields of the instant `millisecondsSinceEpoch`.
     public init(_ millisecondsSinceEpoch: Int64) {
         let ms = millisecondsSinceEpoch
         var days = ms / 86_400_000

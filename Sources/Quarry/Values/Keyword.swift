@@ -3,6 +3,7 @@ public struct Keyword: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The text after the colon: `person/name`.
     public let text: String
 
+    /// The keyword `:text` (`text` without the colon).
     public init(_ text: String) {
         self.text = text.hasPrefix(":") ? String(text.dropFirst()) : text
     }

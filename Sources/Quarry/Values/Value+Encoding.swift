@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value as the core stores it: one word and one tag.
-public struct EncodedValue: Sendable, Hashable {
+@_spi(Core) public struct EncodedValue: Sendable, Hashable {
     public var word: UInt64
     public var tag: ValueTag
 
@@ -16,7 +16,7 @@ extension Value {
     /// interned, so equal values give equal words; doubles are made
     /// canonical (-0.0 becomes 0.0, every NaN the same NaN) so that the
     /// core's byte equality is value equality.
-    public func encoded(in interner: Interner) throws(CoreError) -> EncodedValue {
+    @_spi(Core) public func encoded(in interner: Interner) throws(CoreError) -> EncodedValue {
         switch self {
         case .int(let v): EncodedValue(word: UInt64(bitPattern: v), tag: .int)
         case .double(let v): EncodedValue(word: Self.canonicalBits(v), tag: .double)
@@ -31,7 +31,7 @@ extension Value {
     }
 
     /// Decodes a word and tag; nil when an interned id is unknown to `interner`.
-    public init?(_ encoded: EncodedValue, interner: Interner) {
+    @_spi(Core) public init?(_ encoded: EncodedValue, interner: Interner) {
         let w = encoded.word
         switch encoded.tag {
         case .int: self = .int(Int64(bitPattern: w))

@@ -3,17 +3,23 @@ import Foundation
 /// One value of a datom or a query result.
 ///
 /// `Value` is the boxed form used at the API's edges; inside the engine a
-/// value is a 64-bit word and a ``ValueTag`` in a flat row (see
-/// ``Value/encoded(in:)``).
+/// value is a 64-bit word and a ``ValueTag`` in a flat row.
 public enum Value: Sendable, Hashable {
+    /// A 64-bit integer (EDN `42`; `:db.type/long`).
     case int(Int64)
+    /// A 64-bit floating-point number (EDN `4.2`; `:db.type/double`).
     case double(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// A string.
     case string(String)
+    /// A keyword such as `:person/name`.
     case keyword(Keyword)
     /// An entity id.
     case ref(Int64)
+    /// A point in time (EDN `#inst`).
     case instant(Instant)
+    /// A UUID (EDN `#uuid`).
     case uuid(UUID)
     /// A tuple, as built by the query function `tuple`.
     case tuple([Value])

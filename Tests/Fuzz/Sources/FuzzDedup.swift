@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Testing) import Quarry
+@_spi(Testing) @_spi(Core) import Quarry
 
 /// The C dedup table against a model (a Swift dictionary from row to
 /// index): the input is a program of inserts (one row, a batch, a batch

@@ -1,4 +1,4 @@
-@_spi(Testing) @testable import Quarry
+@_spi(Testing) @_spi(Core) @testable import Quarry
 import XCTest
 
 /// Every engine allocation of an operation fails in turn: the operation

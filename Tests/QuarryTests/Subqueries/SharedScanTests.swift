@@ -1,4 +1,4 @@
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 import Testing
 
 /// The cache rule of a scan shared by decorrelated subqueries: rows

@@ -30,7 +30,9 @@ public actor SQLiteSource: WritableDatomSource {
     }
 
     public nonisolated let name: String
+    /// The store's file.
     public nonisolated let path: String
+    /// How the file was opened.
     public nonisolated let mode: OpenMode
     let connection: SQLiteConnection
     /// Statements executed (one per scan, one per description).

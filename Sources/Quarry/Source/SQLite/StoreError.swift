@@ -7,6 +7,7 @@ public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What is wrong with it.
     public let message: String
 
+    /// An error about the file at `path`.
     public init(_ message: String, path: String) {
         self.path = path
         self.message = message

@@ -5,8 +5,11 @@
 // documentation and are not listed.
 import Foundation
 
+// The DocC build's symbol graph, under the folder of the machine's triple.
+let triples = (try? FileManager.default.contentsOfDirectory(atPath: ".build-docs")) ?? []
 let path = CommandLine.arguments.dropFirst().first
-    ?? ".build-docs/x86_64-unknown-linux-gnu/extracted-symbols/main/Quarry/Quarry.symbols.json"
+    ?? triples.map { ".build-docs/\($0)/extracted-symbols/main/Quarry/Quarry.symbols.json" }
+        .first { FileManager.default.fileExists(atPath: $0) } ?? ".build-docs"
 guard let data = FileManager.default.contents(atPath: path),
       let graph = try JSONSerialization.jsonObject(with: data) as? [String: Any],
       let symbols = graph["symbols"] as? [[String: Any]],

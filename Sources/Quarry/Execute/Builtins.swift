@@ -387,6 +387,10 @@ enum Builtins {
         t["get-else"] = { args, c in
             let (db, e, rest) = try sourceAndEntity(args, c)
             guard rest.count == 2 else { throw FunctionError("expected a source, an entity, an attribute and a default") }
+            // As Datomic: which value of several would be arbitrary.
+            if case .keyword(let k) = rest[0], let a = db.attributeID(k), db.attribute(a)?.cardinalityMany == true {
+                throw FunctionError("\(k) is cardinality many")
+            }
             return try firstValue(db, e, rest[0], c) ?? rest[1]
         }
         t["get-some"] = { args, c in

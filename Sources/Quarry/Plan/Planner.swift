@@ -46,98 +46,88 @@ final class Planner {
 
     func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
         try noteSharedPrefixes(clauses)
+        let order = InOrder(clauses, entry: Set(input.columns), rules: context.rules,
+                            levels: Self.maxNestingDepth - context.counters.planDepth)
+        for (i, clause) in clauses.enumerated() {
+            if case .not(_, nil, _, let position) = clause, order.notJoins[i].isEmpty {
+                let vars = clause.allVariables.sorted().joined(separator: " ")
+                throw QueryError("insufficient bindings: none of \(vars) is bound before this not "
+                                 + "(bind one earlier, or use not-join)", at: position)
+            }
+        }
         var op = input
-        var remaining = clauses
+        var remaining = Array(clauses.indices)
         while !remaining.isEmpty {
             let bound = Set(op.columns)
-            if let i = try remaining.indices.first(where: { try isReadyFilter(remaining[$0], bound: bound,
-                                                                                others: others(remaining, $0), keep: keep) }) {
-                op = try apply(remaining.remove(at: i), to: op, keep: keep.union(others(remaining, nil)))
+            if let k = remaining.firstIndex(where: { Self.isFilter(clauses[$0]) && order.needs[$0].isSubset(of: bound) }) {
+                let i = remaining.remove(at: k)
+                op = try apply(clauses[i], notJoin: order.notJoins[i], to: op,
+                               keep: keep.union(others(clauses, remaining)))
                 continue
             }
+            let ready = { (i: Int) in !Self.isFilter(clauses[i]) && order.needs[i].isSubset(of: bound) }
             let choices = context.choices
             let chosen: Int
-            if let replayed = try choices.replayed(fits: { try $0 < remaining.count && isProducer(remaining[$0], bound: bound) }) {
+            if let replayed = choices.replayed(fits: { $0 < remaining.count && ready(remaining[$0]) }) {
                 chosen = replayed
             } else {
                 var best: (index: Int, cost: Double)?
-                for (i, clause) in remaining.enumerated() where try isProducer(clause, bound: bound) {
-                    let cost = try self.cost(clause, input: op)
-                    if best == nil || cost < best!.cost { best = (i, cost) }
+                for (k, i) in remaining.enumerated() where ready(i) {
+                    let cost = try self.cost(clauses[i], input: op)
+                    if best == nil || cost < best!.cost { best = (k, cost) }
                 }
-                guard let best else { throw unboundError(remaining, bound: bound, keep: keep) }
+                guard let best else { throw unboundError(remaining.map { (clauses[$0], order.needs[$0]) }, bound: bound) }
                 chosen = best.index
                 choices.record(chosen)
             }
-            op = try apply(remaining.remove(at: chosen), to: op, keep: keep.union(others(remaining, nil)))
+            let i = remaining.remove(at: chosen)
+            op = try apply(clauses[i], notJoin: [], to: op, keep: keep.union(others(clauses, remaining)))
         }
         return op
     }
 
-    private func others(_ clauses: [Clause], _ except: Int?) -> Set<String> {
+    /// The variables of the clauses at `indices`.
+    private func others(_ clauses: [Clause], _ indices: [Int]) -> Set<String> {
         var out: Set<String> = []
-        for (i, c) in clauses.enumerated() where i != except { out.formUnion(c.allVariables) }
+        for i in indices { out.formUnion(clauses[i].allVariables) }
         return out
     }
 
-    /// `others` (the variables of the other clauses) is asked for only by
-    /// `not`: computing it for every candidate costs more than planning.
-    private func isReadyFilter(_ clause: Clause, bound: Set<String>, others: @autoclosure () -> Set<String>,
-                               keep: Set<String>) throws -> Bool {
+    /// Clauses that only filter or extend rows: applied as soon as what
+    /// they need is bound. The others (patterns, `or`, rule calls) produce
+    /// rows and are chosen by cost.
+    private static func isFilter(_ clause: Clause) -> Bool {
         switch clause {
-        case .predicate(let c), .function(let c, _, _):
-            return Set(c.args.compactMap(\.variable)).isSubset(of: bound)
-        case .subquery(let sq, _, _):
-            return Set(sq.args.compactMap(\.variable)).isSubset(of: bound)
-        case .not(_, let join, let clauses, _):
-            let required = join.map(Set.init)
-                ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }.intersection(bound.union(others()).union(keep))
-            return required.isSubset(of: bound)
-        default:
-            return false
+        case .predicate, .function, .subquery, .not: true
+        case .pattern, .or, .rule: false
         }
     }
 
-    private func isProducer(_ clause: Clause, bound: Set<String>) throws -> Bool {
-        switch clause {
-        case .pattern, .or: return true
-        case .rule(_, let name, let args, let position):
-            let rules = try rulesNamed(name, at: position)
-            for rule in rules {
-                for (p, param) in rule.parameters.enumerated() where rule.required.contains(param) {
-                    if p < args.count, let v = args[p].variable, !bound.contains(v) { return false }
-                }
-            }
-            return true
-        default: return false
-        }
-    }
-
-    private func unboundError(_ remaining: [Clause], bound: Set<String>, keep: Set<String>) -> QueryError {
-        for clause in remaining {
+    /// The error for clauses that can never run: the first one's first
+    /// variable that nothing binds.
+    private func unboundError(_ remaining: [(Clause, Set<String>)], bound: Set<String>) -> QueryError {
+        for (clause, needs) in remaining {
+            let missing = needs.subtracting(bound)
+            guard let v = missing.sorted().first else { continue }
             switch clause {
             case .predicate(let c), .function(let c, _, _):
-                if let t = c.args.first(where: { $0.variable.map { !bound.contains($0) } ?? false }) {
-                    let kind = if case .predicate = clause { "predicate" } else { "function" }
-                    return QueryError("unbound variable \(t.variable!) in \(kind)", at: t.position)
-                }
-            case .not(_, let join, let clauses, let position):
-                let vars = join.map(Set.init) ?? clauses.reduce(into: Set()) { $0.formUnion($1.allVariables) }
-                if let v = vars.subtracting(bound).sorted().first {
-                    return QueryError("unbound variable \(v) in not", at: position)
-                }
-            case .rule(_, let name, let args, let position):
-                if let v = args.compactMap(\.variable).first(where: { !bound.contains($0) }) {
-                    return QueryError("rule \(name) needs \(v) bound", at: position)
-                }
+                let kind = if case .predicate = clause { "predicate" } else { "function" }
+                let t = c.args.first { $0.variable == v }
+                return QueryError("unbound variable \(v) in \(kind)", at: t?.position ?? c.position)
+            case .not(_, _, _, let position):
+                return QueryError("unbound variable \(v) in not", at: position)
+            case .or(_, let join, _, let position):
+                return QueryError("unbound variable \(v) in \(join == nil ? "or" : "or-join")", at: position)
+            case .rule(_, let name, _, let position):
+                return QueryError("rule \(name) needs \(v) bound", at: position)
             case .subquery(let sq, _, _):
-                if let t = sq.args.first(where: { $0.variable.map { !bound.contains($0) } ?? false }) {
-                    return QueryError("unbound variable \(t.variable!) in subquery", at: t.position)
-                }
-            default: break
+                let t = sq.args.first { $0.variable == v }
+                return QueryError("unbound variable \(v) in subquery", at: t?.position ?? sq.position)
+            case .pattern:
+                continue
             }
         }
-        return QueryError("cannot order the clauses: some variables are never bound", at: remaining[0].position)
+        return QueryError("cannot order the clauses: some variables are never bound", at: remaining[0].0.position)
     }
 
     // MARK: Costs
@@ -178,10 +168,11 @@ final class Planner {
 
     // MARK: Applying clauses
 
-    private func apply(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
+    /// `notJoin`: for a `not` without a join list, the variables it joins on.
+    private func apply(_ clause: Clause, notJoin: Set<String>, to op: Operator, keep: Set<String>) throws -> Operator {
         switch clause {
         case .pattern, .predicate, .function: try applyFlat(clause, to: op)
-        case .not, .or, .rule, .subquery: try applyNested(clause, to: op, keep: keep)
+        case .not, .or, .rule, .subquery: try applyNested(clause, notJoin: notJoin, to: op, keep: keep)
         }
     }
 
@@ -197,20 +188,20 @@ final class Planner {
             let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
             return try Bind(input: op, evaluator: evaluator, binding: binding, estimatedRows: op.estimatedRows)
         default:
-            return try applyNested(clause, to: op, keep: [])
+            return try applyNested(clause, notJoin: [], to: op, keep: [])
         }
     }
 
     /// Clauses that plan clauses beneath them: the recursive path of a deep
     /// query, so this frame and ``apply``'s hold little.
-    private func applyNested(_ clause: Clause, to op: Operator, keep: Set<String>) throws -> Operator {
+    private func applyNested(_ clause: Clause, notJoin: Set<String>, to op: Operator, keep: Set<String>) throws -> Operator {
         let counters = context.counters
         guard counters.planDepth < Self.maxNestingDepth else { throw Self.nestingError(at: clause.position) }
         counters.planDepth += 1
         defer { counters.planDepth -= 1 }
         switch clause {
         case .not(let source, let join, let clauses, _):
-            return try applyNot(source, join, clauses, to: op)
+            return try applyNot(source, join ?? notJoin.sorted(), clauses, to: op)
         case .or(let source, let join, let branches, let position):
             return try applyOr(source, join, branches, to: op, keep: keep, at: position)
         case .rule(let source, let name, let args, let position):
@@ -225,10 +216,11 @@ final class Planner {
     // `not` and `or` plan their clauses recursively: each has a function of
     // its own so that ``apply`` keeps a small frame on a deep query's stack.
 
-    private func applyNot(_ source: String, _ join: [String]?, _ clauses: [Clause], to op: Operator) throws -> Operator {
-        let bound = Set(op.columns)
-        let inner = clauses.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
-        let joinVars = (join ?? inner.intersection(bound).sorted()).filter { bound.contains($0) }
+    /// `join`: the variables the `not` joins on (its join list, or those
+    /// of its variables in-order evaluation binds before it); the rest
+    /// are its own.
+    private func applyNot(_ source: String, _ join: [String], _ clauses: [Clause], to op: Operator) throws -> Operator {
+        let joinVars = join.filter(op.columns.contains)
         let input = try RelationScan(RowBuffer(arity: joinVars.count, account: context.account), columns: joinVars,
                                      label: "per batch: distinct [\(joinVars.joined(separator: " "))]")
         let sub = try withSource(source) { try plan(clauses, input: input, keep: Set(joinVars)) }
@@ -240,6 +232,15 @@ final class Planner {
                          at position: SourcePosition) throws -> Operator {
         let bound = Set(op.columns)
         let inner = branches.joined().reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+        if join == nil {
+            // As DataScript: an or's branches are alternatives for the same variables.
+            let sets = branches.map { $0.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) } }
+            if let other = sets.first(where: { $0 != sets[0] }) {
+                throw QueryError("or branches must bind the same variables: [\(sets[0].sorted().joined(separator: " "))] "
+                                 + "and [\(other.sorted().joined(separator: " "))] (use or-join to name the shared ones)",
+                                 at: position)
+            }
+        }
         let joinVars = join ?? inner.intersection(bound.union(keep)).sorted()
         return try union(label: join == nil ? "or" : "or-join", joinVariables: joinVars,
                          branches: branches.map { (source, $0) }, to: op, at: position)

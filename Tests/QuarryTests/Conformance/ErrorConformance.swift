@@ -15,7 +15,7 @@ struct ErrorConformance {
         .init("too many inputs", "[:find ?x :where [?x :person/age _]]", inputs: ["1"], message: "inputs"),
         .init("division by zero", "[:find ?x :where [(/ 1 0) ?x]]", message: "division by zero"),
         .init("not over unbound variables", "[:find ?x :where (not [?x :person/age 1])]",
-              message: "unbound variable ?x in not"),
+              message: "insufficient bindings: none of ?x is bound"),
         .init("or-join branch missing a variable", "[:find ?x :where (or-join [?x] [?y :person/age 1])]",
               message: "does not bind ?x"),
         .init("unknown rule", "[:find ?x :where (friendly ?x)]", message: "unknown rule or function friendly"),

@@ -101,6 +101,21 @@ struct RandomProgram {
             + rule.body.map(text).joined(separator: " ") + "]"
     }
 
+    /// The variables written in `text`.
+    private static func variables(_ text: String) -> Set<String> {
+        var out: Set<String> = []
+        var current: String?
+        for ch in text + " " {
+            if ch == "?" { current = "?" } else if let c = current {
+                if ch.isLetter || ch.isNumber || ch == "_" { current = c + String(ch) } else {
+                    if c.count > 1 { out.insert(c) }
+                    current = nil
+                }
+            }
+        }
+        return out
+    }
+
     static func text(_ clause: Clause) -> String {
         func branch(_ cs: [Clause]) -> String { cs.count == 1 ? text(cs[0]) : "(and " + cs.map(text).joined(separator: " ") + ")" }
         switch clause {
@@ -112,7 +127,16 @@ struct RandomProgram {
         case .not(let cs): return "(not " + cs.map(text).joined(separator: " ") + ")"
         case .notJoin(let vars, let cs):
             return "(not-join [" + vars.map(v).joined(separator: " ") + "] " + cs.map(text).joined(separator: " ") + ")"
-        case .or(let branches): return "(or " + branches.map(branch).joined(separator: " ") + ")"
+        case .or(let branches):
+            // As DataScript, an or's branches use the same variables; branches
+            // with locals of their own are an or-join on what they share.
+            let texts = branches.map(branch)
+            let sets = texts.map(variables)
+            guard sets.allSatisfy({ $0 == sets[0] }) else {
+                let shared = sets.dropFirst().reduce(sets[0]) { $0.intersection($1) }
+                return "(or-join [" + shared.sorted().joined(separator: " ") + "] " + texts.joined(separator: " ") + ")"
+            }
+            return "(or " + texts.joined(separator: " ") + ")"
         case .orJoin(let vars, let branches):
             return "(or-join [" + vars.map(v).joined(separator: " ") + "] " + branches.map(branch).joined(separator: " ") + ")"
         case .rule(let name, let args): return "(\(name) " + args.map(\.text).joined(separator: " ") + ")"

@@ -52,7 +52,7 @@ struct DepthLimitTests {
         ("nested subqueries", "[:find ?x :where "
             + nest((depth - 2) / 3, "[(q [:find ?x :in $ :where ", "[(ground 1) ?x]", "] $) [[?x]]]") + "]", []),
         ("nested rule bodies", "[:find ?e :in $ % :where (r ?e)]",
-         ["[[(r ?e) " + nest(clauses - 1, "(not ", "[?e :person/age 1]", ")") + " [?e :person/age _]]]"]),
+         ["[[(r ?e) [?e :person/age _] " + nest(clauses - 1, "(not ", "[?e :person/age 1]", ")") + "]]"]),
         ("rule chain at the limit", "[:find ?x :in $ % :where (r0 ?x)]",
          ["[" + (0..<(clauses - 1)).map { "[(r\($0) ?x) (r\($0 + 1) ?x)]" }.joined(separator: " ")
           + " [(r\(clauses - 1) ?x) [?x :person/age _]]]"]),
@@ -64,6 +64,11 @@ struct DepthLimitTests {
         ("rule chain past the limit", "[:find ?x :in $ % :where (r0 ?x)]",
          ["[" + (0..<(clauses + 1)).map { "[(r\($0) ?x) (r\($0 + 1) ?x)]" }.joined(separator: " ")
           + " [(r\(clauses + 1) ?x) [?x :person/age _]]]"]),
+        // The planner's in-order analysis follows rule calls too: a long
+        // chain must stop it at the limit, not recurse once per rule.
+        ("a chain of 50,000 rules", "[:find ?x :in $ % :where (r0 ?x)]",
+         ["[" + (0..<50_000).map { "[(r\($0) ?x) (r\($0 + 1) ?x)]" }.joined(separator: " ")
+          + " [(r50000 ?x) [?x :person/age _]]]"]),
         ("rule bodies nesting past the limit through calls", "[:find ?e :in $ % :where (r0 ?e)]",
          ["[" + (0..<40).map { "[(r\($0) ?e) [?e :person/age _] " + nest(10, "(not ", "(r\($0 + 1) ?e)", ")") + "]" }
             .joined(separator: " ") + " [(r40 ?e) [?e :person/age 1]]]"]),

@@ -97,7 +97,8 @@ enum ResultFormat: String, CaseIterable {
             return result.rows.first.map(map) ?? "nil"
         case .relation:
             let items = result.rows.map(map).joined(separator: " ")
-            return result.ordered || result.keys != nil ? "[\(items)]" : "#{\(items)}"
+            // A set only when the rows are one: ordered rows, maps and bags are vectors.
+            return result.ordered || result.keys != nil || result.isBag ? "[\(items)]" : "#{\(items)}"
         }
     }
 

@@ -5,6 +5,9 @@ enum Aggregates {
         "sample",
     ]
 
+    /// The most values `(rand n ?x)` may draw.
+    static let maxRandomDraws: Int64 = 100_000
+
     /// Checks an aggregate's name and arguments at planning time.
     static func validate(_ element: FindElement) throws {
         guard case .aggregate(let name, let args, _, let position) = element else { return }
@@ -24,6 +27,10 @@ enum Aggregates {
         if let n = args.first?.intValue, n < 0 {
             throw QueryError("(\(name) n ?x) needs n of 0 or more, found \(n)", at: position)
         }
+        // rand draws n values whatever the group's size: n is the result's size.
+        if name == "rand", let n = args.first?.intValue, n > maxRandomDraws {
+            throw QueryError("(rand n ?x) takes n up to \(maxRandomDraws), found \(n)", at: position)
+        }
     }
 
     /// The error of a numeric aggregate meeting a value that is no number.
@@ -32,7 +39,8 @@ enum Aggregates {
     }
 
     /// The aggregate of one group's values.
-    static func compute(_ element: FindElement, _ values: [EncodedValue], space: ValueSpace) throws -> Value {
+    static func compute(_ element: FindElement, _ values: [EncodedValue], space: ValueSpace,
+                        random: QueryRandom) throws -> Value {
         guard case .aggregate(let name, let args, _, let position) = element else { return .int(0) }
         let n = args.first?.intValue.map(Int.init)
         func sorted() -> [EncodedValue] { values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 } }
@@ -93,9 +101,9 @@ enum Aggregates {
         case "distinct":
             return .tuple(distinctValues().map(space.decode))
         case "rand":
-            return .tuple(Array(values.prefix(n ?? 1)).map(space.decode))
+            return .tuple(random.draw(n ?? 1, from: values).map(space.decode))
         case "sample":
-            return .tuple(Array(distinctValues().prefix(n ?? 1)).map(space.decode))
+            return .tuple(random.sample(n ?? 1, from: distinctValues()).map(space.decode))
         default:
             throw QueryError("unknown aggregate \(name)", at: position)
         }

@@ -258,7 +258,8 @@ enum Builtins {
         var t: [String: Function] = [:]
         let equal: Function = { args, context in
             let vs = try encoded(args, orThrow: FunctionError("cannot compare a source"))
-            return .bool(vs.allSatisfy { $0 == vs[0] })
+            // NaN equals nothing, itself included.
+            return .bool(vs.allSatisfy { $0 == vs[0] } && !vs.contains(where: ValueOrder.isNaN))
         }
         t["="] = equal
         t["=="] = { args, context in

@@ -7,6 +7,8 @@ final class ExecutionContext {
     var rules: [String: [Rule]] = [:]
     let subqueryMode: SubqueryMode
     let counters: Counters
+    /// The random choices of `rand` and `sample`.
+    let random: QueryRandom
     /// In a round of a remote query, what decides whether the replica may
     /// be read for a key of the primary source; nil for a local query.
     var gate: ScanGate?
@@ -26,19 +28,20 @@ final class ExecutionContext {
     }
 
     init(space: ValueSpace, account: MemoryAccount?, sources: [String: Database], subqueryMode: SubqueryMode = .auto,
-         counters: Counters = Counters()) {
+         counters: Counters = Counters(), random: QueryRandom = QueryRandom(seed: nil)) {
         self.space = space
         self.account = account
         self.sources = sources
         self.subqueryMode = subqueryMode
         self.counters = counters
+        self.random = random
     }
 
     /// The context of a nested query: the same values, memory and figures,
     /// its own sources and rules.
     func nested(sources: [String: Database], rules: [String: [Rule]]) -> ExecutionContext {
         let c = ExecutionContext(space: space, account: account, sources: sources, subqueryMode: subqueryMode,
-                                 counters: counters)
+                                 counters: counters, random: random)
         c.rules = rules
         c.gate = gate
         c.choices = choices

@@ -10,15 +10,18 @@ final class FindRows: Operator {
     private let elementColumns: [Int]
     private let space: ValueSpace
     private let account: MemoryAccount?
+    private let random: QueryRandom
     private let output: RowBuffer
     private var done = false
 
-    init(input: Operator, keys: [String], elements: [FindElement], space: ValueSpace, account: MemoryAccount?) throws {
+    init(input: Operator, keys: [String], elements: [FindElement], space: ValueSpace, account: MemoryAccount?,
+         random: QueryRandom) throws {
         self.elements = elements
         keyColumns = keys.map { input.columns.firstIndex(of: $0)! }
         elementColumns = elements.map { input.columns.firstIndex(of: $0.variable)! }
         self.space = space
         self.account = account
+        self.random = random
         let columns = keys + elements.map(\.text)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
@@ -91,7 +94,7 @@ final class FindRows: Operator {
                 }
                 column.removeAll(keepingCapacity: true)
                 for m in members { column.append(rows.value(m, c)) }
-                values.append(try space.encode(try Aggregates.compute(e, column, space: space)))
+                values.append(try space.encode(try Aggregates.compute(e, column, space: space, random: random)))
             }
             try output.appendRow { w in for (j, v) in values.enumerated() { w.set(j, v) } }
         }

@@ -8,20 +8,15 @@ enum ValueOrder {
         e.tag == .double ? Double(bitPattern: e.word) : Double(Int64(bitPattern: e.word))
     }
 
-    /// -1, 0 or 1 when the values are comparable; nil when their types are unrelated.
+    /// Whether `e` is a double NaN: unequal to everything, itself included,
+    /// and neither less nor greater than anything.
+    @inline(__always)
+    static func isNaN(_ e: EncodedValue) -> Bool { e.tag == .double && Double(bitPattern: e.word).isNaN }
+
+    /// -1, 0 or 1 when the values are comparable; nil when their types are
+    /// unrelated, or one is NaN.
     static func compare(_ a: EncodedValue, _ b: EncodedValue, in space: ValueSpace) -> Int? {
-        if isNumber(a.tag) && isNumber(b.tag) {
-            if a.tag != .double && b.tag != .double {
-                let x = Int64(bitPattern: a.word), y = Int64(bitPattern: b.word)
-                return x < y ? -1 : (x > y ? 1 : 0)
-            }
-            if a.tag == .double && b.tag == .double || abs(number(a)) < 9.0e15 && abs(number(b)) < 9.0e15 {
-                let x = number(a), y = number(b)
-                return x < y ? -1 : (x > y ? 1 : 0)
-            }
-            // Beyond 2^53 a Double cannot tell integers apart: compare exactly.
-            return exactCompare(a, b)
-        }
+        if isNumber(a.tag) && isNumber(b.tag) { return compare(a, b) }
         guard a.tag == b.tag else { return nil }
         switch a.tag {
         case .bool, .instant:
@@ -51,12 +46,15 @@ enum ValueOrder {
         return (frac > 0 ? -1 : (frac < 0 ? 1 : 0)) * flip
     }
 
-    /// A total order for sorting: comparable values by ``compare``, others by type rank.
+    /// A total order for sorting: comparable values by ``compare``, NaN
+    /// after every other number (as Java's `Double.compare`), values of
+    /// unrelated types by type rank.
     @inline(__always)
     static func sortCompare(_ a: EncodedValue, _ b: EncodedValue, in space: ValueSpace) -> Int {
         // Two doubles, the common case of min and max, without the general path.
         if a.tag == .double && b.tag == .double {
             let x = Double(bitPattern: a.word), y = Double(bitPattern: b.word)
+            if x.isNaN || y.isNaN { return x.isNaN ? (y.isNaN ? 0 : 1) : -1 }
             return x < y ? -1 : (x > y ? 1 : 0)
         }
         return sortCompareAny(a, b, in: space)
@@ -64,6 +62,7 @@ enum ValueOrder {
 
     private static func sortCompareAny(_ a: EncodedValue, _ b: EncodedValue, in space: ValueSpace) -> Int {
         if let c = compare(a, b, in: space) { return c }
+        if isNumber(a.tag) && isNumber(b.tag) { return isNaN(a) ? (isNaN(b) ? 0 : 1) : -1 }
         return rank(a.tag) < rank(b.tag) ? -1 : (rank(a.tag) > rank(b.tag) ? 1 : 0)
     }
 
@@ -79,21 +78,57 @@ enum ValueOrder {
         }
     }
 
-    /// Total order on boxed values (tuples, UUIDs).
+    /// Total order on boxed values, as Clojure's `compare`: numbers by
+    /// value across integers and doubles (NaN last), strings and keywords
+    /// by text, booleans false first, instants by time, UUIDs by text,
+    /// tuples shorter first, then element by element; values of unrelated
+    /// types by type rank.
     static func totalCompare(_ a: Value, _ b: Value) -> Int {
+        func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
         switch (a, b) {
-        case (.uuid(let x), .uuid(let y)):
-            let s = x.uuidString, t = y.uuidString
-            return s < t ? -1 : (s > t ? 1 : 0)
+        case (.int(let x), .int(let y)), (.int(let x), .ref(let y)), (.ref(let x), .int(let y)), (.ref(let x), .ref(let y)):
+            return order(x, y)
+        case (.double, .double), (.double, .int), (.double, .ref), (.int, .double), (.ref, .double):
+            let (x, y) = (numberWord(a), numberWord(b))
+            if let c = compare(x, y) { return c }
+            return isNaN(x) ? (isNaN(y) ? 0 : 1) : -1
+        case (.string(let x), .string(let y)): return order(x, y)
+        case (.keyword(let x), .keyword(let y)): return order(x.text, y.text)
+        case (.bool(let x), .bool(let y)): return order(x ? 1 : 0, y ? 1 : 0)
+        case (.instant(let x), .instant(let y)): return order(x.millisecondsSinceEpoch, y.millisecondsSinceEpoch)
+        case (.uuid(let x), .uuid(let y)): return order(x.uuidString, y.uuidString)
         case (.tuple(let x), .tuple(let y)):
+            if x.count != y.count { return x.count < y.count ? -1 : 1 }
             for (p, q) in zip(x, y) {
                 let c = totalCompare(p, q)
                 if c != 0 { return c }
             }
-            return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
+            return 0
         default:
-            let s = EDNWriter.write(a), t = EDNWriter.write(b)
-            return s < t ? -1 : (s > t ? 1 : 0)
+            return order(rank(a.tag), rank(b.tag))
         }
+    }
+
+    /// A boxed number as an engine value (numbers need no interning).
+    private static func numberWord(_ v: Value) -> EncodedValue {
+        switch v {
+        case .double(let d): EncodedValue(word: d.bitPattern, tag: .double)
+        case .int(let i), .ref(let i): EncodedValue(word: UInt64(bitPattern: i), tag: .int)
+        default: EncodedValue(word: 0, tag: .int)
+        }
+    }
+
+    /// ``compare(_:_:in:)`` of two numbers, which needs no value space.
+    private static func compare(_ a: EncodedValue, _ b: EncodedValue) -> Int? {
+        if isNaN(a) || isNaN(b) { return nil }
+        if a.tag != .double && b.tag != .double {
+            let x = Int64(bitPattern: a.word), y = Int64(bitPattern: b.word)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+        if a.tag == .double && b.tag == .double || abs(number(a)) < 9.0e15 && abs(number(b)) < 9.0e15 {
+            let x = number(a), y = number(b)
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+        return exactCompare(a, b)
     }
 }

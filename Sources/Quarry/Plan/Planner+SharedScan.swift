@@ -45,20 +45,23 @@ extension Planner {
         return (patterns, map)
     }
 
-    /// Finds the groups of decorrelated subqueries in `clauses` that share
-    /// leading patterns and records them for ``subqueryJoin``.
-    func noteSharedPrefixes(_ clauses: [Clause]) throws {
+    /// The groups of decorrelated subqueries in `clauses` that share
+    /// leading patterns, by the index of each member in `clauses`. Scoped
+    /// to this clause list: the same subquery text met again (a rule
+    /// expanded twice, a rule's text whose positions coincide with the
+    /// query's) is another member of another group.
+    func sharedPrefixes(of clauses: [Clause]) throws -> [Int: SharedPrefix] {
         struct Member {
-            var position: SourcePosition
+            var index: Int
             var inputs: Int
             var patterns: [Pattern]
             var map: [String: String]
         }
         let subqueries = clauses.count { if case .subquery = $0 { true } else { false } }
-        guard subqueries > 1 else { return }
+        guard subqueries > 1 else { return [:] }
         var groups: [String: [Member]] = [:]
         var order: [String] = []
-        for clause in clauses {
+        for (index, clause) in clauses.enumerated() {
             guard case .subquery(let sq, _, _) = clause else { continue }
             let inputs = try nestedInputs(sq, label: "subquery at \(sq.position.line):\(sq.position.column)")
             guard chooseStrategy(sq.query, inputs: inputs).0 == .decorrelated else { continue }
@@ -67,9 +70,10 @@ extension Planner {
             let (patterns, map) = canonicalPatterns(sq.query.clauses, inputs: inputs.variables)
             guard !patterns.isEmpty else { continue }
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Member(position: sq.position, inputs: inputs.variables.count,
+            groups[key, default: []].append(Member(index: index, inputs: inputs.variables.count,
                                                    patterns: patterns, map: map))
         }
+        var out: [Int: SharedPrefix] = [:]
         for key in order {
             let members = groups[key]!
             guard members.count > 1 else { continue }
@@ -83,17 +87,18 @@ extension Planner {
                                           members: members.count)
             for m in members {
                 let names = Dictionary(uniqueKeysWithValues: m.map.map { ($0.value, $0.key) })
-                sharedPrefixes[m.position] = SharedPrefix(group: group, names: names)
+                out[m.index] = SharedPrefix(group: group, names: names)
             }
         }
+        return out
     }
 
     /// The reader of a subquery's shared prefix, over the scan its runs'
     /// argument tuples go to (columns `inputs`), planning the prefix when
     /// this is the group's first member; nil when the subquery shares none.
-    func sharedPrefixRead(_ sq: Subquery, inputs: [String], context nestedContext: ExecutionContext,
+    func sharedPrefixRead(_ shared: SharedPrefix?, inputs: [String], context nestedContext: ExecutionContext,
                           estimatedInputs: Double) throws -> (keys: RelationScan, read: SharedScanRead, length: Int)? {
-        guard let shared = sharedPrefixes[sq.position] else { return nil }
+        guard let shared else { return nil }
         let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
                                     label: "all distinct outer bindings")
         keys.clusteredBy = inputs

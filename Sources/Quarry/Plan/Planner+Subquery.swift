@@ -12,7 +12,9 @@ extension Planner {
 
     /// Joins a subquery clause to `op`, in the mode the options ask for;
     /// `keep` holds the variables needed after it.
-    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>) throws -> Operator {
+    /// `shared`: the subquery's shared prefix, if its clause list has one for it.
+    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>,
+                      shared sharedPrefix: SharedPrefix?) throws -> Operator {
         let label = "subquery at \(sq.position.line):\(sq.position.column)"
         let inputs = try nestedInputs(sq, label: label)
         let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules)
@@ -36,7 +38,7 @@ extension Planner {
         var shared: SharedScan?
         var reason = why
         if strategy == .decorrelated,
-           let (keysScan, read, length) = try sharedPrefixRead(sq, inputs: inputs.variables, context: nestedContext,
+           let (keysScan, read, length) = try sharedPrefixRead(sharedPrefix, inputs: inputs.variables, context: nestedContext,
                                                                estimatedInputs: distinctInputs) {
             var rest = sq.query
             rest.clauses.removeFirst(length)

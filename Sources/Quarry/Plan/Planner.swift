@@ -10,8 +10,15 @@
 /// pattern is no larger than its input.
 final class Planner {
     let context: ExecutionContext
-    private var fixpoints: [String: RuleFixpoint] = [:]
-    private var planningGroup: Set<String> = []
+    /// Recursive rules' fixpoints, by source and rule name: one rule
+    /// group over two sources is two fixpoints.
+    private var fixpoints: [FixpointKey: RuleFixpoint] = [:]
+
+    struct FixpointKey: Hashable {
+        let source: ObjectIdentifier
+        let rule: String
+    }
+    private var planningGroup: Set<FixpointKey> = []
     private var fresh = 0
     /// Rules whose reach has been checked for recursion through negation.
     private var stratified: Set<String> = []
@@ -35,8 +42,6 @@ final class Planner {
     /// How many distinct values each variable can take, from the patterns
     /// that bind it: estimates of distinct tuples (subquery inputs).
     private var domains: [String: Double] = [:]
-    /// Decorrelated subqueries that share their leading patterns, by position.
-    var sharedPrefixes: [SourcePosition: SharedPrefix] = [:]
 
     init(context: ExecutionContext) {
         self.context = context
@@ -44,46 +49,73 @@ final class Planner {
 
     // MARK: Clause lists
 
+    /// The recursive path of a deep query runs through here, so this frame
+    /// holds little: choosing the next clause happens in ``nextClause``.
     func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
-        try noteSharedPrefixes(clauses)
-        let order = InOrder(clauses, entry: Set(input.columns), rules: context.rules,
-                            levels: Self.maxNestingDepth - context.counters.planDepth)
-        for (i, clause) in clauses.enumerated() {
-            if case .not(_, nil, _, let position) = clause, order.notJoins[i].isEmpty {
-                let vars = clause.allVariables.sorted().joined(separator: " ")
-                throw QueryError("insufficient bindings: none of \(vars) is bound before this not "
-                                 + "(bind one earlier, or use not-join)", at: position)
-            }
-        }
+        let schedule = try Schedule(self, clauses, input: input)
         var op = input
-        var remaining = Array(clauses.indices)
-        while !remaining.isEmpty {
-            let bound = Set(op.columns)
-            if let k = remaining.firstIndex(where: { Self.isFilter(clauses[$0]) && order.needs[$0].isSubset(of: bound) }) {
-                let i = remaining.remove(at: k)
-                op = try apply(clauses[i], notJoin: order.notJoins[i], to: op,
-                               keep: keep.union(others(clauses, remaining)))
-                continue
-            }
-            let ready = { (i: Int) in !Self.isFilter(clauses[i]) && order.needs[i].isSubset(of: bound) }
-            let choices = context.choices
-            let chosen: Int
-            if let replayed = choices.replayed(fits: { $0 < remaining.count && ready(remaining[$0]) }) {
-                chosen = replayed
-            } else {
-                var best: (index: Int, cost: Double)?
-                for (k, i) in remaining.enumerated() where ready(i) {
-                    let cost = try self.cost(clauses[i], input: op)
-                    if best == nil || cost < best!.cost { best = (k, cost) }
-                }
-                guard let best else { throw unboundError(remaining.map { (clauses[$0], order.needs[$0]) }, bound: bound) }
-                chosen = best.index
-                choices.record(chosen)
-            }
-            let i = remaining.remove(at: chosen)
-            op = try apply(clauses[i], notJoin: [], to: op, keep: keep.union(others(clauses, remaining)))
+        while let (i, notJoin) = try nextClause(schedule, after: op) {
+            op = try apply(clauses[i], notJoin: notJoin, shared: schedule.shared[i], to: op,
+                           keep: keep.union(others(clauses, schedule.remaining)))
         }
         return op
+    }
+
+    /// What one clause list's planning keeps between steps.
+    final class Schedule {
+        let clauses: [Clause]
+        let order: InOrder
+        /// Subqueries' shared prefixes, by clause index.
+        let shared: [Int: SharedPrefix]
+        /// Clauses not planned yet, by index, in text order.
+        var remaining: [Int]
+
+        init(_ planner: Planner, _ clauses: [Clause], input: Operator) throws {
+            self.clauses = clauses
+            shared = try planner.sharedPrefixes(of: clauses)
+            order = InOrder(clauses, entry: Set(input.columns), rules: planner.context.rules,
+                            levels: Planner.maxNestingDepth - planner.context.counters.planDepth)
+            remaining = Array(clauses.indices)
+            for (i, clause) in clauses.enumerated() {
+                if case .not(_, nil, _, let position) = clause, order.notJoins[i].isEmpty {
+                    let vars = clause.allVariables.sorted().joined(separator: " ")
+                    throw QueryError("insufficient bindings: none of \(vars) is bound before this not "
+                                     + "(bind one earlier, or use not-join)", at: position)
+                }
+            }
+        }
+    }
+
+    /// The next clause to plan over `op`, and for a `not` the variables it
+    /// joins on; nil when every clause is planned. First any clause that
+    /// only filters or extends rows and has what it needs bound; then the
+    /// producer with what it needs bound and the fewest estimated rows.
+    @inline(never)
+    private func nextClause(_ schedule: Schedule, after op: Operator) throws -> (Int, Set<String>)? {
+        guard !schedule.remaining.isEmpty else { return nil }
+        let clauses = schedule.clauses, order = schedule.order
+        let bound = Set(op.columns)
+        if let k = schedule.remaining.firstIndex(where: { Self.isFilter(clauses[$0]) && order.needs[$0].isSubset(of: bound) }) {
+            let i = schedule.remaining.remove(at: k)
+            return (i, order.notJoins[i])
+        }
+        let remaining = schedule.remaining
+        let ready = { (i: Int) in !Self.isFilter(clauses[i]) && order.needs[i].isSubset(of: bound) }
+        let choices = context.choices
+        let chosen: Int
+        if let replayed = choices.replayed(fits: { $0 < remaining.count && ready(remaining[$0]) }) {
+            chosen = replayed
+        } else {
+            var best: (index: Int, cost: Double)?
+            for (k, i) in remaining.enumerated() where ready(i) {
+                let cost = try self.cost(clauses[i], input: op)
+                if best == nil || cost < best!.cost { best = (k, cost) }
+            }
+            guard let best else { throw unboundError(remaining.map { (clauses[$0], order.needs[$0]) }, bound: bound) }
+            chosen = best.index
+            choices.record(chosen)
+        }
+        return (schedule.remaining.remove(at: chosen), [])
     }
 
     /// The variables of the clauses at `indices`.
@@ -168,11 +200,13 @@ final class Planner {
 
     // MARK: Applying clauses
 
-    /// `notJoin`: for a `not` without a join list, the variables it joins on.
-    private func apply(_ clause: Clause, notJoin: Set<String>, to op: Operator, keep: Set<String>) throws -> Operator {
+    /// `notJoin`: for a `not` without a join list, the variables it joins
+    /// on; `shared`: for a subquery, the leading patterns it shares.
+    private func apply(_ clause: Clause, notJoin: Set<String>, shared: SharedPrefix?, to op: Operator,
+                       keep: Set<String>) throws -> Operator {
         switch clause {
         case .pattern, .predicate, .function: try applyFlat(clause, to: op)
-        case .not, .or, .rule, .subquery: try applyNested(clause, notJoin: notJoin, to: op, keep: keep)
+        case .not, .or, .rule, .subquery: try applyNested(clause, notJoin: notJoin, shared: shared, to: op, keep: keep)
         }
     }
 
@@ -188,13 +222,14 @@ final class Planner {
             let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
             return try Bind(input: op, evaluator: evaluator, binding: binding, estimatedRows: op.estimatedRows)
         default:
-            return try applyNested(clause, notJoin: [], to: op, keep: [])
+            return try applyNested(clause, notJoin: [], shared: nil, to: op, keep: [])
         }
     }
 
     /// Clauses that plan clauses beneath them: the recursive path of a deep
     /// query, so this frame and ``apply``'s hold little.
-    private func applyNested(_ clause: Clause, notJoin: Set<String>, to op: Operator, keep: Set<String>) throws -> Operator {
+    private func applyNested(_ clause: Clause, notJoin: Set<String>, shared: SharedPrefix?, to op: Operator,
+                             keep: Set<String>) throws -> Operator {
         let counters = context.counters
         guard counters.planDepth < Self.maxNestingDepth else { throw Self.nestingError(at: clause.position) }
         counters.planDepth += 1
@@ -207,7 +242,7 @@ final class Planner {
         case .rule(let source, let name, let args, let position):
             return try callRule(name, args: args, source: source, to: op, at: position)
         case .subquery(let sq, let binding, _):
-            return try subqueryJoin(sq, binding: binding, to: op, keep: keep)
+            return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: shared)
         default:
             return try applyFlat(clause, to: op)
         }
@@ -449,7 +484,7 @@ final class Planner {
         }
         try checkStratified(name, at: position)
         if reachable(from: name).contains(name) {
-            let scan = try recursiveRuleScan(name, args: args, at: position)
+            let scan = try withSource(source) { try recursiveRuleScan(name, args: args, at: position) }
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: op.estimatedRows)
         }
@@ -525,14 +560,16 @@ final class Planner {
 
     private func recursiveRuleScan(_ name: String, args: [Term], at position: SourcePosition) throws -> RuleScan {
         let fixpoint: RuleFixpoint
-        if let existing = fixpoints[name] {
+        // `$` is the call's source here (see `withSource`).
+        let source = ObjectIdentifier(try context.source("$", at: position))
+        if let existing = fixpoints[FixpointKey(source: source, rule: name)] {
             fixpoint = existing
         } else {
             let group = reachable(from: name).filter { reachable(from: $0).contains(name) }.union([name]).sorted()
             fixpoint = RuleFixpoint(names: group, account: context.account)
-            for n in group { fixpoints[n] = fixpoint }
+            for n in group { fixpoints[FixpointKey(source: source, rule: n)] = fixpoint }
             let savedGroup = planningGroup
-            planningGroup = Set(group)
+            planningGroup = Set(group.map { FixpointKey(source: source, rule: $0) })
             defer { planningGroup = savedGroup }
             var arities: [String: Int] = [:]
             var bodies: [RuleFixpoint.Body] = []
@@ -572,6 +609,7 @@ final class Planner {
             }
         }
         return try RuleScan(ruleName: name, fixpoint: fixpoint, args: scanArgs, columns: columns,
-                            insideGroup: planningGroup.contains(name), account: context.account)
+                            insideGroup: planningGroup.contains(FixpointKey(source: source, rule: name)),
+                            account: context.account)
     }
 }

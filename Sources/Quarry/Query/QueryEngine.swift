@@ -32,17 +32,22 @@ public struct QueryOptions: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// Where the query logs and counts what it did (see ``QueryObservation``).
     public var observation: QueryObservation
+    /// The seed of the `rand` and `sample` aggregates' random choices: a
+    /// run with a seed repeats its choices (for tests); nil draws a new
+    /// seed each run.
+    public var randomSeed: UInt64?
 
     /// Options; the defaults run a query with no budget, no deadline and no plan text.
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
                 subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil,
-                observation: QueryObservation = .standard) {
+                observation: QueryObservation = .standard, randomSeed: UInt64? = nil) {
         self.analyze = analyze
         self.explain = explain
         self.memoryLimitBytes = memoryLimitBytes
         self.subqueries = subqueries
         self.deadline = deadline
         self.observation = observation
+        self.randomSeed = randomSeed
     }
 }
 

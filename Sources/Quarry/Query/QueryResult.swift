@@ -23,6 +23,10 @@ public struct QueryResult: Sendable {
     public let keys: ResultKeys?
     /// Whether the rows are in a meaningful order (`:order-by`).
     public let ordered: Bool
+    /// Whether rows may repeat: `:with` without aggregates keeps one row
+    /// per distinct binding of the `:with` variables, so the result is a
+    /// bag, not a set (EDN prints it as a vector).
+    public let isBag: Bool
     /// Figures of the run.
     public internal(set) var stats: QueryStats
     /// The plan, as EXPLAIN prints it (with actual figures after an analyzed

@@ -27,7 +27,8 @@ struct QueryRun {
         let (context, find) = try QueryExecution.mappingBudget(account, phase: "while planning") {
             let space = try ValueSpace(primary: database.interner, account: account)
             let context = ExecutionContext(space: space, account: account, sources: ["$": database],
-                                           subqueryMode: options.subqueries)
+                                           subqueryMode: options.subqueries,
+                                           random: QueryRandom(seed: options.randomSeed))
             context.gate = gate
             context.choices = choices
             let find = try QueryInterrupt.$current.withValue(interrupt) {
@@ -77,7 +78,7 @@ struct QueryRun {
         let values = table.map { $0.map(space.decode) }
         let find = execution.find
         return QueryResult(columns: query.columnNames, rows: finalRows(values), shape: query.resultShape, keys: query.keys,
-                           ordered: !query.orderBy.isEmpty, stats: stats(of: execution),
+                           ordered: !query.orderBy.isEmpty, isBag: query.isBag, stats: stats(of: execution),
                            plan: options.explain || options.analyze ? Explain.text(find, analyzed: options.analyze) : "")
     }
 
@@ -172,6 +173,11 @@ extension Query {
     var columnNames: [String] {
         if let keys = keys { return keys.names }
         return find.elements.map(\.text)
+    }
+
+    /// Whether the result may repeat rows (``QueryResult/isBag``).
+    var isBag: Bool {
+        !with.isEmpty && !find.elements.contains(where: \.isAggregate)
     }
 
     var resultShape: QueryResult.Shape {

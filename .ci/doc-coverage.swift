@@ -5,11 +5,19 @@
 // documentation and are not listed.
 import Foundation
 
-// The DocC build's symbol graph, under the folder of the machine's triple.
-let triples = (try? FileManager.default.contentsOfDirectory(atPath: ".build-docs")) ?? []
-let path = CommandLine.arguments.dropFirst().first
-    ?? triples.map { ".build-docs/\($0)/extracted-symbols/main/Quarry/Quarry.symbols.json" }
-        .first { FileManager.default.fileExists(atPath: $0) } ?? ".build-docs"
+// The DocC build's symbol graph: .build-docs/TRIPLE/extracted-symbols/PACKAGE-FOLDER/Quarry/.
+func symbolGraph() -> String? {
+    let fm = FileManager.default
+    for triple in (try? fm.contentsOfDirectory(atPath: ".build-docs")) ?? [] {
+        let extracted = ".build-docs/\(triple)/extracted-symbols"
+        for folder in (try? fm.contentsOfDirectory(atPath: extracted)) ?? [] {
+            let path = "\(extracted)/\(folder)/Quarry/Quarry.symbols.json"
+            if fm.fileExists(atPath: path) { return path }
+        }
+    }
+    return nil
+}
+let path = CommandLine.arguments.dropFirst().first ?? symbolGraph() ?? ".build-docs"
 guard let data = FileManager.default.contents(atPath: path),
       let graph = try JSONSerialization.jsonObject(with: data) as? [String: Any],
       let symbols = graph["symbols"] as? [[String: Any]],

@@ -1,39 +1,62 @@
-/// The full relation of a recursive rule (and the rules recursive with it),
-/// computed bottom-up to a fixpoint once per query.
+/// The relations of a group of recursive rules, computed bottom-up to a
+/// fixpoint.
 ///
-/// Semi-naive evaluation: the first round runs every body once over empty
-/// relations; each later round runs each recursive body once per call it
-/// makes inside the group, that call reading only the tuples the previous
-/// round added (the delta) and the others the whole relations. A derivation
-/// that uses a new tuple is found in the round after that tuple appeared,
-/// so each round costs what the last one added, not all that came before.
-/// New head tuples go through the core's dedup table; the fixpoint ends
-/// when a round adds nothing. Every round checks the query's interrupt, and
-/// relations and dedup tables are charged to the query's account, so a rule
-/// that generates values without end is stopped by a deadline, a
-/// cancellation or the memory budget.
+/// A group holds, per rule and *adornment* (which arguments its calls
+/// bind), the rule's answers, and for a bound adornment its *demand*: the
+/// bound argument tuples asked for (magic sets). A body of an adorned rule
+/// runs over its demand, and a call to a rule with bound arguments adds
+/// them to that rule's demand, so a call such as `(reach 1 ?y)` computes
+/// only what is reachable from 1, and a rule whose body needs its
+/// arguments bound (`[(> ?n 0)]`) can run at all. Calls seed demand as
+/// they run, and the fixpoint goes on from where it stopped whenever
+/// demand has come since: every relation only grows.
+///
+/// Semi-naive evaluation: the first round runs every body once over the
+/// whole relations; each later round runs each body once per scan of the
+/// group it makes (its demand, its recursive calls), that scan reading
+/// only the tuples the previous round added (the delta) and the others the
+/// whole relations. New tuples go through the core's dedup table; the
+/// fixpoint ends when a round adds nothing. Every round checks the query's
+/// interrupt, and relations and dedup tables are charged to the query's
+/// account, so a rule that generates values without end is stopped by a
+/// deadline, a cancellation or the memory budget.
 final class RuleFixpoint {
-    let names: [String]
     private(set) var relations: [String: RowBuffer] = [:]
     private var deltas: [String: RowBuffer] = [:]
     private var sets: [String: RowDeduper] = [:]
+    /// Tuples added from outside the rounds (demand from calls) since the
+    /// last round: merged before the next one.
+    private var pending: [String: RowBuffer] = [:]
     private var bodies: [Body] = []
-    private var computed = false
+    private var started = false
     let account: MemoryAccount?
     /// Scans of the group's relations made while planning its bodies, in order.
     private var registered: [RuleScan] = []
 
     struct Body {
+        /// The relation the body's head adds to.
         let name: String
         let plan: Operator
         let project: [Int]
-        /// The body's calls inside the group.
+        /// The body's scans of the group's relations.
         let scans: [RuleScan]
     }
 
-    init(names: [String], account: MemoryAccount?) {
-        self.names = names
+    init(account: MemoryAccount?) {
         self.account = account
+    }
+
+    /// Adds a relation of `arity` columns to the group.
+    func addRelation(_ name: String, arity: Int) throws {
+        guard relations[name] == nil else { return }
+        relations[name] = try RowBuffer(arity: arity, account: account)
+        deltas[name] = try RowBuffer(arity: arity, account: account)
+        pending[name] = try RowBuffer(arity: arity, account: account)
+        sets[name] = try RowDeduper(arity: arity, account: account)
+    }
+
+    func addBody(_ body: Body) {
+        bodies.append(body)
     }
 
     /// Called by each scan inside the group as it is made.
@@ -45,21 +68,12 @@ final class RuleFixpoint {
 
     func scans(_ range: Range<Int>) -> [RuleScan] { Array(registered[range]) }
 
-    func setUp(arities: [String: Int], bodies: [Body]) throws {
-        for name in names {
-            let arity = arities[name] ?? 0
-            relations[name] = try RowBuffer(arity: arity, account: account)
-            deltas[name] = try RowBuffer(arity: arity, account: account)
-            sets[name] = try RowDeduper(arity: arity, account: account)
-        }
-        self.bodies = bodies
-    }
+    /// Where tuples asked for relation `name` are put until the next round.
+    func demand(_ name: String) -> RowBuffer { pending[name]! }
 
+    /// The whole relation, computed to the fixpoint of what has been asked.
     func relation(_ name: String) throws -> RowBuffer {
-        if !computed {
-            computed = true
-            try compute()
-        }
+        if !started || pending.values.contains(where: { $0.count > 0 }) { try compute() }
         return relations[name]!
     }
 
@@ -70,7 +84,10 @@ final class RuleFixpoint {
     func delta(_ name: String) -> RowBuffer { deltas[name]! }
 
     private func compute() throws {
-        var first = true
+        var first = !started
+        started = true
+        for delta in deltas.values { delta.removeAll() }
+        if try !mergePending() && !first { return }
         while true {
             try QueryInterrupt.check()
             var additions: [(String, RowBuffer)] = []
@@ -86,16 +103,33 @@ final class RuleFixpoint {
                 }
             }
             first = false
-            for name in names { deltas[name]!.removeAll() }
+            for delta in deltas.values { delta.removeAll() }
             var changed = false
-            for (name, fresh) in additions {
-                try sets[name]!.keepNew(fresh)
-                if fresh.count > 0 { changed = true }
-                try relations[name]!.append(contentsOf: fresh)
-                try deltas[name]!.append(contentsOf: fresh)
-            }
+            for (name, fresh) in additions where try add(fresh, to: name) { changed = true }
+            if try mergePending() { changed = true }
             if !changed { return }
         }
+    }
+
+    /// Adds the new ones of `rows` to relation `name` and its delta; whether there were any.
+    private func add(_ rows: RowBuffer, to name: String) throws -> Bool {
+        try sets[name]!.keepNew(rows)
+        guard rows.count > 0 else { return false }
+        try relations[name]!.append(contentsOf: rows)
+        try deltas[name]!.append(contentsOf: rows)
+        return true
+    }
+
+    /// Moves the demand that came since the last round into the relations.
+    private func mergePending() throws -> Bool {
+        var changed = false
+        for (name, rows) in pending where rows.count > 0 {
+            let fresh = try RowBuffer(arity: rows.arity, account: account)
+            try fresh.append(contentsOf: rows)
+            rows.removeAll()
+            if try add(fresh, to: name) { changed = true }
+        }
+        return changed
     }
 
     /// One run of a body: its head tuples.
@@ -104,6 +138,45 @@ final class RuleFixpoint {
         body.plan.reset()
         while let rows = try body.plan.next() { try fresh.append(columns: body.project, of: rows) }
         return fresh
+    }
+}
+
+/// Passes its input's rows through and asks a rule group for the call's
+/// bound arguments of each (the rule's demand).
+final class DemandTap: Operator {
+    enum Value {
+        case column(Int)
+        case constant(EncodedValue)
+    }
+
+    private let fixpoint: RuleFixpoint
+    private let relation: String
+    private let values: [Value]
+
+    init(input: Operator, fixpoint: RuleFixpoint, relation: String, values: [Value]) {
+        self.fixpoint = fixpoint
+        self.relation = relation
+        self.values = values
+        super.init(columns: input.columns, inputs: [input], estimatedRows: input.estimatedRows)
+        clusteredBy = input.clusteredBy
+    }
+
+    override var detail: String { "asks \(relation)" }
+
+    override func produce() throws -> RowBuffer? {
+        guard let batch = try inputs[0].next() else { return nil }
+        let demand = fixpoint.demand(relation)
+        for r in 0..<batch.count {
+            try demand.appendRow { w in
+                for (j, v) in values.enumerated() {
+                    switch v {
+                    case .column(let c): w.set(j, batch.value(r, c))
+                    case .constant(let e): w.set(j, e)
+                    }
+                }
+            }
+        }
+        return batch
     }
 }
 

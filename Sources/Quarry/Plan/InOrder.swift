@@ -31,6 +31,11 @@ struct InOrder {
                 join = clause.allVariables.intersection(bound)
                 need.formUnion(join)
             }
+            // A rule call takes the arguments bound before it: a recursive
+            // rule is then computed for those values only.
+            if case .rule(_, _, let args, _) = clause {
+                need.formUnion(Set(args.compactMap(\.variable)).intersection(bound))
+            }
             needs.append(need)
             notJoins.append(join)
             bound.formUnion(Self.binds(clause))

@@ -10,15 +10,34 @@
 /// pattern is no larger than its input.
 final class Planner {
     let context: ExecutionContext
-    /// Recursive rules' fixpoints, by source and rule name: one rule
-    /// group over two sources is two fixpoints.
+    /// Recursive rules' fixpoints, by source, rule name and the argument
+    /// positions calls bind: one rule over two sources is two fixpoints.
     private var fixpoints: [FixpointKey: RuleFixpoint] = [:]
+    /// The group of recursive rules whose bodies are being planned.
+    private var planningGroup: RuleGroup?
 
     struct FixpointKey: Hashable {
         let source: ObjectIdentifier
         let rule: String
+        let bound: [Int]
     }
-    private var planningGroup: Set<FixpointKey> = []
+
+    /// A group of mutually recursive rules being planned: the rules of one
+    /// strongly connected component over one source, with every adornment
+    /// their calls need, found as their bodies are planned.
+    final class RuleGroup {
+        let fixpoint: RuleFixpoint
+        let source: ObjectIdentifier
+        let rules: Set<String>
+        /// Adorned rules whose bodies are still to plan.
+        var worklist: [(rule: String, bound: [Int])] = []
+
+        init(fixpoint: RuleFixpoint, source: ObjectIdentifier, rules: Set<String>) {
+            self.fixpoint = fixpoint
+            self.source = source
+            self.rules = rules
+        }
+    }
     private var fresh = 0
     /// Rules whose reach has been checked for recursion through negation.
     private var stratified: Set<String> = []
@@ -484,9 +503,7 @@ final class Planner {
         }
         try checkStratified(name, at: position)
         if reachable(from: name).contains(name) {
-            let scan = try withSource(source) { try recursiveRuleScan(name, args: args, at: position) }
-            return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
-                                estimatedRows: op.estimatedRows)
+            return try withSource(source) { try recursiveCall(name, args: args, to: op, at: position) }
         }
         let (joinVars, branches) = try expand(rules, name: name, args: args, source: source, at: position)
         return try union(label: "rule \(name)", joinVariables: joinVars, branches: branches, to: op, at: position)
@@ -558,44 +575,50 @@ final class Planner {
         stratified.formUnion(group)
     }
 
-    private func recursiveRuleScan(_ name: String, args: [Term], at position: SourcePosition) throws -> RuleScan {
-        let fixpoint: RuleFixpoint
+    /// The name of rule `rule`'s answers for calls binding `bound`:
+    /// `reach^bf` (b for bound, f for free), or the rule's name when the
+    /// calls bind nothing.
+    private static func answers(_ rule: String, _ bound: [Int], arity: Int) -> String {
+        bound.isEmpty ? rule : rule + "^" + String((0..<arity).map { bound.contains($0) ? "b" : "f" })
+    }
+
+    /// A call of a recursive rule: its answers joined to `op`. The
+    /// arguments that are constants or bound in `op` are the call's demand:
+    /// the rule's answers are computed for the demanded tuples only.
+    private func recursiveCall(_ name: String, args: [Term], to op: Operator, at position: SourcePosition) throws
+        -> Operator {
         // `$` is the call's source here (see `withSource`).
         let source = ObjectIdentifier(try context.source("$", at: position))
-        if let existing = fixpoints[FixpointKey(source: source, rule: name)] {
-            fixpoint = existing
-        } else {
-            let group = reachable(from: name).filter { reachable(from: $0).contains(name) }.union([name]).sorted()
-            fixpoint = RuleFixpoint(names: group, account: context.account)
-            for n in group { fixpoints[FixpointKey(source: source, rule: n)] = fixpoint }
-            let savedGroup = planningGroup
-            planningGroup = Set(group.map { FixpointKey(source: source, rule: $0) })
-            defer { planningGroup = savedGroup }
-            var arities: [String: Int] = [:]
-            var bodies: [RuleFixpoint.Body] = []
-            for n in group {
-                for rule in try rulesNamed(n, at: position) {
-                    arities[n] = rule.parameters.count
-                    let scansBefore = fixpoint.registeredCount
-                    let plan = try self.plan(rule.body, input: try RelationScan.unit(account: context.account),
-                                             keep: Set(rule.parameters))
-                    let project = try rule.parameters.map { p throws -> Int in
-                        guard let c = plan.column(p) else {
-                            throw QueryError("rule \(n) does not bind \(p)", at: rule.position)
-                        }
-                        return c
-                    }
-                    bodies.append(.init(name: n, plan: plan, project: project,
-                                        scans: fixpoint.scans(scansBefore..<fixpoint.registeredCount)))
-                }
+        let rules = try rulesNamed(name, at: position)
+        var bound: [Int] = []
+        for (p, arg) in args.enumerated() {
+            switch arg.kind {
+            case .constant: bound.append(p)
+            case .variable(let v) where op.column(v) != nil: bound.append(p)
+            default: break
             }
-            try fixpoint.setUp(arities: arities, bodies: bodies)
         }
+        // A head naming one parameter twice takes no demand (its columns would repeat).
+        if rules.contains(where: { rule in Set(bound.map { rule.parameters[$0] }).count < bound.count }) { bound = [] }
+        let key = FixpointKey(source: source, rule: name, bound: bound)
+        let fixpoint: RuleFixpoint
+        if let existing = fixpoints[key] {
+            fixpoint = existing
+        } else if let group = planningGroup, group.source == source, group.rules.contains(name) {
+            fixpoint = group.fixpoint
+            try addAdorned(name, bound, arity: args.count, to: group, key: key)
+        } else {
+            fixpoint = try planGroup(name, bound, arity: args.count, key: key, source: source, at: position)
+        }
+        let inside = planningGroup?.fixpoint === fixpoint
+        let answers = Self.answers(name, bound, arity: args.count)
         var columns: [String] = []
         var scanArgs: [RuleScan.Arg] = []
+        var demand: [DemandTap.Value] = []
         for (p, arg) in args.enumerated() {
             switch arg.kind {
             case .variable(let v):
+                if bound.contains(p), let c = op.column(v) { demand.append(.column(c)) }
                 if let q = args[..<p].firstIndex(where: { $0.variable == v }) {
                     scanArgs.append(.same(q))
                 } else {
@@ -603,13 +626,86 @@ final class Planner {
                     columns.append(v)
                 }
             case .constant(let c):
-                scanArgs.append(.constant(try context.space.encode(try CallEvaluator.constant(c))))
+                let value = try context.space.encode(try CallEvaluator.constant(c))
+                demand.append(.constant(value))
+                scanArgs.append(.constant(value))
             default:
                 scanArgs.append(.ignore)
             }
         }
-        return try RuleScan(ruleName: name, fixpoint: fixpoint, args: scanArgs, columns: columns,
-                            insideGroup: planningGroup.contains(FixpointKey(source: source, rule: name)),
-                            account: context.account)
+        let scan = try RuleScan(ruleName: answers, fixpoint: fixpoint, args: scanArgs, columns: columns,
+                                insideGroup: inside, account: context.account)
+        guard !bound.isEmpty else {
+            return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
+                                estimatedRows: op.estimatedRows)
+        }
+        let magic = "magic " + answers
+        if demand.allSatisfy({ if case .constant = $0 { true } else { false } }) {
+            // Constants only: the demand is known now.
+            try fixpoint.demand(magic).appendRow { w in
+                for (j, d) in demand.enumerated() { if case .constant(let e) = d { w.set(j, e) } }
+            }
+            return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
+                                estimatedRows: op.estimatedRows)
+        }
+        let tap = DemandTap(input: op, fixpoint: fixpoint, relation: magic, values: demand)
+        // Built on the tapped side: every row asks before the answers are
+        // read (from outside, so that they are computed for it), and asks
+        // even when there are no answers yet (inside, for the next round).
+        return try HashJoin(left: tap, right: scan, buildLeft: true, account: context.account,
+                            estimatedRows: op.estimatedRows)
+    }
+
+    /// Plans the group of recursive rules `name` belongs to, starting
+    /// from `name` adorned with `bound`.
+    private func planGroup(_ name: String, _ bound: [Int], arity: Int, key: FixpointKey, source: ObjectIdentifier,
+                           at position: SourcePosition) throws -> RuleFixpoint {
+        let rules = reachable(from: name).filter { reachable(from: $0).contains(name) }.union([name])
+        let group = RuleGroup(fixpoint: RuleFixpoint(account: context.account), source: source, rules: rules)
+        let saved = planningGroup
+        planningGroup = group
+        defer { planningGroup = saved }
+        try addAdorned(name, bound, arity: arity, to: group, key: key)
+        while let (rule, adornment) = group.worklist.popLast() {
+            try planBodies(rule, adornment, in: group.fixpoint, at: position)
+        }
+        return group.fixpoint
+    }
+
+    /// Adds rule `name` adorned with `bound` to the group: its relations
+    /// now, its bodies once the body being planned is done.
+    private func addAdorned(_ name: String, _ bound: [Int], arity: Int, to group: RuleGroup, key: FixpointKey) throws {
+        fixpoints[key] = group.fixpoint
+        let answers = Self.answers(name, bound, arity: arity)
+        try group.fixpoint.addRelation(answers, arity: arity)
+        if !bound.isEmpty { try group.fixpoint.addRelation("magic " + answers, arity: bound.count) }
+        group.worklist.append((name, bound))
+    }
+
+    /// Plans every body of rule `name` adorned with `bound`: over its
+    /// demand (the bound parameters' tuples asked for), or over one empty
+    /// row when nothing is bound.
+    private func planBodies(_ name: String, _ bound: [Int], in fixpoint: RuleFixpoint,
+                            at position: SourcePosition) throws {
+        for rule in try rulesNamed(name, at: position) {
+            let answers = Self.answers(name, bound, arity: rule.parameters.count)
+            let scansBefore = fixpoint.registeredCount
+            let input: Operator
+            if bound.isEmpty {
+                input = try RelationScan.unit(account: context.account)
+            } else {
+                let columns = bound.map { rule.parameters[$0] }
+                input = try RuleScan(ruleName: "magic " + answers, fixpoint: fixpoint,
+                                     args: columns.indices.map { .output($0) }, columns: columns, insideGroup: true,
+                                     account: context.account)
+            }
+            let plan = try self.plan(rule.body, input: input, keep: Set(rule.parameters))
+            let project = try rule.parameters.map { p throws -> Int in
+                guard let c = plan.column(p) else { throw QueryError("rule \(name) does not bind \(p)", at: rule.position) }
+                return c
+            }
+            fixpoint.addBody(.init(name: answers, plan: plan, project: project,
+                                   scans: fixpoint.scans(scansBefore..<fixpoint.registeredCount)))
+        }
     }
 }

@@ -21,3 +21,31 @@ import Testing
     @Test(arguments: cases)
     func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
 }
+
+/// Arguments bound at the call: a recursive rule runs for them only.
+@Suite struct BoundRuleConformance {
+    static let down = "[[(down ?n ?m) [(> ?n 0)] [(dec ?n) ?m]] [(down ?n ?m) [(> ?n 0)] [(dec ?n) ?k] (down ?k ?m)]]"
+    static let ancestor = RuleConformance.ancestor
+
+    static let cases: [ConformanceCase] = [
+        .init("bound rule", "a recursive rule whose body needs a bound argument, called with a constant",
+              "[:find ?m :in $ % :where (down 3 ?m)]", inputs: [down], expect: "#{[2] [1] [0]}"),
+        .init("bound rule", "the same, the argument bound by a variable",
+              "[:find ?n ?m :in $ % :where [(ground [2 4]) [?n ...]] (down ?n ?m)]", inputs: [down],
+              expect: "#{[2 1] [2 0] [4 3] [4 2] [4 1] [4 0]}"),
+        .init("bound rule", "reach from a bound start", data: Datasets.graph,
+              "[:find ?y :in $ % :where (anc 2 ?y)]", inputs: [ancestor], expect: "#{[3] [4] [5]}"),
+        .init("bound rule", "reach from starts bound by a pattern", data: Datasets.graph,
+              "[:find ?n ?y :in $ % :where [?x :node/name ?n] (or [(= ?n \"c\")] [(= ?n \"f\")]) (anc ?x ?y)]",
+              inputs: [ancestor], expect: "#{[\"c\" 4] [\"f\" 6]}"),
+        .init("bound rule", "reach to a bound end", data: Datasets.graph,
+              "[:find ?x :in $ % :where (anc ?x 4)]", inputs: [ancestor], expect: "#{[1] [2] [3]}"),
+        .init("bound rule", "both ends bound", data: Datasets.graph,
+              "[:find ?x :in $ % :where [(ground [1 5]) [?x ...]] (anc ?x 4)]", inputs: [ancestor], expect: "#{[1]}"),
+        .init("bound rule", "the same rule bound and free in one query", data: Datasets.graph,
+              "[:find ?y ?c :in $ % :where (anc 3 ?y) [(ground 1) ?c]]", inputs: [ancestor], expect: "#{[4 1]}"),
+    ]
+
+    @Test(arguments: cases)
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}

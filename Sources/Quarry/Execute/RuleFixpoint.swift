@@ -149,12 +149,16 @@ final class DemandTap: Operator {
         case constant(EncodedValue)
     }
 
-    private let fixpoint: RuleFixpoint
+    /// A tap inside the group's own bodies is owned by the fixpoint, so it
+    /// must not own it back; a tap of a call from outside keeps it alive.
+    private unowned let fixpoint: RuleFixpoint
+    private let owner: RuleFixpoint?
     private let relation: String
     private let values: [Value]
 
-    init(input: Operator, fixpoint: RuleFixpoint, relation: String, values: [Value]) {
+    init(input: Operator, fixpoint: RuleFixpoint, relation: String, values: [Value], insideGroup: Bool) {
         self.fixpoint = fixpoint
+        self.owner = insideGroup ? nil : fixpoint
         self.relation = relation
         self.values = values
         super.init(columns: input.columns, inputs: [input], estimatedRows: input.estimatedRows)

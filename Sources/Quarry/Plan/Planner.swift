@@ -648,7 +648,7 @@ final class Planner {
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: op.estimatedRows)
         }
-        let tap = DemandTap(input: op, fixpoint: fixpoint, relation: magic, values: demand)
+        let tap = DemandTap(input: op, fixpoint: fixpoint, relation: magic, values: demand, insideGroup: inside)
         // Built on the tapped side: every row asks before the answers are
         // read (from outside, so that they are computed for it), and asks
         // even when there are no answers yet (inside, for the next round).

@@ -114,7 +114,7 @@ struct InOrder {
 
         /// Which parameters of rule `name` its bodies need bound: the
         /// required ones, and those a body uses before binding them.
-        private mutating func parametersNeeded(_ name: String) -> Set<Int> {
+        mutating func parametersNeeded(_ name: String) -> Set<Int> {
             if let known = ruleNeeds[name] { return known }
             guard !visiting.contains(name), let rules = rules[name] else { return [] }
             visiting.insert(name)

@@ -591,11 +591,20 @@ final class Planner {
         let source = ObjectIdentifier(try context.source("$", at: position))
         let rules = try rulesNamed(name, at: position)
         var bound: [Int] = []
-        for (p, arg) in args.enumerated() {
-            switch arg.kind {
-            case .constant: bound.append(p)
-            case .variable(let v) where op.column(v) != nil: bound.append(p)
-            default: break
+        // Demand is taken only where the rule's bodies need an argument
+        // bound (`[(> ?n 0)]` before anything binds ?n): elsewhere the
+        // whole relation, computed once and filtered, costs less than
+        // demand as the fixpoint runs it today (a right-linear rule asks
+        // for every node a bound start reaches, and each round reads the
+        // answers whole).
+        var needs = InOrder.Needs(rules: context.rules, levels: Self.maxNestingDepth - context.counters.planDepth)
+        if !needs.parametersNeeded(name).isEmpty {
+            for (p, arg) in args.enumerated() {
+                switch arg.kind {
+                case .constant: bound.append(p)
+                case .variable(let v) where op.column(v) != nil: bound.append(p)
+                default: break
+                }
             }
         }
         // A head naming one parameter twice takes no demand (its columns would repeat).

@@ -26,6 +26,9 @@ import Testing
 @Suite struct BoundRuleConformance {
     static let down = "[[(down ?n ?m) [(> ?n 0)] [(dec ?n) ?m]] [(down ?n ?m) [(> ?n 0)] [(dec ?n) ?k] (down ?k ?m)]]"
     static let ancestor = RuleConformance.ancestor
+    /// Paths of at most ?n steps: the bodies need ?n bound.
+    static let path = "[[(path ?n ?x ?y) [(> ?n 0)] [?x :edge/to ?y]] "
+        + "[(path ?n ?x ?y) [(> ?n 0)] [?x :edge/to ?z] [(dec ?n) ?k] (path ?k ?z ?y)]]"
 
     static let cases: [ConformanceCase] = [
         .init("bound rule", "a recursive rule whose body needs a bound argument, called with a constant",
@@ -33,6 +36,13 @@ import Testing
         .init("bound rule", "the same, the argument bound by a variable",
               "[:find ?n ?m :in $ % :where [(ground [2 4]) [?n ...]] (down ?n ?m)]", inputs: [down],
               expect: "#{[2 1] [2 0] [4 3] [4 2] [4 1] [4 0]}"),
+        .init("bound rule", "paths of at most n steps from a bound start", data: Datasets.graph,
+              "[:find ?y :in $ % :where (path 2 1 ?y)]", inputs: [path], expect: "#{[2] [3] [5]}"),
+        .init("bound rule", "paths of at most n steps to a bound end (inner calls bind more)", data: Datasets.graph,
+              "[:find ?x :in $ % :where (path 3 ?x 4)]", inputs: [path], expect: "#{[1] [2] [3]}"),
+        .init("bound rule", "paths with the bound taken from rows", data: Datasets.graph,
+              "[:find ?n ?y :in $ % :where [(ground [1 2]) [?n ...]] (path ?n 2 ?y)]", inputs: [path],
+              expect: "#{[1 3] [1 5] [2 3] [2 5] [2 4]}"),
         .init("bound rule", "reach from a bound start", data: Datasets.graph,
               "[:find ?y :in $ % :where (anc 2 ?y)]", inputs: [ancestor], expect: "#{[3] [4] [5]}"),
         .init("bound rule", "reach from starts bound by a pattern", data: Datasets.graph,

@@ -9,8 +9,14 @@ enum Aggregates {
     static let maxRandomDraws: Int64 = 100_000
 
     /// Checks an aggregate's name and arguments at planning time.
-    static func validate(_ element: FindElement) throws {
+    /// `functions`: the registered aggregates; `defersNamespaced`: accept
+    /// any namespaced name (a prepared query, checked before its run).
+    static func validate(_ element: FindElement, functions: QueryFunctions, defersNamespaced: Bool) throws {
         guard case .aggregate(let name, let args, _, let position) = element else { return }
+        if functions.aggregates[name] != nil || defersNamespaced && QueryFunctions.isNamespaced(name) {
+            guard args.isEmpty else { throw QueryError("expected (\(name) ?x)", at: position) }
+            return
+        }
         guard names.contains(name) else { throw QueryError("unknown aggregate \(name)", at: position) }
         switch name {
         case "min", "max":
@@ -40,8 +46,15 @@ enum Aggregates {
 
     /// The aggregate of one group's values.
     static func compute(_ element: FindElement, _ values: [EncodedValue], space: ValueSpace,
-                        random: QueryRandom) throws -> Value {
+                        random: QueryRandom, functions: QueryFunctions) throws -> Value {
         guard case .aggregate(let name, let args, _, let position) = element else { return .int(0) }
+        if let custom = functions.aggregates[name] {
+            do {
+                return try custom(values.map(space.decode))
+            } catch {
+                throw QueryError("\(name): \(error)", at: position)
+            }
+        }
         let n = args.first?.intValue.map(Int.init)
         func sorted() -> [EncodedValue] { values.sorted { ValueOrder.sortCompare($0, $1, in: space) < 0 } }
         func number(_ v: EncodedValue) throws -> Double {

@@ -14,8 +14,14 @@ struct CallEvaluator {
     /// Resolves the call's terms: variables to columns of `columns`,
     /// constants to values, `$` names to sources.
     init(_ call: Call, columns: [String], context: ExecutionContext) throws {
-        guard Builtins.isKnown(call.name) else { throw QueryError("unknown function \(call.name)", at: call.position) }
-        function = try Builtins.resolve(call.name, at: call.position)
+        if let custom = context.functions.functions[call.name] {
+            function = Self.registered(custom, name: call.name, at: call.position)
+        } else if context.defersNamespaced && QueryFunctions.isNamespaced(call.name) {
+            function = { _, _ in nil }
+        } else {
+            guard Builtins.isKnown(call.name) else { throw QueryError("unknown function \(call.name)", at: call.position) }
+            function = try Builtins.resolve(call.name, at: call.position)
+        }
         self.call = call
         self.context = context
         arguments = try call.args.map { term throws -> Argument in
@@ -31,6 +37,23 @@ struct CallEvaluator {
                 return .source(try context.source(s, at: term.position))
             case .blank:
                 throw QueryError("_ is not allowed as an argument of \(call.name)", at: term.position)
+            }
+        }
+    }
+
+    /// A registered function as the executor calls it: arguments decoded,
+    /// what it throws named with the call's position.
+    private static func registered(_ f: @escaping QueryFunctions.Function, name: String, at position: SourcePosition)
+        -> ([FunctionArgument], ExecutionContext) throws -> Value? {
+        { args, context in
+            let values = try args.map { a throws -> Value in
+                guard case .value(let v) = a else { throw QueryError("\(name) cannot take a source", at: position) }
+                return context.space.decode(v)
+            }
+            do {
+                return try f(values)
+            } catch {
+                throw QueryError("\(name): \(error)", at: position)
             }
         }
     }

@@ -9,6 +9,11 @@ final class ExecutionContext {
     let counters: Counters
     /// The random choices of `rand` and `sample`.
     let random: QueryRandom
+    /// Functions, predicates and aggregates registered from Swift.
+    var functions = QueryFunctions()
+    /// Checking a prepared query: namespaced functions not registered yet
+    /// are accepted (the run will have them).
+    var defersNamespaced = false
     /// In a round of a remote query, what decides whether the replica may
     /// be read for a key of the primary source; nil for a local query.
     var gate: ScanGate?
@@ -45,6 +50,8 @@ final class ExecutionContext {
         c.rules = rules
         c.gate = gate
         c.choices = choices
+        c.functions = functions
+        c.defersNamespaced = defersNamespaced
         return c
     }
 

@@ -11,17 +11,19 @@ final class FindRows: Operator {
     private let space: ValueSpace
     private let account: MemoryAccount?
     private let random: QueryRandom
+    private let functions: QueryFunctions
     private let output: RowBuffer
     private var done = false
 
     init(input: Operator, keys: [String], elements: [FindElement], space: ValueSpace, account: MemoryAccount?,
-         random: QueryRandom) throws {
+         random: QueryRandom, functions: QueryFunctions) throws {
         self.elements = elements
         keyColumns = keys.map { input.columns.firstIndex(of: $0)! }
         elementColumns = elements.map { input.columns.firstIndex(of: $0.variable)! }
         self.space = space
         self.account = account
         self.random = random
+        self.functions = functions
         let columns = keys + elements.map(\.text)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
@@ -94,7 +96,7 @@ final class FindRows: Operator {
                 }
                 column.removeAll(keepingCapacity: true)
                 for m in members { column.append(rows.value(m, c)) }
-                values.append(try space.encode(try Aggregates.compute(e, column, space: space, random: random)))
+                values.append(try space.encode(try Aggregates.compute(e, column, space: space, random: random, functions: functions)))
             }
             try output.appendRow { w in for (j, v) in values.enumerated() { w.set(j, v) } }
         }

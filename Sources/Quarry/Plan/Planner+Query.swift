@@ -4,7 +4,9 @@ extension Planner {
     /// `:with` variables, then the find rows (grouped by `keys` too), then
     /// `:order-by` and `:limit`.
     func planQuery(_ query: Query, input: Operator, keys: [String]) throws -> Operator {
-        for element in query.find.elements { try Aggregates.validate(element) }
+        for element in query.find.elements {
+            try Aggregates.validate(element, functions: context.functions, defersNamespaced: context.defersNamespaced)
+        }
         let findVars = query.find.elements.map(\.variable)
         var keep = Set(findVars).union(query.with).union(keys)
         keep.formUnion(input.columns)
@@ -30,7 +32,7 @@ extension Planner {
         let distinct = repeatsIrrelevant ? whereOp
             : try Distinct(input: whereOp, columns: projected, account: context.account, counters: context.counters)
         let find = try FindRows(input: distinct, keys: keys, elements: elements, space: context.space,
-                                account: context.account, random: context.random)
+                                account: context.account, random: context.random, functions: context.functions)
         guard !query.orderBy.isEmpty || query.limit != nil else { return find }
         let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }
         return OrderLimit(input: find, orderBy: orderBy, limit: query.limit, space: context.space,

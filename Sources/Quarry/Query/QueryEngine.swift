@@ -36,11 +36,14 @@ public struct QueryOptions: Sendable {
     /// run with a seed repeats its choices (for tests); nil draws a new
     /// seed each run.
     public var randomSeed: UInt64?
+    /// Functions, predicates and aggregates of your own (see ``QueryFunctions``).
+    public var functions: QueryFunctions
 
     /// Options; the defaults run a query with no budget, no deadline and no plan text.
     public init(analyze: Bool = false, explain: Bool = false, memoryLimitBytes: UInt64? = nil,
                 subqueries: SubqueryMode = .auto, deadline: ContinuousClock.Instant? = nil,
-                observation: QueryObservation = .standard, randomSeed: UInt64? = nil) {
+                observation: QueryObservation = .standard, randomSeed: UInt64? = nil,
+                functions: QueryFunctions = QueryFunctions()) {
         self.analyze = analyze
         self.explain = explain
         self.memoryLimitBytes = memoryLimitBytes
@@ -48,6 +51,7 @@ public struct QueryOptions: Sendable {
         self.deadline = deadline
         self.observation = observation
         self.randomSeed = randomSeed
+        self.functions = functions
     }
 }
 

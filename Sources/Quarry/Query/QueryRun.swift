@@ -31,6 +31,7 @@ struct QueryRun {
                                            random: QueryRandom(seed: options.randomSeed))
             context.gate = gate
             context.choices = choices
+            context.functions = options.functions
             let find = try QueryInterrupt.$current.withValue(interrupt) {
                 try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
             }
@@ -47,11 +48,11 @@ struct QueryRun {
     /// data. A query taking rules as an input is not planned.
     static func checkPlan(_ query: Query) throws {
         if query.inputs.contains(.rules) { return }
-        for element in query.find.elements { try Aggregates.validate(element) }
         let empty = try Database()
         let account = try MemoryAccount()
         let context = ExecutionContext(space: try ValueSpace(primary: empty.interner, account: account), account: account,
                                        sources: ["$": empty])
+        context.defersNamespaced = true
         var columns: [String] = []
         var sawDefault = false
         for input in query.inputs {

@@ -204,7 +204,9 @@ final class RuleScan: Operator {
     let insideGroup: Bool
     /// Inside the group: read the previous round's new tuples instead of the whole relation.
     var readsDelta = false
-    private var done = false
+    /// The relation being read, and the next row of it to look at.
+    private var reading: RowBuffer?
+    private var position = 0
     private let output: RowBuffer
 
     init(ruleName: String, fixpoint: RuleFixpoint, args: [Arg], columns: [String], insideGroup: Bool,
@@ -216,20 +218,31 @@ final class RuleScan: Operator {
         self.insideGroup = insideGroup
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [], estimatedRows: 100)
+        // A relation's rows are distinct, and so is any projection that
+        // drops only constant columns.
+        if !args.contains(where: { if case .ignore = $0 { true } else { false } }) { clusteredBy = columns }
         if insideGroup { fixpoint.register(self) }
     }
 
     override var detail: String { "(\(ruleName) ...) fixpoint" + (insideGroup ? ", previous round" : "") }
 
-    override func rewind() { done = false }
+    override func rewind() {
+        reading = nil
+        position = 0
+    }
 
+    /// The matching rows of the relation, a batch at a time.
     override func produce() throws -> RowBuffer? {
-        guard !done else { return nil }
-        done = true
-        let rel = insideGroup ? (readsDelta ? fixpoint.delta(ruleName) : fixpoint.snapshot(ruleName))
-            : try fixpoint.relation(ruleName)
+        if reading == nil {
+            reading = insideGroup ? (readsDelta ? fixpoint.delta(ruleName) : fixpoint.snapshot(ruleName))
+                : try fixpoint.relation(ruleName)
+        }
+        let rel = reading!
+        guard position < rel.count else { return nil }
+        let end = min(rel.count, position + Operator.batchSize)
+        defer { position = end }
         output.removeAll()
-        rows: for r in 0..<rel.count {
+        rows: for r in position..<end {
             for (p, a) in args.enumerated() {
                 switch a {
                 case .constant(let v): if rel.value(r, p) != v { continue rows }

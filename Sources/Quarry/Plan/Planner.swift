@@ -645,6 +645,8 @@ final class Planner {
         let scan = try RuleScan(ruleName: answers, fixpoint: fixpoint, args: scanArgs, columns: columns,
                                 insideGroup: inside, account: context.account)
         guard !bound.isEmpty else {
+            // Called with nothing bound before it: the answers are the rows.
+            if let unit = op as? RelationScan, unit.columns.isEmpty, unit.relation.count == 1 { return scan }
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: op.estimatedRows)
         }

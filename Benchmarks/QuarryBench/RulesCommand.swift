@@ -32,6 +32,8 @@ struct RulesCommand: ParsableCommand {
     static let follows = "[[(follows ?x ?y) [?x :follows ?y]] [(follows ?x ?y) [?t :follows ?y] (follows ?x ?t)]]"
     /// Right-linear reach, the way a walk from a start is usually written.
     static let reach = "[[(reach ?x ?y) [?x :follows ?y]] [(reach ?x ?y) [?x :follows ?t] (reach ?t ?y)]]"
+    /// Left-linear reach: the bound start is passed on unchanged.
+    static let reachLeft = "[[(reach ?x ?y) [?x :follows ?y]] [(reach ?x ?y) (reach ?x ?t) [?t :follows ?y]]]"
     static let schema = "{:db/ident :follows :db/valueType :db.type/ref :db/cardinality :db.cardinality/many}"
 
     /// DataScript's wide-db: a tree `depth` levels deep, `width` children per node, ids as its bench numbers them.
@@ -78,8 +80,10 @@ struct RulesCommand: ParsableCommand {
             workloads.append(("follows, long \(d)×\(w)", Self.long(depth: d, width: w), all, Self.follows,
                               d == 30 && w == 5 ? 0.5 : nil))
         }
-        workloads.append(("reach from a bound start, chain of \(Format.grouped(chain))", Self.chain(chain),
+        workloads.append(("reach from a bound start, right-linear, chain of \(Format.grouped(chain))", Self.chain(chain),
                           "[:find ?y :in $ % :where (reach 1 ?y)]", Self.reach, 10))
+        workloads.append(("reach from a bound start, left-linear, chain of \(Format.grouped(chain))", Self.chain(chain),
+                          "[:find ?y :in $ % :where (reach 1 ?y)]", Self.reachLeft, 10))
         workloads.append(("transitive closure, chain of \(Format.grouped(closure)) edges", Self.chain(closure + 1),
                           "[:find ?x ?y :in $ % :where (reach ?x ?y)]", Self.reach, 1000))
         var results: [RulesResult] = []

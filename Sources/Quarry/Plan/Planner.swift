@@ -598,15 +598,14 @@ final class Planner {
         // for every node a bound start reaches, and each round reads the
         // answers whole).
         var needs = InOrder.Needs(rules: context.rules, levels: Self.maxNestingDepth - context.counters.planDepth)
-        if !needs.parametersNeeded(name).isEmpty {
-            for (p, arg) in args.enumerated() {
-                switch arg.kind {
-                case .constant: bound.append(p)
-                case .variable(let v) where op.column(v) != nil: bound.append(p)
-                default: break
-                }
+        for (p, arg) in args.enumerated() {
+            switch arg.kind {
+            case .constant: bound.append(p)
+            case .variable(let v) where op.column(v) != nil: bound.append(p)
+            default: break
             }
         }
+        if needs.parametersNeeded(name).isEmpty && !demandStaysPut(name, bound: bound, rules: rules) { bound = [] }
         // A head naming one parameter twice takes no demand (its columns would repeat).
         if rules.contains(where: { rule in Set(bound.map { rule.parameters[$0] }).count < bound.count }) { bound = [] }
         let key = FixpointKey(source: source, rule: name, bound: bound)
@@ -665,6 +664,28 @@ final class Planner {
         // even when there are no answers yet (inside, for the next round).
         return try HashJoin(left: tap, right: scan, buildLeft: true, account: context.account,
                             estimatedRows: op.estimatedRows)
+    }
+
+    /// Whether demand for `name` bound at `bound` never grows past the
+    /// call's own: every recursive call in its bodies is to `name` itself
+    /// and passes each bound parameter on unchanged (a left-linear
+    /// `(reach ?x ?z) [?z :to ?y]`), so the answers are the call's alone.
+    /// A right-linear rule passes a new value on and asks for every node
+    /// it reaches.
+    private func demandStaysPut(_ name: String, bound: [Int], rules: [Rule]) -> Bool {
+        guard !bound.isEmpty else { return false }
+        for rule in rules {
+            for clause in rule.body {
+                if case .rule(_, let called, let args, _) = clause, reachable(from: called).contains(name) || called == name {
+                    guard called == name else { return false }
+                    for p in bound where p >= args.count || p >= rule.parameters.count
+                        || args[p].variable != rule.parameters[p] { return false }
+                } else if !clause.ruleCalls.isEmpty && clause.ruleCalls.contains(where: { reachable(from: $0).contains(name) }) {
+                    return false // a recursive call nested in not/or
+                }
+            }
+        }
+        return true
     }
 
     /// Plans the group of recursive rules `name` belongs to, starting

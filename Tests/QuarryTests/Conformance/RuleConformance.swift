@@ -1,3 +1,4 @@
+import Quarry
 import Testing
 
 /// Rules beyond the basics of LogicConformance: sources named at the call,
@@ -58,4 +59,29 @@ import Testing
 
     @Test(arguments: cases)
     func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}
+
+/// Demand that stays with the call (left-linear rules, a bound start).
+@Suite struct LeftLinearRuleConformance {
+    static let reach = "[[(reach ?x ?y) [?x :edge/to ?y]] [(reach ?x ?y) (reach ?x ?z) [?z :edge/to ?y]]]"
+
+    static let cases: [ConformanceCase] = [
+        .init("left-linear", "from a bound start", data: Datasets.graph,
+              "[:find ?y :in $ % :where (reach 2 ?y)]", inputs: [reach], expect: "#{[3] [4] [5]}"),
+        .init("left-linear", "from starts bound by rows", data: Datasets.graph,
+              "[:find ?x ?y :in $ % :where [(ground [3 6]) [?x ...]] (reach ?x ?y)]", inputs: [reach],
+              expect: "#{[3 4] [6 6]}"),
+        .init("left-linear", "a wrong arity inside is the rule error, not a trap", data: Datasets.graph,
+              "[:find ?y :in $ % :where (r 1 ?y)]",
+              inputs: ["[[(r ?x ?y) [?x :edge/to ?y]] [(r ?x ?y) (r ?x) [?x :edge/to ?y]]]"], expect: "#{}"),
+    ]
+
+    @Test(arguments: Array(cases.prefix(2)))
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+
+    @Test func aWrongArityInsideIsAnError() throws {
+        let c = Self.cases[2]
+        let db = try Conformance.database(c.data)
+        #expect(throws: QueryError.self) { _ = try db.query(c.query, inputs: try c.inputs.map { try EDNReader.readOne($0) }) }
+    }
 }

@@ -480,7 +480,7 @@ final class Planner {
     }
 
     /// The rules reachable from `name`'s bodies.
-    private func reachable(from name: String) -> Set<String> {
+    func reachable(from name: String) -> Set<String> {
         var seen: Set<String> = []
         var stack = [name]
         while let n = stack.popLast() {
@@ -494,7 +494,7 @@ final class Planner {
         return seen
     }
 
-    private func callRule(_ name: String, args: [Term], source: String, to op: Operator,
+    func callRule(_ name: String, args: [Term], source: String, to op: Operator,
                           at position: SourcePosition) throws -> Operator {
         let rules = try rulesNamed(name, at: position)
         for rule in rules where rule.parameters.count != args.count {
@@ -605,7 +605,12 @@ final class Planner {
             default: break
             }
         }
-        if needs.parametersNeeded(name).isEmpty && !demandStaysPut(name, bound: bound, rules: rules) { bound = [] }
+        if needs.parametersNeeded(name).isEmpty && !demandStaysPut(name, bound: bound, rules: rules) {
+            if let rewritten = try rightLinearCall(name, args: args, bound: bound, rules: rules, to: op, at: position) {
+                return rewritten
+            }
+            bound = []
+        }
         // A head naming one parameter twice takes no demand (its columns would repeat).
         if rules.contains(where: { rule in Set(bound.map { rule.parameters[$0] }).count < bound.count }) { bound = [] }
         let key = FixpointKey(source: source, rule: name, bound: bound)

@@ -85,3 +85,30 @@ import Testing
         #expect(throws: QueryError.self) { _ = try db.query(c.query, inputs: try c.inputs.map { try EDNReader.readOne($0) }) }
     }
 }
+
+/// Right-linear rules from bound arguments, rewritten to ask only for
+/// what the start reaches: the same answers as the whole relation gives.
+@Suite struct RightLinearRuleConformance {
+    static let reach = RuleConformance.ancestor
+    /// Reach over two kinds of edge, the second step a constant hop.
+    static let twoExits = "[[(r ?x ?y) [?x :edge/to ?y]] [(r ?x ?y) [?x :node/name \"f\"] [(ground 6) ?y]] "
+        + "[(r ?x ?y) [?x :edge/to ?t] (r ?t ?y)]]"
+
+    static let cases: [ConformanceCase] = [
+        .init("right-linear", "from a bound start", data: Datasets.graph,
+              "[:find ?y :in $ % :where (anc 1 ?y)]", inputs: [reach], expect: "#{[2] [3] [4] [5]}"),
+        .init("right-linear", "from starts bound by rows", data: Datasets.graph,
+              "[:find ?x ?y :in $ % :where [(ground [2 6]) [?x ...]] (anc ?x ?y)]", inputs: [reach],
+              expect: "#{[2 3] [2 4] [2 5] [6 6]}"),
+        .init("right-linear", "a start that reaches nothing", data: Datasets.graph,
+              "[:find ?y :in $ % :where (anc 4 ?y)]", inputs: [reach], expect: "#{}"),
+        .init("right-linear", "two exit bodies", data: Datasets.graph,
+              "[:find ?y :in $ % :where (r 6 ?y)]", inputs: [twoExits], expect: "#{[6]}"),
+        .init("right-linear", "both ends bound", data: Datasets.graph,
+              "[:find ?x :in $ % :where [(ground [1 3 5]) [?x ...]] (anc ?x 4)]", inputs: [reach],
+              expect: "#{[1] [3]}"),
+    ]
+
+    @Test(arguments: cases)
+    func query(_ c: ConformanceCase) throws { try Conformance.run(c) }
+}

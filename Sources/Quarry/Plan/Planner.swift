@@ -606,7 +606,11 @@ final class Planner {
             }
         }
         if needs.parametersNeeded(name).isEmpty && !demandStaysPut(name, bound: bound, rules: rules) {
-            if let rewritten = try rightLinearCall(name, args: args, bound: bound, rules: rules, to: op, at: position) {
+            // The rewrite is for calls into the rule from outside: inside its
+            // own bodies, a call joins the relation being computed.
+            let inside = planningGroup.map { $0.source == source && $0.rules.contains(name) } ?? false
+            if !inside, let rewritten = try rightLinearCall(name, args: args, bound: bound, rules: rules, to: op,
+                                                            at: position) {
                 return rewritten
             }
             bound = []

@@ -60,6 +60,7 @@ struct Transactor {
             case .entity(let ref): v = EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
             case .value(let value): v = try encode(value, attribute: op.attribute, at: op.position)
             }
+            if let expected = op.expected { try checkCAS(op, e: e, a: a, expected: expected) }
             resolved.append(Resolved(kind: op.kind, e: e, a: a, v: v, seq: seq))
         }
         let datoms = try merge(resolved, retractedEntities: retractedEntities)
@@ -77,6 +78,26 @@ struct Transactor {
     }
 
     // MARK: Resolution
+
+    /// `[:db/cas e a old new]`: throws unless the database before the
+    /// transaction holds `old` for `e`'s `a` (or nothing, for nil).
+    private func checkCAS(_ op: TxOp, e: Int64, a: UInt32, expected: TxOp.Operand) throws {
+        var current: EncodedValue?
+        before.scan(DatomFilter(e: e, a: a)) { d in if current == nil { current = d.value } }
+        let wanted: EncodedValue?
+        switch expected {
+        case .none: wanted = nil
+        case .entity(let ref): wanted = EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
+        case .value(let value): wanted = try encode(value, attribute: op.attribute, at: op.position)
+        }
+        guard current != wanted else { return }
+        func text(_ v: EncodedValue?) -> String {
+            guard let v else { return "nothing" }
+            return Value(v, interner: before.interner).map { EDNWriter.write($0) } ?? "a value"
+        }
+        throw TransactionError(":db/cas failed: \(op.attribute) of \(e) is \(text(current)), not \(text(wanted))",
+                               at: op.position)
+    }
 
     private mutating func resolveTempids(_ ops: [TxOp]) throws {
         var order: [String] = []

@@ -33,4 +33,7 @@ struct TxOp {
     var attribute: Keyword
     var value: Operand
     var position: SourcePosition
+    /// `[:db/cas e a old new]`: an `.add` of `new` that first requires the
+    /// database before the transaction to hold `old` (`.none`: no value).
+    var expected: Operand? = nil
 }

@@ -202,6 +202,25 @@ struct TxParser {
                 : (try attribute(attr)?.isRef == true ? .entity(try entityRef(value))
                    : .value(try plainValue(value)))
             ops.append(TxOp(kind: kind, entity: entity, attribute: attr, value: operand, position: position))
+        case "db/cas", "db.fn/cas":
+            // Compare and swap: the new value is asserted only if the old one is there.
+            guard items.count == 5 else {
+                throw TransactionError("\(op) takes an entity, an attribute, the old value and the new one", at: position)
+            }
+            let entity = try entityRef(try arg(1))
+            guard let attr = try arg(2).keyword else {
+                throw TransactionError("expected a keyword attribute", at: items[2].position)
+            }
+            guard try attribute(attr)?.cardinalityMany != true else {
+                throw TransactionError("\(op) needs a cardinality-one attribute, \(attr) is many", at: position)
+            }
+            let old = try arg(3)
+            let expected: TxOp.Operand = old.form == .nil ? .none
+                : try attribute(attr)?.isRef == true ? .entity(try entityRef(old)) : .value(try plainValue(old))
+            var add = TxOp(kind: .add, entity: entity, attribute: attr, value: try operand(try arg(4), for: try attribute(attr)),
+                           position: position)
+            add.expected = expected
+            ops.append(add)
         case "db/retractEntity", "db.fn/retractEntity":
             ops.append(TxOp(kind: .retractEntity, entity: try entityRef(try arg(1)), attribute: Keyword("db/id"),
                             value: .none, position: position))

@@ -44,6 +44,11 @@ import Testing
         .init("bound rule", "paths with the bound taken from rows", data: Datasets.graph,
               "[:find ?n ?y :in $ % :where [(ground [1 2]) [?n ...]] (path ?n 2 ?y)]", inputs: [path],
               expect: "#{[1 3] [1 5] [2 3] [2 5] [2 4]}"),
+        .init("bound rule", "a recursive rule whose body starts with a subquery on its argument", data: Datasets.graph,
+              "[:find ?x ?n :in $ % :where [?x :node/name \"a\"] (r ?x ?n)]",
+              inputs: ["[[(r ?x ?n) [(q [:find (count ?z) . :in $ ?a :where [?a :edge/to ?z]] $ ?x) ?n]] "
+                       + "[(r ?x ?n) [?x :edge/to ?y] (r ?y ?n)]]"],
+              expect: "#{[1 1] [1 2]}"),
         .init("bound rule", "reach from a bound start", data: Datasets.graph,
               "[:find ?y :in $ % :where (anc 2 ?y)]", inputs: [ancestor], expect: "#{[3] [4] [5]}"),
         .init("bound rule", "reach from starts bound by a pattern", data: Datasets.graph,

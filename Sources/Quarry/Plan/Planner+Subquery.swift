@@ -23,8 +23,12 @@ extension Planner {
         let op = try projectLive(op, keep: keep.union(sq.args.compactMap(\.variable)).union(binding.variables))
         let argumentVariables = inputs.arguments.compactMap(\.variable)
         let distinctInputs = distinctEstimate(argumentVariables, rows: op.estimatedRows)
+        // The closure outlives planning (a materialized subquery plans each
+        // run): it holds the account, not this planner, whose rule
+        // fixpoints may hold the subquery in turn.
+        let account = context.account
         let plan = { () throws -> SubqueryJoin.NestedPlan in
-            let relation = try RowBuffer(arity: inputs.variables.count, account: self.context.account)
+            let relation = try RowBuffer(arity: inputs.variables.count, account: account)
             let scan = try RelationScan(relation, columns: inputs.variables,
                                         label: inputs.relation || strategy == .decorrelated
                                             ? "all distinct outer bindings" : "one outer binding per run")

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A query parsed and checked once, run any number of times, on any
 /// database, with new inputs, from any number of threads at once.
 ///
@@ -39,7 +37,8 @@ public final class PreparedQuery: Sendable {
     /// The `:in` entries a run takes an input for, in order, as written:
     /// every entry but the leading `$`, which is the database it runs on.
     public let inputNames: [String]
-    private let recorded = RecordedChoices()
+    /// The first plan's choices, shared by every run; nil until a run has planned.
+    private let recorded = Locked<[Int]?>(nil)
 
     /// Parses and checks `text`.
     public convenience init(_ text: String) throws(QuarryError) {
@@ -79,27 +78,15 @@ public final class PreparedQuery: Sendable {
     func run(on database: Database, inputs: [QueryInput], options: QueryOptions,
              start: ContinuousClock.Instant) -> QueryRun {
         QueryRun(query: query, database: database, inputs: inputs, options: options, start: start,
-                 choices: PlanChoices(replaying: recorded.choices ?? []))
+                 choices: PlanChoices(replaying: recorded.withLock { $0 } ?? []))
     }
 
     /// Keeps a run's choices if none are kept yet.
     func keep(_ run: QueryRun) {
-        if !run.choices.diverged { recorded.keepFirst(run.choices.made) }
+        if !run.choices.diverged { recorded.withLock { if $0 == nil { $0 = run.choices.made } } }
     }
 
     /// Whether a plan has been recorded (tests).
-    var hasRecordedPlan: Bool { recorded.choices != nil }
+    var hasRecordedPlan: Bool { recorded.withLock { $0 != nil } }
 
-    /// The first plan's choices, shared by every run.
-    private final class RecordedChoices: @unchecked Sendable {
-        // A pthread mutex: ThreadSanitizer does not see Synchronization.Mutex on Linux.
-        private let lock = NSLock()
-        private var kept: [Int]?
-
-        var choices: [Int]? { lock.withLock { kept } }
-
-        func keepFirst(_ choices: [Int]) {
-            lock.withLock { if kept == nil { kept = choices } }
-        }
-    }
 }

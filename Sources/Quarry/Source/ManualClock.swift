@@ -1,5 +1,3 @@
-import Foundation
-
 /// A clock that moves only when told to: tests inject it where a real
 /// source would wait on the network, so that a test of latency or of
 /// concurrency is deterministic and never sleeps.
@@ -26,21 +24,7 @@ public final class ManualClock: Clock, Sendable {
         var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    /// The state behind a pthread mutex (`NSLock`): ThreadSanitizer sees
-    /// the order it makes, which it cannot see for `Synchronization.Mutex`,
-    /// a bare futex on Linux (it reported races between locked accesses).
-    private final class LockedState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var state = State()
-
-        func withLock<R>(_ body: (inout State) throws -> R) rethrows -> R {
-            lock.lock()
-            defer { lock.unlock() }
-            return try body(&state)
-        }
-    }
-
-    private let state = LockedState()
+    private let state = Locked(State())
 
     /// A clock at its start, moving only when advanced.
     public init() {}

@@ -54,12 +54,8 @@ struct Transactor {
                 continue
             }
             let a = try attributeID(op.attribute)
-            let v: EncodedValue
-            switch op.value {
-            case .none: v = EncodedValue(word: 0, tag: .int)
-            case .entity(let ref): v = EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
-            case .value(let value): v = try encode(value, attribute: op.attribute, at: op.position)
-            }
+            // A retraction of every value has no value: any word stands in.
+            let v = try value(of: op.value, op) ?? EncodedValue(word: 0, tag: .int)
             if let expected = op.expected { try checkCAS(op, e: e, a: a, expected: expected) }
             resolved.append(Resolved(kind: op.kind, e: e, a: a, v: v, seq: seq))
         }
@@ -79,17 +75,22 @@ struct Transactor {
 
     // MARK: Resolution
 
+    /// An operand of `op` as stored: an entity as its id, a value encoded
+    /// for `op`'s attribute; nil for none.
+    private func value(of operand: TxOp.Operand, _ op: TxOp) throws -> EncodedValue? {
+        switch operand {
+        case .none: nil
+        case .entity(let ref): EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
+        case .value(let value): try encode(value, attribute: op.attribute, at: op.position)
+        }
+    }
+
     /// `[:db/cas e a old new]`: throws unless the database before the
     /// transaction holds `old` for `e`'s `a` (or nothing, for nil).
     private func checkCAS(_ op: TxOp, e: Int64, a: UInt32, expected: TxOp.Operand) throws {
         var current: EncodedValue?
         before.scan(DatomFilter(e: e, a: a)) { d in if current == nil { current = d.value } }
-        let wanted: EncodedValue?
-        switch expected {
-        case .none: wanted = nil
-        case .entity(let ref): wanted = EncodedValue(word: UInt64(bitPattern: try entity(ref, at: op.position)), tag: .int)
-        case .value(let value): wanted = try encode(value, attribute: op.attribute, at: op.position)
-        }
+        let wanted = try value(of: expected, op)
         guard current != wanted else { return }
         func text(_ v: EncodedValue?) -> String {
             guard let v else { return "nothing" }

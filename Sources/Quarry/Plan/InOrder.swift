@@ -1,6 +1,6 @@
 /// What in-order evaluation (Datomic's, DataScript's) makes of a list of
-/// clauses: the variables bound before each clause, and what each clause
-/// needs bound before it can run.
+/// clauses: what each clause needs bound before it can run, and the
+/// variables each `not` joins on.
 ///
 /// The planner reorders clauses, but it schedules a clause only once what
 /// the clause needs is bound, and a `not` joins on exactly the variables

@@ -43,8 +43,7 @@ extension Planner {
             generated.append(Rule(name: reached, parameters: s + z, required: [], body: zip(s, z).map { seed, node in
                 .function(Call(name: "identity", args: [variable(seed)], position: position), .variable(node), position)
             }, position: position))
-            for (rule, callIndex) in shape.recursive {
-                guard case .rule(_, _, let callArgs, _) = rule.body[callIndex] else { continue }
+            for (rule, callIndex, callArgs) in shape.recursive {
                 // The prefix reads the current nodes where the head's bound parameters were.
                 var map: [String: String] = [:]
                 for (i, b) in bound.enumerated() { map[rule.parameters[b]] = z[i] }
@@ -95,32 +94,40 @@ extension Planner {
     /// level, passing each free parameter on unchanged and using it
     /// nowhere else.
     private func rightLinearShape(_ name: String, bound: [Int], rules: [Rule])
-        -> (exits: [Rule], recursive: [(Rule, Int)])? {
-        var exits: [Rule] = [], recursive: [(Rule, Int)] = []
+        -> (exits: [Rule], recursive: [(Rule, Int, [Term])])? {
+        var exits: [Rule] = [], recursive: [(Rule, Int, [Term])] = []
         for rule in rules {
             let free = rule.parameters.indices.filter { !bound.contains($0) }
-            var callIndex: Int?
-            for (i, clause) in rule.body.enumerated() {
-                if case .rule(_, let called, let args, _) = clause, called == name {
-                    guard callIndex == nil, args.count == rule.parameters.count else { return nil }
-                    for f in free where args[f].variable != rule.parameters[f] { return nil }
-                    // A free parameter passed into a bound place is no pass-through.
-                    for b in bound where free.contains(where: { args[b].variable == rule.parameters[$0] }) { return nil }
-                    callIndex = i
-                } else if clause.ruleCalls.contains(where: { $0 == name || reachable(from: $0).contains(name) }) {
-                    return nil
-                }
-            }
-            guard let callIndex else {
+            guard let calls = selfCalls(of: name, in: rule), calls.count <= 1 else { return nil }
+            guard let (callIndex, args) = calls.first else {
                 exits.append(rule)
                 continue
             }
+            guard args.count == rule.parameters.count else { return nil }
+            for f in free where args[f].variable != rule.parameters[f] { return nil }
+            // A free parameter passed into a bound place is no pass-through.
+            for b in bound where free.contains(where: { args[b].variable == rule.parameters[$0] }) { return nil }
             // The free parameters only pass through.
             for (i, clause) in rule.body.enumerated() where i != callIndex {
                 if free.contains(where: { clause.allVariables.contains(rule.parameters[$0]) }) { return nil }
             }
-            recursive.append((rule, callIndex))
+            recursive.append((rule, callIndex, args))
         }
         return recursive.isEmpty || exits.isEmpty ? nil : (exits, recursive)
+    }
+
+    /// The calls of `name` itself at the top level of `rule`'s body, with
+    /// their clause index; nil when the body reaches `name` another way (a
+    /// call of another rule of its group, or a call inside `not` or `or`).
+    func selfCalls(of name: String, in rule: Rule) -> [(index: Int, args: [Term])]? {
+        var calls: [(index: Int, args: [Term])] = []
+        for (i, clause) in rule.body.enumerated() {
+            if case .rule(_, let called, let args, _) = clause, called == name {
+                calls.append((i, args))
+            } else if clause.ruleCalls.contains(where: { $0 == name || reachable(from: $0).contains(name) }) {
+                return nil
+            }
+        }
+        return calls
     }
 }

@@ -285,10 +285,10 @@ final class Planner {
     private func applyOr(_ source: String, _ join: [String]?, _ branches: [[Clause]], to op: Operator, keep: Set<String>,
                          at position: SourcePosition) throws -> Operator {
         let bound = Set(op.columns)
-        let inner = branches.joined().reduce(into: Set<String>()) { $0.formUnion($1.allVariables) }
+        let sets = branches.map { $0.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) } }
+        let inner = sets.reduce(into: Set<String>()) { $0.formUnion($1) }
         if join == nil {
             // As DataScript: an or's branches are alternatives for the same variables.
-            let sets = branches.map { $0.reduce(into: Set<String>()) { $0.formUnion($1.allVariables) } }
             if let other = sets.first(where: { $0 != sets[0] }) {
                 throw QueryError("or branches must bind the same variables: [\(sets[0].sorted().joined(separator: " "))] "
                                  + "and [\(other.sorted().joined(separator: " "))] (use or-join to name the shared ones)",
@@ -591,13 +591,6 @@ final class Planner {
         let source = ObjectIdentifier(try context.source("$", at: position))
         let rules = try rulesNamed(name, at: position)
         var bound: [Int] = []
-        // Demand is taken only where the rule's bodies need an argument
-        // bound (`[(> ?n 0)]` before anything binds ?n): elsewhere the
-        // whole relation, computed once and filtered, costs less than
-        // demand as the fixpoint runs it today (a right-linear rule asks
-        // for every node a bound start reaches, and each round reads the
-        // answers whole).
-        var needs = InOrder.Needs(rules: context.rules, levels: Self.maxNestingDepth - context.counters.planDepth)
         for (p, arg) in args.enumerated() {
             switch arg.kind {
             case .constant: bound.append(p)
@@ -605,6 +598,13 @@ final class Planner {
             default: break
             }
         }
+        // Demand is taken where the rule's bodies need an argument bound
+        // (`[(> ?n 0)]` before anything binds ?n), or where it stays with
+        // the call. A right-linear call from outside is rewritten instead;
+        // elsewhere the whole relation, computed once and filtered, costs
+        // less than demand as the rounds run it today (each round reads
+        // the answers whole).
+        var needs = InOrder.Needs(rules: context.rules, levels: Self.maxNestingDepth - context.counters.planDepth)
         if needs.parametersNeeded(name).isEmpty && !demandStaysPut(name, bound: bound, rules: rules) {
             // The rewrite is for calls into the rule from outside: inside its
             // own bodies, a call joins the relation being computed.
@@ -684,14 +684,10 @@ final class Planner {
     private func demandStaysPut(_ name: String, bound: [Int], rules: [Rule]) -> Bool {
         guard !bound.isEmpty else { return false }
         for rule in rules {
-            for clause in rule.body {
-                if case .rule(_, let called, let args, _) = clause, reachable(from: called).contains(name) || called == name {
-                    guard called == name else { return false }
-                    for p in bound where p >= args.count || p >= rule.parameters.count
-                        || args[p].variable != rule.parameters[p] { return false }
-                } else if !clause.ruleCalls.isEmpty && clause.ruleCalls.contains(where: { reachable(from: $0).contains(name) }) {
-                    return false // a recursive call nested in not/or
-                }
+            guard let calls = selfCalls(of: name, in: rule) else { return false }
+            for (_, args) in calls {
+                for p in bound where p >= args.count || p >= rule.parameters.count
+                    || args[p].variable != rule.parameters[p] { return false }
             }
         }
         return true

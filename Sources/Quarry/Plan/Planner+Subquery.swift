@@ -52,10 +52,7 @@ extension Planner {
         } else {
             nested = try plan()
         }
-        let firstRowOnly = switch sq.query.find {
-        case .scalar, .tuple: true
-        case .relation, .collection: false
-        }
+        let firstRowOnly = sq.query.keepsFirstRowOnly
         let resultColumns = nested.root.columns.count - keys.count
         let bound = try SubqueryBinding(binding, resultColumns: resultColumns, outerColumns: op.columns,
                                         firstRowOnly: firstRowOnly, label: label, at: sq.position)

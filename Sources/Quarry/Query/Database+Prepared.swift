@@ -6,8 +6,7 @@ extension Database {
         let start = ContinuousClock.now
         let run = query.run(on: self, inputs: inputs, options: options, start: start)
         return try QuarryError.mapping {
-            try options.observation.observe(text: query.text, position: query.text == nil ? query.query.position : nil,
-                                            since: start) {
+            try options.observation.observe(text: query.text, position: query.observedPosition, since: start) {
                 let execution = try run.open()
                 query.keep(run)
                 return try execution.result()
@@ -32,11 +31,11 @@ extension Database {
         do {
             let execution = try run.open()
             query.keep(run)
-            return QueryCursor(execution: execution, text: query.text)
+            return QueryCursor(execution: execution, prepared: query)
         } catch {
             let e = QuarryError(error)
             options.observation.record(.failure(e), took: ContinuousClock.now - start, text: query.text,
-                                       position: query.text == nil ? query.query.position : nil)
+                                       position: query.observedPosition)
             throw e
         }
     }

@@ -86,6 +86,11 @@ public final class PreparedQuery: Sendable {
         if !run.choices.diverged { recorded.withLock { if $0 == nil { $0 = run.choices.made } } }
     }
 
+    /// The position a log gives the query: where it stands in its larger
+    /// text, for a query made from a parsed ``Query``; none when the log
+    /// shows its own text.
+    var observedPosition: SourcePosition? { text == nil ? query.position : nil }
+
     /// Whether a plan has been recorded (tests).
     var hasRecordedPlan: Bool { recorded.withLock { $0 != nil } }
 

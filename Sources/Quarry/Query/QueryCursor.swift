@@ -27,15 +27,14 @@ public final class QueryCursor {
     private var rowsReturned = 0
     private var finalStats: QueryStats?
     private let text: String?
+    private let position: SourcePosition?
 
-    init(execution: QueryExecution, text: String?) {
+    init(execution: QueryExecution, prepared: PreparedQuery) {
         self.execution = execution
-        self.text = text
+        text = prepared.text
+        position = prepared.observedPosition
         columns = execution.run.query.columnNames
-        onlyFirstRow = switch execution.run.query.find {
-        case .scalar, .tuple: true
-        case .relation, .collection: false
-        }
+        onlyFirstRow = execution.run.query.keepsFirstRowOnly
     }
 
     deinit {
@@ -103,8 +102,7 @@ public final class QueryCursor {
         finalStats = stats
         let outcome: Result<QueryObservation.Outcome, any Error> = error.map { .failure($0) }
             ?? .success(.init(rows: rowsReturned, engineBytesPeak: stats.engineBytesPeak))
-        run.options.observation.record(outcome, took: ContinuousClock.now - run.start, text: text,
-                                       position: text == nil ? run.query.position : nil)
+        run.options.observation.record(outcome, took: ContinuousClock.now - run.start, text: text, position: position)
         batch = nil
         self.execution = nil
     }

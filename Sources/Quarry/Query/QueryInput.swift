@@ -79,7 +79,8 @@ public struct QueryInput: Sendable {
         }
     }
 
-    private func swiftValue() throws(QuarryError) -> Value {
+    /// The value of an input given as Swift values (a value or a list).
+    func swiftValue() throws(QuarryError) -> Value {
         switch content {
         case .value(let v): return try v.queryValue()
         case .list(let items):

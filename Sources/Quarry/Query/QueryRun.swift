@@ -103,10 +103,7 @@ struct QueryRun {
     }
 
     private func finalRows(_ rows: [[Value]]) -> [[Value]] {
-        switch query.find {
-        case .relation, .collection: rows
-        case .scalar, .tuple: Array(rows.prefix(1))
-        }
+        query.keepsFirstRowOnly ? Array(rows.prefix(1)) : rows
     }
 
     // MARK: Inputs
@@ -179,6 +176,14 @@ extension Query {
     /// Whether the result may repeat rows (``QueryResult/isBag``).
     var isBag: Bool {
         !with.isEmpty && !find.elements.contains(where: \.isAggregate)
+    }
+
+    /// Whether the result is the first row only: a scalar or tuple find.
+    var keepsFirstRowOnly: Bool {
+        switch find {
+        case .scalar, .tuple: true
+        case .relation, .collection: false
+        }
     }
 
     var resultShape: QueryResult.Shape {

@@ -59,8 +59,7 @@ public final class RemoteDatabase: Sendable {
     public func query(_ query: PreparedQuery, _ inputs: [QueryInput] = [],
                       options: QueryOptions = QueryOptions()) async throws(QuarryError) -> QueryResult {
         do {
-            return try await options.observation.observe(text: query.text, position: query.text == nil ? query.query.position : nil,
-                                                         since: .now) {
+            return try await options.observation.observe(text: query.text, position: query.observedPosition, since: .now) {
                 try await racingDeadline(query.query, inputs: inputs, options: options) { replica in
                     try replica.intern(constantsOf: query.query)
                 }

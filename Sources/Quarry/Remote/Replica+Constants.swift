@@ -32,8 +32,7 @@ extension Replica {
         switch input.content {
         case .edn(let form): try intern(constantsOf: form)
         case .rules(let text): try intern(constantsOf: try EDNReader.readOne(text, what: "rules"))
-        case .value(let v): try intern(constantsOf: try v.queryValue())
-        case .list(let items): for item in items { try intern(constantsOf: item) }
+        case .value, .list: try intern(constantsOf: try input.swiftValue())
         case .database: break
         }
     }

@@ -70,7 +70,7 @@ struct QueryCommand: AsyncParsableCommand {
             if let timeout, !(timeout > 0 && timeout <= Self.maxTimeoutSeconds) {
                 throw QueryError("--timeout must be a number of seconds above 0 and at most \(Int(Self.maxTimeoutSeconds))")
             }
-            let store = try StoreFile.open(db)
+            var store = try StoreFile.open(db)
             let parsedInputs = try inputs.map { input throws -> EDN in
                 do {
                     return try EDNReader.readOne(input, what: "an input")
@@ -84,6 +84,11 @@ struct QueryCommand: AsyncParsableCommand {
             let prepared = try PreparedQuery(query)
             let queryInputs = parsedInputs.map(QueryInput.edn)
             let result: QueryResult
+            // Pull reads whole entities: a SQLite file is then queried from an in-memory snapshot.
+            if case .sqlite(let source) = store, simulateRtt == nil, !noMaterializer,
+               prepared.query.find.elements.contains(where: { if case .pull = $0 { true } else { false } }) {
+                store = .memory(try await source.database())
+            }
             if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
                 result = try database.query(prepared, queryInputs, options: options)
             } else {

@@ -26,6 +26,18 @@ enum ResultFormat: String, CaseIterable {
         case .instant(let t): jsonString(t.description)
         case .uuid(let u): jsonString(u.uuidString.lowercased())
         case .tuple(let items): "[" + items.map(json).joined(separator: ",") + "]"
+        case .map:
+            "{" + value.mapEntries.map { jsonString(jsonKey($0.key)) + ":" + json($0.value) }.joined(separator: ",") + "}"
+        }
+    }
+
+    /// A map key as a JSON object's name: a keyword without its colon
+    /// (`person/name`), a string as itself, anything else as its EDN text.
+    static func jsonKey(_ key: Value) -> String {
+        switch key {
+        case .keyword(let k): k.text
+        case .string(let s): s
+        default: EDNWriter.write(key)
         }
     }
 

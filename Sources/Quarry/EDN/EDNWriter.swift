@@ -35,6 +35,7 @@ public enum EDNWriter {
         case .instant(let t): "#inst \"\(t)\""
         case .uuid(let u): "#uuid \"\(u.uuidString.lowercased())\""
         case .tuple(let items): "[" + items.map { write($0) }.joined(separator: " ") + "]"
+        case .map: "{" + value.mapEntries.map { write($0.key) + " " + write($0.value) }.joined(separator: ", ") + "}"
         }
     }
 

@@ -214,7 +214,7 @@ enum Builtins {
         case .bool(let b): b ? "true" : "false"
         case .instant(let t): t.description
         case .uuid(let u): u.uuidString.lowercased()
-        case .tuple: EDNWriter.write(v)
+        case .tuple, .map: EDNWriter.write(v)
         }
     }
 

@@ -20,6 +20,8 @@ final class ExecutionContext {
     /// The planner's cost-based choices: recorded, or replayed from a
     /// prepared query's first plan.
     var choices = PlanChoices()
+    /// Whether this is a nested query's context (a subquery).
+    private(set) var isNested = false
 
     /// Figures of the whole run, nested queries included.
     final class Counters {
@@ -52,6 +54,7 @@ final class ExecutionContext {
         c.choices = choices
         c.functions = functions
         c.defersNamespaced = defersNamespaced
+        c.isNested = true
         return c
     }
 
@@ -67,7 +70,7 @@ final class ExecutionContext {
     /// A value of `db` in the query's ids.
     @inline(__always)
     func fromSource(_ v: EncodedValue, of db: Database) throws(CoreError) -> EncodedValue {
-        if isPrimary(db) || !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple) { return v }
+        if isPrimary(db) || !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple || v.tag == .map) { return v }
         guard let value = Value(v, interner: db.interner) else { return v }
         return try space.encode(value)
     }
@@ -82,7 +85,7 @@ final class ExecutionContext {
     @inline(__always)
     func toSource(_ v: EncodedValue, of db: Database, primary: Bool) -> EncodedValue? {
         if v.tag == .ref { return EncodedValue(word: v.word, tag: .int) }
-        if !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple) { return v }
+        if !(v.tag == .string || v.tag == .keyword || v.tag == .uuid || v.tag == .tuple || v.tag == .map) { return v }
         if primary { return v.word & ValueSpace.localBit != 0 ? nil : v }
         return try? db.interner.id(ofBytes: bytes(of: space.decode(v), in: db)).map { EncodedValue(word: $0, tag: v.tag) }
     }

@@ -173,11 +173,11 @@ final class PatternJoin: Operator {
                     if let valueColumn {
                         f.v = context.toSource(batch.value(k, valueColumn), of: db, primary: true)
                     }
-                    guard entity.tag == .int || entity.tag == .ref, valueColumn == nil || f.v != nil,
-                          let range = indexes.entityRange(Int64(bitPattern: entity.word)) else {
+                    guard entity.tag == .int || entity.tag == .ref, valueColumn == nil || f.v != nil else {
                         (k, position) = (k + 1, 0)
                         continue
                     }
+                    let range = indexes.entityPositions(Int64(bitPattern: entity.word))
                     // EAVT orders an entity's datoms by attribute: its datoms
                     // of `attribute` are one run, skipped to and left at its end.
                     var i = max(position, range.lowerBound)

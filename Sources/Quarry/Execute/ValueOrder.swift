@@ -26,7 +26,7 @@ enum ValueOrder {
             if a.word == b.word { return 0 }
             let x = space.text(a.word), y = space.text(b.word)
             return x < y ? -1 : (x > y ? 1 : 0)
-        case .uuid, .tuple:
+        case .uuid, .tuple, .map:
             if a.word == b.word { return 0 }
             return totalCompare(space.decode(a), space.decode(b))
         default:
@@ -75,6 +75,7 @@ enum ValueOrder {
         case .keyword: 4
         case .uuid: 5
         case .tuple: 6
+        case .map: 7
         }
     }
 
@@ -102,6 +103,17 @@ enum ValueOrder {
             for (p, q) in zip(x, y) {
                 let c = totalCompare(p, q)
                 if c != 0 { return c }
+            }
+            return 0
+        case (.map, .map):
+            // As Clojure orders maps it cannot compare: by size, then entry by entry.
+            let (x, y) = (a.mapEntries, b.mapEntries)
+            if x.count != y.count { return x.count < y.count ? -1 : 1 }
+            for (p, q) in zip(x, y) {
+                let c = totalCompare(p.key, q.key)
+                if c != 0 { return c }
+                let d = totalCompare(p.value, q.value)
+                if d != 0 { return d }
             }
             return 0
         default:

@@ -40,6 +40,10 @@ final class ValueSpace {
             var encoded: [EncodedValue] = []
             for item in items { encoded.append(try encode(item)) }
             return EncodedValue(word: try intern(bytes: Value.bytes(ofElements: encoded)), tag: .tuple)
+        case .map:
+            var encoded: [EncodedValue] = []
+            for item in value.flattened { encoded.append(try encode(item)) }
+            return EncodedValue(word: try intern(bytes: Value.bytes(ofElements: encoded)), tag: .map)
         case .int, .double, .bool, .instant:
             return try value.encoded(in: primary)
         }
@@ -68,6 +72,11 @@ final class ValueSpace {
         case .tuple:
             guard let b = bytes(e.word), let items = Value.elements(of: b) else { return .tuple([]) }
             return .tuple(items.map(decode))
+        case .map:
+            guard let b = bytes(e.word), let items = Value.elements(of: b), items.count % 2 == 0 else { return .map([:]) }
+            var m: [Value: Value] = [:]
+            for i in stride(from: 0, to: items.count, by: 2) { m[decode(items[i])] = decode(items[i + 1]) }
+            return .map(m)
         }
     }
 }

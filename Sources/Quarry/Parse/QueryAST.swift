@@ -142,20 +142,33 @@ public enum FindElement: Sendable, Hashable {
     case variable(String, SourcePosition)
     /// `(name ?x)`, `(name n ?x)`; `arguments` holds constants before the variable.
     case aggregate(name: String, arguments: [EDN], variable: String, SourcePosition)
+    /// `(pull ?e pattern)` or `(pull $src ?e pattern)`: the entity in `?e`
+    /// as the map `pattern` makes of it. The query runs with the entity
+    /// id in the column; the map replaces it in the result.
+    case pull(source: String, variable: String, pattern: PullPattern, text: EDN, SourcePosition)
 
-    /// The column name: `?x` or `(count ?x)`.
+    /// The column name: `?x`, `(count ?x)` or `(pull ?e [:name])`.
     public var text: String {
         switch self {
         case .variable(let v, _): v
         case .aggregate(let name, let args, let v, _):
             "(" + ([name] + args.map(EDNWriter.write) + [v]).joined(separator: " ") + ")"
+        case .pull(let source, let v, _, let pattern, _):
+            "(pull " + (source == "$" ? "" : source + " ") + v + " " + EDNWriter.write(pattern) + ")"
         }
     }
 
     /// The variable the element reads (an aggregate's last argument).
     public var variable: String {
         switch self {
-        case .variable(let v, _), .aggregate(_, _, let v, _): v
+        case .variable(let v, _), .aggregate(_, _, let v, _), .pull(_, let v, _, _, _): v
+        }
+    }
+
+    /// Where the element is in the query text.
+    public var position: SourcePosition {
+        switch self {
+        case .variable(_, let p), .aggregate(_, _, _, let p), .pull(_, _, _, _, let p): p
         }
     }
 

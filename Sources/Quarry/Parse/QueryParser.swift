@@ -132,7 +132,7 @@ public enum QueryParser {
             return .variable(s, item.position)
         }
         if let list = item.list, let name = list.first?.symbol {
-            if name == "pull" { throw QueryError("pull expressions are not supported", at: item.position) }
+            if name == "pull" { return try parsePull(list, at: item.position) }
             guard list.count >= 2, let v = list.last?.symbol, v.hasPrefix("?") else {
                 throw QueryError("expected (\(name) ?variable)", at: item.position)
             }
@@ -140,6 +140,25 @@ public enum QueryParser {
         }
         throw QueryError("expected a variable or an aggregate in :find, found \(EDNWriter.write(item))",
                          at: item.position)
+    }
+
+    /// `(pull ?e pattern)` or `(pull $src ?e pattern)`, the pattern written in place.
+    static func parsePull(_ list: [EDN], at position: SourcePosition) throws -> FindElement {
+        var args = list.dropFirst()
+        var source = "$"
+        if let s = args.first?.symbol, s.hasPrefix("$") {
+            source = s
+            args = args.dropFirst()
+        }
+        guard args.count == 2, let v = args.first?.symbol, v.hasPrefix("?") else {
+            throw QueryError("expected (pull ?entity [pattern]) or (pull $source ?entity [pattern])", at: position)
+        }
+        let form = args[args.startIndex + 1]
+        guard form.vector != nil else {
+            let hint = form.symbol?.hasPrefix("?") == true ? ": a pattern from :in is not supported, write it in the query" : ""
+            throw QueryError("pull takes a pattern vector, found \(EDNWriter.write(form))\(hint)", at: form.position)
+        }
+        return .pull(source: source, variable: v, pattern: try PullPattern(form: form), text: form, position)
     }
 
     static func parseOrderBy(_ items: [EDN], find: FindSpec) throws -> [(column: Int, descending: Bool)] {

@@ -6,16 +6,14 @@ extension Planner {
     func planQuery(_ query: Query, input: Operator, keys: [String]) throws -> Operator {
         for element in query.find.elements {
             try Aggregates.validate(element, functions: context.functions, defersNamespaced: context.defersNamespaced)
+            try validatePull(element)
         }
         let findVars = query.find.elements.map(\.variable)
         var keep = Set(findVars).union(query.with).union(keys)
         keep.formUnion(input.columns)
         let whereOp = try plan(query.clauses, input: input, keep: keep)
         for element in query.find.elements where whereOp.column(element.variable) == nil {
-            let position: SourcePosition = switch element {
-            case .variable(_, let p), .aggregate(_, _, _, let p): p
-            }
-            throw QueryError("unbound variable \(element.variable) in :find", at: position)
+            throw QueryError("unbound variable \(element.variable) in :find", at: element.position)
         }
         for v in query.with where whereOp.column(v) == nil {
             throw QueryError("unbound variable \(v) in :with", at: query.position)
@@ -37,5 +35,19 @@ extension Planner {
         let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }
         return OrderLimit(input: find, orderBy: orderBy, limit: query.limit, space: context.space,
                           account: context.account)
+    }
+
+    /// A pull reads a database the query was given, at the end of the
+    /// outermost query: its maps are results, not values a nested query
+    /// hands on, and a remote query's replica holds only what it fetched.
+    private func validatePull(_ element: FindElement) throws {
+        guard case .pull(let source, _, _, _, let position) = element else { return }
+        if context.isNested {
+            throw QueryError("pull in a nested query is not supported: pull in the outer query's :find", at: position)
+        }
+        if context.gate != nil {
+            throw QueryError("pull is not supported on a remote source: find the entity ids, then pull them", at: position)
+        }
+        _ = try context.source(source, at: position)
     }
 }

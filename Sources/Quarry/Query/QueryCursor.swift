@@ -28,9 +28,11 @@ public final class QueryCursor {
     private var finalStats: QueryStats?
     private let text: String?
     private let position: SourcePosition?
+    private let pulls: PullColumns?
 
     init(execution: QueryExecution, prepared: PreparedQuery) {
         self.execution = execution
+        pulls = PullColumns(execution.run.query, sources: execution.context.sources)
         text = prepared.text
         position = prepared.observedPosition
         columns = execution.run.query.columnNames
@@ -67,6 +69,15 @@ public final class QueryCursor {
         var values: [Value] = []
         values.reserveCapacity(rows.arity)
         for c in 0..<rows.arity { values.append(space.decode(rows.value(index, c))) }
+        if let pulls {
+            do {
+                values = try QueryInterrupt.$current.withValue(execution.interrupt) { try pulls.apply(values) }
+            } catch {
+                let e = QuarryError(error)
+                finish(e)
+                throw e
+            }
+        }
         index += 1
         rowsReturned += 1
         return Row(columns: columns, values: values)

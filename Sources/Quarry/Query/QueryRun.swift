@@ -76,7 +76,10 @@ struct QueryRun {
         let rows = try execution.drain()
         let space = execution.context.space
         let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
-        let values = table.map { $0.map(space.decode) }
+        var values = table.map { $0.map(space.decode) }
+        if let pulls = PullColumns(query, sources: execution.context.sources) {
+            values = try QueryInterrupt.$current.withValue(execution.interrupt) { try values.map(pulls.apply) }
+        }
         let find = execution.find
         return QueryResult(columns: query.columnNames, rows: finalRows(values), shape: query.resultShape, keys: query.keys,
                            ordered: !query.orderBy.isEmpty, isBag: query.isBag, stats: stats(of: execution),

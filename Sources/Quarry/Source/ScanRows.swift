@@ -220,6 +220,10 @@ struct WireWriter {
         case .tuple(let items):
             u32(UInt32(items.count))
             for item in items { value(item) }
+        case .map:
+            let items = v.flattened
+            u32(UInt32(items.count))
+            for item in items { value(item) }
         }
     }
 }
@@ -294,7 +298,7 @@ struct WireReader {
         case .string, .keyword:
             at += 1
             return EncodedValue(word: try interner.intern(contentsOf: textBytes()), tag: tag)
-        case .bool, .uuid, .tuple:
+        case .bool, .uuid, .tuple, .map:
             return try value().encoded(in: interner)
         }
     }
@@ -318,6 +322,9 @@ struct WireReader {
         case .tuple:
             let n = Int(u32())
             return .tuple((0..<n).map { _ in value() })
+        case .map:
+            let n = Int(u32())
+            return .map(Value.map(alternating: (0..<n).map { _ in value() }))
         }
     }
 }

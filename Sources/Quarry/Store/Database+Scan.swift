@@ -81,12 +81,23 @@ extension Database {
         let entityStarts: UnsafeBufferPointer<UInt32>?
 
         /// The positions of entity `e`'s datoms through the per-entity
-        /// offsets (empty for an id with none); nil without the offsets.
+        /// offsets (empty for an id with none); nil without the offsets or
+        /// past the ids they cover.
         @inline(__always)
         func entityRange(_ e: Int64) -> Range<Int>? {
             guard let starts = entityStarts else { return nil }
-            guard e >= 0, e < starts.count - 1 else { return 0..<0 }
+            guard e < starts.count - 1 else { return nil }
+            guard e >= 0 else { return 0..<0 }
             return Int(starts[Int(e)])..<Int(starts[Int(e) + 1])
+        }
+
+        /// The positions of entity `e`'s datoms: through the offsets where
+        /// they cover `e`, by binary search otherwise.
+        @inline(__always)
+        func entityPositions(_ e: Int64) -> Range<Int> {
+            if let r = entityRange(e) { return r }
+            let d = datoms
+            return Database.range(0..<d.count, { d[$0] }, Key(e: e))
         }
 
         /// Asks the memory for the datoms of entity `e` (up to four cache

@@ -15,9 +15,11 @@ public final class Database: @unchecked Sendable {
     let avet: CoreVector<UInt32>
     let vaet: CoreVector<UInt32>
     /// Per entity id e, the EAVT position of its first datom (entry e + 1
-    /// ends it): an entity's datoms without a binary search. Built when
-    /// entity ids are dense enough (at most twice the datoms, or 1024);
-    /// nil otherwise, and scans fall back to binary search.
+    /// ends it): an entity's datoms without a binary search. It covers the
+    /// ids from 0 while they are dense enough (up to twice the datoms, or
+    /// 1024), so transaction entities and attribute entities, far above,
+    /// do not void it; ids past it fall back to binary search. Nil when no
+    /// datom's id is in that range.
     let entityStarts: CoreVector<UInt32>?
     let stats: [UInt32: AttributeStats]
     /// Figures the planner estimates with instead of the datoms held: a
@@ -64,14 +66,18 @@ public final class Database: @unchecked Sendable {
 
     private static func entityStarts(_ datoms: CoreVector<Datom>) throws(CoreError) -> CoreVector<UInt32>? {
         let n = datoms.count
-        guard n > 0, datoms[0].e >= 0, datoms[n - 1].e <= Int64(max(1024, 2 * n)) else { return nil }
-        let entities = Int(datoms[n - 1].e) + 1
-        let starts = try CoreVector<UInt32>(repeating: UInt32(n), count: entities + 1)
+        let bound = Int64(max(1024, 2 * n))
+        guard n > 0, datoms[0].e >= 0, datoms[0].e <= bound else { return nil }
+        // The datoms whose ids are covered: a prefix of the EAVT order.
+        var covered = n
+        while covered > 0, datoms[covered - 1].e > bound { covered -= 1 }
+        let entities = Int(datoms[covered - 1].e) + 1
+        let starts = try CoreVector<UInt32>(repeating: UInt32(covered), count: entities + 1)
         datoms.withElements { d in
             starts.withMutableElements { p in
                 // Walking down, each entity's start ends as its first datom; ids without datoms take the next start.
                 var e = entities
-                for i in stride(from: n - 1, through: -1, by: -1) {
+                for i in stride(from: covered - 1, through: -1, by: -1) {
                     let below = i >= 0 ? Int(d[i].e) : -1
                     while e > below {
                         p[e] = UInt32(i + 1)

@@ -27,6 +27,7 @@ extension Value {
         case .instant(let t): EncodedValue(word: UInt64(bitPattern: t.millisecondsSinceEpoch), tag: .instant)
         case .uuid(let u): EncodedValue(word: try interner.intern(bytes: Self.bytes(of: u)), tag: .uuid)
         case .tuple(let items): EncodedValue(word: try interner.intern(bytes: Self.bytes(of: items, in: interner)), tag: .tuple)
+        case .map: EncodedValue(word: try interner.intern(bytes: Self.bytes(of: flattened, in: interner)), tag: .map)
         }
     }
 
@@ -56,8 +57,29 @@ extension Value {
                 values.append(v)
             }
             self = .tuple(values)
+        case .map:
+            guard let b = interner.bytes(for: w), let items = Self.elements(of: b), items.count % 2 == 0 else { return nil }
+            var m: [Value: Value] = [:]
+            for i in stride(from: 0, to: items.count, by: 2) {
+                guard let k = Value(items[i], interner: interner), let v = Value(items[i + 1], interner: interner) else {
+                    return nil
+                }
+                m[k] = v
+            }
+            self = .map(m)
         }
     }
+
+    /// The map of keys and values alternating in `items` (a later key wins).
+    static func map(alternating items: [Value]) -> [Value: Value] {
+        var m: [Value: Value] = [:]
+        for i in stride(from: 0, to: items.count - 1, by: 2) { m[items[i]] = items[i + 1] }
+        return m
+    }
+
+    /// A map's keys and values, alternating, in ``mapEntries`` order: equal
+    /// maps give equal element lists, so their encodings are equal too.
+    var flattened: [Value] { mapEntries.flatMap { [$0.key, $0.value] } }
 
     static func canonicalBits(_ d: Double) -> UInt64 {
         if d.isNaN { return Double.nan.bitPattern }

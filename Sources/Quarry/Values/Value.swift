@@ -23,6 +23,9 @@ public enum Value: Sendable, Hashable {
     case uuid(UUID)
     /// A tuple, as built by the query function `tuple`.
     case tuple([Value])
+    /// A map, as pull builds it: `{:person/name "Ann", :db/id 1}`. Writers
+    /// print its entries in key order (``Value/mapEntries``).
+    case map([Value: Value])
 
     /// The tag this value carries in a row.
     public var tag: ValueTag {
@@ -36,6 +39,14 @@ public enum Value: Sendable, Hashable {
         case .instant: .instant
         case .uuid: .uuid
         case .tuple: .tuple
+        case .map: .map
         }
+    }
+
+    /// A map's entries in a stable order (keys as Clojure's `compare`
+    /// orders them); empty for any other value.
+    public var mapEntries: [(key: Value, value: Value)] {
+        guard case .map(let m) = self else { return [] }
+        return m.sorted { ValueOrder.totalCompare($0.key, $1.key) < 0 }
     }
 }

@@ -22,4 +22,7 @@ public enum ValueTag: UInt8, Sendable, CaseIterable {
     /// A tuple built by a query function: the word is the query-local
     /// interned id of its encoded elements.
     case tuple = 9
+    /// A map (pull results): the word is the query-local interned id of its
+    /// encoded keys and values, alternating, in a canonical order.
+    case map = 10
 }

@@ -30,7 +30,7 @@ extension SQLiteSource {
         case .int, .ref, .bool, .instant: .integer
         case .double: .float
         case .string, .keyword: .text
-        case .uuid, .tuple: .blob
+        case .uuid, .tuple, .map: .blob
         }
         let found = s.type(column)
         guard found == expected else { throw ScanError("a stored \(t) value is \(found), not \(expected)") }
@@ -44,7 +44,7 @@ extension SQLiteSource {
         case .string: return .string(try text(s, column: column, what: "string"))
         case .keyword: return .keyword(Keyword(try text(s, column: column, what: "keyword")))
         case .instant: return .instant(Instant(millisecondsSinceEpoch: s.int64(column)))
-        case .uuid, .tuple: return try decodeBlob(s.blob(column), tag: t)
+        case .uuid, .tuple, .map: return try decodeBlob(s.blob(column), tag: t)
         }
     }
 
@@ -95,11 +95,12 @@ extension SQLiteSource {
         case .uuid:
             guard let u = Value.uuid(bytes: bytes) else { throw ScanError("a stored UUID has \(bytes.count) bytes, not 16") }
             return .uuid(u)
-        case .tuple:
+        case .tuple, .map:
             return try bytes.withUnsafeBytes { b in
                 var r = CheckedWireReader(bytes: b)
                 let v = try r.value(depth: 0)
-                guard r.at == b.count else { throw ScanError("a stored tuple has \(b.count - r.at) bytes after its end") }
+                guard v.tag == tag else { throw ScanError("a stored \(tag) holds a \(v.tag)") }
+                guard r.at == b.count else { throw ScanError("a stored \(tag) has \(b.count - r.at) bytes after its end") }
                 return v
             }
         default:
@@ -149,15 +150,17 @@ struct CheckedWireReader {
         case .uuid:
             let from = try take(16)
             return .uuid(Value.uuid(bytes: Array(bytes[from..<from + 16]))!)
-        case .tuple:
-            guard depth < EDN.maxDepth else { throw ScanError("a stored tuple nests deeper than \(EDN.maxDepth) levels") }
+        case .tuple, .map:
+            guard depth < EDN.maxDepth else { throw ScanError("a stored \(tag) nests deeper than \(EDN.maxDepth) levels") }
             let n = Int(try u32())
             // Each element takes at least 2 bytes: a count past that is a lie, not a reason to allocate.
-            guard n <= (bytes.count - at) / 2 else { throw ScanError("a stored tuple claims \(n) elements") }
+            guard n <= (bytes.count - at) / 2 else { throw ScanError("a stored \(tag) claims \(n) elements") }
             var items: [Value] = []
             items.reserveCapacity(n)
             for _ in 0..<n { items.append(try value(depth: depth + 1)) }
-            return .tuple(items)
+            guard tag == .map else { return .tuple(items) }
+            guard n % 2 == 0 else { throw ScanError("a stored map has \(n) keys and values") }
+            return .map(Value.map(alternating: items))
         }
     }
 }

@@ -216,8 +216,8 @@ public actor SQLiteSource: WritableDatomSource {
         case .keyword(let k): .text(k.text)
         case .instant(let t): .int(t.millisecondsSinceEpoch)
         case .uuid(let u): .blob(Value.bytes(of: u))
-        case .tuple(let items):
-            .blob({ var w = WireWriter(); w.value(.tuple(items)); return w.out }())
+        case .tuple, .map:
+            .blob({ var w = WireWriter(); w.value(v); return w.out }())
         }
     }
 }

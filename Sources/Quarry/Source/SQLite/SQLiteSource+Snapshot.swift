@@ -1,0 +1,20 @@
+extension SQLiteSource {
+    /// The whole store as an in-memory database value, read in one SQLite
+    /// read transaction: a consistent snapshot, which later writes to the
+    /// file do not change. Every stored value is checked as a scan checks it.
+    public func database() async throws -> Database {
+        return try fileErrors {
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
+            let attributes = try storedAttributes()
+            var rows: [SourceDatom] = []
+            var idents = RepeatedText<Keyword>()
+            let s = try connection.prepare("SELECT e, a, vt, v, tx FROM datoms")
+            while try s.step() { rows.append(try Self.datom(s, from: 0, attributes: &idents)) }
+            let next = try meta("next_tx")
+            let largest = rows.reduce(Int64(0)) { max($0, $1.e) }
+            return try Database.restoring(rows, attributes: attributes, maxEntity: max(try meta("max_entity"), largest),
+                                          nextTx: next == 0 ? Database.firstTx : next)
+        }
+    }
+}

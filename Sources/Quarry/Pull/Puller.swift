@@ -68,6 +68,8 @@ struct Puller {
             }
             let attribute = db.attribute(a)
             var raw = spec.reverse ? referrers(of: e, through: a) : values(of: e, a)
+            // Before :limit, so that the values kept do not depend on the order strings were interned in.
+            if !spec.reverse && raw.count > 1 { raw.sort { ValueOrder.totalCompare($0, $1) < 0 } }
             if let limit = spec.limit, raw.count > limit { raw.removeLast(raw.count - limit) }
             guard !raw.isEmpty else {
                 if let d = spec.defaultValue { out[spec.key] = d }
@@ -116,8 +118,9 @@ struct Puller {
             guard let v = Value(d.value, interner: db.interner) else { return }
             if groups.last?.0 == d.a { groups[groups.count - 1].1.append(v) } else { groups.append((d.a, [v])) }
         }
-        for (a, values) in groups {
+        for (a, var values) in groups {
             let ident = db.ident(a)
+            if values.count > 1 { values.sort { ValueOrder.totalCompare($0, $1) < 0 } }
             if named.contains(ident) { continue }
             let attribute = db.attribute(a)
             var pulled: [Value] = []

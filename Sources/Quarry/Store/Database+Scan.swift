@@ -180,7 +180,7 @@ extension Database {
 
     @inline(__always)
     static func matches(_ x: Datom, _ f: DatomFilter) -> Bool {
-        if let e = f.e, x.e != e { return false }
+        if let e = f.e { if x.e != e { return false } } else if f.a == nil && systemEntities.contains(x.e) { return false }
         if let a = f.a, x.a != a { return false }
         if let v = f.v, x.v != v.word || x.vTag != v.tag.rawValue { return false }
         if let tx = f.tx, x.tx != tx { return false }

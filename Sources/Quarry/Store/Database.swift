@@ -34,6 +34,15 @@ public final class Database: @unchecked Sendable {
     /// The id of the first transaction, as in DataScript.
     public static let firstTx: Int64 = 536_870_913
 
+    /// Entity ids reserved for the system: attribute entities (declared by
+    /// schema maps) count down from just below ``firstTx``, transactions
+    /// count up from it. Tempids never take these ids. A data pattern that
+    /// names neither an entity nor an attribute (`[?e ?a ?v]`) skips the
+    /// datoms of these entities, so full scans answer as DataScript's do;
+    /// they are found through their attributes (`[?tx :db/txInstant ?t]`,
+    /// `[?a :db/ident ?i]`) or their ids.
+    public static let systemEntities: Range<Int64> = (firstTx - (1 << 24))..<(firstTx + (1 << 40))
+
     /// Figures of one attribute, for the planner's estimates.
     struct AttributeStats {
         var count = 0

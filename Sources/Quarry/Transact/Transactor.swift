@@ -13,13 +13,23 @@ struct Transactor {
     var schema: Schema
     let tx: Int64
 
-    private var tempids: [String: Int64] = [:]
+    /// When the transaction happened, its `:db/txInstant` unless the data asserts one.
+    let instant: Instant
+    private(set) var tempids: [String: Int64] = [:]
     private var idents: [Keyword: Int64] = [:]
+    /// The largest entity id the transaction names explicitly.
+    private var largestExplicit: Int64 = 0
+    /// The entities of attributes declared by schema maps, new ones included.
+    private var attributeEntities: [Keyword: Int64] = [:]
+    /// The datoms the transaction added and removed, as ``merge`` finds them.
+    private(set) var added: [Datom] = []
+    private(set) var removed: [Datom] = []
     /// Unique attribute values this transaction asserts, and their entities.
     private var txUnique: [UInt32: [EncodedValue: Int64]] = [:]
 
-    init(before: Database) throws(CoreError) {
+    init(before: Database, instant: Instant) throws(CoreError) {
         self.before = before
+        self.instant = instant
         self.interner = try before.interner.copy()
         self.schema = before.schema
         self.tx = before.nextTx
@@ -39,10 +49,16 @@ struct Transactor {
         var parser = TxParser(schema: schema) { (k: Keyword) throws(CoreError) -> UInt32 in
             UInt32(truncatingIfNeeded: try interner.intern(k.text))
         }
-        let ops = try parser.parse(data)
+        var ops = try parser.parse(data)
         schema = parser.schema
         try resolveTempids(ops)
+        try resolveAttributeEntities(ops)
         try collectIdents(ops)
+        // Every transaction is an entity, its id the tx, with the time it happened.
+        if !ops.contains(where: { $0.kind == .add && $0.attribute.text == "db/txInstant" && $0.entity.isCurrentTransaction }) {
+            ops.append(TxOp(kind: .add, entity: .id(tx), attribute: Keyword("db/txInstant"), value: .value(.instant(instant)),
+                            position: .unknown))
+        }
         try collectUniqueValues(ops)
         var resolved: [Resolved] = []
         resolved.reserveCapacity(ops.count)
@@ -60,13 +76,12 @@ struct Transactor {
             resolved.append(Resolved(kind: op.kind, e: e, a: a, v: v, seq: seq))
         }
         let datoms = try merge(resolved, retractedEntities: retractedEntities)
-        var maxEntity = before.maxEntity
-        datoms.withElements { d in
-            for x in d where x.e > maxEntity { maxEntity = x.e }
-        }
-        for id in tempids.values where id > maxEntity { maxEntity = id }
+        // Entities the transaction named or made; not the transaction's
+        // own entity nor attribute entities, which lie above user ids.
+        var maxEntity = max(before.maxEntity, largestExplicit)
+        for (t, id) in tempids where id > maxEntity && t != EntityRef.transactionTempid { maxEntity = id }
         let (nextTx, exhausted) = tx.addingReportingOverflow(1)
-        if exhausted { throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position) }
+        if exhausted || nextTx >= Database.systemEntities.upperBound { throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position) }
         let after = try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity,
                                  nextTx: nextTx)
         try checkUnique(after)
@@ -102,12 +117,13 @@ struct Transactor {
 
     private mutating func resolveTempids(_ ops: [TxOp]) throws {
         var order: [String] = []
-        var seen: Set<String> = []
+        var seen: Set<String> = [EntityRef.transactionTempid]
+        tempids[EntityRef.transactionTempid] = tx
         var maxExplicit: Int64 = 0
         func note(_ ref: EntityRef) {
             switch ref {
             case .tempid(let t): if seen.insert(t).inserted { order.append(t) }
-            case .id(let i): maxExplicit = max(maxExplicit, i)
+            case .id(let i) where !Database.systemEntities.contains(i): maxExplicit = max(maxExplicit, i)
             default: break
             }
         }
@@ -144,9 +160,12 @@ struct Transactor {
             }
         }
         // Fresh ids count up from the largest in use; past Int64.max there are none.
+        largestExplicit = maxExplicit
         let largest = max(before.maxEntity, maxExplicit)
         var next: Int64? = largest == .max ? nil : largest + 1
         for t in order where tempids[t] == nil && alias[t] == nil {
+            // Tempids pass over the ids reserved for the system.
+            if let n = next, Database.systemEntities.contains(n) { next = Database.systemEntities.upperBound }
             guard let id = next else {
                 throw TransactionError("no entity id is left for tempid \(t): ids up to \(Int64.max) are taken",
                                        at: .unknown)
@@ -155,6 +174,42 @@ struct Transactor {
             next = id == .max ? nil : id + 1
         }
         for (t, target) in alias { tempids[t] = tempids[target] }
+    }
+
+    /// Gives each attribute a schema map declares its entity: the one
+    /// holding its ident already, else a new one. Attribute entities count
+    /// down from just below the first transaction id, apart from the ids
+    /// tempids take (which count up from 1).
+    private mutating func resolveAttributeEntities(_ ops: [TxOp]) throws {
+        var declared: [Keyword] = []
+        for op in ops {
+            if case .attribute(let k) = op.entity, attributeEntities[k] == nil {
+                attributeEntities[k] = -1
+                declared.append(k)
+            }
+        }
+        guard !declared.isEmpty else { return }
+        var lowest = Database.firstTx
+        var existing: [Keyword: Int64] = [:]
+        if let identAttr = before.attributeID(Keyword("db/ident")) {
+            before.scan(DatomFilter(a: identAttr)) { d in
+                guard d.vTag == ValueTag.keyword.rawValue, let text = before.interner.string(for: d.v) else { return }
+                existing[Keyword(text)] = d.e
+                if Database.systemEntities.contains(d.e) && d.e < lowest { lowest = d.e }
+            }
+        }
+        for k in declared {
+            if let e = existing[k] {
+                attributeEntities[k] = e
+                continue
+            }
+            lowest -= 1
+            guard lowest >= Database.systemEntities.lowerBound else {
+                throw TransactionError("no entity id is left for attribute \(k): a database holds at most "
+                                       + "\(Database.firstTx - Database.systemEntities.lowerBound - 1) attributes", at: .unknown)
+            }
+            attributeEntities[k] = lowest
+        }
     }
 
     private mutating func collectUniqueValues(_ ops: [TxOp]) throws {
@@ -184,6 +239,7 @@ struct Transactor {
                 }
             }
         }
+        for (k, e) in attributeEntities { idents[k] = e }
         for op in ops where op.kind == .add && op.attribute.text == "db/ident" {
             if case .value(.keyword(let k)) = op.value, case .id = op.entity {
                 idents[k] = try entity(op.entity, at: op.position)
@@ -196,6 +252,11 @@ struct Transactor {
     private func entity(_ ref: EntityRef, at position: SourcePosition) throws -> Int64 {
         switch ref {
         case .id(let i): return i
+        case .attribute(let k):
+            guard let id = attributeEntities[k] else { throw TransactionError("unresolved attribute \(k)", at: position) }
+            return id
+        case .ident(let k) where k.text == "db/current-tx":
+            return tx
         case .tempid(let t):
             guard let id = tempids[t] else { throw TransactionError("unresolved tempid \(t)", at: position) }
             return id
@@ -241,7 +302,7 @@ struct Transactor {
 
     // MARK: Applying
 
-    private func merge(_ ops: [Resolved], retractedEntities: Set<Int64>) throws -> CoreVector<Datom> {
+    private mutating func merge(_ ops: [Resolved], retractedEntities: Set<Int64>) throws -> CoreVector<Datom> {
         let sorted = ops.sorted { x, y in
             if x.e != y.e { return x.e < y.e }
             if x.a != y.a { return x.a < y.a }
@@ -270,13 +331,14 @@ struct Transactor {
                     takeOld = o.e < s.e || (o.e == s.e && o.a < s.a)
                 }
                 if takeOld {
-                    if keep(old[i]) { try out.append(old[i]) }
+                    if keep(old[i]) { try out.append(old[i]) } else { removed.append(old[i]) }
                     i += 1
                     continue
                 }
                 // One (e, a) group with ops: start from its current values.
                 let e = sorted[j].e, a = sorted[j].a
                 current.removeAll(keepingCapacity: true)
+                let groupStart = i
                 while i < old.count, old[i].e == e, old[i].a == a {
                     current.append(old[i])
                     i += 1
@@ -312,10 +374,31 @@ struct Transactor {
                     case .retractEntity: break
                     }
                 }
-                for d in group?.datoms ?? current where keep(d) { try out.append(d) }
+                let kept = (group?.datoms ?? current).filter(keep)
+                noteChanges(from: old[groupStart..<i], to: kept)
+                for d in kept { try out.append(d) }
             }
         }
         return out
+    }
+
+    /// Records what one (entity, attribute) group lost and gained.
+    private mutating func noteChanges(from old: Slice<UnsafeBufferPointer<Datom>>, to new: [Datom]) {
+        func same(_ x: Datom, _ y: Datom) -> Bool { x.v == y.v && x.vTag == y.vTag && x.tx == y.tx }
+        if old.count + new.count > Self.smallGroup {
+            let was = Set(old.map { DatomKey($0) }), now = Set(new.map { DatomKey($0) })
+            removed.append(contentsOf: old.filter { !now.contains(DatomKey($0)) })
+            added.append(contentsOf: new.filter { !was.contains(DatomKey($0)) })
+            return
+        }
+        for d in old where !new.contains(where: { same($0, d) }) { removed.append(d) }
+        for d in new where !old.contains(where: { same($0, d) }) { added.append(d) }
+    }
+
+    /// A datom's value and tx, hashable.
+    private struct DatomKey: Hashable {
+        var v: UInt64, tx: Int64, tag: UInt8
+        init(_ d: Datom) { (v, tx, tag) = (d.v, d.tx, d.vTag) }
     }
 
     /// Up to this many values and ops, a cardinality-many group is scanned
@@ -398,11 +481,25 @@ extension Database {
         try transact(data, depthChecked: false)
     }
 
+    /// Applies the transaction data as ``transact(_:)`` does and reports
+    /// what it did: the database before and after, the datoms added and
+    /// retracted, and the ids the tempids got.
+    ///
+    /// `instant` is the transaction's `:db/txInstant` (now, by default);
+    /// data that asserts `:db/txInstant` for `"datomic.tx"` or
+    /// `:db/current-tx` sets it instead.
+    public func transactReport(_ data: EDN, at instant: Instant? = nil) throws -> TransactionReport {
+        try data.checkDepth(what: "the transaction data")
+        var transactor = try Transactor(before: self, instant: instant ?? .now)
+        let after = try transactor.run(data)
+        return TransactionReport(before: self, after: after, transactor: transactor)
+    }
+
     /// `depthChecked`: the data came from the reader, which held it to
     /// ``EDN/maxDepth``; data built in Swift is walked first.
     func transact(_ data: EDN, depthChecked: Bool) throws -> Database {
         if !depthChecked { try data.checkDepth(what: "the transaction data") }
-        var transactor = try Transactor(before: self)
+        var transactor = try Transactor(before: self, instant: .now)
         return try transactor.run(data)
     }
 

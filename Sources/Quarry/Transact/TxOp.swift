@@ -9,6 +9,21 @@ enum EntityRef: Hashable {
     case lookup(Keyword, EDN)
     /// A keyword naming the entity whose `:db/ident` it is.
     case ident(Keyword)
+    /// The entity of the attribute a schema map declares: the one that
+    /// has the ident already, or a new attribute entity.
+    case attribute(Keyword)
+
+    /// `"datomic.tx"` and `:db/current-tx`: the transaction's own entity.
+    var isCurrentTransaction: Bool {
+        switch self {
+        case .tempid(let t): t == Self.transactionTempid
+        case .ident(let k): k.text == "db/current-tx"
+        default: false
+        }
+    }
+
+    /// The tempid `"datomic.tx"` as the parser records string tempids.
+    static let transactionTempid = "\"datomic.tx\""
 }
 
 /// One assertion or retraction after maps and nesting are flattened.

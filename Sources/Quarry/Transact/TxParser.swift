@@ -91,7 +91,35 @@ struct TxParser {
         }
         if attribute.isComponent && attribute.valueType == nil { attribute.valueType = .ref }
         schema.byID[try resolveAttribute(ident)] = attribute
+        addSchemaDatoms(attribute, pairs: pairs, at: form.position)
     }
+
+    /// The declaration as datoms of the attribute's entity, so that the
+    /// schema is queryable (`[?a :db/valueType ?t]`): each schema key the
+    /// map leaves out is retracted, so the datoms say what the schema
+    /// holds. Values are keywords (`:db.type/string`), flags booleans;
+    /// other keys of the map (`:db/doc`) are asserted as they are.
+    private mutating func addSchemaDatoms(_ a: Attribute, pairs: [(key: EDN, value: EDN)], at position: SourcePosition) {
+        let entity = EntityRef.attribute(a.ident)
+        func set(_ name: String, _ value: Value?) {
+            ops.append(TxOp(kind: value == nil ? .retractAttribute : .add, entity: entity, attribute: Keyword(name),
+                            value: value.map { .value($0) } ?? .none, position: position))
+        }
+        set("db/ident", .keyword(a.ident))
+        set("db/valueType", a.valueType.map { .keyword(Keyword("db.type/" + $0.rawValue)) })
+        set("db/cardinality", .keyword(Keyword(a.cardinalityMany ? "db.cardinality/many" : "db.cardinality/one")))
+        set("db/unique", a.unique.map { .keyword(Keyword("db.unique/" + $0.rawValue)) })
+        set("db/index", a.indexed ? .bool(true) : nil)
+        set("db/isComponent", a.isComponent ? .bool(true) : nil)
+        for (key, value) in pairs {
+            guard let k = key.keyword, !Self.schemaKeys.contains(k.text), k.text != "db/id", let v = Value(edn: value)
+            else { continue }
+            ops.append(TxOp(kind: .add, entity: entity, attribute: k, value: .value(v), position: value.position))
+        }
+    }
+
+    private static let schemaKeys: Set<String> = ["db/ident", "db/valueType", "db/cardinality", "db/unique", "db/index",
+                                                  "db/isComponent"]
 
     // MARK: Entity maps
 

@@ -19,6 +19,9 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         self.millisecondsSinceEpoch = exact
     }
 
+    /// The current time, to the millisecond.
+    public static var now: Instant { Instant(Date()) ?? Instant(millisecondsSinceEpoch: 0) }
+
     /// The instant as a `Date`.
     public var date: Date { Date(timeIntervalSince1970: Double(millisecondsSinceEpoch) / 1000) }
 

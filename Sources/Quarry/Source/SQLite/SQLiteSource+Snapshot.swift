@@ -12,8 +12,7 @@ extension SQLiteSource {
             let s = try connection.prepare("SELECT e, a, vt, v, tx FROM datoms")
             while try s.step() { rows.append(try Self.datom(s, from: 0, attributes: &idents)) }
             let next = try meta("next_tx")
-            let largest = rows.reduce(Int64(0)) { max($0, $1.e) }
-            return try Database.restoring(rows, attributes: attributes, maxEntity: max(try meta("max_entity"), largest),
+            return try Database.restoring(rows, attributes: attributes, maxEntity: try meta("max_entity"),
                                           nextTx: next == 0 ? Database.firstTx : next)
         }
     }

@@ -198,6 +198,10 @@ public actor SQLiteSource: WritableDatomSource {
         if !shape.attributes.isEmpty {
             conditions.append("d.a IN (" + Array(repeating: "?", count: shape.attributes.count).joined(separator: ", ") + ")")
             parameters += shape.attributes.map { .text($0.text) }
+        } else if !positions.contains(0) && !positions.contains(1) {
+            // Neither entity nor attribute: system entities are skipped (Database.systemEntities).
+            conditions.append("(d.e < ? OR d.e >= ?)")
+            parameters += [.int(Database.systemEntities.lowerBound), .int(Database.systemEntities.upperBound)]
         }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = positions.isEmpty ? "" : " ORDER BY k.i"

@@ -12,7 +12,8 @@ struct TouchedDatoms {
     private(set) var largestEntity: Int64?
     /// Whether the store held no datom: the part read is then the whole.
     var isWhole: Bool { largestEntity == nil }
-    private let byEntity, byValue, byReference: SQLiteStatement
+    private let byEntity, byValue, byReference, byAttribute: SQLiteStatement
+    private var readIdents = false
     /// Entities found by each value probed: a value named again is not read again.
     private var probed: [[SQLiteValue]: [Int64]] = [:]
     private var loadedEntities: Set<Int64> = []
@@ -23,6 +24,7 @@ struct TouchedDatoms {
         byEntity = try connection.prepare("\(columns) WHERE e = ?")
         byValue = try connection.prepare("\(columns) WHERE a = ? AND vt = ? AND v = ?")
         byReference = try connection.prepare("\(columns) WHERE vt = ? AND v = ?")
+        byAttribute = try connection.prepare("\(columns) WHERE a = ?")
     }
 
     /// Reads what `data` touches, against the stored `attributes` and those
@@ -34,7 +36,10 @@ struct TouchedDatoms {
         let largest = try connection.prepare("SELECT MAX(e) FROM datoms")
         guard try largest.step(), largest.type(0) != .null else { return touched }
         guard largest.type(0) == .integer else { throw ScanError("a datom's entity is not an integer") }
-        touched.largestEntity = max(0, largest.int64(0))
+        // Transaction and attribute entities lie above user ids: not counted.
+        let user = try connection.prepare("SELECT MAX(e) FROM datoms WHERE e < ? OR e >= ?")
+        try user.bind([.int(Database.systemEntities.lowerBound), .int(Database.systemEntities.upperBound)])
+        touched.largestEntity = try user.step() && user.type(0) == .integer ? max(0, user.int64(0)) : 0
         let interner = try Interner()
         var parser = TxParser(schema: try Schema(attributes, interner: interner)) { (k: Keyword) throws(CoreError) -> UInt32 in
             UInt32(truncatingIfNeeded: try interner.intern(k.text))
@@ -72,6 +77,13 @@ struct TouchedDatoms {
         case .id(let e): return [e]
         case .tempid: return []
         case .ident(let k): return try ident(k)
+        case .attribute(let k):
+            // A new attribute's entity is allocated below every attribute entity: all are read.
+            if !readIdents {
+                readIdents = true
+                _ = try read(byAttribute, [.text("db/ident")])
+            }
+            return try ident(k)
         case .lookup(let a, let form):
             guard let value = Value(edn: form) else { return [] }
             return try holders(of: a, value, schema)

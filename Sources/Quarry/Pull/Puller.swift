@@ -28,6 +28,7 @@ struct Puller {
             return db.entity(withValue: EncodedValue(word: UInt64(k), tag: .keyword), of: a)
         case .tuple(let items) where items.count == 2:
             guard case .keyword(let attr) = items[0] else { break }
+            if attr.text == "db/ident", case .keyword = items[1] { return try entity(items[1]) }
             guard let a = db.attributeID(attr), db.attribute(a)?.unique != nil else {
                 throw QueryError("lookup ref attribute \(attr) is not :db/unique")
             }
@@ -150,14 +151,14 @@ struct Puller {
     }
 
     /// The values of `e`'s attribute `a`, in index order.
-    private func values(of e: Int64, _ a: UInt32) -> [Value] {
+    func values(of e: Int64, _ a: UInt32) -> [Value] {
         var out: [Value] = []
         db.scan(DatomFilter(e: e, a: a)) { d in if let v = Value(d.value, interner: db.interner) { out.append(v) } }
         return out
     }
 
     /// The entities whose attribute `a` holds a reference to `e`.
-    private func referrers(of e: Int64, through a: UInt32) -> [Value] {
+    func referrers(of e: Int64, through a: UInt32) -> [Value] {
         var out: [Value] = []
         db.scan(DatomFilter(a: a, v: EncodedValue(word: UInt64(bitPattern: e), tag: .int))) { d in out.append(.int(d.e)) }
         return out

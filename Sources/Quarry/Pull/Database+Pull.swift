@@ -21,12 +21,12 @@ extension Database {
         }
     }
 
-    /// ``pull(_:entity:)`` with the pattern written as EDN text.
+    /// ``pull(_:entity:)-(PullPattern,_)`` with the pattern written as EDN text.
     public func pull(_ pattern: String, entity: Value) throws(QuarryError) -> [Value: Value] {
         try pull(try PullPattern(pattern), entity: entity)
     }
 
-    /// ``pull(_:entity:)`` of each entity, in order.
+    /// ``pull(_:entity:)-(PullPattern,_)`` of each entity, in order.
     public func pullMany(_ pattern: PullPattern, entities: [Value]) throws(QuarryError) -> [[Value: Value]] {
         var out: [[Value: Value]] = []
         out.reserveCapacity(entities.count)

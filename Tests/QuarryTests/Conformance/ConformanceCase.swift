@@ -121,6 +121,8 @@ enum Conformance {
     /// Values written canonically: EDN vectors as tuples, numbers as the engine writes them.
     static func write(_ e: EDN) -> String {
         if let v = Value(edn: e) { return EDNWriter.write(v) }
+        // A map (a pulled entity) in the writer's canonical key order.
+        if e.mapPairs != nil, let v = try? PullConformance.value(e) { return EDNWriter.write(v) }
         if let items = e.sequence { return "[" + items.map(write).joined(separator: " ") + "]" }
         if case .set(let items) = e.form { return "[" + items.map(write).joined(separator: " ") + "]" }
         return EDNWriter.write(e)

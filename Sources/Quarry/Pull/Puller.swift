@@ -8,7 +8,7 @@ struct Puller {
     let db: Database
     /// Entities pulled so far, against ``maxEntities``.
     private var visited = 0
-    static let maxEntities = 1_000_000
+    static let maxEntities = 100_000
     private static let wildcard = PullPattern(wildcardOnly: ())
 
     init(_ db: Database) { self.db = db }

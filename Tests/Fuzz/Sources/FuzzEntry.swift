@@ -16,6 +16,7 @@ enum FuzzTargets {
         "sqlite-value": FuzzSQLiteValue.run,
         "sqlite-store": FuzzSQLiteStore.run,
         "dedup": FuzzDedup.run,
+        "pull": FuzzPull.run,
     ]
 
     static let selected: @Sendable (Data) -> Void = {

@@ -590,6 +590,12 @@ final class Planner {
         // `$` is the call's source here (see `withSource`).
         let source = ObjectIdentifier(try context.source("$", at: position))
         let rules = try rulesNamed(name, at: position)
+        // A transitive closure called from outside its own bodies is a graph
+        // search. Not over a remote replica, which holds only what was fetched.
+        let insideGroup = planningGroup.map { $0.source == source && $0.rules.contains(name) } ?? false
+        if context.gate == nil && !insideGroup, let shape = closureShape(name, rules: rules) {
+            return try closureCall(name, args: args, shape: shape, to: op, at: position)
+        }
         var bound: [Int] = []
         for (p, arg) in args.enumerated() {
             switch arg.kind {

@@ -75,8 +75,15 @@ struct QueryRun {
     fileprivate func result(of execution: QueryExecution) throws -> QueryResult {
         let rows = try execution.drain()
         let space = execution.context.space
-        let table = (0..<rows.count).map { r in (0..<rows.arity).map { rows.value(r, $0) } }
-        var values = table.map { $0.map(space.decode) }
+        // Decoded straight into the result's rows: one array per row, sized once.
+        var values: [[Value]] = []
+        values.reserveCapacity(rows.count)
+        for r in 0..<rows.count {
+            var row: [Value] = []
+            row.reserveCapacity(rows.arity)
+            for c in 0..<rows.arity { row.append(space.decode(rows.value(r, c))) }
+            values.append(row)
+        }
         if let pulls = PullColumns(query, sources: execution.context.sources) {
             values = try QueryInterrupt.$current.withValue(execution.interrupt) { try values.map(pulls.apply) }
         }

@@ -27,22 +27,45 @@ struct SharedPrefix {
     let group: SharedPrefixGroup
     /// Canonical variable name to the member's own.
     let names: [String: String]
+    /// The indices, in the member's `:where`, of the patterns the group
+    /// evaluates for it (its leading patterns, in any order).
+    let clauses: [Int]
 }
 
 extension Planner {
-    /// The leading patterns of `clauses`, renamed canonically: the inputs
-    /// by position, other variables by first appearance.
-    private func canonicalPatterns(_ clauses: [Clause], inputs: [String]) -> (patterns: [Pattern], map: [String: String]) {
+    /// The leading patterns of `clauses`: those before any other kind of
+    /// clause (patterns commute, so any of them may go first), each with
+    /// its index and a key that does not depend on variable names (source,
+    /// attribute and constants, where the inputs are).
+    private func leadingPatterns(_ clauses: [Clause], inputs: [String]) -> [(index: Int, pattern: Pattern, key: String)] {
+        let inputIndex = Dictionary(inputs.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        var out: [(index: Int, pattern: Pattern, key: String)] = []
+        for (i, clause) in clauses.enumerated() {
+            guard case .pattern(let p) = clause else { break }
+            let key = p.source + " " + p.terms.map { t in
+                switch t.kind {
+                case .variable(let v): inputIndex[v].map { "?in\($0)" } ?? "?"
+                case .constant(let c): EDNWriter.write(c)
+                case .blank: "_"
+                case .source(let s): s
+                }
+            }.joined(separator: " ")
+            out.append((i, p, key))
+        }
+        return out
+    }
+
+    /// `patterns` renamed canonically: inputs by position, other variables
+    /// by first appearance.
+    private func canonical(_ patterns: [Pattern], inputs: [String]) -> (patterns: [Pattern], map: [String: String]) {
         var map: [String: String] = [:]
         for (i, v) in inputs.enumerated() { map[v] = SharedPrefixGroup.inputName(i) }
-        var patterns: [Pattern] = []
-        for clause in clauses {
-            guard case .pattern(let p) = clause else { break }
+        var out: [Pattern] = []
+        for p in patterns {
             for v in p.terms.compactMap(\.variable) where map[v] == nil { map[v] = "?__p\(map.count - inputs.count)" }
-            guard case .pattern(let renamed) = clause.renaming(map) else { break }
-            patterns.append(renamed)
+            if case .pattern(let renamed) = Clause.pattern(p).renaming(map) { out.append(renamed) }
         }
-        return (patterns, map)
+        return (out, map)
     }
 
     /// The groups of decorrelated subqueries in `clauses` that share
@@ -53,9 +76,8 @@ extension Planner {
     func sharedPrefixes(of clauses: [Clause]) throws -> [Int: SharedPrefix] {
         struct Member {
             var index: Int
-            var inputs: Int
-            var patterns: [Pattern]
-            var map: [String: String]
+            var inputs: [String]
+            var leading: [(index: Int, pattern: Pattern, key: String)]
         }
         let subqueries = clauses.count { if case .subquery = $0 { true } else { false } }
         guard subqueries > 1 else { return [:] }
@@ -67,27 +89,36 @@ extension Planner {
             guard chooseStrategy(sq.query, inputs: inputs).0 == .decorrelated else { continue }
             let sources = inputs.sources.map { "\($0.key)=\(ObjectIdentifier($0.value).hashValue)" }.sorted()
             let key = (inputs.arguments.map(\.text) + ["|"] + sources).joined(separator: " ")
-            let (patterns, map) = canonicalPatterns(sq.query.clauses, inputs: inputs.variables)
-            guard !patterns.isEmpty else { continue }
+            let leading = leadingPatterns(sq.query.clauses, inputs: inputs.variables)
+            guard !leading.isEmpty else { continue }
             if groups[key] == nil { order.append(key) }
-            groups[key, default: []].append(Member(index: index, inputs: inputs.variables.count,
-                                                   patterns: patterns, map: map))
+            groups[key, default: []].append(Member(index: index, inputs: inputs.variables, leading: leading))
         }
         var out: [Int: SharedPrefix] = [:]
         for key in order {
             let members = groups[key]!
             guard members.count > 1 else { continue }
-            let first = members[0].patterns
-            let length = members.dropFirst().map { m in
-                zip(m.patterns, first).prefix { $0.source == $1.source && $0.terms == $1.terms }.count
-            }.min()!
-            guard length > 0 else { continue }
-            let group = SharedPrefixGroup(clauses: first.prefix(length).map(Clause.pattern),
-                                          inputs: (0..<members[0].inputs).map(SharedPrefixGroup.inputName),
-                                          members: members.count)
+            // The patterns every member has exactly once (by their name-free
+            // key), in key order; shared when, renamed canonically, they are
+            // the same patterns in every member (their variables link alike).
+            var common: Set<String>?
             for m in members {
-                let names = Dictionary(uniqueKeysWithValues: m.map.map { ($0.value, $0.key) })
-                out[m.index] = SharedPrefix(group: group, names: names)
+                let once = Dictionary(grouping: m.leading, by: \.key).filter { $0.value.count == 1 }.keys
+                common = common.map { $0.intersection(once) } ?? Set(once)
+            }
+            guard let common, !common.isEmpty else { continue }
+            let chosen = members.map { m in m.leading.filter { common.contains($0.key) }.sorted { $0.key < $1.key } }
+            let renamed = zip(members, chosen).map { m, c in canonical(c.map(\.pattern), inputs: m.inputs) }
+            let first = renamed[0].patterns
+            guard renamed.dropFirst().allSatisfy({ r in
+                r.patterns.count == first.count && zip(r.patterns, first).allSatisfy { $0.source == $1.source && $0.terms == $1.terms }
+            }) else { continue }
+            let group = SharedPrefixGroup(clauses: first.map(Clause.pattern),
+                                          inputs: members[0].inputs.indices.map(SharedPrefixGroup.inputName),
+                                          members: members.count)
+            for (i, m) in members.enumerated() {
+                let names = Dictionary(uniqueKeysWithValues: renamed[i].map.map { ($0.value, $0.key) })
+                out[m.index] = SharedPrefix(group: group, names: names, clauses: chosen[i].map(\.index))
             }
         }
         return out
@@ -97,7 +128,7 @@ extension Planner {
     /// argument tuples go to (columns `inputs`), planning the prefix when
     /// this is the group's first member; nil when the subquery shares none.
     func sharedPrefixRead(_ shared: SharedPrefix?, inputs: [String], context nestedContext: ExecutionContext,
-                          estimatedInputs: Double) throws -> (keys: RelationScan, read: SharedScanRead, length: Int)? {
+                          estimatedInputs: Double) throws -> (keys: RelationScan, read: SharedScanRead, clauses: [Int])? {
         guard let shared else { return nil }
         let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
                                     label: "all distinct outer bindings")
@@ -119,6 +150,6 @@ extension Planner {
         let scan = group.scan!
         let read = try SharedScanRead(scan, keys: keys, columns: scan.plan.columns.map { shared.names[$0]! },
                                       showsPlan: first)
-        return (keys, read, group.clauses.count)
+        return (keys, read, shared.clauses)
     }
 }

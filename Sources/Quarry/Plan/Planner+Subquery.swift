@@ -42,13 +42,14 @@ extension Planner {
         var shared: SharedScan?
         var reason = why
         if strategy == .decorrelated,
-           let (keysScan, read, length) = try sharedPrefixRead(sharedPrefix, inputs: inputs.variables, context: nestedContext,
+           let (keysScan, read, sharedClauses) = try sharedPrefixRead(sharedPrefix, inputs: inputs.variables, context: nestedContext,
                                                                estimatedInputs: distinctInputs) {
             var rest = sq.query
-            rest.clauses.removeFirst(length)
+            rest.clauses = rest.clauses.indices.filter { !sharedClauses.contains($0) }.map { rest.clauses[$0] }
+            let length = sharedClauses.count
             nested = (keysScan, try Planner(context: nestedContext).planQuery(rest, input: read, keys: keys))
             shared = read.shared
-            reason += ", its first \(length == 1 ? "pattern" : "\(length) patterns") \(read.label)"
+            reason += ", \(length == 1 ? "one of its patterns" : "\(length) of its patterns") \(read.label)"
         } else {
             nested = try plan()
         }

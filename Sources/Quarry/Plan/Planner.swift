@@ -14,7 +14,7 @@ final class Planner {
     /// positions calls bind: one rule over two sources is two fixpoints.
     private var fixpoints: [FixpointKey: RuleFixpoint] = [:]
     /// The group of recursive rules whose bodies are being planned.
-    private var planningGroup: RuleGroup?
+    private(set) var planningGroup: RuleGroup?
 
     struct FixpointKey: Hashable {
         let source: ObjectIdentifier
@@ -74,34 +74,25 @@ final class Planner {
         let schedule = try Schedule(self, clauses, input: input)
         var op = input
         while let (i, notJoin) = try nextClause(schedule, after: op) {
-            op = try apply(clauses[i], notJoin: notJoin, shared: schedule.shared[i], to: op,
+            op = try apply(schedule.logical.clauses[i], notJoin: notJoin, to: op,
                            keep: keep.union(others(clauses, schedule.remaining)))
         }
         return op
     }
 
-    /// What one clause list's planning keeps between steps.
+    /// What one clause list's planning keeps between steps: its logical
+    /// form, and the clauses not planned yet.
     final class Schedule {
         let clauses: [Clause]
-        let order: InOrder
-        /// Subqueries' shared prefixes, by clause index.
-        let shared: [Int: SharedPrefix]
+        let logical: LogicalList
+        var order: InOrder { logical.order }
         /// Clauses not planned yet, by index, in text order.
         var remaining: [Int]
 
         init(_ planner: Planner, _ clauses: [Clause], input: Operator) throws {
             self.clauses = clauses
-            shared = try planner.sharedPrefixes(of: clauses)
-            order = InOrder(clauses, entry: Set(input.columns), rules: planner.context.rules,
-                            levels: Planner.maxNestingDepth - planner.context.counters.planDepth)
+            logical = try planner.logicalList(clauses, entry: Set(input.columns))
             remaining = Array(clauses.indices)
-            for (i, clause) in clauses.enumerated() {
-                if case .not(_, nil, _, let position) = clause, order.notJoins[i].isEmpty {
-                    let vars = clause.allVariables.sorted().joined(separator: " ")
-                    throw QueryError("insufficient bindings: none of \(vars) is bound before this not "
-                                     + "(bind one earlier, or use not-join)", at: position)
-                }
-            }
         }
     }
 
@@ -220,12 +211,13 @@ final class Planner {
     // MARK: Applying clauses
 
     /// `notJoin`: for a `not` without a join list, the variables it joins
-    /// on; `shared`: for a subquery, the leading patterns it shares.
-    private func apply(_ clause: Clause, notJoin: Set<String>, shared: SharedPrefix?, to op: Operator,
+    /// on. The clause's rewrite (a closure, a subquery's mode and shared
+    /// scan) comes from its logical form.
+    private func apply(_ logical: LogicalClause, notJoin: Set<String>, to op: Operator,
                        keep: Set<String>) throws -> Operator {
-        switch clause {
-        case .pattern, .predicate, .function: try applyFlat(clause, to: op)
-        case .not, .or, .rule, .subquery: try applyNested(clause, notJoin: notJoin, shared: shared, to: op, keep: keep)
+        switch logical.clause {
+        case .pattern, .predicate, .function: try applyFlat(logical.clause, to: op)
+        case .not, .or, .rule, .subquery: try applyNested(logical, notJoin: notJoin, to: op, keep: keep)
         }
     }
 
@@ -240,15 +232,17 @@ final class Planner {
         case .function(let call, let binding, _):
             let evaluator = try CallEvaluator(call, columns: op.columns, context: context)
             return try Bind(input: op, evaluator: evaluator, binding: binding, estimatedRows: op.estimatedRows)
-        default:
-            return try applyNested(clause, notJoin: [], shared: nil, to: op, keep: [])
+        case .not, .or, .rule, .subquery:
+            // Only flat clauses come here (``apply`` sends the others on).
+            throw QueryError("a nested clause was planned as a flat one", at: clause.position)
         }
     }
 
     /// Clauses that plan clauses beneath them: the recursive path of a deep
     /// query, so this frame and ``apply``'s hold little.
-    private func applyNested(_ clause: Clause, notJoin: Set<String>, shared: SharedPrefix?, to op: Operator,
+    private func applyNested(_ logical: LogicalClause, notJoin: Set<String>, to op: Operator,
                              keep: Set<String>) throws -> Operator {
+        let clause = logical.clause
         let counters = context.counters
         guard counters.planDepth < Self.maxNestingDepth else { throw Self.nestingError(at: clause.position) }
         counters.planDepth += 1
@@ -259,10 +253,16 @@ final class Planner {
         case .or(let source, let join, let branches, let position):
             return try applyOr(source, join, branches, to: op, keep: keep, at: position)
         case .rule(let source, let name, let args, let position):
+            if case .closure(let shape) = logical.rewrite {
+                return try withSource(source) { try closureCall(name, args: args, shape: shape, to: op, at: position) }
+            }
             return try callRule(name, args: args, source: source, to: op, at: position)
         case .subquery(let sq, let binding, _):
-            return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: shared)
-        default:
+            guard case .subquery(let strategy, let why, let shared) = logical.rewrite else {
+                return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: nil)
+            }
+            return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: shared, strategy: (strategy, why))
+        case .pattern, .predicate, .function:
             return try applyFlat(clause, to: op)
         }
     }
@@ -590,12 +590,6 @@ final class Planner {
         // `$` is the call's source here (see `withSource`).
         let source = ObjectIdentifier(try context.source("$", at: position))
         let rules = try rulesNamed(name, at: position)
-        // A transitive closure called from outside its own bodies is a graph
-        // search. Not over a remote replica, which holds only what was fetched.
-        let insideGroup = planningGroup.map { $0.source == source && $0.rules.contains(name) } ?? false
-        if context.gate == nil && !insideGroup, let shape = closureShape(name, rules: rules) {
-            return try closureCall(name, args: args, shape: shape, to: op, at: position)
-        }
         var bound: [Int] = []
         for (p, arg) in args.enumerated() {
             switch arg.kind {

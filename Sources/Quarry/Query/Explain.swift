@@ -1,6 +1,13 @@
-/// EXPLAIN: the operator tree, one operator per line, with the planner's
-/// estimate and, for an analyzed run, actual rows and peak engine bytes.
+/// EXPLAIN: the logical plan (the clauses with what each needs, binds and
+/// owns, and the rewrite chosen for it), then the operator tree, one
+/// operator per line, with the planner's estimate and, for an analyzed
+/// run, actual rows and peak engine bytes.
 enum Explain {
+    static func text(logical: String, _ root: Operator, analyzed: Bool) -> String {
+        guard !logical.isEmpty else { return text(root, analyzed: analyzed) }
+        return "logical plan:\n" + logical + "\nphysical plan:\n" + text(root, analyzed: analyzed)
+    }
+
     static func text(_ root: Operator, analyzed: Bool) -> String {
         var lines: [String] = []
         func walk(_ op: Operator, _ depth: Int) {

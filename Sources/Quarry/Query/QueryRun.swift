@@ -24,7 +24,7 @@ struct QueryRun {
         let interrupt = QueryInterrupt(deadline: options.deadline)
         try interrupt.check()
         let account = try MemoryAccount(limitBytes: options.memoryLimitBytes)
-        let (context, find) = try QueryExecution.mappingBudget(account, phase: "while planning") {
+        let (context, find, logical) = try QueryExecution.mappingBudget(account, phase: "while planning") {
             let space = try ValueSpace(primary: database.interner, account: account)
             let context = ExecutionContext(space: space, account: account, sources: ["$": database],
                                            subqueryMode: options.subqueries,
@@ -32,14 +32,18 @@ struct QueryRun {
             context.gate = gate
             context.choices = choices
             context.functions = options.functions
-            let find = try QueryInterrupt.$current.withValue(interrupt) {
-                try Planner(context: context).planQuery(query, input: try bindInputs(context), keys: [])
+            return try QueryInterrupt.$current.withValue(interrupt) {
+                let input = try bindInputs(context)
+                let planner = Planner(context: context)
+                let find = try planner.planQuery(query, input: input, keys: [])
+                // The logical plan is written out only when asked for: EXPLAIN.
+                let logical = options.explain || options.analyze ? planner.logicalText(query, entry: input.columns) : ""
+                return (context, find, logical)
             }
-            return (context, find)
         }
         choices.seal()
         options.observation.plan(Explain.text(find, analyzed: false))
-        return QueryExecution(run: self, find: find, context: context, interrupt: interrupt)
+        return QueryExecution(run: self, find: find, context: context, interrupt: interrupt, logical: logical)
     }
 
     /// Plans `query` against an empty database, with inputs of no rows and
@@ -90,7 +94,8 @@ struct QueryRun {
         let find = execution.find
         return QueryResult(columns: query.columnNames, rows: finalRows(values), shape: query.resultShape, keys: query.keys,
                            ordered: !query.orderBy.isEmpty, isBag: query.isBag, stats: stats(of: execution),
-                           plan: options.explain || options.analyze ? Explain.text(find, analyzed: options.analyze) : "")
+                           plan: options.explain || options.analyze
+                               ? Explain.text(logical: execution.logical, find, analyzed: options.analyze) : "")
     }
 
     /// The figures of an execution so far.
@@ -213,12 +218,15 @@ final class QueryExecution {
     let find: Operator
     let context: ExecutionContext
     let interrupt: QueryInterrupt
+    /// The logical plan's text, when EXPLAIN asked for it.
+    let logical: String
 
-    init(run: QueryRun, find: Operator, context: ExecutionContext, interrupt: QueryInterrupt) {
+    init(run: QueryRun, find: Operator, context: ExecutionContext, interrupt: QueryInterrupt, logical: String = "") {
         self.run = run
         self.find = find
         self.context = context
         self.interrupt = interrupt
+        self.logical = logical
     }
 
     /// The next batch of find rows, or nil at the end; the batch is valid

@@ -24,7 +24,7 @@ struct LogicalClause {
     /// Variables that must be bound before it runs (in-order evaluation's).
     let needs: Set<String>
     /// Variables it binds for the clauses after it.
-    let binds: Set<String>
+    var binds: Set<String> { InOrder.binds(clause) }
     /// For `not` and `or`: the variables joining it to the rows, and the
     /// variables it owns (fresh per row, invisible outside).
     let joins: [String]

@@ -9,7 +9,7 @@ extension Planner {
                             levels: Planner.maxNestingDepth - context.counters.planDepth)
         let shared = try sharedPrefixes(of: clauses)
         var out: [LogicalClause] = []
-        var bound = entry
+        out.reserveCapacity(clauses.count)
         for (i, clause) in clauses.enumerated() {
             var source: String?
             var joins: [String] = [], locals: [String] = []
@@ -29,8 +29,14 @@ extension Planner {
             case .or(let s, let join, _, _):
                 source = s
                 let all = clause.allVariables
-                joins = join ?? all.intersection(bound).sorted()
-                locals = join == nil ? [] : all.subtracting(join!).sorted()
+                if let join {
+                    joins = join
+                    locals = all.subtracting(join).sorted()
+                } else {
+                    // What the clauses before it in the text bind (an or's own variables are all shared).
+                    let bound = clauses[..<i].reduce(into: entry) { $0.formUnion(InOrder.binds($1)) }
+                    joins = all.intersection(bound).sorted()
+                }
             case .rule(let s, let name, _, _):
                 source = s
                 rewrite = try ruleRewrite(name, source: s)
@@ -41,9 +47,8 @@ extension Planner {
             case .predicate, .function:
                 break
             }
-            out.append(LogicalClause(clause: clause, source: source, needs: order.needs[i], binds: InOrder.binds(clause),
-                                     joins: joins, locals: locals, rewrite: rewrite))
-            bound.formUnion(InOrder.binds(clause))
+            out.append(LogicalClause(clause: clause, source: source, needs: order.needs[i], joins: joins, locals: locals,
+                                     rewrite: rewrite))
         }
         return LogicalList(clauses: out, order: order)
     }

@@ -21,7 +21,7 @@ public struct Entity: Sendable, Hashable {
     /// that reference this one, as a `.tuple` (one id for a component).
     /// Nil when the entity has no value.
     public subscript(_ attribute: Keyword) -> Value? {
-        let (a, reverse) = Self.forward(attribute)
+        let (a, reverse) = (attribute.forward, attribute.isReverse)
         guard let id = db.attributeID(a) else { return nil }
         let puller = Puller(db)
         var values = reverse ? puller.referrers(of: self.id, through: id) : puller.values(of: self.id, id)
@@ -57,12 +57,6 @@ public struct Entity: Sendable, Hashable {
     public func touch() -> [Value: Value] {
         var puller = Puller(db)
         return (try? puller.pull(PullPattern(wildcardOnly: ()), id)) ?? [:]
-    }
-
-    /// `:ns/_name` as `(:ns/name, true)`.
-    private static func forward(_ k: Keyword) -> (Keyword, Bool) {
-        guard k.isReverse else { return (k, false) }
-        return (Keyword((k.namespace.map { $0 + "/" } ?? "") + k.name.dropFirst()), true)
     }
 
     public static func == (lhs: Entity, rhs: Entity) -> Bool { lhs.db === rhs.db && lhs.id == rhs.id }

@@ -121,7 +121,7 @@ struct PullSpec: Sendable, Hashable {
         }
         let written = ident.keyword!
         reverse = written.isReverse
-        attribute = reverse ? Keyword((written.namespace.map { $0 + "/" } ?? "") + written.name.dropFirst()) : written
+        attribute = written.forward
         key = .keyword(written)
         guard options.count % 2 == 0 else {
             throw QueryError("pull attribute options come in pairs: \(EDNWriter.write(form))", at: form.position)

@@ -140,7 +140,7 @@ struct TxParser {
             if attr.text == "db/id" { continue }
             if attr.isReverse {
                 // A reverse attribute: the value(s) point at this entity.
-                let forward = Keyword((attr.namespace.map { $0 + "/" } ?? "") + attr.name.dropFirst())
+                let forward = attr.forward
                 for v in value.vector ?? [value] {
                     let source = v.mapPairs != nil ? try entityMap(v) : try entityRef(v)
                     ops.append(TxOp(kind: .add, entity: source, attribute: forward, value: .entity(entity),

@@ -32,6 +32,13 @@ public struct Keyword: Sendable, Hashable, Comparable, CustomStringConvertible {
         return next != u.endIndex && u[next] == UInt8(ascii: "_")
     }
 
+    /// For a reverse reference `:ns/_name`, the attribute it reverses,
+    /// `:ns/name`; any other keyword as it is.
+    var forward: Keyword {
+        guard isReverse else { return self }
+        return Keyword((namespace.map { $0 + "/" } ?? "") + name.dropFirst())
+    }
+
     public var description: String { ":" + text }
 
     public static func < (lhs: Keyword, rhs: Keyword) -> Bool { lhs.text < rhs.text }

@@ -6,7 +6,7 @@ struct QuarryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quarry",
         abstract: "Quarry: an embeddable Datalog query engine with a C performance core.",
-        subcommands: [QueryCommand.self, PullCommand.self, LoadCommand.self, DemoCommand.self, StatsCommand.self]
+        subcommands: [QueryCommand.self, PullCommand.self, TransactCommand.self, LoadCommand.self, DemoCommand.self, StatsCommand.self]
     )
 
     /// Every failure exits 1 with one line `error: ...` on stderr, flag

@@ -62,14 +62,9 @@ extension Database: DatomSource {
         case .string(let s): interner.id(of: s).map { EncodedValue(word: $0, tag: .string) }
         case .keyword(let k): interner.id(of: k.text).map { EncodedValue(word: $0, tag: .keyword) }
         case .ref(let e): EncodedValue(word: UInt64(bitPattern: e), tag: .int)
-        case .uuid, .tuple: try? v.encodedIfInterned(in: interner)
+        case .uuid, .tuple, .map: try? v.encodedIfInterned(in: interner)
         default: try? v.encoded(in: interner)
         }
-    }
-
-    func sourceDatom(_ d: Datom) -> SourceDatom? {
-        guard let v = Value(d.value, interner: interner) else { return nil }
-        return SourceDatom(e: d.e, a: ident(d.a), v: v, tx: d.tx)
     }
 }
 
@@ -78,7 +73,7 @@ extension Value {
     func encodedIfInterned(in interner: Interner) throws -> EncodedValue? {
         switch self {
         case .uuid(let u): interner.id(ofBytes: Self.bytes(of: u)).map { EncodedValue(word: $0, tag: .uuid) }
-        case .tuple: nil
+        case .tuple, .map: nil
         default: try encoded(in: interner)
         }
     }

@@ -489,7 +489,12 @@ extension Database {
     /// data that asserts `:db/txInstant` for `"datomic.tx"` or
     /// `:db/current-tx` sets it instead.
     public func transactReport(_ data: EDN, at instant: Instant? = nil) throws -> TransactionReport {
-        try data.checkDepth(what: "the transaction data")
+        try transactReport(data, at: instant, depthChecked: false)
+    }
+
+    /// `depthChecked`: as for ``transact(_:depthChecked:)``.
+    func transactReport(_ data: EDN, at instant: Instant?, depthChecked: Bool) throws -> TransactionReport {
+        if !depthChecked { try data.checkDepth(what: "the transaction data") }
         var transactor = try Transactor(before: self, instant: instant ?? .now)
         let after = try transactor.run(data)
         return TransactionReport(before: self, after: after, transactor: transactor)

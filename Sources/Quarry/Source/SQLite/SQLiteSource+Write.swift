@@ -68,8 +68,49 @@ extension SQLiteSource {
         let before = try Database.restoring(Array(touched.datoms), attributes: attributes,
                                             maxEntity: max(try meta("max_entity"), touched.largestEntity ?? 0),
                                             nextTx: next == 0 ? Database.firstTx : next)
-        let after = try before.transact(data, depthChecked: true)
-        let (added, removed) = Self.difference(before, after)
+        let report = try before.transactReport(data, at: nil, depthChecked: true)
+        // Over a whole store the transactor has checked uniqueness already.
+        return try store(report, was: attributes, checkUnique: !touched.isWhole, progress: progress)
+    }
+
+    /// Appends what a ``Connection``'s transaction changed, in one SQLite
+    /// transaction: the datoms it added and retracted, the schema, the
+    /// counters. The connection's database is the whole store, so the
+    /// transactor has checked everything; the store must be as the
+    /// connection last left it (no other writer since), or nothing is written.
+    func append(_ report: TransactionReport) throws -> WriteSummary {
+        guard mode != .readOnly else {
+            throw StoreError("opened read-only; open it with .readWrite to write", path: path)
+        }
+        return try fileErrors {
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                let next = try meta("next_tx")
+                guard (next == 0 ? Database.firstTx : next) == report.tx else {
+                    throw StoreError("another writer changed the store since this connection read it "
+                                     + "(its next transaction is \(next), not \(report.tx)); open it again", path: path)
+                }
+                let summary = try store(report, was: try storedAttributes(), checkUnique: false, progress: nil)
+                try connection.execute("COMMIT")
+                return summary
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Writes a transaction's changes inside the SQLite transaction that
+    /// holds the lock: datoms, figures, the attributes the schema changed,
+    /// the counters. `was`: the stored attributes before it.
+    private func store(_ report: TransactionReport, was attributes: [Attribute], checkUnique: Bool,
+                       progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
+        let after = report.dbAfter
+        var added: [SourceDatom] = [], removed: [SourceDatom] = []
+        for c in report.txData {
+            let d = SourceDatom(e: c.entity, a: c.attribute, v: c.value, tx: c.tx)
+            if c.added { added.append(d) } else { removed.append(d) }
+        }
         var changes: [Keyword: Int] = [:]
         for d in added { changes[d.a, default: 0] += 1 }
         for d in removed { changes[d.a, default: 0] += 1 }
@@ -91,8 +132,7 @@ extension SQLiteSource {
             }
             if n % 1000 == 999 || n == total - 1 { progress?(n + 1, total) }
         }
-        // Over a whole store the transactor has checked uniqueness already.
-        if !touched.isWhole { try checkUnique(added, schema: after.schema, was: attributes) }
+        if checkUnique { try self.checkUnique(added, schema: after.schema, was: attributes) }
         try figures.save()
         try saveSchema(after.schema.attributes, was: attributes)
         let meta = try connection.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)")
@@ -149,29 +189,6 @@ extension SQLiteSource {
                                .int(a.cardinalityMany ? 1 : 0), a.unique.map { .text($0.rawValue) } ?? .null,
                                .int(a.indexed ? 1 : 0), .int(a.isComponent ? 1 : 0)])
         }
-    }
-
-    /// The datoms only `after` holds, and those only `before` holds.
-    static func difference(_ before: Database, _ after: Database) -> (added: [SourceDatom], removed: [SourceDatom]) {
-        var added: [SourceDatom] = [], removed: [SourceDatom] = []
-        before.datoms.withElements { old in
-            after.datoms.withElements { new in
-                var i = 0, j = 0
-                while i < old.count || j < new.count {
-                    if j == new.count || (i < old.count && Datom.eavt(old[i], new[j])) {
-                        if let d = before.sourceDatom(old[i]) { removed.append(d) }
-                        i += 1
-                    } else if i == old.count || Datom.eavt(new[j], old[i]) {
-                        if let d = after.sourceDatom(new[j]) { added.append(d) }
-                        j += 1
-                    } else {
-                        i += 1
-                        j += 1
-                    }
-                }
-            }
-        }
-        return (added, removed)
     }
 }
 

@@ -8,7 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "quarry-bench",
         abstract: "Quarry's benchmarks. Build in release mode: swift run -c release quarry-bench.",
         subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self, RemoteCommand.self,
-                      StoreCommand.self, PreparedCommand.self, RulesCommand.self],
+                      StoreCommand.self, PreparedCommand.self, RulesCommand.self, WritesCommand.self],
         defaultSubcommand: DedupCommand.self
     )
 }

@@ -38,6 +38,21 @@ struct WritesCommand: ParsableCommand {
         var met: Bool?
     }
 
+    /// Applies `transactions` one after another from `db`, stopping after
+    /// `limit`: how many ran, in how many milliseconds, and the database left.
+    static func run(_ transactions: [EDN], from db: Database, limit: Duration) throws -> (Int, Double, Database) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var db = db, done = 0
+        for tx in transactions {
+            db = try db.transact(tx)
+            done += 1
+            if clock.now - start > limit { break }
+        }
+        let elapsed = clock.now - start
+        return (done, Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15, db)
+    }
+
     func validate() throws {
         guard people >= 1, baseDatoms >= 5, single >= 1, limitSeconds > 0 else {
             throw ValidationError("--people, --base-datoms and --single must be positive, --limit-seconds above 0")
@@ -64,44 +79,30 @@ struct WritesCommand: ParsableCommand {
         let median = times[times.count / 2]
         rows.append(Row(workload: "one datom into \(Format.grouped(base.datoms)) datoms (median)", transactions: single,
                         planned: single, datoms: single, totalMilliseconds: times.reduce(0, +),
-                        microsecondsPerTransaction: median * 1000, target: "<= 50 µs", met: median * 1000 <= 50))
+                        microsecondsPerTransaction: median * 1000, target: "<= 50 µs (at 1,000,000)",
+                        met: baseDatoms == 1_000_000 ? median * 1000 <= 50 : nil))
 
         let workload = PeopleWorkload(count: people)
         let limit = Duration.seconds(limitSeconds)
 
         // add-1: every datom its own transaction, into a growing database.
-        var done = 0
-        var start = clock.now
-        db = try Database()
-        add1: for p in workload.people {
-            for form in PeopleWorkload.forms(p) {
-                db = try db.transact(EDN(.vector([form])))
-                done += 1
-                if clock.now - start > limit { break add1 }
-            }
-        }
-        var elapsed = ms(clock.now - start)
+        var (done, elapsed, _) = try Self.run(workload.people.flatMap { PeopleWorkload.forms($0).map { EDN(.vector([$0])) } },
+                                              from: try Database(), limit: limit)
         rows.append(Row(workload: "add-1", transactions: done, planned: workload.datoms, datoms: done,
                         totalMilliseconds: elapsed, microsecondsPerTransaction: elapsed * 1000 / Double(max(1, done)),
-                        target: "<= 2 s in total", met: done == workload.datoms && elapsed <= 2000))
+                        target: "<= 2 s in total (20,000 people)",
+                        met: people == 20_000 ? done == workload.datoms && elapsed <= 2000 : nil))
 
         // add-5: one transaction per person.
-        done = 0
-        start = clock.now
-        db = try Database()
-        for p in workload.people {
-            db = try db.transact(EDN(.vector(PeopleWorkload.forms(p))))
-            done += 1
-            if clock.now - start > limit { break }
-        }
-        elapsed = ms(clock.now - start)
+        (done, elapsed, _) = try Self.run(workload.people.map { EDN(.vector(PeopleWorkload.forms($0))) }, from: try Database(),
+                                          limit: limit)
         rows.append(Row(workload: "add-5", transactions: done, planned: workload.people.count, datoms: done * 5,
                         totalMilliseconds: elapsed, microsecondsPerTransaction: elapsed * 1000 / Double(max(1, done)),
                         target: "", met: nil))
 
         // add-all: one transaction.
         let all = workload.all
-        start = clock.now
+        var start = clock.now
         let full = try Database().transact(all)
         elapsed = ms(clock.now - start)
         rows.append(Row(workload: "add-all", transactions: 1, planned: 1, datoms: workload.datoms, totalMilliseconds: elapsed,
@@ -118,15 +119,10 @@ struct WritesCommand: ParsableCommand {
                         microsecondsPerTransaction: elapsed * 1000, target: "", met: nil))
 
         // retract-5: every person retracted, one transaction each.
-        done = 0
-        db = full
-        start = clock.now
-        for p in workload.people {
-            db = try db.transact(EDN(.vector([EDN(.vector([EDN(.keyword(Keyword("db/retractEntity"))), EDN(.int(p.id))]))])))
-            done += 1
-            if clock.now - start > limit { break }
+        let retractions = workload.people.map { p in
+            EDN(.vector([EDN(.vector([EDN(.keyword(Keyword("db/retractEntity"))), EDN(.int(p.id))]))]))
         }
-        elapsed = ms(clock.now - start)
+        (done, elapsed, _) = try Self.run(retractions, from: full, limit: limit)
         rows.append(Row(workload: "retract-5", transactions: done, planned: workload.people.count, datoms: done * 5,
                         totalMilliseconds: elapsed, microsecondsPerTransaction: elapsed * 1000 / Double(max(1, done)),
                         target: "", met: nil))

@@ -1,4 +1,4 @@
-import Quarry
+@_spi(Core) import Quarry
 
 /// DataScript's write benchmark data (its bench's `people20k`): people
 /// with a name, a last name, a sex, an age and a salary drawn at random
@@ -18,14 +18,8 @@ public struct PeopleWorkload: Sendable {
     public let people: [Person]
 
     public init(count: Int, seed: UInt64 = 20_000) {
-        var state = seed
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        let random = QueryRandom(seed: seed)
+        func next() -> UInt64 { random.next() }
         func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
         people = (0..<max(0, count)).map { i in
             Person(id: Int64(i + 1), values: [.string(pick(Self.names)), .string(pick(Self.lastNames)),

@@ -1,15 +1,16 @@
 /// The random choices of the `rand` and `sample` aggregates: a SplitMix64
 /// stream, seeded from ``QueryOptions/randomSeed`` so that tests can
-/// repeat a run, from the system's generator otherwise.
-final class QueryRandom: RandomNumberGenerator {
+/// repeat a run, from the system's generator otherwise. The workloads of
+/// the benchmarks draw their data from it too.
+@_spi(Core) public final class QueryRandom: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64?) {
+    public init(seed: UInt64?) {
         var system = SystemRandomNumberGenerator()
         state = seed ?? system.next()
     }
 
-    func next() -> UInt64 {
+    public func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

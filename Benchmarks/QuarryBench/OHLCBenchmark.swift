@@ -22,6 +22,8 @@ struct ModeMeasurement: Encodable {
     var vsSQLiteEAV: Double?
     /// Whether the rows equal SQLite's (wide form).
     var agreesWithSQLite: Bool?
+    /// Quarry's time over DuckDB's on its wide table, one thread, in the same run.
+    var vsDuckDBWide: Double?
 
     enum CodingKeys: String, CodingKey {
         case mode, rows, milliseconds = "ms", engineMilliseconds = "wall_ms"
@@ -29,6 +31,7 @@ struct ModeMeasurement: Encodable {
         case engineAllocations = "engine_allocations", processAllocations = "process_allocations"
         case subqueryRuns = "subquery_runs", rowsDeduplicated = "rows_deduplicated"
         case vsSQLiteWide = "vs_sqlite_wide", vsSQLiteEAV = "vs_sqlite_eav", agreesWithSQLite = "agrees_with_sqlite"
+        case vsDuckDBWide = "vs_duckdb_wide"
     }
 }
 

@@ -43,6 +43,9 @@ struct OHLCCommand: ParsableCommand {
     @Flag(name: .long, help: "Leave SQLite out.")
     var noSqlite = false
 
+    @Flag(name: .long, help: "Leave DuckDB out (it runs where Python can import duckdb: bash Benchmarks/duckdb-setup.sh).")
+    var noDuckdb = false
+
     @Option(name: .long, parsing: .upToNextOption,
             help: "Sizes of the realistic variant, symbols x days of one-minute bars.")
     var market: [MarketSize] = [MarketSize(argument: "3x5")!]
@@ -69,7 +72,17 @@ struct OHLCCommand: ParsableCommand {
                 (form, SQLiteSeries(try OHLCSQLite(form, workload: workload).run))
             }
             let quarry = modes.map { QuarrySeries(OHLCWorkload.query, on: db, mode: $0) }
-            try OHLCBenchmark.interleave(sqlite.map(\.1) + quarry, repetitions: repetitions)
+            var duckdb: DuckDBSeries?
+            if !noDuckdb {
+                let (series, note) = try DuckDBSeries.start(workload)
+                duckdb = series
+                if let note { report.duckdbNote = note }
+            }
+            try OHLCBenchmark.interleave(sqlite.map(\.1) + (duckdb.map { [$0] } ?? []) + quarry, repetitions: repetitions)
+            if let duckdb {
+                let rows = try duckdb.rows()
+                report.duckdb = OHLCDuckDBResult(version: duckdb.version, rows: rows.count, milliseconds: duckdb.milliseconds)
+            }
             var reference: [[Double]]?
             for (form, series) in sqlite {
                 report.sqlite.append(OHLCSQLiteResult(hours: size.hours, bars: size.bars, form: form,
@@ -84,6 +97,7 @@ struct OHLCCommand: ParsableCommand {
                 result.vsSQLiteWide = sqlite(.wide).map { result.milliseconds / $0 }
                 result.vsSQLiteEAV = sqlite(.eav).map { result.milliseconds / $0 }
                 result.agreesWithSQLite = reference.map { OHLCBenchmark.agree(rows, $0) }
+                result.vsDuckDBWide = report.duckdb.map { result.milliseconds / $0.milliseconds }
                 report.quarry.append(result)
             }
             reports.append(report)
@@ -166,8 +180,23 @@ struct OHLCSizeReport: Encodable {
     var loadSeconds: Double
     var quarry: [ModeMeasurement]
     var sqlite: [OHLCSQLiteResult]
+    /// DuckDB's wide table, when Python could import it; else why not.
+    var duckdb: OHLCDuckDBResult?
+    var duckdbNote: String?
 
-    enum CodingKeys: String, CodingKey { case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite }
+    enum CodingKeys: String, CodingKey {
+        case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite, duckdb, duckdbNote = "duckdb_note"
+    }
+}
+
+/// What DuckDB measured on one OHLC size, wide table, one thread.
+struct OHLCDuckDBResult: Encodable {
+    var version: String
+    var rows: Int
+    /// One run of the query, timed inside the Python process (median).
+    var milliseconds: Double
+
+    enum CodingKeys: String, CodingKey { case version, rows, milliseconds = "ms" }
 }
 
 struct OHLCReport: Encodable {
@@ -190,8 +219,20 @@ struct OHLCReport: Encodable {
                 t.append([size, "SQLite \(s.form.rawValue)", Format.grouped(s.rows), Format.fixed(s.milliseconds, 2),
                           "-", mib(s.residentPeakBytes), "-", "-", "-", "-", "-", "-"])
             }
+            if let d = r.duckdb {
+                t.append([size, "DuckDB \(d.version) wide", Format.grouped(d.rows), Format.fixed(d.milliseconds, 2),
+                          "-", "-", "-", "-", "-", "-", "-", "-"])
+            }
         }
-        return t.render()
+        var out = t.render()
+        for r in reports {
+            if let note = r.duckdbNote { out += "\n\(Format.grouped(r.hours))×\(r.bars): \(note)" }
+            guard let d = r.duckdb else { continue }
+            let ratios = r.quarry.compactMap { q in q.vsDuckDBWide.map { "\(q.mode) \(Format.fixed($0, 2))×" } }
+            out += "\n\(Format.grouped(r.hours))×\(r.bars): Quarry's time over DuckDB's (\(Format.fixed(d.milliseconds, 2)) ms): "
+                + ratios.joined(separator: ", ")
+        }
+        return out
     }
 
     static func table(_ reports: [MarketReport]) -> String {

@@ -28,7 +28,7 @@ struct RemoteBenchmark {
     }
 
     func run() async throws -> Report {
-        var report = Report(rttMilliseconds: Double(rtt.components.attoseconds) / 1e15 + Double(rtt.components.seconds) * 1e3)
+        var report = Report(rttMilliseconds: milliseconds(rtt))
         let workload = OHLCWorkload(hours: 200, bars: 20)
         let db = try Database.load(edn: workload.edn())
         let expected = try db.query(OHLCWorkload.query).rows.count

@@ -21,6 +21,11 @@ func measure(_ body: () throws -> Void) rethrows -> Measured {
                     processAllocations: process1.processAllocations &- process0.processAllocations)
 }
 
+/// A duration in milliseconds.
+func milliseconds(_ d: Duration) -> Double {
+    Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+}
+
 /// The median of the values: robust to one disturbed repetition.
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()

@@ -23,9 +23,7 @@ struct PullCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            guard format == "edn" || format == "json" else {
-                throw QueryError("unknown format \(format) (expected edn or json)")
-            }
+            let output = try ValueFormat(option: format)
             let parsedPattern = try PullPattern(pattern)
             let named = try Self.entity(entity)
             let database: Database = switch try StoreFile.open(db) {
@@ -33,7 +31,7 @@ struct PullCommand: AsyncParsableCommand {
             case .sqlite(let source): try await source.database()
             }
             let pulled = Value.map(try database.pull(parsedPattern, entity: named))
-            print(format == "json" ? ResultFormat.json(pulled) : EDNWriter.write(pulled))
+            print(output.render(pulled))
         } catch {
             QuarryCommand.printError("\(error)")
             throw ExitCode(1)

@@ -8,10 +8,14 @@ enum StoreFile {
     case sqlite(SQLiteSource)
 
     static func open(_ path: String) throws -> StoreFile {
-        let header = try InputFile.header(path, count: 16)
-        if header.starts(with: Data("SQLite format 3".utf8)) { return .sqlite(try SQLiteSource(path: path)) }
+        if try isSQLite(path) { return .sqlite(try SQLiteSource(path: path)) }
         let text = try InputFile.text(path)
         return .memory(try Database.load(edn: text))
+    }
+
+    /// Whether the file at `path` starts with SQLite's header.
+    static func isSQLite(_ path: String) throws -> Bool {
+        try InputFile.header(path, count: 16).starts(with: Data("SQLite format 3".utf8))
     }
 
     var source: any DatomSource {

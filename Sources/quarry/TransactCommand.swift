@@ -21,11 +21,8 @@ struct TransactCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            guard format == "edn" || format == "json" else {
-                throw QueryError("unknown format \(format) (expected edn or json)")
-            }
-            if FileManager.default.fileExists(atPath: db),
-               !(try InputFile.header(db, count: 16)).starts(with: Data("SQLite format 3".utf8)) {
+            let output = try ValueFormat(option: format)
+            if FileManager.default.fileExists(atPath: db), !(try StoreFile.isSQLite(db)) {
                 throw QueryError("\(db) is not a SQLite store: transact writes to one (make it with quarry load FILE.edn --into FILE.sqlite)")
             }
             let form = try EDNReader.readOne(data, what: "a vector of transaction data")
@@ -38,7 +35,7 @@ struct TransactCommand: AsyncParsableCommand {
                                      .keyword(Keyword("added")): .int(Int64(added)),
                                      .keyword(Keyword("retracted")): .int(Int64(report.txData.count - added)),
                                      .keyword(Keyword("tempids")): .map(tempids)])
-            print(format == "json" ? ResultFormat.json(summary) : EDNWriter.write(summary))
+            print(output.render(summary))
         } catch {
             QuarryCommand.printError("\(error)")
             throw ExitCode(1)

@@ -5,8 +5,9 @@
 /// Which way the search runs follows what the row binds: forward from a
 /// bound first argument, backward from a bound second one, and from every
 /// node with an edge when neither is. The reached nodes are kept in the
-/// core's dedup table (accounted, and in the order found, which is the
-/// search's queue), so a cycle ends the search and the answers are distinct.
+/// order found (the search's queue, and its answers) and marked (a stamp
+/// per dense entity id, the core's dedup table for other values), so a
+/// cycle ends the search and the answers are distinct.
 final class ClosureJoin: Operator {
     /// One argument of the call.
     enum Arg: Equatable {
@@ -19,6 +20,14 @@ final class ClosureJoin: Operator {
         case sameAsFirst
         /// `_`.
         case ignore
+
+        /// Whether the argument has a value before the search: an input column or a constant.
+        var isBound: Bool {
+            switch self {
+            case .input, .constant: true
+            case .output, .sameAsFirst, .ignore: false
+            }
+        }
     }
 
     private let db: Database
@@ -67,7 +76,7 @@ final class ClosureJoin: Operator {
         // distinct output rows: then every row is a run of its own, and a
         // Distinct above remembers one row, not millions. Not so when the
         // first argument is `_` and starts are searched from every node.
-        let startsEverywhere = [args.0, args.1].allSatisfy { if case .input = $0 { false } else if case .constant = $0 { false } else { true } }
+        let startsEverywhere = !args.0.isBound && !args.1.isBound
         let inputDistinct = Set(input.clusteredBy) == Set(input.columns)
         clusteredBy = inputDistinct && !(startsEverywhere && args.0 == .ignore) ? columns : input.clusteredBy
     }
@@ -280,12 +289,9 @@ final class ClosureJoin: Operator {
         } else {
             // Predecessors: the entities holding the node as the attribute's value.
             let v = node.tag == .ref ? EncodedValue(word: node.word, tag: .int) : node
+            // AVET's key is the attribute and the value: the range is exact.
             let (perm, range) = ix.range(DatomFilter(a: attribute, v: v))
-            for i in range {
-                let x = Database.Indexes.datom(i, of: d, in: perm)
-                guard x.a == attribute && x.v == v.word && x.vTag == v.tag.rawValue else { continue }
-                try add(EncodedValue(word: UInt64(bitPattern: x.e), tag: .int))
-            }
+            for i in range { try add(EncodedValue(word: UInt64(bitPattern: Database.Indexes.datom(i, of: d, in: perm).e), tag: .int)) }
         }
     }
 

@@ -74,9 +74,15 @@ final class ValueSpace {
             return .tuple(items.map(decode))
         case .map:
             guard let b = bytes(e.word), let items = Value.elements(of: b), items.count % 2 == 0 else { return .map([:]) }
-            var m: [Value: Value] = [:]
-            for i in stride(from: 0, to: items.count, by: 2) { m[decode(items[i])] = decode(items[i + 1]) }
-            return .map(m)
+            return .map(Value.map(alternating: items.map(decode)))
         }
+    }
+
+    /// Row `r` of `rows` as values, in one array sized once.
+    func decode(row r: Int, of rows: RowBuffer) -> [Value] {
+        var row: [Value] = []
+        row.reserveCapacity(rows.arity)
+        for c in 0..<rows.arity { row.append(decode(rows.value(r, c))) }
+        return row
     }
 }

@@ -85,7 +85,7 @@ extension Planner {
         let first = try arg(args[0], second: false), second = try arg(args[1], second: true)
         let attribute = db.attributeID(shape.attribute)
         let edges = Double(attribute.map { db.estimatedCount(DatomFilter(a: $0)) } ?? 0)
-        let bound = [first, second].contains { if case .output = $0 { false } else { $0 != .ignore && $0 != .sameAsFirst } }
+        let bound = first.isBound || second.isBound
         return try ClosureJoin(input: op, db: db, attribute: attribute, forward: shape.forward, args: (first, second),
                                columns: columns, context: context,
                                label: "(\(name) ...) as the transitive closure of \(shape.attribute)",

@@ -69,24 +69,23 @@ extension Planner {
     }
 
     /// The groups of decorrelated subqueries in `clauses` that share
-    /// leading patterns, by the index of each member in `clauses`. Scoped
-    /// to this clause list: the same subquery text met again (a rule
-    /// expanded twice, a rule's text whose positions coincide with the
-    /// query's) is another member of another group.
-    func sharedPrefixes(of clauses: [Clause]) throws -> [Int: SharedPrefix] {
+    /// leading patterns, by the index of each member in `clauses`.
+    /// `decorrelated`: the inputs of each decorrelated subquery, by index
+    /// (the logical form has worked them out). Scoped to this clause list:
+    /// the same subquery text met again (a rule expanded twice, a rule's
+    /// text whose positions coincide with the query's) is another member
+    /// of another group.
+    func sharedPrefixes(of clauses: [Clause], decorrelated: [Int: NestedInputs]) -> [Int: SharedPrefix] {
         struct Member {
             var index: Int
             var inputs: [String]
             var leading: [(index: Int, pattern: Pattern, key: String)]
         }
-        let subqueries = clauses.count { if case .subquery = $0 { true } else { false } }
-        guard subqueries > 1 else { return [:] }
+        guard decorrelated.count > 1 else { return [:] }
         var groups: [String: [Member]] = [:]
         var order: [String] = []
         for (index, clause) in clauses.enumerated() {
-            guard case .subquery(let sq, _, _) = clause else { continue }
-            let inputs = try nestedInputs(sq, label: "subquery at \(sq.position.line):\(sq.position.column)")
-            guard chooseStrategy(sq.query, inputs: inputs).0 == .decorrelated else { continue }
+            guard case .subquery(let sq, _, _) = clause, let inputs = decorrelated[index] else { continue }
             let sources = inputs.sources.map { "\($0.key)=\(ObjectIdentifier($0.value).hashValue)" }.sorted()
             let key = (inputs.arguments.map(\.text) + ["|"] + sources).joined(separator: " ")
             let leading = leadingPatterns(sq.query.clauses, inputs: inputs.variables)

@@ -10,17 +10,13 @@ extension Planner {
         var relation = false
     }
 
-    /// Joins a subquery clause to `op`, in the mode the options ask for;
-    /// `keep` holds the variables needed after it.
-    /// `shared`: the subquery's shared prefix, if its clause list has one for it.
-    /// `strategy`: the mode its logical form chose, and why.
-    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>,
-                      shared sharedPrefix: SharedPrefix?, strategy chosen: (SubqueryJoin.Strategy, String)? = nil) throws
-        -> Operator {
+    /// Joins a subquery clause to `op`; `keep` holds the variables needed
+    /// after it. Its logical form gives what its `:in` takes (`inputs`),
+    /// its mode and why, and its shared prefix if its clause list has one.
+    func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>, inputs: NestedInputs,
+                      strategy: SubqueryJoin.Strategy, why: String, shared sharedPrefix: SharedPrefix?) throws -> Operator {
         let label = "subquery at \(sq.position.line):\(sq.position.column)"
-        let inputs = try nestedInputs(sq, label: label)
         let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules)
-        let (strategy, why) = chosen ?? chooseStrategy(sq.query, inputs: inputs)
         let keys = strategy == .decorrelated ? inputs.variables : []
         let op = try projectLive(op, keep: keep.union(sq.args.compactMap(\.variable)).union(binding.variables))
         let argumentVariables = inputs.arguments.compactMap(\.variable)

@@ -73,9 +73,8 @@ final class Planner {
     func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
         let schedule = try Schedule(self, clauses, input: input)
         var op = input
-        while let (i, notJoin) = try nextClause(schedule, after: op) {
-            op = try apply(schedule.logical.clauses[i], notJoin: notJoin, to: op,
-                           keep: keep.union(others(clauses, schedule.remaining)))
+        while let i = try nextClause(schedule, after: op) {
+            op = try apply(schedule.logical.clauses[i], to: op, keep: keep.union(others(clauses, schedule.remaining)))
         }
         return op
     }
@@ -101,13 +100,12 @@ final class Planner {
     /// only filters or extends rows and has what it needs bound; then the
     /// producer with what it needs bound and the fewest estimated rows.
     @inline(never)
-    private func nextClause(_ schedule: Schedule, after op: Operator) throws -> (Int, Set<String>)? {
+    private func nextClause(_ schedule: Schedule, after op: Operator) throws -> Int? {
         guard !schedule.remaining.isEmpty else { return nil }
         let clauses = schedule.clauses, order = schedule.order
         let bound = Set(op.columns)
         if let k = schedule.remaining.firstIndex(where: { Self.isFilter(clauses[$0]) && order.needs[$0].isSubset(of: bound) }) {
-            let i = schedule.remaining.remove(at: k)
-            return (i, order.notJoins[i])
+            return schedule.remaining.remove(at: k)
         }
         let remaining = schedule.remaining
         let ready = { (i: Int) in !Self.isFilter(clauses[i]) && order.needs[i].isSubset(of: bound) }
@@ -125,7 +123,7 @@ final class Planner {
             chosen = best.index
             choices.record(chosen)
         }
-        return (schedule.remaining.remove(at: chosen), [])
+        return schedule.remaining.remove(at: chosen)
     }
 
     /// The variables of the clauses at `indices`.
@@ -210,14 +208,12 @@ final class Planner {
 
     // MARK: Applying clauses
 
-    /// `notJoin`: for a `not` without a join list, the variables it joins
-    /// on. The clause's rewrite (a closure, a subquery's mode and shared
-    /// scan) comes from its logical form.
-    private func apply(_ logical: LogicalClause, notJoin: Set<String>, to op: Operator,
-                       keep: Set<String>) throws -> Operator {
+    /// What a `not` joins on and the clause's rewrite (a closure, a
+    /// subquery's mode and shared scan) come from its logical form.
+    private func apply(_ logical: LogicalClause, to op: Operator, keep: Set<String>) throws -> Operator {
         switch logical.clause {
         case .pattern, .predicate, .function: try applyFlat(logical.clause, to: op)
-        case .not, .or, .rule, .subquery: try applyNested(logical, notJoin: notJoin, to: op, keep: keep)
+        case .not, .or, .rule, .subquery: try applyNested(logical, to: op, keep: keep)
         }
     }
 
@@ -240,16 +236,15 @@ final class Planner {
 
     /// Clauses that plan clauses beneath them: the recursive path of a deep
     /// query, so this frame and ``apply``'s hold little.
-    private func applyNested(_ logical: LogicalClause, notJoin: Set<String>, to op: Operator,
-                             keep: Set<String>) throws -> Operator {
+    private func applyNested(_ logical: LogicalClause, to op: Operator, keep: Set<String>) throws -> Operator {
         let clause = logical.clause
         let counters = context.counters
         guard counters.planDepth < Self.maxNestingDepth else { throw Self.nestingError(at: clause.position) }
         counters.planDepth += 1
         defer { counters.planDepth -= 1 }
         switch clause {
-        case .not(let source, let join, let clauses, _):
-            return try applyNot(source, join ?? notJoin.sorted(), clauses, to: op)
+        case .not(let source, _, let clauses, _):
+            return try applyNot(source, logical.joins, clauses, to: op)
         case .or(let source, let join, let branches, let position):
             return try applyOr(source, join, branches, to: op, keep: keep, at: position)
         case .rule(let source, let name, let args, let position):
@@ -257,11 +252,12 @@ final class Planner {
                 return try withSource(source) { try closureCall(name, args: args, shape: shape, to: op, at: position) }
             }
             return try callRule(name, args: args, source: source, to: op, at: position)
-        case .subquery(let sq, let binding, _):
-            guard case .subquery(let strategy, let why, let shared) = logical.rewrite else {
-                return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: nil)
+        case .subquery(let sq, let binding, let position):
+            guard case .subquery(let inputs, let strategy, let why, let shared) = logical.rewrite else {
+                throw QueryError("a subquery was planned without its logical form", at: position)
             }
-            return try subqueryJoin(sq, binding: binding, to: op, keep: keep, shared: shared, strategy: (strategy, why))
+            return try subqueryJoin(sq, binding: binding, to: op, keep: keep, inputs: inputs, strategy: strategy, why: why,
+                                    shared: shared)
         case .pattern, .predicate, .function:
             return try applyFlat(clause, to: op)
         }

@@ -24,12 +24,9 @@ public struct Entity: Sendable, Hashable {
         let (a, reverse) = (attribute.forward, attribute.isReverse)
         guard let id = db.attributeID(a) else { return nil }
         let puller = Puller(db)
-        var values = reverse ? puller.referrers(of: self.id, through: id) : puller.values(of: self.id, id)
+        let values = reverse ? puller.referrers(of: self.id, through: id) : puller.values(of: self.id, id)
         guard !values.isEmpty else { return nil }
-        let schema = db.attribute(id)
-        if reverse ? schema?.isComponent == true : schema?.cardinalityMany != true { return values[0] }
-        if !reverse { values.sort { ValueOrder.totalCompare($0, $1) < 0 } }
-        return .tuple(values)
+        return Puller.isMany(db.attribute(id), reverse: reverse) ? .tuple(values) : values[0]
     }
 
     /// ``subscript(_:)-(Keyword)`` with the attribute written as text, `"person/name"` or `":person/name"`.

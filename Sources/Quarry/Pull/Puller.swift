@@ -69,8 +69,6 @@ struct Puller {
             }
             let attribute = db.attribute(a)
             var raw = spec.reverse ? referrers(of: e, through: a) : values(of: e, a)
-            // Before :limit, so that the values kept do not depend on the order strings were interned in.
-            if !spec.reverse && raw.count > 1 { raw.sort { ValueOrder.totalCompare($0, $1) < 0 } }
             if let limit = spec.limit, raw.count > limit { raw.removeLast(raw.count - limit) }
             guard !raw.isEmpty else {
                 if let d = spec.defaultValue { out[spec.key] = d }
@@ -101,8 +99,7 @@ struct Puller {
                 }
             }
             if skip && pulled.isEmpty { continue }
-            let many = spec.reverse ? attribute?.isComponent != true : attribute?.cardinalityMany == true
-            out[spec.key] = many ? .tuple(pulled) : pulled[0]
+            out[spec.key] = Self.isMany(attribute, reverse: spec.reverse) ? .tuple(pulled) : pulled[0]
         }
         return out
     }
@@ -119,14 +116,15 @@ struct Puller {
             guard let v = Value(d.value, interner: db.interner) else { return }
             if groups.last?.0 == d.a { groups[groups.count - 1].1.append(v) } else { groups.append((d.a, [v])) }
         }
-        for (a, var values) in groups {
+        for (a, values) in groups {
             let ident = db.ident(a)
-            if values.count > 1 { values.sort { ValueOrder.totalCompare($0, $1) < 0 } }
             if named.contains(ident) { continue }
             let attribute = db.attribute(a)
             var pulled: [Value] = []
-            for v in values { pulled.append(try plain(v, attribute, reverse: false, nesting: nesting, path: path)) }
-            out[.keyword(ident)] = attribute?.cardinalityMany == true ? .tuple(pulled) : pulled[0]
+            for v in Self.inValueOrder(values) {
+                pulled.append(try plain(v, attribute, reverse: false, nesting: nesting, path: path))
+            }
+            out[.keyword(ident)] = Self.isMany(attribute, reverse: false) ? .tuple(pulled) : pulled[0]
         }
     }
 
@@ -150,11 +148,24 @@ struct Puller {
         return .map(m.isEmpty ? [Self.idKey: .int(r)] : m)
     }
 
-    /// The values of `e`'s attribute `a`, in index order.
+    /// The values of `e`'s attribute `a`, in value order (Clojure's
+    /// `compare`), not the order their strings were interned in: what
+    /// `:limit` keeps does not depend on it.
     func values(of e: Int64, _ a: UInt32) -> [Value] {
         var out: [Value] = []
         db.scan(DatomFilter(e: e, a: a)) { d in if let v = Value(d.value, interner: db.interner) { out.append(v) } }
-        return out
+        return Self.inValueOrder(out)
+    }
+
+    static func inValueOrder(_ values: [Value]) -> [Value] {
+        values.count > 1 ? values.sorted { ValueOrder.totalCompare($0, $1) < 0 } : values
+    }
+
+    /// Whether an attribute's values come as a vector: a cardinality-many
+    /// attribute's, and a reverse reference's unless it is a component
+    /// (an entity is the component of one owner at most).
+    static func isMany(_ attribute: Attribute?, reverse: Bool) -> Bool {
+        reverse ? attribute?.isComponent != true : attribute?.cardinalityMany == true
     }
 
     /// The entities whose attribute `a` holds a reference to `e`.

@@ -66,9 +66,7 @@ public final class QueryCursor {
         }
         let rows = batch!
         let space = execution.context.space
-        var values: [Value] = []
-        values.reserveCapacity(rows.arity)
-        for c in 0..<rows.arity { values.append(space.decode(rows.value(index, c))) }
+        var values = space.decode(row: index, of: rows)
         if let pulls {
             do {
                 values = try QueryInterrupt.$current.withValue(execution.interrupt) { try pulls.apply(values) }

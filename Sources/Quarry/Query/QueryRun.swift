@@ -79,15 +79,10 @@ struct QueryRun {
     fileprivate func result(of execution: QueryExecution) throws -> QueryResult {
         let rows = try execution.drain()
         let space = execution.context.space
-        // Decoded straight into the result's rows: one array per row, sized once.
+        // Decoded straight into the result's rows.
         var values: [[Value]] = []
         values.reserveCapacity(rows.count)
-        for r in 0..<rows.count {
-            var row: [Value] = []
-            row.reserveCapacity(rows.arity)
-            for c in 0..<rows.arity { row.append(space.decode(rows.value(r, c))) }
-            values.append(row)
-        }
+        for r in 0..<rows.count { values.append(space.decode(row: r, of: rows)) }
         if let pulls = PullColumns(query, sources: execution.context.sources) {
             values = try QueryInterrupt.$current.withValue(execution.interrupt) { try values.map(pulls.apply) }
         }

@@ -30,17 +30,16 @@ public final class Connection: Sendable {
     private let store: SQLiteSource?
 
     /// A connection over a database held in memory only.
-    public init(_ db: Database) {
-        state = Locked(State(db: db))
-        store = nil
+    public convenience init(_ db: Database) {
+        self.init(db, store: nil)
     }
 
     /// A connection over an empty database held in memory only.
     public convenience init() throws {
-        self.init(try Database())
+        self.init(try Database(), store: nil)
     }
 
-    private init(_ db: Database, store: SQLiteSource) {
+    private init(_ db: Database, store: SQLiteSource?) {
         state = Locked(State(db: db))
         self.store = store
     }

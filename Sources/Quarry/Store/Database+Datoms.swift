@@ -9,6 +9,7 @@ extension Database {
             guard d.e >= 0, d.tx >= 0 else {
                 throw TransactionError("a datom has the negative entity or transaction id \(min(d.e, d.tx))", at: .unknown)
             }
+            if case .map = d.v { throw TransactionError("a datom's value cannot be a map", at: .unknown) }
             if !Database.systemEntities.contains(d.e) { maxEntity = max(maxEntity, d.e) }
             maxTx = max(maxTx, d.tx)
         }
@@ -16,15 +17,7 @@ extension Database {
             throw TransactionError("transaction ids are exhausted (the last was \(maxTx))", at: .unknown)
         }
         let interner = try Interner()
-        let vector = CoreVector<Datom>()
-        try vector.reserve(datoms.count)
-        for d in datoms {
-            let value: Value = if case .ref(let r) = d.v { .int(r) } else { d.v }
-            if case .map = value { throw TransactionError("a datom's value cannot be a map", at: .unknown) }
-            let v = try value.encoded(in: interner)
-            try vector.append(Datom(e: d.e, v: v.word, tx: d.tx, a: UInt32(truncatingIfNeeded: try interner.intern(d.a.text)),
-                                    vTag: v.tag.rawValue))
-        }
+        let vector = try Self.encode(datoms, in: interner)
         // Set semantics: a datom given twice is held once.
         vector.withMutableElements { p in p.sort(by: Datom.eavt) }
         let unique = CoreVector<Datom>()
@@ -37,5 +30,19 @@ extension Database {
         }
         try self.init(interner: interner, schema: Schema(schema, interner: interner), datoms: unique, maxEntity: maxEntity,
                       nextTx: maxTx + 1)
+    }
+
+    /// Datoms in the engine's form, their strings interned in `interner`;
+    /// a reference is an entity id, as the store keeps it.
+    static func encode(_ rows: [SourceDatom], in interner: Interner) throws -> CoreVector<Datom> {
+        let datoms = CoreVector<Datom>()
+        try datoms.reserve(rows.count)
+        for r in rows {
+            let value: Value = if case .ref(let e) = r.v { .int(e) } else { r.v }
+            let v = try value.encoded(in: interner)
+            try datoms.append(Datom(e: r.e, v: v.word, tx: r.tx, a: UInt32(truncatingIfNeeded: try interner.intern(r.a.text)),
+                                    vTag: v.tag.rawValue))
+        }
+        return datoms
     }
 }

@@ -52,7 +52,6 @@ struct Transactor {
         var ops = try parser.parse(data)
         schema = parser.schema
         try resolveTempids(ops)
-        try resolveAttributeEntities(ops)
         try collectIdents(ops)
         // Every transaction is an entity, its id the tx, with the time it happened.
         if !ops.contains(where: { $0.kind == .add && $0.attribute.text == "db/txInstant" && $0.entity.isCurrentTransaction }) {
@@ -81,7 +80,9 @@ struct Transactor {
         var maxEntity = max(before.maxEntity, largestExplicit)
         for (t, id) in tempids where id > maxEntity && t != EntityRef.transactionTempid { maxEntity = id }
         let (nextTx, exhausted) = tx.addingReportingOverflow(1)
-        if exhausted || nextTx >= Database.systemEntities.upperBound { throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position) }
+        if exhausted || nextTx >= Database.systemEntities.upperBound {
+            throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position)
+        }
         let after = try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity,
                                  nextTx: nextTx)
         try checkUnique(after)
@@ -177,29 +178,18 @@ struct Transactor {
     }
 
     /// Gives each attribute a schema map declares its entity: the one
-    /// holding its ident already, else a new one. Attribute entities count
-    /// down from just below the first transaction id, apart from the ids
-    /// tempids take (which count up from 1).
+    /// holding its ident already (`idents` holds the database's), else a
+    /// new one. Attribute entities count down from just below the first
+    /// transaction id, apart from the ids tempids take (which count up from 1).
     private mutating func resolveAttributeEntities(_ ops: [TxOp]) throws {
-        var declared: [Keyword] = []
+        var declared: [Keyword] = [], seen: Set<Keyword> = []
         for op in ops {
-            if case .attribute(let k) = op.entity, attributeEntities[k] == nil {
-                attributeEntities[k] = -1
-                declared.append(k)
-            }
+            if case .attribute(let k) = op.entity, seen.insert(k).inserted { declared.append(k) }
         }
         guard !declared.isEmpty else { return }
-        var lowest = Database.firstTx
-        var existing: [Keyword: Int64] = [:]
-        if let identAttr = before.attributeID(Keyword("db/ident")) {
-            before.scan(DatomFilter(a: identAttr)) { d in
-                guard d.vTag == ValueTag.keyword.rawValue, let text = before.interner.string(for: d.v) else { return }
-                existing[Keyword(text)] = d.e
-                if Database.systemEntities.contains(d.e) && d.e < lowest { lowest = d.e }
-            }
-        }
+        var lowest = idents.values.filter(Database.systemEntities.contains).min() ?? Database.firstTx
         for k in declared {
-            if let e = existing[k] {
+            if let e = idents[k] {
                 attributeEntities[k] = e
                 continue
             }
@@ -209,6 +199,7 @@ struct Transactor {
                                        + "\(Database.firstTx - Database.systemEntities.lowerBound - 1) attributes", at: .unknown)
             }
             attributeEntities[k] = lowest
+            idents[k] = lowest
         }
     }
 
@@ -230,7 +221,8 @@ struct Transactor {
         interner.id(of: k.text).map { UInt32(truncatingIfNeeded: $0) }
     }
 
-    /// Idents of the database and those this transaction asserts.
+    /// Idents of the database, of the attributes schema maps declare, and
+    /// those this transaction asserts.
     private mutating func collectIdents(_ ops: [TxOp]) throws {
         if let identAttr = before.attributeID(Keyword("db/ident")) {
             before.scan(DatomFilter(a: identAttr)) { d in
@@ -239,7 +231,7 @@ struct Transactor {
                 }
             }
         }
-        for (k, e) in attributeEntities { idents[k] = e }
+        try resolveAttributeEntities(ops)
         for op in ops where op.kind == .add && op.attribute.text == "db/ident" {
             if case .value(.keyword(let k)) = op.value, case .id = op.entity {
                 idents[k] = try entity(op.entity, at: op.position)

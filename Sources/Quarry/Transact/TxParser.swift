@@ -44,14 +44,12 @@ struct TxParser {
 
     // MARK: Schema
 
+    /// A map with `:db/ident` and at least one other schema key.
     private static func isSchemaMap(_ pairs: [(key: EDN, value: EDN)]) -> Bool {
         var ident = false, declares = false
         for (key, _) in pairs {
-            switch key.keyword?.text {
-            case "db/ident": ident = true
-            case "db/valueType", "db/cardinality", "db/unique", "db/index", "db/isComponent": declares = true
-            default: break
-            }
+            guard let text = key.keyword?.text, schemaKeys.contains(text) else { continue }
+            if text == "db/ident" { ident = true } else { declares = true }
         }
         return ident && declares
     }
@@ -118,6 +116,7 @@ struct TxParser {
         }
     }
 
+    /// The keys that declare an attribute; as datoms, each says what the schema holds.
     private static let schemaKeys: Set<String> = ["db/ident", "db/valueType", "db/cardinality", "db/unique", "db/index",
                                                   "db/isComponent"]
 

@@ -59,14 +59,12 @@ extension Value {
             self = .tuple(values)
         case .map:
             guard let b = interner.bytes(for: w), let items = Self.elements(of: b), items.count % 2 == 0 else { return nil }
-            var m: [Value: Value] = [:]
-            for i in stride(from: 0, to: items.count, by: 2) {
-                guard let k = Value(items[i], interner: interner), let v = Value(items[i + 1], interner: interner) else {
-                    return nil
-                }
-                m[k] = v
+            var values: [Value] = []
+            for item in items {
+                guard let v = Value(item, interner: interner) else { return nil }
+                values.append(v)
             }
-            self = .map(m)
+            self = .map(Self.map(alternating: values))
         }
     }
 

@@ -13,9 +13,10 @@ struct LogicalClause {
         case fixpoint
         /// A non-recursive rule call: its bodies inlined as a union.
         case expansion(bodies: Int)
-        /// A nested query, in the mode chosen and why, and the leading
-        /// patterns it shares with subqueries of the same list.
-        case subquery(SubqueryJoin.Strategy, why: String, shared: SharedPrefix?)
+        /// A nested query: what its `:in` takes from the call, the mode
+        /// chosen and why, and the leading patterns it shares with
+        /// subqueries of the same list.
+        case subquery(Planner.NestedInputs, SubqueryJoin.Strategy, why: String, shared: SharedPrefix?)
     }
 
     let clause: Clause
@@ -25,11 +26,20 @@ struct LogicalClause {
     let needs: Set<String>
     /// Variables it binds for the clauses after it.
     var binds: Set<String> { InOrder.binds(clause) }
-    /// For `not` and `or`: the variables joining it to the rows, and the
-    /// variables it owns (fresh per row, invisible outside).
+    /// For `not`: the variables joining it to the rows (its join list, or
+    /// those in-order evaluation binds before it); for `or-join`: its
+    /// list. Empty for a plain `or`, which joins on what is bound when it runs.
     let joins: [String]
-    let locals: [String]
     let rewrite: Rewrite
+
+    /// For `not` and `or-join`: the variables it owns (fresh per row,
+    /// invisible outside).
+    var locals: [String] {
+        switch clause {
+        case .not, .or(_, .some, _, _): clause.allVariables.subtracting(joins).sorted()
+        default: []
+        }
+    }
 }
 
 /// The logical form of one clause list: what in-order evaluation makes of
@@ -41,14 +51,5 @@ final class LogicalList {
     init(clauses: [LogicalClause], order: InOrder) {
         self.clauses = clauses
         self.order = order
-    }
-
-    /// The shared prefixes of the list's subqueries, by clause index.
-    var shared: [Int: SharedPrefix] {
-        var out: [Int: SharedPrefix] = [:]
-        for (i, c) in clauses.enumerated() {
-            if case .subquery(_, _, let s?) = c.rewrite { out[i] = s }
-        }
-        return out
     }
 }

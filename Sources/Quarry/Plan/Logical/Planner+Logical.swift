@@ -7,12 +7,20 @@ extension Planner {
     func logicalList(_ clauses: [Clause], entry: Set<String>) throws -> LogicalList {
         let order = InOrder(clauses, entry: entry, rules: context.rules,
                             levels: Planner.maxNestingDepth - context.counters.planDepth)
-        let shared = try sharedPrefixes(of: clauses)
+        // Subqueries first: which run decorrelated decides which may share a scan.
+        var subqueries: [Int: (NestedInputs, SubqueryJoin.Strategy, String)] = [:]
+        for (i, clause) in clauses.enumerated() {
+            guard case .subquery(let sq, _, _) = clause else { continue }
+            let inputs = try nestedInputs(sq, label: "subquery at \(sq.position.line):\(sq.position.column)")
+            let (strategy, why) = chooseStrategy(sq.query, inputs: inputs)
+            subqueries[i] = (inputs, strategy, why)
+        }
+        let shared = sharedPrefixes(of: clauses, decorrelated: subqueries.compactMapValues { $0.1 == .decorrelated ? $0.0 : nil })
         var out: [LogicalClause] = []
         out.reserveCapacity(clauses.count)
         for (i, clause) in clauses.enumerated() {
             var source: String?
-            var joins: [String] = [], locals: [String] = []
+            var joins: [String] = []
             var rewrite = LogicalClause.Rewrite.none
             switch clause {
             case .pattern(let p):
@@ -25,30 +33,19 @@ extension Planner {
                     throw QueryError("insufficient bindings: none of \(vars) is bound before this not "
                                      + "(bind one earlier, or use not-join)", at: position)
                 }
-                locals = clause.allVariables.subtracting(joins).sorted()
             case .or(let s, let join, _, _):
                 source = s
-                let all = clause.allVariables
-                if let join {
-                    joins = join
-                    locals = all.subtracting(join).sorted()
-                } else {
-                    // What the clauses before it in the text bind (an or's own variables are all shared).
-                    let bound = clauses[..<i].reduce(into: entry) { $0.formUnion(InOrder.binds($1)) }
-                    joins = all.intersection(bound).sorted()
-                }
+                joins = join ?? []
             case .rule(let s, let name, _, _):
                 source = s
                 rewrite = try ruleRewrite(name, source: s)
-            case .subquery(let sq, _, _):
-                let inputs = try nestedInputs(sq, label: "subquery at \(sq.position.line):\(sq.position.column)")
-                let (strategy, why) = chooseStrategy(sq.query, inputs: inputs)
-                rewrite = .subquery(strategy, why: why, shared: shared[i])
+            case .subquery:
+                let (inputs, strategy, why) = subqueries[i]!
+                rewrite = .subquery(inputs, strategy, why: why, shared: shared[i])
             case .predicate, .function:
                 break
             }
-            out.append(LogicalClause(clause: clause, source: source, needs: order.needs[i], joins: joins, locals: locals,
-                                     rewrite: rewrite))
+            out.append(LogicalClause(clause: clause, source: source, needs: order.needs[i], joins: joins, rewrite: rewrite))
         }
         return LogicalList(clauses: out, order: order)
     }
@@ -59,7 +56,7 @@ extension Planner {
         guard reachable(from: name).contains(name) else { return .expansion(bodies: rules.count) }
         // Over a remote replica (which holds only what was fetched) and
         // inside the rule's own bodies, the fixpoint runs.
-        guard context.gate == nil, let db = context.sources[source == "$" ? "$" : source] else { return .fixpoint }
+        guard context.gate == nil, let db = context.sources[source] else { return .fixpoint }
         let identity = ObjectIdentifier(db)
         if let group = planningGroup, group.source == identity, group.rules.contains(name) { return .fixpoint }
         return closureShape(name, rules: rules).map { .closure($0) } ?? .fixpoint
@@ -90,11 +87,13 @@ extension Planner {
         for c in list.clauses {
             var line = indent + Self.head(c.clause)
             if let s = c.source, s != "$" { line += " on " + s }
-            let needs = c.needs.subtracting(c.joins)
+            // A plain or joins on its variables bound before it.
+            let joins = if case .or(_, nil, _, _) = c.clause { c.clause.allVariables.intersection(bound).sorted() } else { c.joins }
+            let needs = c.needs.subtracting(joins)
             if !needs.isEmpty { line += "; needs " + needs.sorted().joined(separator: " ") }
             let binds = c.binds.subtracting(bound)
             if !binds.isEmpty { line += "; binds " + binds.sorted().joined(separator: " ") }
-            if !c.joins.isEmpty { line += "; joins on " + c.joins.joined(separator: " ") }
+            if !joins.isEmpty { line += "; joins on " + joins.joined(separator: " ") }
             if !c.locals.isEmpty { line += "; owns " + c.locals.joined(separator: " ") }
             switch c.rewrite {
             case .none: break
@@ -102,7 +101,7 @@ extension Planner {
                 line += "; transitive closure of \(shape.attribute): a graph search"
             case .fixpoint: line += "; recursive: semi-naive rounds"
             case .expansion(let n): line += "; inlined: \(n) bod\(n == 1 ? "y" : "ies")"
-            case .subquery(let strategy, _, let shared):
+            case .subquery(_, let strategy, _, let shared):
                 line += "; \(strategy)"
                 if let shared {
                     line += ", reads \(shared.clauses.count) pattern\(shared.clauses.count == 1 ? "" : "s") from a scan "
@@ -113,20 +112,17 @@ extension Planner {
             bound.formUnion(c.binds)
             switch c.clause {
             case .not(_, _, let body, _):
-                describe(body, entry: Set(c.joins), depth: depth + 1, into: &lines)
+                describe(body, entry: Set(joins), depth: depth + 1, into: &lines)
             case .or(_, _, let branches, _):
                 for (k, branch) in branches.enumerated() {
                     lines.append(indent + "  branch \(k + 1)")
-                    describe(branch, entry: Set(c.joins), depth: depth + 2, into: &lines)
+                    describe(branch, entry: Set(joins), depth: depth + 2, into: &lines)
                 }
             case .subquery(let sq, _, _):
                 // In the nested query's own context: its sources and rules are what its :in takes.
-                let inner: [String] = sq.query.inputs.flatMap { input -> [String] in
-                    if case .binding(let b) = input { b.variables } else { [] }
-                }
-                guard let inputs = try? nestedInputs(sq, label: "subquery") else { break }
+                guard case .subquery(let inputs, _, _, _) = c.rewrite else { break }
                 Planner(context: context.nested(sources: inputs.sources, rules: inputs.rules))
-                    .describe(sq.query.clauses, entry: Set(inner), depth: depth + 1, into: &lines)
+                    .describe(sq.query.clauses, entry: Set(inputs.variables), depth: depth + 1, into: &lines)
             default:
                 break
             }

@@ -11,9 +11,8 @@ extension SQLiteSource {
             var idents = RepeatedText<Keyword>()
             let s = try connection.prepare("SELECT e, a, vt, v, tx FROM datoms")
             while try s.step() { rows.append(try Self.datom(s, from: 0, attributes: &idents)) }
-            let next = try meta("next_tx")
             return try Database.restoring(rows, attributes: attributes, maxEntity: try meta("max_entity"),
-                                          nextTx: next == 0 ? Database.firstTx : next)
+                                          nextTx: try nextTx())
         }
     }
 }

@@ -64,10 +64,9 @@ extension SQLiteSource {
     private func writeLocked(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
         let attributes = try storedAttributes()
         let touched = try TouchedDatoms.read(for: data, attributes: attributes, from: connection)
-        let next = try meta("next_tx")
         let before = try Database.restoring(Array(touched.datoms), attributes: attributes,
                                             maxEntity: max(try meta("max_entity"), touched.largestEntity ?? 0),
-                                            nextTx: next == 0 ? Database.firstTx : next)
+                                            nextTx: try nextTx())
         let report = try before.transactReport(data, at: nil, depthChecked: true)
         // Over a whole store the transactor has checked uniqueness already.
         return try store(report, was: attributes, checkUnique: !touched.isWhole, progress: progress)
@@ -85,8 +84,8 @@ extension SQLiteSource {
         return try fileErrors {
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                let next = try meta("next_tx")
-                guard (next == 0 ? Database.firstTx : next) == report.tx else {
+                let next = try nextTx()
+                guard next == report.tx else {
                     throw StoreError("another writer changed the store since this connection read it "
                                      + "(its next transaction is \(next), not \(report.tx)); open it again", path: path)
                 }
@@ -197,13 +196,7 @@ extension Database {
     static func restoring(_ rows: [SourceDatom], attributes: [Attribute], maxEntity: Int64, nextTx: Int64) throws -> Database {
         let interner = try Interner()
         let schema = try Schema(attributes, interner: interner)
-        let datoms = CoreVector<Datom>()
-        try datoms.reserve(rows.count)
-        for r in rows {
-            let v = try r.v.encoded(in: interner)
-            try datoms.append(Datom(e: r.e, v: v.word, tx: r.tx, a: UInt32(truncatingIfNeeded: try interner.intern(r.a.text)),
-                                    vTag: v.tag.rawValue))
-        }
-        return try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity, nextTx: nextTx)
+        return try Database(interner: interner, schema: schema, datoms: encode(rows, in: interner), maxEntity: maxEntity,
+                            nextTx: nextTx)
     }
 }

@@ -114,6 +114,12 @@ public actor SQLiteSource: WritableDatomSource {
         return attributes
     }
 
+    /// The id the store's next transaction gets (the first one's in a new store).
+    func nextTx() throws -> Int64 {
+        let next = try meta("next_tx")
+        return next == 0 ? Database.firstTx : next
+    }
+
     /// A counter in `meta` (0 when missing), which must not be negative.
     func meta(_ key: String) throws -> Int64 {
         let s = try connection.prepare("SELECT value FROM meta WHERE key = ?")

@@ -67,7 +67,7 @@ final class ClosureJoin: Operator {
         self.label = label
         inputArity = input.columns.count
         reached = try RowBuffer(arity: 1, account: context.account)
-        stamps = try CoreVector(repeating: 0, count: max(0, (db.entityStarts?.count ?? 1) - 1), account: context.account)
+        stamps = try CoreVector(repeating: 0, count: db.denseEntities, account: context.account)
         others = try DedupSet(arity: 1, account: context.account)
         probe = try RowBuffer(arity: 1, account: context.account)
         output = try RowBuffer(arity: columns.count, account: context.account)
@@ -228,14 +228,12 @@ final class ClosureJoin: Operator {
             stamps.withMutableElements { $0.update(repeating: 0) }
             stamp = 1
         }
-        guard let attribute else { return }
-        try db.withIndexes { ix in
-            try expand(start, forward: forward, attribute: attribute, ix)
-            var i = 0
-            while i < reached.count {
-                try expand(reached.value(i, 0), forward: forward, attribute: attribute, ix)
-                i += 1
-            }
+        guard let attribute, let index = db.attributeIndexes[attribute] else { return }
+        try expand(start, forward: forward, index)
+        var i = 0
+        while i < reached.count {
+            try expand(reached.value(i, 0), forward: forward, index)
+            i += 1
         }
     }
 
@@ -271,27 +269,21 @@ final class ClosureJoin: Operator {
     }
 
     /// Adds the neighbours of `node` to `reached`.
-    private func expand(_ node: EncodedValue, forward: Bool, attribute: UInt32, _ ix: Database.Indexes) throws {
+    private func expand(_ node: EncodedValue, forward: Bool, _ index: AttributeIndex) throws {
         steps += 1
         if steps & 1023 == 0 { try QueryInterrupt.check() }
-        let d = ix.datoms
         if forward {
             // Successors: the values of the node's attribute (the node is an entity).
             guard node.tag == .int || node.tag == .ref else { return }
-            let r = ix.entityPositions(Int64(bitPattern: node.word))
-            // An entity's datoms are ordered by attribute: its run of this one is skipped to and left at its end.
-            var i = r.lowerBound
-            while i < r.upperBound && d[i].a < attribute { i += 1 }
-            while i < r.upperBound && d[i].a == attribute {
-                try add(d[i].value)
-                i += 1
-            }
+            let run = index.byEntity
+            try run.forEach(run.range(DatomRun.Key(e: Int64(bitPattern: node.word)))) { d in try add(d.value) }
         } else {
             // Predecessors: the entities holding the node as the attribute's value.
             let v = node.tag == .ref ? EncodedValue(word: node.word, tag: .int) : node
-            // AVET's key is the attribute and the value: the range is exact.
-            let (perm, range) = ix.range(DatomFilter(a: attribute, v: v))
-            for i in range { try add(EncodedValue(word: UInt64(bitPattern: Database.Indexes.datom(i, of: d, in: perm).e), tag: .int)) }
+            let run = index.byValue
+            try run.forEach(run.range(DatomRun.Key(v: v))) { d in
+                try add(EncodedValue(word: UInt64(bitPattern: d.e), tag: .int))
+            }
         }
     }
 

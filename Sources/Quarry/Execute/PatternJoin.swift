@@ -8,13 +8,6 @@
 /// shares no variable with its input (a scan, or a Cartesian product the
 /// query asked for) is scanned once and kept.
 final class PatternJoin: Operator {
-    /// Rows (or index positions) ahead whose datoms a lookup asks the
-    /// memory for: at 2.4M datoms the lookups waited on memory (OHLC
-    /// 20,000x20: 10-15% fewer samples for each of the two).
-    static let prefetchDistance = 8
-    /// Datoms (32 bytes each) from which the indexes outgrow the caches and
-    /// prefetching pays; below, it only costs (OHLC 200x20, 24,000 datoms: 5% more).
-    static let prefetchFromDatoms = 1 << 17
     /// What one position of the pattern (e, a, v, tx) does.
     enum Slot: Equatable {
         /// A constant, in the source's ids; nil when the source cannot hold it.
@@ -44,8 +37,8 @@ final class PatternJoin: Operator {
     private let inputSlots: [(position: Int, column: Int)]
     /// The most common join step, served without building a filter per
     /// row: the entity comes from an input column and the attribute is a
-    /// constant, so the entity's datoms are found through the per-entity
-    /// offsets and checked for the attribute.
+    /// constant, so the entity's datoms are sought in the attribute's
+    /// column (its datoms in entity order).
     private let entityLookup: (column: Int, attribute: UInt32, value: Int?)?
     private let output: RowBuffer
     private var cache: RowBuffer?
@@ -97,7 +90,7 @@ final class PatternJoin: Operator {
         // An attribute the replica holds whole needs no check per key (and
         // may take the per-entity fast path below).
         gate = context.isPrimary(db) && !(context.gate?.replica.holdsWhole(gateShape) ?? true) ? context.gate : nil
-        entityLookup = if gate == nil, case .input(let c) = slots[0], let a = f?.a, db.entityStarts != nil,
+        entityLookup = if gate == nil, case .input(let c) = slots[0], let a = f?.a,
                           context.isPrimary(db), slots.count == 4, sames.isEmpty, f?.v == nil, f?.tx == nil,
                           inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
@@ -161,13 +154,12 @@ final class PatternJoin: Operator {
             }
         } else if let (column, attribute, valueColumn) = entityLookup {
             let emitter = self.emitter, context = self.context, db = self.db
-            try db.withIndexes { indexes in
-                let datoms = indexes.datoms, prefetching = datoms.count >= Self.prefetchFromDatoms
+            // The attribute's datoms in entity order: each row's entity is sought
+            // from where the last one was found, so input in entity order
+            // walks the column once (a merge join) and other input searches.
+            if let run = db.attributeIndexes[attribute]?.byEntity {
+                var seeker = DatomRun.EntitySeeker(run)
                 while k < batch.count, out.count < limit {
-                    // The datoms of the entity a few rows on, fetched while this one is worked on.
-                    if prefetching && k + Self.prefetchDistance < batch.count {
-                        indexes.prefetchEntity(Int64(bitPattern: batch.word(k + Self.prefetchDistance, column)))
-                    }
                     let entity = batch.value(k, column)
                     var f = DatomFilter(a: attribute)
                     if let valueColumn {
@@ -177,43 +169,26 @@ final class PatternJoin: Operator {
                         (k, position) = (k + 1, 0)
                         continue
                     }
-                    let range = indexes.entityPositions(Int64(bitPattern: entity.word))
-                    // EAVT orders an entity's datoms by attribute: its datoms
-                    // of `attribute` are one run, skipped to and left at its end.
-                    var i = max(position, range.lowerBound)
-                    while i < range.upperBound && datoms[i].a < attribute { i += 1 }
-                    while i < range.upperBound, out.count < limit {
-                        let d = datoms[i]
-                        guard d.a == attribute else {
-                            i = range.upperBound
-                            break
-                        }
-                        if Database.matches(d, f) { try emitter.emit(d, inputRow: k, of: batch, into: out) }
-                        i += 1
+                    let range = seeker.range(of: Int64(bitPattern: entity.word))
+                    let resume = try Database.walk(run, range, from: position, f) { d in
+                        try emitter.emit(d, inputRow: k, of: batch, into: out)
+                        return out.count < limit
                     }
-                    (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
+                    (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)
                 }
+            } else {
+                k = batch.count
             }
         } else {
             // Locals, not properties, in the loops: no exclusivity check per row.
-            let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter
-            try db.withIndexes { indexes in
-                let prefetching = indexes.datoms.count >= Self.prefetchFromDatoms
-                while k < filters.count, out.count < limit {
-                    let f = filters[k], row = filterRows[k]
-                    let (perm, range) = indexes.range(f)
-                    var i = max(position, range.lowerBound)
-                    while i < range.upperBound, out.count < limit {
-                        // Through a permutation the datoms are scattered: the one a few on, asked for now.
-                        if prefetching, let perm, i + Self.prefetchDistance < range.upperBound {
-                            indexes.prefetchDatom(at: i + Self.prefetchDistance, in: perm)
-                        }
-                        let d = Database.Indexes.datom(i, of: indexes.datoms, in: perm)
-                        if Database.matches(d, f) { try emitter.emit(d, inputRow: row, of: batch, into: out) }
-                        i += 1
-                    }
-                    (k, position) = i == range.upperBound ? (k + 1, 0) : (k, i)
+            let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter, db = self.db
+            while k < filters.count, out.count < limit {
+                let row = filterRows[k]
+                let resume = try db.scan(filters[k], from: position) { d in
+                    try emitter.emit(d, inputRow: row, of: batch, into: out)
+                    return out.count < limit
                 }
+                (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)
             }
         }
         cursor = (k, position)

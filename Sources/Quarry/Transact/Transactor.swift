@@ -74,7 +74,7 @@ struct Transactor {
             if let expected = op.expected { try checkCAS(op, e: e, a: a, expected: expected) }
             resolved.append(Resolved(kind: op.kind, e: e, a: a, v: v, seq: seq))
         }
-        let datoms = try merge(resolved, retractedEntities: retractedEntities)
+        try merge(resolved, retractedEntities: retractedEntities)
         // Entities the transaction named or made; not the transaction's
         // own entity nor attribute entities, which lie above user ids.
         var maxEntity = max(before.maxEntity, largestExplicit)
@@ -83,8 +83,8 @@ struct Transactor {
         if exhausted || nextTx >= Database.systemEntities.upperBound {
             throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position)
         }
-        let after = try Database(interner: interner, schema: schema, datoms: datoms, maxEntity: maxEntity,
-                                 nextTx: nextTx)
+        let after = try before.applying(adds: added, removes: removed, interner: interner, schema: schema,
+                                        maxEntity: maxEntity, nextTx: nextTx)
         try checkUnique(after)
         return after
     }
@@ -294,88 +294,88 @@ struct Transactor {
 
     // MARK: Applying
 
-    private mutating func merge(_ ops: [Resolved], retractedEntities: Set<Int64>) throws -> CoreVector<Datom> {
+    /// Works out what the ops change, one (entity, attribute) group at a
+    /// time from the group's current values, into ``added`` and
+    /// ``removed``: the transaction reads only the groups it names (and,
+    /// for retracted entities, their datoms and the references to them).
+    private mutating func merge(_ ops: [Resolved], retractedEntities: Set<Int64>) throws {
         let sorted = ops.sorted { x, y in
             if x.e != y.e { return x.e < y.e }
             if x.a != y.a { return x.a < y.a }
             return x.seq < y.seq
         }
-        let out = CoreVector<Datom>()
-        try out.reserve(before.count + sorted.count)
-        let refAttrs = Set(schema.byID.filter { $0.value.isRef }.map(\.key))
+        let refAttrs = schema.byID.filter { $0.value.isRef }.map(\.key).sorted()
+        let refAttrSet = Set(refAttrs)
         func keep(_ d: Datom) -> Bool {
             if retractedEntities.isEmpty { return true }
             if retractedEntities.contains(d.e) { return false }
-            return !(refAttrs.contains(d.a) && d.vTag == ValueTag.int.rawValue
+            return !(refAttrSet.contains(d.a) && d.vTag == ValueTag.int.rawValue
                 && retractedEntities.contains(Int64(bitPattern: d.v)))
         }
-        try before.datoms.withElements { old in
-            var i = 0, j = 0
-            var current: [Datom] = []
-            while i < old.count || j < sorted.count {
-                let takeOld: Bool
-                if j == sorted.count {
-                    takeOld = true
-                } else if i == old.count {
-                    takeOld = false
-                } else {
-                    let o = old[i], s = sorted[j]
-                    takeOld = o.e < s.e || (o.e == s.e && o.a < s.a)
-                }
-                if takeOld {
-                    if keep(old[i]) { try out.append(old[i]) } else { removed.append(old[i]) }
-                    i += 1
-                    continue
-                }
-                // One (e, a) group with ops: start from its current values.
-                let e = sorted[j].e, a = sorted[j].a
-                current.removeAll(keepingCapacity: true)
-                let groupStart = i
-                while i < old.count, old[i].e == e, old[i].a == a {
-                    current.append(old[i])
-                    i += 1
-                }
-                let many = schema.attribute(a)?.cardinalityMany ?? false
-                // Small groups scan their few values; a large one (a transaction may add thousands
-                // of values to one entity) is kept as a set, each op in constant time.
-                var group = many && isLarge(group: e, a, from: j, of: sorted, holding: current.count)
-                    ? ValueSet(current) : nil
-                while j < sorted.count, sorted[j].e == e, sorted[j].a == a {
-                    let op = sorted[j]
-                    j += 1
-                    if group != nil {
-                        switch op.kind {
-                        case .add: group!.add(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
-                        case .retract: group!.remove(op.v)
-                        case .retractAttribute: group!.removeAll()
-                        case .retractEntity: break
-                        }
-                        continue
-                    }
-                    let sameValue = { (d: Datom) in d.v == op.v.word && d.vTag == op.v.tag.rawValue }
+        var groups = Set<GroupKey>()
+        var current: [Datom] = []
+        var j = 0
+        while j < sorted.count {
+            // One (e, a) group with ops: start from its current values.
+            let e = sorted[j].e, a = sorted[j].a
+            if !retractedEntities.isEmpty { groups.insert(GroupKey(e: e, a: a)) }
+            current.removeAll(keepingCapacity: true)
+            before.scan(DatomFilter(e: e, a: a)) { current.append($0) }
+            let old = current
+            let many = schema.attribute(a)?.cardinalityMany ?? false
+            // Small groups scan their few values; a large one (a transaction may add thousands
+            // of values to one entity) is kept as a set, each op in constant time.
+            var group = many && isLarge(group: e, a, from: j, of: sorted, holding: current.count)
+                ? ValueSet(current) : nil
+            while j < sorted.count, sorted[j].e == e, sorted[j].a == a {
+                let op = sorted[j]
+                j += 1
+                if group != nil {
                     switch op.kind {
-                    case .add:
-                        if current.contains(where: sameValue) {
-                            if !many { current.removeAll { !sameValue($0) } }
-                        } else {
-                            if !many { current.removeAll() }
-                            current.append(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
-                        }
-                    case .retract: current.removeAll(where: sameValue)
-                    case .retractAttribute: current.removeAll()
+                    case .add: group!.add(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
+                    case .retract: group!.remove(op.v)
+                    case .retractAttribute: group!.removeAll()
                     case .retractEntity: break
                     }
+                    continue
                 }
-                let kept = (group?.datoms ?? current).filter(keep)
-                noteChanges(from: old[groupStart..<i], to: kept)
-                for d in kept { try out.append(d) }
+                let sameValue = { (d: Datom) in d.v == op.v.word && d.vTag == op.v.tag.rawValue }
+                switch op.kind {
+                case .add:
+                    if current.contains(where: sameValue) {
+                        if !many { current.removeAll { !sameValue($0) } }
+                    } else {
+                        if !many { current.removeAll() }
+                        current.append(Datom(e: e, v: op.v.word, tx: tx, a: a, vTag: op.v.tag.rawValue))
+                    }
+                case .retract: current.removeAll(where: sameValue)
+                case .retractAttribute: current.removeAll()
+                case .retractEntity: break
+                }
+            }
+            noteChanges(from: old, to: (group?.datoms ?? current).filter(keep))
+        }
+        guard !retractedEntities.isEmpty else { return }
+        // Retracted entities lose every datom, and references to them go, outside the groups above.
+        for e in retractedEntities.sorted() {
+            before.scan(DatomFilter(e: e)) { d in
+                if !groups.contains(GroupKey(e: d.e, a: d.a)) { removed.append(d) }
+            }
+            for a in refAttrs {
+                before.scan(DatomFilter(a: a, v: EncodedValue(word: UInt64(bitPattern: e), tag: .int))) { d in
+                    if !retractedEntities.contains(d.e), !groups.contains(GroupKey(e: d.e, a: d.a)) { removed.append(d) }
+                }
             }
         }
-        return out
+    }
+
+    private struct GroupKey: Hashable {
+        var e: Int64
+        var a: UInt32
     }
 
     /// Records what one (entity, attribute) group lost and gained.
-    private mutating func noteChanges(from old: Slice<UnsafeBufferPointer<Datom>>, to new: [Datom]) {
+    private mutating func noteChanges(from old: [Datom], to new: [Datom]) {
         func same(_ x: Datom, _ y: Datom) -> Bool { x.v == y.v && x.vTag == y.vTag && x.tx == y.tx }
         if old.count + new.count > Self.smallGroup {
             let was = Set(old.map { DatomKey($0) }), now = Set(new.map { DatomKey($0) })
@@ -442,26 +442,34 @@ struct Transactor {
         }
     }
 
+    /// Throws when a unique attribute's value is held by two entities:
+    /// for the values this transaction added, and for every value of an
+    /// attribute it made unique.
     private func checkUnique(_ db: Database) throws {
-        for (id, attr) in schema.byID where attr.unique != nil {
-            var last: Datom?
-            var conflict: (Datom, Datom)?
-            db.avet.withElements { p in
-                db.datoms.withElements { d in
-                    let r = Database.range(0..<p.count, { d[Int(p[$0])] }, Database.Key(a: id))
-                    for k in r where conflict == nil {
-                        let x = d[Int(p[k])]
-                        if let l = last, l.v == x.v, l.vTag == x.vTag, l.e != x.e { conflict = (l, x) }
-                        last = x
-                    }
-                }
-            }
-            if let (x, y) = conflict {
-                let value = Value(x.value, interner: db.interner).map(EDNWriter.write) ?? "?"
-                throw TransactionError("unique conflict: \(attr.ident) \(value) is asserted for entities \(x.e) and \(y.e)",
-                                       at: .unknown)
-            }
+        var checked = Set<GroupKeyValue>()
+        func check(_ a: UInt32, _ v: EncodedValue, _ attr: Attribute) throws {
+            guard checked.insert(GroupKeyValue(a: a, v: v)).inserted, let index = db.attributeIndexes[a] else { return }
+            let run = index.byValue, range = run.range(DatomRun.Key(v: v))
+            guard range.count > 1 else { return }
+            let x = run.datom(at: range.lowerBound), y = run.datom(at: range.lowerBound + 1)
+            let value = Value(x.value, interner: db.interner).map(EDNWriter.write) ?? "?"
+            throw TransactionError("unique conflict: \(attr.ident) \(value) is asserted for entities \(x.e) and \(y.e)",
+                                   at: .unknown)
         }
+        for (id, attr) in schema.byID where attr.unique != nil && before.schema.attribute(id)?.unique == nil {
+            var values: [EncodedValue] = []
+            db.scan(DatomFilter(a: id)) { values.append($0.value) }
+            for v in values { try check(id, v, attr) }
+        }
+        for d in added {
+            guard let attr = schema.attribute(d.a), attr.unique != nil else { continue }
+            try check(d.a, d.value, attr)
+        }
+    }
+
+    private struct GroupKeyValue: Hashable {
+        var a: UInt32
+        var v: EncodedValue
     }
 }
 

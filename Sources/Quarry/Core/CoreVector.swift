@@ -80,12 +80,12 @@ final class CoreVector<Element: BitwiseCopyable> {
     }
 
     /// Calls `body` with the elements as a mutable buffer (for sorting in place).
-    func withMutableElements<R>(_ body: (inout UnsafeMutableBufferPointer<Element>) throws -> R) rethrows -> R {
+    func withMutableElements<R, E: Error>(_ body: (inout UnsafeMutableBufferPointer<Element>) throws(E) -> R) throws(E) -> R {
         var buffer = UnsafeMutableBufferPointer(start: base, count: count)
         return try body(&buffer)
     }
 
-    func withElements<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) rethrows -> R {
+    func withElements<R, E: Error>(_ body: (UnsafeBufferPointer<Element>) throws(E) -> R) throws(E) -> R {
         try body(UnsafeBufferPointer(start: base, count: count))
     }
 }

@@ -60,22 +60,15 @@ public final class Database: @unchecked Sendable {
             p.sort { x, y in x.a != y.a ? x.a < y.a : DatomRun.less(x, y, .entity) }
         }
         var indexes: [UInt32: AttributeIndex] = [:]
-        var failure: CoreError?
-        datoms.withElements { d in
+        try datoms.withElements { d throws(CoreError) in
             var start = 0
             while start < d.count {
                 var end = start + 1
                 while end < d.count, d[end].a == d[start].a { end += 1 }
-                do throws(CoreError) {
-                    indexes[d[start].a] = try AttributeIndex(id: d[start].a, sorted: UnsafeBufferPointer(rebasing: d[start..<end]))
-                } catch {
-                    failure = error
-                    return
-                }
+                indexes[d[start].a] = try AttributeIndex(id: d[start].a, sorted: UnsafeBufferPointer(rebasing: d[start..<end]))
                 start = end
             }
         }
-        if let failure { throw failure }
         self.init(interner: interner, schema: schema, indexes: indexes, maxEntity: maxEntity, nextTx: nextTx,
                   figures: figures)
     }

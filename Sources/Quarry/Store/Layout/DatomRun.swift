@@ -19,7 +19,7 @@ struct DatomRun: @unchecked Sendable {
     }
 
     /// Datoms a bulk-built chunk holds; an update splits a chunk past twice this.
-    static let chunkSize = 1024
+    static let chunkSize = 512
 
     let order: Order
     private(set) var chunks: ContiguousArray<CoreVector<Datom>> = []
@@ -198,72 +198,106 @@ struct DatomRun: @unchecked Sendable {
     // MARK: Update
 
     /// A run with `adds` inserted and `removes` taken out, both sorted in
-    /// this run's order; every removed datom is in the run and no added one
-    /// is. Only the chunks the change falls in are copied.
+    /// this run's order; a removal names a datom by entity and value, and
+    /// one the run does not hold is passed over. Only the chunks the
+    /// change falls in are copied; the rest are shared.
     func updated(adding adds: [Datom], removing removes: [Datom]) throws(CoreError) -> DatomRun {
         guard !adds.isEmpty || !removes.isEmpty else { return self }
         let order = self.order
         var out = DatomRun(order: order)
-        out.chunks.reserveCapacity(chunks.count + 1)
-        out.ends.reserveCapacity(chunks.count + 1)
-        out.firsts.reserveCapacity(chunks.count + 1)
+        out.chunks.reserveCapacity(chunks.count + 2)
+        out.ends.reserveCapacity(chunks.count + 2)
+        out.firsts.reserveCapacity(chunks.count + 2)
         var i = 0, j = 0, c = 0
-        var merged: [Datom] = []
         while i < adds.count || j < removes.count {
             // The chunk the next change falls in: the last whose first datom is not after it.
             let next = j == removes.count || (i < adds.count && Self.less(adds[i], removes[j], order)) ? adds[i] : removes[j]
             let target = chunks.isEmpty ? 0 : max(c, chunkFor(next))
-            while c < target {
-                out.append(chunk: chunks[c])
-                c += 1
-            }
+            out.append(chunks: c..<target, of: self)
+            c = target
             // Every change before the next chunk's first datom goes into this one.
-            let fence: Datom? = c + 1 < chunks.count ? firsts[c + 1] : nil
-            @inline(__always) func inChunk(_ d: Datom) -> Bool { fence.map { Self.less(d, $0, order) } ?? true }
-            merged.removeAll(keepingCapacity: true)
-            if c < chunks.count {
-                chunks[c].withElements { p in
-                    var k = 0
-                    while k < p.count || (i < adds.count && inChunk(adds[i])) {
-                        let takeAdd = i < adds.count && inChunk(adds[i]) && (k == p.count || Self.less(adds[i], p[k], order))
-                        if takeAdd {
-                            merged.append(adds[i])
-                            i += 1
-                            continue
-                        }
-                        while j < removes.count, Self.less(removes[j], p[k], order) { j += 1 }
-                        if j < removes.count, removes[j].e == p[k].e, removes[j].v == p[k].v, removes[j].vTag == p[k].vTag {
-                            j += 1
-                        } else {
-                            merged.append(p[k])
-                        }
-                        k += 1
-                    }
-                }
-                // A removal naming no datom of the chunk is not held: passed over.
-                while j < removes.count, inChunk(removes[j]) { j += 1 }
-                c += 1
+            var addEnd = i, removeEnd = j
+            if c + 1 < chunks.count {
+                let fence = firsts[c + 1]
+                while addEnd < adds.count, Self.less(adds[addEnd], fence, order) { addEnd += 1 }
+                while removeEnd < removes.count, Self.less(removes[removeEnd], fence, order) { removeEnd += 1 }
             } else {
-                while i < adds.count {
-                    merged.append(adds[i])
-                    i += 1
-                }
-                j = removes.count
+                (addEnd, removeEnd) = (adds.count, removes.count)
             }
-            try merged.withUnsafeBufferPointer { m throws(CoreError) in
-                // An overfull chunk is cut into pieces of about the bulk size.
-                let pieces = m.count > 2 * Self.chunkSize ? (m.count + Self.chunkSize - 1) / Self.chunkSize : 1
-                for p in 0..<pieces {
-                    let lo = m.count * p / pieces, hi = m.count * (p + 1) / pieces
-                    try out.append(chunk: Self.chunk(UnsafeBufferPointer(rebasing: m[lo..<hi])))
-                }
-            }
-        }
-        while c < chunks.count {
-            out.append(chunk: chunks[c])
+            let old = c < chunks.count ? chunks[c] : CoreVector<Datom>()
+            for piece in try Self.merge(old, adds[i..<addEnd], removes[j..<removeEnd], order) { out.append(chunk: piece) }
+            (i, j) = (addEnd, removeEnd)
             c += 1
         }
+        out.append(chunks: c..<chunks.count, of: self)
         return out
+    }
+
+    /// Appends the chunks `range` of `run`, shared.
+    private mutating func append(chunks range: Range<Int>, of run: DatomRun) {
+        guard !range.isEmpty else { return }
+        let shift = count - (range.lowerBound == 0 ? 0 : run.ends[range.lowerBound - 1])
+        chunks.append(contentsOf: run.chunks[range])
+        firsts.append(contentsOf: run.firsts[range])
+        if shift == 0 {
+            ends.append(contentsOf: run.ends[range])
+        } else {
+            for k in range { ends.append(run.ends[k] + shift) }
+        }
+    }
+
+    /// The chunk `old` with the changes that fall in it: copied a stretch
+    /// at a time between the changes, and cut in two when it passes twice
+    /// the bulk size. Empty when nothing is left.
+    private static func merge(_ old: CoreVector<Datom>, _ adds: ArraySlice<Datom>, _ removes: ArraySlice<Datom>,
+                              _ order: Order) throws(CoreError) -> [CoreVector<Datom>] {
+        let merged = CoreVector<Datom>()
+        try merged.resize(to: old.count + adds.count)
+        let written = old.withElements { p in
+            merged.withMutableElements { q in
+                var k = 0, w = 0
+                var a = adds.startIndex, r = removes.startIndex
+                func copy(upTo end: Int) {
+                    guard end > k else { return }
+                    (q.baseAddress! + w).update(from: p.baseAddress! + k, count: end - k)
+                    w += end - k
+                    k = end
+                }
+                while a < adds.endIndex || r < removes.endIndex {
+                    // On equal keys the removal goes first: a value retracted and asserted again is replaced.
+                    let isAdd = r == removes.endIndex || (a < adds.endIndex && less(adds[a], removes[r], order))
+                    let d = isAdd ? adds[a] : removes[r]
+                    var lo = k, hi = p.count
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if less(p[mid], d, order) { lo = mid + 1 } else { hi = mid }
+                    }
+                    copy(upTo: lo)
+                    if isAdd {
+                        q[w] = d
+                        w += 1
+                        a += 1
+                    } else {
+                        if k < p.count, p[k].e == d.e, p[k].v == d.v, p[k].vTag == d.vTag { k += 1 }
+                        r += 1
+                    }
+                }
+                copy(upTo: p.count)
+                return w
+            }
+        }
+        try merged.resize(to: written)
+        guard written > 0 else { return [] }
+        guard written > 2 * chunkSize else { return [merged] }
+        // Pieces of about the bulk size.
+        let pieces = (written + chunkSize - 1) / chunkSize
+        return try merged.withElements { m throws(CoreError) in
+            var out: [CoreVector<Datom>] = []
+            for p in 0..<pieces {
+                out.append(try chunk(UnsafeBufferPointer(rebasing: m[written * p / pieces..<written * (p + 1) / pieces])))
+            }
+            return out
+        }
     }
 
     /// The chunk a datom belongs in: the last whose first datom is not after it (the first when none).

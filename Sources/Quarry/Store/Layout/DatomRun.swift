@@ -229,7 +229,7 @@ struct DatomRun: @unchecked Sendable {
             (i, j) = (addEnd, removeEnd)
             c += 1
         }
-        out.append(chunks: c..<chunks.count, of: self)
+        out.append(chunks: min(c, chunks.count)..<chunks.count, of: self)
         return out
     }
 

@@ -9,7 +9,7 @@
 /// removes. Unique constraints are checked on the result.
 struct Transactor {
     let before: Database
-    let interner: Interner
+    let interner: WriteInterner
     var schema: Schema
     let tx: Int64
 
@@ -27,10 +27,10 @@ struct Transactor {
     /// Unique attribute values this transaction asserts, and their entities.
     private var txUnique: [UInt32: [EncodedValue: Int64]] = [:]
 
-    init(before: Database, instant: Instant) throws(CoreError) {
+    init(before: Database, instant: Instant) {
         self.before = before
         self.instant = instant
-        self.interner = try before.interner.copy()
+        self.interner = WriteInterner(before.interner)
         self.schema = before.schema
         self.tx = before.nextTx
     }
@@ -83,7 +83,7 @@ struct Transactor {
         if exhausted || nextTx >= Database.systemEntities.upperBound {
             throw TransactionError("transaction ids are exhausted (the last was \(tx))", at: data.position)
         }
-        let after = try before.applying(adds: added, removes: removed, interner: interner, schema: schema,
+        let after = try before.applying(adds: added, removes: removed, interner: interner.current, schema: schema,
                                         maxEntity: maxEntity, nextTx: nextTx)
         try checkUnique(after)
         return after
@@ -289,7 +289,7 @@ struct Transactor {
             }
         }
         if case .ref(let e) = value { value = .int(e) }
-        return try value.encoded(in: interner)
+        return try interner.encode(value)
     }
 
     // MARK: Applying
@@ -495,7 +495,7 @@ extension Database {
     /// `depthChecked`: as for ``transact(_:depthChecked:)``.
     func transactReport(_ data: EDN, at instant: Instant?, depthChecked: Bool) throws -> TransactionReport {
         if !depthChecked { try data.checkDepth(what: "the transaction data") }
-        var transactor = try Transactor(before: self, instant: instant ?? .now)
+        var transactor = Transactor(before: self, instant: instant ?? .now)
         let after = try transactor.run(data)
         return TransactionReport(before: self, after: after, transactor: transactor)
     }
@@ -504,7 +504,7 @@ extension Database {
     /// ``EDN/maxDepth``; data built in Swift is walked first.
     func transact(_ data: EDN, depthChecked: Bool) throws -> Database {
         if !depthChecked { try data.checkDepth(what: "the transaction data") }
-        var transactor = try Transactor(before: self, instant: .now)
+        var transactor = Transactor(before: self, instant: .now)
         return try transactor.run(data)
     }
 

@@ -1,5 +1,5 @@
 import Testing
-@testable import Quarry
+@_spi(Core) @testable import Quarry
 
 /// A transaction copies the interned strings only when it brings a new one,
 /// and never changes the database before it.

@@ -40,6 +40,10 @@ final class CoreVector<Element: BitwiseCopyable> {
     }
 
     var capacity: Int { usable / MemoryLayout<Element>.stride }
+
+    /// Where the elements lie, for a vector that is built and then only
+    /// read: valid while the vector lives and does not grow.
+    var stableBase: UnsafePointer<Element>? { base.map { UnsafePointer($0) } }
     var byteCount: Int { usable }
 
     func reserve(_ n: Int) throws(CoreError) {

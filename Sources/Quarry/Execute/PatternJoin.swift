@@ -8,6 +8,11 @@
 /// shares no variable with its input (a scan, or a Cartesian product the
 /// query asked for) is scanned once and kept.
 final class PatternJoin: Operator {
+    /// Rows ahead whose entity's datoms a lookup asks the memory for.
+    static let prefetchDistance = 8
+    /// Datoms of an attribute (32 bytes each) from which its column
+    /// outgrows the caches and prefetching pays; below, it only costs.
+    static let prefetchFromDatoms = 1 << 15
     /// What one position of the pattern (e, a, v, tx) does.
     enum Slot: Equatable {
         /// A constant, in the source's ids; nil when the source cannot hold it.
@@ -159,7 +164,12 @@ final class PatternJoin: Operator {
             // walks the column once (a merge join) and other input searches.
             if let run = db.attributeIndexes[attribute]?.byEntity {
                 var seeker = DatomRun.EntitySeeker(run)
+                let prefetching = run.count >= Self.prefetchFromDatoms
                 while k < batch.count, out.count < limit {
+                    // Where the entity a few rows on lies, asked for while this one is worked on.
+                    if prefetching && k + Self.prefetchDistance < batch.count {
+                        seeker.prefetch(Int64(bitPattern: batch.word(k + Self.prefetchDistance, column)))
+                    }
                     let entity = batch.value(k, column)
                     var f = DatomFilter(a: attribute)
                     if let valueColumn {

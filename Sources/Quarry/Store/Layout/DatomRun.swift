@@ -1,3 +1,5 @@
+import QuarryCore
+
 /// The datoms of one attribute in one order, held as sorted chunks of at
 /// most a couple of thousand datoms: a persistent sequence.
 ///
@@ -27,6 +29,13 @@ struct DatomRun: @unchecked Sendable {
     private(set) var ends: ContiguousArray<Int> = []
     /// Per chunk, its first datom: the fences a lookup searches first.
     private(set) var firsts: ContiguousArray<Datom> = []
+    /// Per chunk, where its datoms lie (a chunk never grows once built, so
+    /// they stay put while the run holds it), and its first and last
+    /// entity: a lookup by entity finds the chunk and guesses the place in
+    /// it from these alone, before it touches the chunk.
+    private(set) var bases: ContiguousArray<UnsafePointer<Datom>> = []
+    private(set) var firstEntities: ContiguousArray<Int64> = []
+    private(set) var lastEntities: ContiguousArray<Int64> = []
 
     init(order: Order) { self.order = order }
 
@@ -57,10 +66,20 @@ struct DatomRun: @unchecked Sendable {
     }
 
     private mutating func append(chunk: CoreVector<Datom>) {
-        guard chunk.count > 0 else { return }
+        guard chunk.count > 0, let base = chunk.stableBase else { return }
         chunks.append(chunk)
         ends.append(count + chunk.count)
-        firsts.append(chunk[0])
+        firsts.append(base[0])
+        bases.append(base)
+        firstEntities.append(base[0].e)
+        lastEntities.append(base[chunk.count - 1].e)
+    }
+
+    /// The datoms of chunk `c`.
+    @inline(__always)
+    func slice(_ c: Int) -> UnsafeBufferPointer<Datom> {
+        let start = c == 0 ? 0 : ends[c - 1]
+        return UnsafeBufferPointer(start: bases[c], count: ends[c] - start)
     }
 
     // MARK: Order
@@ -140,14 +159,13 @@ struct DatomRun: @unchecked Sendable {
         }
         let c = max(0, lo - 1)
         let start = c == 0 ? 0 : ends[c - 1]
-        return start + chunks[c].withElements { p in
-            var lo = max(0, from - start), hi = p.count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if before(p[mid]) { lo = mid + 1 } else { hi = mid }
-            }
-            return lo
+        let p = slice(c)
+        var first = max(0, from - start), past = p.count
+        while first < past {
+            let mid = (first + past) / 2
+            if before(p[mid]) { first = mid + 1 } else { past = mid }
         }
+        return start + first
     }
 
     /// The chunk holding position `i` (the last chunk for the end).
@@ -164,7 +182,7 @@ struct DatomRun: @unchecked Sendable {
     /// The datom at position `i`.
     func datom(at i: Int) -> Datom {
         let c = chunk(at: i)
-        return chunks[c][i - (c == 0 ? 0 : ends[c - 1])]
+        return slice(c)[i - (c == 0 ? 0 : ends[c - 1])]
     }
 
     /// Calls `body` with the datoms of `range` as contiguous slices, one
@@ -175,12 +193,9 @@ struct DatomRun: @unchecked Sendable {
         var c = chunk(at: range.lowerBound)
         var start = c == 0 ? 0 : ends[c - 1]
         while c < chunks.count, start < range.upperBound {
-            let end = ends[c]
-            let go = try chunks[c].withElements { p in
-                let from = max(range.lowerBound, start) - start, to = min(range.upperBound, end) - start
-                return try body(UnsafeBufferPointer(rebasing: p[from..<to]))
-            }
-            guard go else { return }
+            let end = ends[c], p = slice(c)
+            let from = max(range.lowerBound, start) - start, to = min(range.upperBound, end) - start
+            guard try body(UnsafeBufferPointer(rebasing: p[from..<to])) else { return }
             start = end
             c += 1
         }
@@ -208,6 +223,9 @@ struct DatomRun: @unchecked Sendable {
         out.chunks.reserveCapacity(chunks.count + 2)
         out.ends.reserveCapacity(chunks.count + 2)
         out.firsts.reserveCapacity(chunks.count + 2)
+        out.bases.reserveCapacity(chunks.count + 2)
+        out.firstEntities.reserveCapacity(chunks.count + 2)
+        out.lastEntities.reserveCapacity(chunks.count + 2)
         var i = 0, j = 0, c = 0
         while i < adds.count || j < removes.count {
             // The chunk the next change falls in: the last whose first datom is not after it.
@@ -239,6 +257,9 @@ struct DatomRun: @unchecked Sendable {
         let shift = count - (range.lowerBound == 0 ? 0 : run.ends[range.lowerBound - 1])
         chunks.append(contentsOf: run.chunks[range])
         firsts.append(contentsOf: run.firsts[range])
+        bases.append(contentsOf: run.bases[range])
+        firstEntities.append(contentsOf: run.firstEntities[range])
+        lastEntities.append(contentsOf: run.lastEntities[range])
         if shift == 0 {
             ends.append(contentsOf: run.ends[range])
         } else {
@@ -312,15 +333,17 @@ struct DatomRun: @unchecked Sendable {
 }
 
 extension DatomRun {
-    /// Finds entities' datoms in a run in entity order, each search going
-    /// on from where the last one ended when the entity does not go back:
-    /// entities in rising order cost a step each, as in a merge join, and
-    /// others a binary search.
+    /// Finds entities' datoms in a run in entity order. Each search starts
+    /// from a guess and gallops to the answer: for an entity above the last
+    /// one sought, from where that search ended, so entities in rising
+    /// order cost a step each (a merge join); otherwise from where the
+    /// entity would lie were ids spread evenly over the run and over the
+    /// chunk, found from the run's per-chunk figures alone.
     struct EntitySeeker {
         let run: DatomRun
-        /// The chunk and the position in the run where the last search ended.
+        /// Where the last search ended: its chunk and its offset in it.
         private var chunk = 0
-        private var position = 0
+        private var offset = 0
         private var last: Int64 = .min
 
         init(_ run: DatomRun) { self.run = run }
@@ -328,61 +351,93 @@ extension DatomRun {
         /// The positions of entity `e`'s datoms.
         @inline(__always)
         mutating func range(of e: Int64) -> Range<Int> {
-            let chunks = run.chunks.count
-            guard chunks > 0 else { return 0..<0 }
-            if e < last { (chunk, position) = (0, 0) }
+            guard !run.chunks.isEmpty else { return 0..<0 }
+            let rising = e >= last
             last = e
-            // The chunk the entity starts in: the last whose first datom's entity is below it,
-            // galloping over the fences from the current one.
-            var c = chunk
-            if c + 1 < chunks, run.firsts[c + 1].e < e {
-                var below = c + 1, step = 1, probe = c + 2
-                while probe < chunks, run.firsts[probe].e < e {
-                    below = probe
-                    step *= 2
-                    probe = below + step
-                }
-                var hi = min(probe, chunks)
-                var lo = below + 1
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if run.firsts[mid].e < e { lo = mid + 1 } else { hi = mid }
-                }
-                c = lo - 1
-            }
-            if c != chunk { (chunk, position) = (c, c == 0 ? 0 : run.ends[c - 1]) }
+            let c = rising ? chunkOf(e, near: chunk) : chunkOf(e, near: nil)
+            let p = run.slice(c)
+            let lower = Self.firstAtLeast(e, count: p.count, near: rising && c == chunk ? offset : guess(e, in: c)) { p[$0].e }
+            (chunk, offset) = (c, lower)
             let start = c == 0 ? 0 : run.ends[c - 1]
-            // Within the chunk: gallop from where the last search ended.
-            let lower = start + run.chunks[c].withElements { p in
-                var lo = position - start, step = 1
-                var hi = lo
-                while hi < p.count, p[hi].e < e {
-                    lo = hi + 1
-                    hi += step
-                    step *= 2
-                }
-                hi = min(hi, p.count)
-                while lo < hi {
-                    let mid = (lo + hi) / 2
-                    if p[mid].e < e { lo = mid + 1 } else { hi = mid }
-                }
-                return lo
-            }
             // The entity's datoms run on from there, perhaps into the next chunks.
-            var upper = lower, k = c
-            while k < chunks {
-                let chunkStart = k == 0 ? 0 : run.ends[k - 1]
-                let end = run.chunks[k].withElements { p in
-                    var i = max(upper, chunkStart) - chunkStart
-                    while i < p.count, p[i].e == e { i += 1 }
-                    return chunkStart + i
-                }
-                upper = end
-                guard end == run.ends[k] else { break }
+            var upper = start + lower, k = c
+            while k < run.chunks.count {
+                let q = run.slice(k), from = k == c ? lower : 0
+                var i = from
+                while i < q.count, q[i].e == e { i += 1 }
+                upper += i - from
+                guard i == q.count else { break }
                 k += 1
             }
-            position = lower
-            return lower..<upper
+            return start + lower..<upper
+        }
+
+        /// Asks the memory for where entity `e`'s datoms likely lie, ahead
+        /// of a lookup of them: found from the per-chunk figures, without
+        /// touching a chunk.
+        @inline(__always)
+        func prefetch(_ e: Int64) {
+            guard !run.chunks.isEmpty else { return }
+            let c = chunkOf(e, near: nil)
+            qc_prefetch(UnsafeRawPointer(run.bases[c] + guess(e, in: c)))
+        }
+
+        /// The chunk entity `e`'s datoms start in: the last whose first
+        /// entity is below `e` (the first when none is).
+        @inline(__always)
+        private func chunkOf(_ e: Int64, near hint: Int?) -> Int {
+            run.firstEntities.withUnsafeBufferPointer { f in
+                let near = hint ?? Self.spread(e, f[0], run.lastEntities[f.count - 1], f.count)
+                return max(0, Self.firstAtLeast(e, count: f.count, near: near) { f[$0] } - 1)
+            }
+        }
+
+        /// Where in chunk `c` entity `e` would lie were its ids spread evenly.
+        @inline(__always)
+        private func guess(_ e: Int64, in c: Int) -> Int {
+            let count = run.ends[c] - (c == 0 ? 0 : run.ends[c - 1])
+            return Self.spread(e, run.firstEntities[c], run.lastEntities[c], count)
+        }
+
+        /// The place of `e` among `n` slots holding `first` to `last` evenly.
+        @inline(__always)
+        static func spread(_ e: Int64, _ first: Int64, _ last: Int64, _ n: Int) -> Int {
+            let span = last &- first
+            if e <= first || span <= 0 { return 0 }
+            if e >= last { return n - 1 }
+            return min(n - 1, Int(Double(e &- first) / Double(span) * Double(n - 1)))
+        }
+
+        /// The first of `count` rising keys (`key(i)`) at least `e`,
+        /// galloping from slot `near` up or down, then halving.
+        @inline(__always)
+        static func firstAtLeast(_ e: Int64, count: Int, near: Int, _ key: (Int) -> Int64) -> Int {
+            guard count > 0 else { return 0 }
+            // The answer lies in (lo, hi]: key(lo) < e or lo = -1; key(hi) >= e or hi = count.
+            var lo: Int, hi: Int, step = 1
+            let g = min(max(near, 0), count - 1)
+            if key(g) < e {
+                (lo, hi) = (g, g + 1)
+                while hi < count, key(hi) < e {
+                    lo = hi
+                    step *= 2
+                    hi = lo + step
+                }
+                hi = min(hi, count)
+            } else {
+                (lo, hi) = (g - 1, g)
+                while lo >= 0, key(lo) >= e {
+                    hi = lo
+                    step *= 2
+                    lo = hi - step
+                }
+                lo = max(lo, -1)
+            }
+            while hi - lo > 1 {
+                let mid = (lo + hi) / 2
+                if key(mid) < e { lo = mid } else { hi = mid }
+            }
+            return hi
         }
     }
 }

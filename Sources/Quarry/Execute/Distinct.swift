@@ -15,7 +15,12 @@ final class Distinct: Operator {
         keep = columns.map { input.columns.firstIndex(of: $0)! }
         self.counters = counters
         let clustered = !input.clusteredBy.isEmpty && input.clusteredBy.allSatisfy(columns.contains)
-        if clustered {
+        // Kept columns holding a key of the input are distinct already.
+        let keyed = input.uniqueKey.map { $0.isSubset(of: columns) } ?? false
+        if keyed {
+            seen = nil
+            runs = nil
+        } else if clustered {
             runs = try RunDeduper(arity: columns.count, runColumns: input.clusteredBy.map { columns.firstIndex(of: $0)! },
                                   account: account)
             seen = nil
@@ -26,11 +31,13 @@ final class Distinct: Operator {
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
         if clustered { clusteredBy = input.clusteredBy }
+        uniqueKey = keyed ? input.uniqueKey : Set(columns)
     }
 
     override var detail: String {
         "[" + columns.joined(separator: " ") + "]"
             + (runs == nil ? "" : ", per run of [" + clusteredBy.joined(separator: " ") + "]")
+            + (seen == nil && runs == nil ? ", distinct already (key [" + (uniqueKey ?? []).sorted().joined(separator: " ") + "])" : "")
     }
 
     override var heldBytes: Int { output.byteCount + (seen?.byteCount ?? 0) + (runs?.byteCount ?? 0) }
@@ -48,12 +55,13 @@ final class Distinct: Operator {
         guard let batch = try inputs[0].next() else { return nil }
         output.removeAll()
         try output.append(columns: keep, of: batch)
-        counters?.rowsDeduplicated += output.count
         if let runs {
+            counters?.rowsDeduplicated += output.count
             try runs.keepNew(output)
             return output
         }
-        let seen = seen!
+        guard let seen else { return output }
+        counters?.rowsDeduplicated += output.count
         if seen.count == 0 {
             // Sized for the estimate up front (within reason): growing
             // rehashes every row seen so far, again and again.

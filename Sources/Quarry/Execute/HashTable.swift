@@ -54,6 +54,11 @@ final class HashJoin: Operator {
         let columns = left.columns + rightExtra.map { right.columns[$0] }
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [left, right], estimatedRows: estimatedRows)
+        // Equal output rows come from equal pairs of input rows; a side
+        // keyed by the join columns gives each row of the other at most one match.
+        if let l = left.uniqueKey, let r = right.uniqueKey {
+            uniqueKey = r.isSubset(of: shared) ? l : l.isSubset(of: shared) ? r : l.union(r)
+        }
     }
 
     override var detail: String {

@@ -21,6 +21,10 @@ class Operator {
     /// row in place keep their input's clustering; ``Distinct`` then only
     /// has to remember the current run.
     var clusteredBy: [String] = []
+    /// Columns no two output rows agree on all of (empty: at most one row;
+    /// nil: no such promise). ``Distinct`` over columns holding a key has
+    /// nothing to remove and remembers nothing.
+    var uniqueKey: Set<String>?
 
     /// Rows per batch an operator aims for.
     static let batchSize = 1024
@@ -137,6 +141,8 @@ class RelationScan: Operator {
     static func unit(account: MemoryAccount?) throws -> RelationScan {
         let one = try RowBuffer(arity: 0, account: account)
         try one.appendRow { _ in }
-        return try RelationScan(one, columns: [], label: "one empty row")
+        let scan = try RelationScan(one, columns: [], label: "one empty row")
+        scan.uniqueKey = []
+        return scan
     }
 }

@@ -102,6 +102,45 @@ final class PatternJoin: Operator {
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
         // Each input row's matches come out together, in input order.
         clusteredBy = input.clusteredBy
+        if let inputKey = input.uniqueKey, gate == nil, context.isPrimary(db), let key = datomKey(f?.a) {
+            var k = inputKey.union(key)
+            // An entity holding at most one value of the attribute determines the value's column.
+            if isFunctional(f?.a), let e = columnName(0), let v = columnName(2), e != v, k.contains(e) { k.remove(v) }
+            uniqueKey = k
+        }
+    }
+
+    /// Whether the attribute holds at most one value per entity in this database.
+    private func isFunctional(_ attribute: UInt32?) -> Bool {
+        guard let attribute, let stats = db.attributeIndexes[attribute]?.stats else { return false }
+        return stats.count == stats.distinctEntities
+    }
+
+    /// The column position `p` of the pattern reads or fills, if any.
+    private func columnName(_ p: Int) -> String? {
+        switch slots[p] {
+        case .input(let c), .output(let c): columns[c]
+        case .same(let q): columnName(q)
+        default: nil
+        }
+    }
+
+    /// Columns that tell apart the datoms one input row matches (a local
+    /// database holds each datom once): the new columns of entity,
+    /// attribute and value, or just the entity's when the attribute holds
+    /// at most one value per entity; nil when a blank hides a position
+    /// that could tell them apart.
+    private func datomKey(_ attribute: UInt32?) -> Set<String>? {
+        func name(_ p: Int) -> String? { if case .output(let c) = slots[p] { columns[c] } else { nil } }
+        if isFunctional(attribute) {
+            switch slots[0] {
+            case .output: return [name(0)!]
+            case .constant, .input: return []
+            default: break
+            }
+        }
+        if slots.prefix(3).contains(.blank) { return nil }
+        return Set((0..<3).compactMap(name))
     }
 
     override var detail: String {
@@ -180,7 +219,7 @@ final class PatternJoin: Operator {
                         continue
                     }
                     let range = seeker.range(of: Int64(bitPattern: entity.word))
-                    let resume = try Database.walk(run, range, from: position, f) { d in
+                    let resume = try Database.walk(run, range, from: position, f, chunk: seeker.chunk) { d in
                         try emitter.emit(d, inputRow: k, of: batch, into: out)
                         return out.count < limit
                     }
@@ -192,11 +231,20 @@ final class PatternJoin: Operator {
         } else {
             // Locals, not properties, in the loops: no exclusivity check per row.
             let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter, db = self.db
+            // A constant attribute's index, found once for the batch.
+            let index = constants?.a.flatMap { db.attributeIndexes[$0] }
             while k < filters.count, out.count < limit {
                 let row = filterRows[k]
-                let resume = try db.scan(filters[k], from: position) { d in
-                    try emitter.emit(d, inputRow: row, of: batch, into: out)
-                    return out.count < limit
+                let resume = if let index {
+                    try index.scan(filters[k], from: position) { d in
+                        try emitter.emit(d, inputRow: row, of: batch, into: out)
+                        return out.count < limit
+                    }
+                } else {
+                    try db.scan(filters[k], from: position) { d in
+                        try emitter.emit(d, inputRow: row, of: batch, into: out)
+                        return out.count < limit
+                    }
                 }
                 (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)
             }

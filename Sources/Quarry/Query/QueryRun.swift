@@ -173,7 +173,10 @@ struct QueryRun {
             throw QueryError.input("\(inputs.count) inputs given, but the query's :in takes \(inputs.count - remaining.count)",
                                    at: query.position)
         }
-        return try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
+        let scan = try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
+        // A relation of at most one row is keyed by nothing.
+        if relation.count <= 1 { scan.uniqueKey = [] }
+        return scan
     }
 }
 

@@ -61,8 +61,7 @@ extension Database {
     func scan(_ f: DatomFilter, from start: Int, _ body: (Datom) throws -> Bool) rethrows -> Int? {
         if let a = f.a {
             guard let index = attributeIndexes[a] else { return nil }
-            let (run, range) = index.candidates(f)
-            return try Self.walk(run, range, from: start, f, body)
+            return try index.scan(f, from: start, body)
         }
         var before = 0
         for index in orderedIndexes {
@@ -78,12 +77,13 @@ extension Database {
     /// Walks `range` of `run` from its `offset`-th datom, calling `body`
     /// with each that matches `f` until it returns false; the offset to
     /// resume at, or nil at the end of the range.
+    /// `chunk`: the chunk the range likely starts in, if known.
     @inline(__always)
-    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter,
+    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter, chunk: Int? = nil,
                      _ body: (Datom) throws -> Bool) rethrows -> Int? {
         var i = range.lowerBound + offset
         var stopped = false
-        try run.forEachSlice(i..<range.upperBound) { slice in
+        try run.forEachSlice(i..<range.upperBound, chunk: chunk) { slice in
             for d in slice {
                 i += 1
                 if matches(d, f), try !body(d) {

@@ -72,4 +72,11 @@ final class AttributeIndex: @unchecked Sendable {
         if let v = f.v { return (byValue, byValue.range(DatomRun.Key(v: v))) }
         return (byEntity, 0..<byEntity.count)
     }
+
+    /// ``Database/scan(_:from:_:)`` for a filter naming this attribute.
+    @inline(__always)
+    func scan(_ f: DatomFilter, from start: Int, _ body: (Datom) throws -> Bool) rethrows -> Int? {
+        let (run, range) = candidates(f)
+        return try Database.walk(run, range, from: start, f, body)
+    }
 }

@@ -186,11 +186,18 @@ struct DatomRun: @unchecked Sendable {
     }
 
     /// Calls `body` with the datoms of `range` as contiguous slices, one
-    /// per chunk they span, in order, until it returns false.
+    /// per chunk they span, in order, until it returns false. `hint`: the
+    /// chunk the range likely starts in (checked), saving a search.
     @inline(__always)
-    func forEachSlice(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Datom>) throws -> Bool) rethrows {
+    func forEachSlice(_ range: Range<Int>, chunk hint: Int? = nil,
+                      _ body: (UnsafeBufferPointer<Datom>) throws -> Bool) rethrows {
         guard !range.isEmpty else { return }
-        var c = chunk(at: range.lowerBound)
+        var c: Int
+        if let hint, hint < ends.count, range.lowerBound < ends[hint], hint == 0 || ends[hint - 1] <= range.lowerBound {
+            c = hint
+        } else {
+            c = chunk(at: range.lowerBound)
+        }
         var start = c == 0 ? 0 : ends[c - 1]
         while c < chunks.count, start < range.upperBound {
             let end = ends[c], p = slice(c)
@@ -341,8 +348,9 @@ extension DatomRun {
     /// chunk, found from the run's per-chunk figures alone.
     struct EntitySeeker {
         let run: DatomRun
-        /// Where the last search ended: its chunk and its offset in it.
-        private var chunk = 0
+        /// Where the last search ended: its chunk (where the range it gave
+        /// starts, or the chunk before) and its offset in it.
+        private(set) var chunk = 0
         private var offset = 0
         private var last: Int64 = .min
 
@@ -374,10 +382,12 @@ extension DatomRun {
 
         /// Asks the memory for where entity `e`'s datoms likely lie, ahead
         /// of a lookup of them: found from the per-chunk figures, without
-        /// touching a chunk.
+        /// touching a chunk. An entity just above the last one sought, within the next chunk,
+        /// is left to the hardware, which sees the walk.
         @inline(__always)
         func prefetch(_ e: Int64) {
             guard !run.chunks.isEmpty else { return }
+            if e >= last && (chunk + 2 >= run.chunks.count || e < run.firstEntities[chunk + 2]) { return }
             let c = chunkOf(e, near: nil)
             qc_prefetch(UnsafeRawPointer(run.bases[c] + guess(e, in: c)))
         }

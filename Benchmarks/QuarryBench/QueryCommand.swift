@@ -22,6 +22,9 @@ struct QueryCommand: ParsableCommand {
     @Option(name: .long, help: "Also write the workload's EDN to this file (for `quarry query --db`).")
     var writeEdn: String?
 
+    @Option(name: .long, help: "Run only the query of this name (for profiling one), e.g. \"3-way join\".")
+    var only: String?
+
     func validate() throws {
         guard datoms >= 100 else { throw ValidationError("datoms must be at least 100") }
         guard repetitions > 0 else { throw ValidationError("repetitions must be positive") }
@@ -32,7 +35,9 @@ struct QueryCommand: ParsableCommand {
         let bench = QueryBenchmark(workload: QueryWorkload(datoms: datoms), repetitions: repetitions)
         if let writeEdn { try bench.workload.edn().write(toFile: writeEdn, atomically: true, encoding: .utf8) }
         let (db, load) = try bench.load()
-        let queries = try QueryWorkload.queries.map { try bench.run($0.name, $0.text, on: db) }
+        let chosen = QueryWorkload.queries.filter { only == nil || $0.name == only }
+        guard !chosen.isEmpty else { throw ValidationError("no query is named \(only ?? "")") }
+        let queries = try chosen.map { try bench.run($0.name, $0.text, on: db) }
         if common.json {
             try printJSON(QueryReport(machine: MachineInfo(), load: load, queries: queries))
         } else {

@@ -14,6 +14,12 @@ final class ValueSpace {
 
     static let localBit: UInt64 = 1 << 62
 
+    /// Strings and keywords decoded already: results repeat a few texts
+    /// many times over (a region per row), and a text decoded once is
+    /// shared. Cleared when it holds ``memoLimit`` texts.
+    private var texts: [EncodedValue: Value] = [:]
+    private static let memoLimit = 4096
+
     init(primary: Interner, account: MemoryAccount?) throws(CoreError) {
         self.primary = primary
         self.local = try Interner(account: account)
@@ -64,8 +70,12 @@ final class ValueSpace {
         case .double: return .double(Double(bitPattern: e.word))
         case .bool: return .bool(e.word != 0)
         case .instant: return .instant(Instant(millisecondsSinceEpoch: Int64(bitPattern: e.word)))
-        case .string: return .string(text(e.word))
-        case .keyword: return .keyword(Keyword(text(e.word)))
+        case .string, .keyword:
+            if let known = texts[e] { return known }
+            let value: Value = e.tag == .string ? .string(text(e.word)) : .keyword(Keyword(text(e.word)))
+            if texts.count == Self.memoLimit { texts.removeAll(keepingCapacity: true) }
+            texts[e] = value
+            return value
         case .uuid:
             guard let b = bytes(e.word), let u = Value.uuid(bytes: b) else { return .string("?") }
             return .uuid(u)

@@ -203,7 +203,8 @@ final class PatternJoin: Operator {
             // walks the column once (a merge join) and other input searches.
             if let run = db.attributeIndexes[attribute]?.byEntity {
                 var seeker = DatomRun.EntitySeeker(run)
-                let prefetching = run.count >= Self.prefetchFromDatoms
+                // Entities in rising order are a walk the hardware sees; others are asked for ahead.
+                let prefetching = run.count >= Self.prefetchFromDatoms && !Self.rises(batch, column: column, from: k)
                 while k < batch.count, out.count < limit {
                     // Where the entity a few rows on lies, asked for while this one is worked on.
                     if prefetching && k + Self.prefetchDistance < batch.count {
@@ -218,9 +219,8 @@ final class PatternJoin: Operator {
                         (k, position) = (k + 1, 0)
                         continue
                     }
-                    let range = seeker.range(of: Int64(bitPattern: entity.word))
-                    let resume = try Database.walk(run, range, from: position, f, chunk: seeker.chunk) { d in
-                        try emitter.emit(d, inputRow: k, of: batch, into: out)
+                    let resume = try seeker.forEach(of: Int64(bitPattern: entity.word), skipping: position) { d in
+                        if Database.matches(d, f) { try emitter.emit(d, inputRow: k, of: batch, into: out) }
                         return out.count < limit
                     }
                     (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)
@@ -252,6 +252,17 @@ final class PatternJoin: Operator {
         cursor = (k, position)
         if k == (hasInputs && entityLookup == nil ? filters.count : batch.count) { pending = nil }
         return output
+    }
+
+    /// Whether the batch's words in `column` never fall from row `k` on.
+    private static func rises(_ batch: RowBuffer, column: Int, from k: Int) -> Bool {
+        var previous = Int64.min
+        for r in k..<batch.count {
+            let e = Int64(bitPattern: batch.word(r, column))
+            if e < previous { return false }
+            previous = e
+        }
+        return true
     }
 
     /// Takes a new input batch: its filters, and the cursor at its start.

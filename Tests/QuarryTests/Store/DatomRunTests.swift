@@ -91,6 +91,23 @@ import Testing
         }
     }
 
+    @Test func extremeEntityIdsAreFoundAndGuessedSafely() throws {
+        // Ids at both ends of Int64, and spans whose differences overflow.
+        var ids: [Int64] = [.min, .min + 1, -1, 0, 1, 2, 1 << 62, .max - 1, .max]
+        ids += (0..<3000).map { Int64($0) * 3_074_457_345_618_258 }
+        ids = Array(Set(ids)).sorted()
+        let datoms = ids.map { Self.datom($0, 1) }
+        let run = try datoms.withUnsafeBufferPointer { try DatomRun(order: .entity, sorted: $0) }
+        var seeker = DatomRun.EntitySeeker(run)
+        let probes: [Int64] = ids + [.min, .max, -5, 3, (1 << 62) + 1] + ids.reversed()
+        for e in probes {
+            seeker.prefetch(e)
+            var found: [Int64] = []
+            run.forEach(seeker.range(of: e)) { found.append($0.e) }
+            #expect(found == (ids.contains(e) ? [e] : []), "entity \(e)")
+        }
+    }
+
     /// Databases transacted one step at a time hold what a database built
     /// at once from the same datoms holds, for every kind of lookup, and
     /// every older value keeps its answers.

@@ -219,8 +219,9 @@ final class PatternJoin: Operator {
                         (k, position) = (k + 1, 0)
                         continue
                     }
-                    let resume = try seeker.forEach(of: Int64(bitPattern: entity.word), skipping: position) { d in
-                        if Database.matches(d, f) { try emitter.emit(d, inputRow: k, of: batch, into: out) }
+                    let range = seeker.range(of: Int64(bitPattern: entity.word))
+                    let resume = try Database.walk(run, range, from: position, f, chunk: seeker.chunk) { d in
+                        try emitter.emit(d, inputRow: k, of: batch, into: out)
                         return out.count < limit
                     }
                     (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)

@@ -77,12 +77,13 @@ extension Database {
     /// Walks `range` of `run` from its `offset`-th datom, calling `body`
     /// with each that matches `f` until it returns false; the offset to
     /// resume at, or nil at the end of the range.
+    /// `chunk`: the chunk the range likely starts in, if known.
     @inline(__always)
-    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter,
+    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter, chunk: Int? = nil,
                      _ body: (Datom) throws -> Bool) rethrows -> Int? {
         var i = range.lowerBound + offset
         var stopped = false
-        try run.forEachSlice(i..<range.upperBound) { slice in
+        try run.forEachSlice(i..<range.upperBound, chunk: chunk) { slice in
             for d in slice {
                 i += 1
                 if matches(d, f), try !body(d) {

@@ -186,11 +186,18 @@ struct DatomRun: @unchecked Sendable {
     }
 
     /// Calls `body` with the datoms of `range` as contiguous slices, one
-    /// per chunk they span, in order, until it returns false.
+    /// per chunk they span, in order, until it returns false. `hint`: the
+    /// chunk the range likely starts in (checked), saving a search.
     @inline(__always)
-    func forEachSlice(_ range: Range<Int>, _ body: (UnsafeBufferPointer<Datom>) throws -> Bool) rethrows {
+    func forEachSlice(_ range: Range<Int>, chunk hint: Int? = nil,
+                      _ body: (UnsafeBufferPointer<Datom>) throws -> Bool) rethrows {
         guard !range.isEmpty else { return }
-        var c = chunk(at: range.lowerBound)
+        var c: Int
+        if let hint, hint < ends.count, range.lowerBound < ends[hint], hint == 0 || ends[hint - 1] <= range.lowerBound {
+            c = hint
+        } else {
+            c = chunk(at: range.lowerBound)
+        }
         var start = c == 0 ? 0 : ends[c - 1]
         while c < chunks.count, start < range.upperBound {
             let end = ends[c], p = slice(c)
@@ -343,7 +350,7 @@ extension DatomRun {
         let run: DatomRun
         /// Where the last search ended: its chunk (where the range it gave
         /// starts, or the chunk before) and its offset in it.
-        private var chunk = 0
+        private(set) var chunk = 0
         private var offset = 0
         private var last: Int64 = .min
 
@@ -353,52 +360,6 @@ extension DatomRun {
         @inline(__always)
         mutating func range(of e: Int64) -> Range<Int> {
             guard !run.chunks.isEmpty else { return 0..<0 }
-            let (c, lower) = locate(e)
-            let start = c == 0 ? 0 : run.ends[c - 1]
-            var count = 0
-            _ = Self.walk(run, e, chunk: c, offset: lower, skipping: 0) { _ in
-                count += 1
-                return true
-            }
-            return start + lower..<start + lower + count
-        }
-
-        /// Calls `body` with entity `e`'s datoms from the `skip`-th on, in
-        /// order, until it returns false. Returns how many were walked then
-        /// (to resume at), or nil once they all were.
-        @inline(__always)
-        mutating func forEach(of e: Int64, skipping skip: Int, _ body: (Datom) throws -> Bool) rethrows -> Int? {
-            guard !run.chunks.isEmpty else { return nil }
-            let (c, lower) = locate(e)
-            return try Self.walk(run, e, chunk: c, offset: lower, skipping: skip, body)
-        }
-
-        @inline(__always)
-        private static func walk(_ run: DatomRun, _ e: Int64, chunk: Int, offset: Int, skipping skip: Int,
-                                 _ body: (Datom) throws -> Bool) rethrows -> Int? {
-            var c = chunk, i = offset, n = 0
-            var p = run.slice(c)
-            while true {
-                if i == p.count {
-                    // The entity's datoms may go on into the next chunk.
-                    c += 1
-                    guard c < run.chunks.count else { return nil }
-                    p = run.slice(c)
-                    i = 0
-                    continue
-                }
-                let d = p[i]
-                guard d.e == e else { return nil }
-                n += 1
-                i += 1
-                if n > skip, try !body(d) { return n }
-            }
-        }
-
-        /// The chunk entity `e`'s datoms start in and their offset there
-        /// (the chunk's end when they start in the next one, or are none).
-        @inline(__always)
-        private mutating func locate(_ e: Int64) -> (Int, Int) {
             let rising = e >= last
             last = e
             // Rising within the chunk the last search ended in: no fence to search.
@@ -406,7 +367,18 @@ extension DatomRun {
             let p = run.slice(c)
             let lower = Self.firstAtLeast(e, count: p.count, near: rising && c == chunk ? offset : guess(e, in: c)) { p[$0].e }
             (chunk, offset) = (c, lower)
-            return (c, lower)
+            let start = c == 0 ? 0 : run.ends[c - 1]
+            // The entity's datoms run on from there, perhaps into the next chunks.
+            var upper = start + lower, k = c
+            while k < run.chunks.count {
+                let q = run.slice(k), from = k == c ? lower : 0
+                var i = from
+                while i < q.count, q[i].e == e { i += 1 }
+                upper += i - from
+                guard i == q.count else { break }
+                k += 1
+            }
+            return start + lower..<upper
         }
 
         /// Asks the memory for where entity `e`'s datoms likely lie, ahead

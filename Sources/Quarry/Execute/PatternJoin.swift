@@ -118,10 +118,11 @@ final class PatternJoin: Operator {
 
     /// The column position `p` of the pattern reads or fills, if any.
     private func columnName(_ p: Int) -> String? {
+        guard p < slots.count else { return nil }
         switch slots[p] {
-        case .input(let c), .output(let c): columns[c]
-        case .same(let q): columnName(q)
-        default: nil
+        case .input(let c), .output(let c): return columns[c]
+        case .same(let q): return columnName(q)
+        default: return nil
         }
     }
 
@@ -131,7 +132,8 @@ final class PatternJoin: Operator {
     /// at most one value per entity; nil when a blank hides a position
     /// that could tell them apart.
     private func datomKey(_ attribute: UInt32?) -> Set<String>? {
-        func name(_ p: Int) -> String? { if case .output(let c) = slots[p] { columns[c] } else { nil } }
+        // A pattern may leave out the value and tx: `[?e :attr]`.
+        func name(_ p: Int) -> String? { if p < slots.count, case .output(let c) = slots[p] { columns[c] } else { nil } }
         if isFunctional(attribute) {
             switch slots[0] {
             case .output: return [name(0)!]
@@ -139,7 +141,8 @@ final class PatternJoin: Operator {
             default: break
             }
         }
-        if slots.prefix(3).contains(.blank) { return nil }
+        // A position left out is a blank.
+        if slots.count < 3 || slots.prefix(3).contains(.blank) { return nil }
         return Set((0..<3).compactMap(name))
     }
 

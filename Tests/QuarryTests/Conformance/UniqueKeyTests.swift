@@ -44,6 +44,11 @@ import Testing
         // A blank hides the value that told the datoms apart.
         let tagged = try run(db, "[:find ?e :where [?e :tag _]]")
         #expect(tagged.rows == [[.int(1)], [.int(2)]] && tagged.count == 2)
+        // Patterns that leave out the value (and the tx) hide it as a blank does.
+        let short = try run(db, "[:find ?e :where [?e :tag]]")
+        #expect(short.rows == [[.int(1)], [.int(2)]] && short.count == 2)
+        let shortName = try run(db, "[:find ?e ?n :where [?e :name ?n] [?e :region]]")
+        #expect(shortName.count == 3)
         // Many values per entity: the entity alone is no key.
         let tags = try run(db, "[:find ?e :where [?e :tag ?t]]")
         #expect(tags.count == 2)

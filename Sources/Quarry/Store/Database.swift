@@ -1,9 +1,9 @@
 /// An immutable database value: the current datoms and their indexes.
 ///
-/// Each attribute's datoms are held apart (``AttributeIndex``): once in
-/// entity order, the attribute as a column its entities join along, and
-/// once in value order, for lookups, ranges and references back. Each
-/// order is a run of sorted chunks (``DatomRun``). A database never
+/// Each attribute's datoms are held apart: once in entity order, the
+/// attribute as a column its entities join along, and once in value
+/// order, for lookups, ranges and references back. Each order is a run
+/// of sorted chunks with a small directory of them. A database never
 /// changes after it is built: ``transact(_:)`` returns a new one that
 /// shares every chunk the transaction did not touch, so a transaction
 /// costs what it changes and old values keep their answers. Any number

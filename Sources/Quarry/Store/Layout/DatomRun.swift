@@ -1,7 +1,8 @@
 import QuarryCore
 
 /// The datoms of one attribute in one order, held as sorted chunks of at
-/// most a couple of thousand datoms: a persistent sequence.
+/// most 1,024 datoms (512 when built at once) and a small directory of
+/// them: a persistent sequence, a B-tree of height two.
 ///
 /// A run is a value. ``updated(adding:removing:)`` makes a new run that
 /// shares every chunk the change does not touch with the old one, so a
@@ -275,8 +276,8 @@ struct DatomRun: @unchecked Sendable {
     }
 
     /// The chunk `old` with the changes that fall in it: copied a stretch
-    /// at a time between the changes, and cut in two when it passes twice
-    /// the bulk size. Empty when nothing is left.
+    /// at a time between the changes, and cut into pieces of about the
+    /// bulk size when it passes twice that. Empty when nothing is left.
     private static func merge(_ old: CoreVector<Datom>, _ adds: ArraySlice<Datom>, _ removes: ArraySlice<Datom>,
                               _ order: Order) throws(CoreError) -> [CoreVector<Datom>] {
         let merged = CoreVector<Datom>()

@@ -363,8 +363,9 @@ extension DatomRun {
             guard !run.chunks.isEmpty else { return 0..<0 }
             let rising = e >= last
             last = e
-            // Rising within the chunk the last search ended in: no fence to search.
-            let c = rising && e <= run.lastEntities[chunk] ? chunk : rising ? chunkOf(e, near: chunk) : chunkOf(e, near: nil)
+            // Rising within the chunk the last search ended in: no fence to search. Past it, a
+            // guess from the ids finds the next chunk as fast as galloping and a far one faster.
+            let c = rising && e <= run.lastEntities[chunk] ? chunk : chunkOf(e, near: nil)
             let p = run.slice(c)
             let lower = Self.firstAtLeast(e, count: p.count, near: rising && c == chunk ? offset : guess(e, in: c)) { p[$0].e }
             (chunk, offset) = (c, lower)

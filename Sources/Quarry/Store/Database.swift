@@ -73,13 +73,16 @@ public final class Database: @unchecked Sendable {
                   figures: figures)
     }
 
-    init(interner: Interner, schema: Schema, indexes: [UInt32: AttributeIndex], maxEntity: Int64, nextTx: Int64,
-         figures: [UInt32: AttributeStats]? = nil) {
+    /// `ordered` and `count`: the same indexes in id order and their
+    /// datoms, when the caller has them (a transaction keeps them up to date
+    /// instead of going over every attribute).
+    init(interner: Interner, schema: Schema, indexes: [UInt32: AttributeIndex], ordered: [AttributeIndex]? = nil,
+         count: Int? = nil, maxEntity: Int64, nextTx: Int64, figures: [UInt32: AttributeStats]? = nil) {
         self.interner = interner
         self.schema = schema
         attributeIndexes = indexes
-        orderedIndexes = indexes.values.sorted { $0.id < $1.id }
-        count = orderedIndexes.reduce(0) { $0 + $1.count }
+        orderedIndexes = ordered ?? indexes.values.sorted { $0.id < $1.id }
+        self.count = count ?? orderedIndexes.reduce(0) { $0 + $1.count }
         plannedFigures = figures
         self.maxEntity = maxEntity
         self.nextTx = nextTx
@@ -93,7 +96,16 @@ public final class Database: @unchecked Sendable {
                   nextTx: Int64) throws(CoreError) -> Database {
         let order = { (x: Datom, y: Datom) in x.a != y.a ? x.a < y.a : DatomRun.less(x, y, .entity) }
         let adds = adds.sorted(by: order), removes = removes.sorted(by: order)
-        var indexes = attributeIndexes
+        var indexes = attributeIndexes, ordered = orderedIndexes, total = count
+        // Where attribute `a` stands (or would) in id order: the order is kept, not sorted again.
+        func slot(_ a: UInt32) -> Int {
+            var lo = 0, hi = ordered.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if ordered[mid].id < a { lo = mid + 1 } else { hi = mid }
+            }
+            return lo
+        }
         var i = 0, j = 0
         while i < adds.count || j < removes.count {
             let a = j == removes.count || (i < adds.count && adds[i].a < removes[j].a) ? adds[i].a : removes[j].a
@@ -102,12 +114,19 @@ public final class Database: @unchecked Sendable {
             while j < removes.count, removes[j].a == a { j += 1 }
             let added = Array(adds[addStart..<i]), removed = Array(removes[removeStart..<j])
             if let index = indexes[a] {
-                indexes[a] = try index.updated(adding: added, removing: removed)
+                let updated = try index.updated(adding: added, removing: removed)
+                indexes[a] = updated
+                total += (updated?.count ?? 0) - index.count
+                if let updated { ordered[slot(a)] = updated } else { ordered.remove(at: slot(a)) }
             } else if !added.isEmpty {
-                indexes[a] = try added.withUnsafeBufferPointer { p throws(CoreError) in try AttributeIndex(id: a, sorted: p) }
+                let made = try added.withUnsafeBufferPointer { p throws(CoreError) in try AttributeIndex(id: a, sorted: p) }
+                indexes[a] = made
+                total += made.count
+                ordered.insert(made, at: slot(a))
             }
         }
-        return Database(interner: interner, schema: schema, indexes: indexes, maxEntity: maxEntity, nextTx: nextTx)
+        return Database(interner: interner, schema: schema, indexes: indexes, ordered: ordered, count: total,
+                        maxEntity: maxEntity, nextTx: nextTx)
     }
 
     /// Entity ids from 0 that are dense enough (up to twice the datoms, or

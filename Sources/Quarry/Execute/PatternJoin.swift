@@ -102,11 +102,14 @@ final class PatternJoin: Operator {
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
         // Each input row's matches come out together, in input order.
         clusteredBy = input.clusteredBy
-        if let inputKey = input.uniqueKey, gate == nil, context.isPrimary(db), let key = datomKey(f?.a) {
-            var k = inputKey.union(key)
-            // An entity holding at most one value of the attribute determines the value's column.
-            if isFunctional(f?.a), let e = columnName(0), let v = columnName(2), e != v, k.contains(e) { k.remove(v) }
-            uniqueKey = k
+        if let inputKey = input.uniqueKey, gate == nil, context.isPrimary(db) {
+            let functional = isFunctional(f?.a)
+            if let key = datomKey(functional: functional) {
+                var k = inputKey.union(key)
+                // An entity holding at most one value of the attribute determines the value's column.
+                if functional, let e = columnName(0), let v = columnName(2), e != v, k.contains(e) { k.remove(v) }
+                uniqueKey = k
+            }
         }
     }
 
@@ -129,12 +132,12 @@ final class PatternJoin: Operator {
     /// Columns that tell apart the datoms one input row matches (a local
     /// database holds each datom once): the new columns of entity,
     /// attribute and value, or just the entity's when the attribute holds
-    /// at most one value per entity; nil when a blank hides a position
-    /// that could tell them apart.
-    private func datomKey(_ attribute: UInt32?) -> Set<String>? {
+    /// at most one value per entity (`functional`); nil when a blank hides
+    /// a position that could tell them apart.
+    private func datomKey(functional: Bool) -> Set<String>? {
         // A pattern may leave out the value and tx: `[?e :attr]`.
         func name(_ p: Int) -> String? { if p < slots.count, case .output(let c) = slots[p] { columns[c] } else { nil } }
-        if isFunctional(attribute) {
+        if functional {
             switch slots[0] {
             case .output: return [name(0)!]
             case .constant, .input: return []

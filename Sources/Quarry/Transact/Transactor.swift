@@ -446,9 +446,9 @@ struct Transactor {
     /// for the values this transaction added, and for every value of an
     /// attribute it made unique.
     private func checkUnique(_ db: Database) throws {
-        var checked = Set<GroupKeyValue>()
+        var checked = Set<AttributeValue>()
         func check(_ a: UInt32, _ v: EncodedValue, _ attr: Attribute) throws {
-            guard checked.insert(GroupKeyValue(a: a, v: v)).inserted, let index = db.attributeIndexes[a] else { return }
+            guard checked.insert(AttributeValue(a: a, v: v)).inserted, let index = db.attributeIndexes[a] else { return }
             let run = index.byValue, range = run.range(DatomRun.Key(v: v))
             guard range.count > 1 else { return }
             let x = run.datom(at: range.lowerBound), y = run.datom(at: range.lowerBound + 1)
@@ -467,7 +467,7 @@ struct Transactor {
         }
     }
 
-    private struct GroupKeyValue: Hashable {
+    private struct AttributeValue: Hashable {
         var a: UInt32
         var v: EncodedValue
     }

@@ -153,12 +153,7 @@ struct DatomRun: @unchecked Sendable {
             return above ? c <= 0 : c < 0
         }
         // The chunk the bound lies in: the last whose first datom is before it.
-        var lo = from == 0 ? 0 : chunk(at: from), hi = chunks.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if before(firsts[mid]) { lo = mid + 1 } else { hi = mid }
-        }
-        let c = max(0, lo - 1)
+        let c = lastChunk(from: from == 0 ? 0 : chunk(at: from), whereFirst: before)
         let start = c == 0 ? 0 : ends[c - 1]
         let p = slice(c)
         var first = max(0, from - start), past = p.count
@@ -331,12 +326,20 @@ struct DatomRun: @unchecked Sendable {
 
     /// The chunk a datom belongs in: the last whose first datom is not after it (the first when none).
     private func chunkFor(_ d: Datom) -> Int {
-        var lo = 0, hi = chunks.count
+        let order = self.order
+        return lastChunk(from: 0, whereFirst: { !Self.less(d, $0, order) })
+    }
+
+    /// The last chunk from `from` on whose first datom satisfies `holds`
+    /// (which holds for a prefix of the chunks), or `from` when none does.
+    @inline(__always)
+    private func lastChunk(from: Int, whereFirst holds: (Datom) -> Bool) -> Int {
+        var lo = from, hi = chunks.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if !Self.less(d, firsts[mid], order) { lo = mid + 1 } else { hi = mid }
+            if holds(firsts[mid]) { lo = mid + 1 } else { hi = mid }
         }
-        return max(0, lo - 1)
+        return max(from, lo - 1)
     }
 }
 

@@ -111,6 +111,9 @@ class RelationScan: Operator {
     private var position = 0
     private let batch: RowBuffer
     let label: String
+    /// Whether this is one empty row for good (``unit(account:)``, or a
+    /// query's start without inputs): a scan on it streams.
+    var isUnit = false
 
     init(_ relation: RowBuffer, columns: [String], label: String) throws(CoreError) {
         self.relation = relation
@@ -143,6 +146,7 @@ class RelationScan: Operator {
         try one.appendRow { _ in }
         let scan = try RelationScan(one, columns: [], label: "one empty row")
         scan.uniqueKey = []
+        scan.isUnit = true
         return scan
     }
 }

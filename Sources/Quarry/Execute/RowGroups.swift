@@ -17,6 +17,14 @@ final class RowGroups {
     private let heads: CoreVector<Int32>
     /// Per row: the group's row before it, or -1.
     private let previous: CoreVector<Int32>
+    /// For one integer key column whose values lie close together (entity
+    /// ids: a hash join on `?c`), each group's last row addressed by
+    /// `key - denseBase`: a probe is a subtraction and one read instead of
+    /// hashing. Built at the first probe, dropped when rows are added.
+    private var dense: CoreVector<Int32>?
+    private var denseBase: Int64 = 0
+    private var denseChecked = false
+    private let account: MemoryAccount?
 
     init(keyColumns: [Int], account: MemoryAccount?) throws {
         self.keyColumns = keyColumns
@@ -27,13 +35,16 @@ final class RowGroups {
         found = CoreVector(account: account)
         heads = CoreVector(account: account)
         previous = CoreVector(account: account)
+        self.account = account
     }
 
     var groupCount: Int { heads.count }
+    /// Whether the last probe found its keys by address (for tests).
+    var isDirectAddressed: Bool { dense != nil }
     var rowCount: Int { previous.count }
     var byteCount: Int {
         (keys?.byteCount ?? 0) + batchKeys.byteCount + keyIDs.byteCount + fresh.byteCount + found.byteCount
-            + heads.byteCount + previous.byteCount
+            + heads.byteCount + previous.byteCount + (dense?.byteCount ?? 0)
     }
 
     /// Adds rows `rows` of `buffer` (all by default) as the next rows of the
@@ -41,6 +52,8 @@ final class RowGroups {
     func add(_ buffer: RowBuffer, rows: Range<Int>? = nil) throws {
         let rows = rows ?? 0..<buffer.count
         guard !rows.isEmpty else { return }
+        dense = nil
+        denseChecked = false
         let first = rowCount
         guard first + rows.count <= Int(Int32.max) else {
             throw QueryError("a grouping passed \(Int32.max) rows")
@@ -75,7 +88,15 @@ final class RowGroups {
     /// row's `columns`, or -1; `previous(_:)` walks the group's other rows.
     /// The vector is reused by the next call.
     func probe(_ batch: RowBuffer, columns: [Int]) throws -> CoreVector<Int64> {
-        if let keys {
+        if !denseChecked { try buildDense() }
+        if let dense {
+            try found.resize(to: batch.count)
+            let column = columns[0], span = UInt64(dense.count)
+            for r in 0..<batch.count {
+                let offset = UInt64(bitPattern: Int64(bitPattern: batch.word(r, column)) &- denseBase)
+                found[r] = batch.tag(r, column) == ValueTag.int.rawValue && offset < span ? Int64(dense[Int(offset)]) : -1
+            }
+        } else if let keys {
             batchKeys.removeAll()
             try batchKeys.append(columns: columns, of: batch)
             try keys.findAll(batchKeys, into: found)
@@ -86,6 +107,32 @@ final class RowGroups {
             for r in 0..<batch.count { found[r] = head }
         }
         return found
+    }
+
+    /// The most slots per group the direct-address table may spend: past
+    /// it, keys spread too thin and the hash table is the smaller.
+    private static let denseSlotsPerGroup: Int64 = 4
+
+    /// Builds ``dense`` when there is one key column, every key is an
+    /// integer, and the keys span few enough values.
+    private func buildDense() throws {
+        denseChecked = true
+        guard let keys, keyColumns.count == 1, groupCount > 0 else { return }
+        var low = Int64.max, high = Int64.min
+        for g in 0..<groupCount {
+            guard keys.tag(row: g, column: 0) == .int else { return }
+            let k = Int64(bitPattern: keys.word(row: g, column: 0))
+            low = min(low, k)
+            high = max(high, k)
+        }
+        let (span, overflow) = high.subtractingReportingOverflow(low)
+        guard !overflow, span < Int64(groupCount) * Self.denseSlotsPerGroup + 64 else { return }
+        let slots = CoreVector<Int32>(account: account)
+        try slots.resize(to: Int(span) + 1)
+        for i in 0..<slots.count { slots[i] = -1 }
+        for g in 0..<groupCount { slots[Int(Int64(bitPattern: keys.word(row: g, column: 0)) - low)] = heads[g] }
+        dense = slots
+        denseBase = low
     }
 
     /// The last row of group `g` (groups are numbered by first appearance).

@@ -120,7 +120,9 @@ final class Planner {
                 if best == nil || cost < best!.cost { best = (k, cost) }
             }
             guard let best else { throw unboundError(remaining.map { (clauses[$0], order.needs[$0]) }, bound: bound) }
-            chosen = best.index
+            // Fewest rows first, unless even the fewest are enough rows for
+            // the order they arrive in to matter (see ``lookahead``).
+            chosen = best.cost > Self.lookaheadFromRows ? try lookahead(schedule, after: op) ?? best.index : best.index
             choices.record(chosen)
         }
         return schedule.remaining.remove(at: chosen)
@@ -136,7 +138,7 @@ final class Planner {
     /// Clauses that only filter or extend rows: applied as soon as what
     /// they need is bound. The others (patterns, `or`, rule calls) produce
     /// rows and are chosen by cost.
-    private static func isFilter(_ clause: Clause) -> Bool {
+    static func isFilter(_ clause: Clause) -> Bool {
         switch clause {
         case .predicate, .function, .subquery, .not: true
         case .pattern, .or, .rule: false
@@ -189,21 +191,41 @@ final class Planner {
     /// Rows of the pattern's constants alone, and the estimated rows of its
     /// join with `input`.
     private func patternEstimate(_ p: Pattern, input: Operator) throws -> Double {
+        try patternFacts(p).estimate(p, bound: Set(input.columns), rows: input.estimatedRows)
+    }
+
+    /// What the planner knows of a pattern before joining it: its
+    /// constants' rows and its attribute's figures.
+    struct PatternFacts {
+        /// Datoms matching the constants alone (0: a constant cannot occur).
+        let alone: Double
+        let stats: Database.AttributeStats?
+        let maxEntity: Int64
+        /// Datoms of the column a lookup reads: the attribute's, or all.
+        let columnDatoms: Double
+
+        /// Rows of the pattern joined to `rows` rows binding `bound`.
+        func estimate(_ p: Pattern, bound: Set<String>, rows: Double) -> Double {
+            estimate(entityBound: p.terms[0].variable.map(bound.contains) ?? false,
+                     valueBound: p.terms[2].variable.map(bound.contains) ?? false, rows: rows)
+        }
+
+        /// Rows of the pattern joined to `rows` rows that bind its entity
+        /// variable, its value variable, or neither.
+        func estimate(entityBound: Bool, valueBound: Bool, rows: Double) -> Double {
+            var perBinding = alone
+            if entityBound { perBinding /= Double(max(1, stats?.distinctEntities ?? max(1, Int(maxEntity)))) }
+            if valueBound { perBinding /= Double(max(1, stats?.distinctValues ?? 1)) }
+            return max(1, rows) * max(perBinding, alone == 0 ? 0 : 0.5)
+        }
+    }
+
+    func patternFacts(_ p: Pattern) throws -> PatternFacts {
         let db = try context.source(p.source, at: p.position)
         let (filter, attr) = try constantFilter(p, db: db)
-        guard let filter else { return 0 }
-        let total = Double(db.estimatedCount(filter))
-        let n = max(1, input.estimatedRows)
-        var perBinding = total
-        let bound = Set(input.columns)
         let stats = attr.flatMap { db.planningStats($0) }
-        if let v = p.terms[0].variable, bound.contains(v) {
-            perBinding /= Double(max(1, stats?.distinctEntities ?? max(1, Int(db.maxEntity))))
-        }
-        if let v = p.terms[2].variable, bound.contains(v) {
-            perBinding /= Double(max(1, stats?.distinctValues ?? 1))
-        }
-        return n * max(perBinding, total == 0 ? 0 : 0.5)
+        return PatternFacts(alone: filter.map { Double(db.estimatedCount($0)) } ?? 0, stats: stats,
+                            maxEntity: db.maxEntity, columnDatoms: Double(stats?.count ?? db.count))
     }
 
     // MARK: Applying clauses
@@ -423,7 +445,7 @@ final class Planner {
         if let replayed = context.choices.replayed(fits: { $0 == 0 || ($0 == 1 && shares) }) {
             hash = replayed
         } else {
-            hash = shares && alone * 4 <= op.estimatedRows && op.estimatedRows > 1 ? 1 : 0
+            hash = Self.joinsByHash(alone: alone, rows: op.estimatedRows, shares: shares) ? 1 : 0
             context.choices.record(hash)
         }
         if hash == 1 {
@@ -433,6 +455,12 @@ final class Planner {
                                 estimatedRows: estimate)
         }
         return try patternJoin(p, db: db, input: op, estimatedRows: estimate)
+    }
+
+    /// Whether a pattern of `alone` rows joins `rows` input rows through a
+    /// hash table built on it rather than by index lookups per row.
+    static func joinsByHash(alone: Double, rows: Double, shares: Bool) -> Bool {
+        shares && alone * 4 <= rows && rows > 1
     }
 
     private func patternJoin(_ p: Pattern, db: Database, input: Operator, estimatedRows: Double) throws -> PatternJoin {

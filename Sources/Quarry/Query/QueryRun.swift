@@ -176,6 +176,7 @@ struct QueryRun {
         let scan = try RelationScan(relation, columns: columns, label: columns.isEmpty ? "one empty row" : ":in")
         // A relation of at most one row is keyed by nothing.
         if relation.count <= 1 { scan.uniqueKey = [] }
+        scan.isUnit = columns.isEmpty && relation.count == 1
         return scan
     }
 }

@@ -68,6 +68,9 @@ struct QueryWorkload {
          [:find ?region (count ?o) (sum ?amount) :where [?o :order/customer ?c] [?c :customer/region ?region]
           [?o :order/amount ?amount]]
          """),
+        ("range, 1% of amounts", """
+         [:find ?o ?amount :where [?o :order/amount ?amount] [(> ?amount 247.5)]]
+         """),
         ("aggregate, 1% groups", """
          [:find ?p (sum ?q) (max ?amount) :with ?o :where [?o :order/product ?p] [?o :order/qty ?q]
           [?o :order/amount ?amount]]

@@ -85,7 +85,8 @@ final class HashJoin: Operator {
         guard let table, table.count > 0, let batch = try probe.next() else { return nil }
         output.removeAll()
         let matches = try table.probe(batch, columns: buildLeft ? rightKeys : leftKeys)
-        let (stored, leftArity) = (table.rows, inputs[0].columns.count)
+        // Locals, not properties, in the loop: a property read per row costs a retain and a release.
+        let (stored, leftArity, rightExtra, output) = (table.rows, inputs[0].columns.count, self.rightExtra, self.output)
         for r in 0..<batch.count {
             var s = Int(matches[r])
             while s >= 0 {
@@ -95,8 +96,7 @@ final class HashJoin: Operator {
                         w.copy(from: batch, row: r, columns: rightExtra, to: leftArity)
                     }
                 } else {
-                    try output.appendRow { w in
-                        w.copyAll(from: batch, row: r)
+                    try output.appendRow(extending: r, of: batch) { w in
                         w.copy(from: stored, row: s, columns: rightExtra, to: leftArity)
                     }
                 }

@@ -58,6 +58,10 @@ final class Planner {
     static func nestingError(at position: SourcePosition) -> QueryError {
         QueryError("not, or, rule calls and subqueries nest deeper than \(maxNestingDepth) levels", at: position)
     }
+    /// The predicates of the clause list being planned that are not
+    /// applied yet: comparisons of a pattern's value with constants bound
+    /// its scan (``valueRange(of:db:)``).
+    var openPredicates: [Call] = []
     /// How many distinct values each variable can take, from the patterns
     /// that bind it: estimates of distinct tuples (subquery inputs).
     private var domains: [String: Double] = [:]
@@ -73,7 +77,11 @@ final class Planner {
     func plan(_ clauses: [Clause], input: Operator, keep: Set<String>) throws -> Operator {
         let schedule = try Schedule(self, clauses, input: input)
         var op = input
-        while let i = try nextClause(schedule, after: op) {
+        let outer = openPredicates
+        defer { openPredicates = outer }
+        while true {
+            openPredicates = schedule.remaining.compactMap { if case .predicate(let c) = clauses[$0] { c } else { nil } }
+            guard let i = try nextClause(schedule, after: op) else { break }
             op = try apply(schedule.logical.clauses[i], to: op, keep: keep.union(others(clauses, schedule.remaining)))
         }
         return op
@@ -203,6 +211,9 @@ final class Planner {
         let maxEntity: Int64
         /// Datoms of the column a lookup reads: the attribute's, or all.
         let columnDatoms: Double
+        /// Whether a scan reads a range of values (``valueRange(of:db:)``),
+        /// so its rows come in value order.
+        let ranged: Bool
 
         /// Rows of the pattern joined to `rows` rows binding `bound`.
         func estimate(_ p: Pattern, bound: Set<String>, rows: Double) -> Double {
@@ -224,8 +235,10 @@ final class Planner {
         let db = try context.source(p.source, at: p.position)
         let (filter, attr) = try constantFilter(p, db: db)
         let stats = attr.flatMap { db.planningStats($0) }
-        return PatternFacts(alone: filter.map { Double(db.estimatedCount($0)) } ?? 0, stats: stats,
-                            maxEntity: db.maxEntity, columnDatoms: Double(stats?.count ?? db.count))
+        let range = filter == nil ? nil : valueRange(of: p, db: db)
+        return PatternFacts(alone: range.map { Double($0.count) } ?? filter.map { Double(db.estimatedCount($0)) } ?? 0,
+                            stats: stats, maxEntity: db.maxEntity, columnDatoms: Double(stats?.count ?? db.count),
+                            ranged: range != nil)
     }
 
     // MARK: Applying clauses
@@ -435,9 +448,9 @@ final class Planner {
         let db = try context.source(p.source, at: p.position)
         let estimate = try patternEstimate(p, input: op)
         let shares = !Set(p.terms.compactMap(\.variable)).isDisjoint(with: Set(op.columns))
-        let (filter, attr) = try constantFilter(p, db: db)
+        let (_, attr) = try constantFilter(p, db: db)
         noteDomains(p, stats: attr.flatMap { db.planningStats($0) })
-        let alone = filter.map { Double(db.estimatedCount($0)) } ?? 0
+        let alone = try patternFacts(p).alone
         // Index lookups per input row hold no memory and cost about what a
         // hash table over the pattern does (measured with `quarry-bench
         // query`); the hash join wins only when the pattern is much smaller.
@@ -484,8 +497,9 @@ final class Planner {
                 }
             }
         }
+        let range = valueRange(of: p, db: db)
         let join = try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
-                                   estimatedRows: estimatedRows)
+                                   estimatedRows: estimatedRows, valueRange: range.map { ($0.stretches, $0.comparisons) })
         if let gate = join.gate, input.estimatedRows > 0 {
             let keyVariables = slots.compactMap { if case .input(let c) = $0 { input.columns[c] } else { nil } }
             gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows))

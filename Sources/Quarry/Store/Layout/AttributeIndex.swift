@@ -73,6 +73,28 @@ final class AttributeIndex: @unchecked Sendable {
         return (byEntity, 0..<byEntity.count)
     }
 
+    /// ``Database/scan(_:from:_:)`` over the datoms whose values lie in
+    /// `stretches` of the value order (``ValueBounds/stretches``), taken
+    /// one after the other as one sequence of candidates.
+    func scan(_ f: DatomFilter, within stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)], from start: Int,
+              _ body: (Datom) throws -> Bool) rethrows -> Int? {
+        var before = 0
+        for s in stretches {
+            let range = byValue.positions(tag: s.tag, words: s.words)
+            if start < before + range.count,
+               let stop = try Database.walk(byValue, range, from: max(0, start - before), f, body) {
+                return before + stop
+            }
+            before += range.count
+        }
+        return nil
+    }
+
+    /// Datoms whose values lie in `stretches`.
+    func count(within stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)]) -> Int {
+        stretches.reduce(0) { $0 + byValue.positions(tag: $1.tag, words: $1.words).count }
+    }
+
     /// ``Database/scan(_:from:_:)`` for a filter naming this attribute.
     @inline(__always)
     func scan(_ f: DatomFilter, from start: Int, _ body: (Datom) throws -> Bool) rethrows -> Int? {

@@ -143,6 +143,15 @@ struct DatomRun: @unchecked Sendable {
         return lower..<bound(key, above: true, from: lower)
     }
 
+    /// In value order, the positions of the datoms whose value has `tag`
+    /// and a word within `words` (as unsigned): a stretch of a range scan.
+    func positions(tag: ValueTag, words: ClosedRange<UInt64>) -> Range<Int> {
+        precondition(order == .value, "a stretch of values in a run in entity order")
+        guard !chunks.isEmpty else { return 0..<0 }
+        let lower = bound(Key(v: EncodedValue(word: words.lowerBound, tag: tag)), above: false)
+        return lower..<bound(Key(v: EncodedValue(word: words.upperBound, tag: tag)), above: true, from: lower)
+    }
+
     /// The first position whose datom compares at least 0 to `key` (above:
     /// false) or above 0 (above: true), searching from `from`.
     @inline(__always)

@@ -206,7 +206,7 @@ final class PatternJoin: Operator {
         let out = output, limit = Operator.batchSize
         var (k, position) = cursor
         if streamsScan {
-            let emitter = self.emitter, db = self.db
+            let emitter = self.emitter
             while k < batch.count, out.count < limit {
                 if position == 0 {
                     gateBatch += 1

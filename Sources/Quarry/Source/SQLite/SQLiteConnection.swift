@@ -6,6 +6,8 @@ package struct SQLiteError: Error, CustomStringConvertible {
     package let description: String
     /// SQLite's busy error: another connection held a lock past the busy timeout.
     package var busy = false
+    /// SQLite's interrupt error: ``SQLiteInterrupter/interrupt(_:)`` stopped the statement.
+    package var interrupted = false
 }
 
 /// A value bound to or read from a statement.
@@ -51,6 +53,8 @@ package enum SQLiteType: String {
 /// ``SQLiteStatement`` only.
 package final class SQLiteConnection {
     fileprivate let handle: OpaquePointer
+    /// Stops this connection's statements from other threads.
+    package let interrupter: SQLiteInterrupter
 
     /// Opens `path` as `mode` says, or a private in-memory database by default.
     package init(path: String = ":memory:", mode: SQLiteOpenMode = .readWriteCreate) throws {
@@ -67,6 +71,7 @@ package final class SQLiteConnection {
             throw SQLiteError(description: "cannot open \(path): \(message)")
         }
         handle = db
+        interrupter = SQLiteInterrupter(db)
     }
 
     /// How long a statement waits for another connection's lock before it
@@ -87,7 +92,13 @@ package final class SQLiteConnection {
     /// Whether the last error was SQLite's busy error (a lock held past the timeout).
     package var isBusy: Bool { sqlite3_errcode(handle) & 0xff == SQLITE_BUSY }
 
-    deinit { sqlite3_close(handle) }
+    deinit {
+        interrupter.close()
+        sqlite3_close(handle)
+    }
+
+    /// Whether the last error was SQLite's interrupt error.
+    package var isInterrupted: Bool { sqlite3_errcode(handle) & 0xff == SQLITE_INTERRUPT }
 
     /// Runs statements that return no rows.
     package func execute(_ sql: String) throws {
@@ -156,7 +167,9 @@ package final class SQLiteStatement {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
-        default: throw SQLiteError(description: connection.message, busy: connection.isBusy)
+        default:
+            throw SQLiteError(description: connection.message, busy: connection.isBusy,
+                              interrupted: connection.isInterrupted)
         }
     }
 
@@ -216,5 +229,47 @@ package final class SQLiteStatement {
         try bind(values)
         while try step() {}
         reset()
+    }
+}
+
+/// Stops the statement a connection runs, from any thread (a cancelled
+/// task's handler), and only the statement of the run it was asked for:
+/// a run marks itself running, and an interrupt for a run that is not the
+/// one running (it finished, or waits its turn) does nothing.
+package final class SQLiteInterrupter: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let lock = NSLock()
+    /// The run whose statements the connection runs now, and the next number.
+    private var running: UInt64?
+    private var next: UInt64 = 0
+    /// Set when the connection closes: the handle is gone.
+    private var closed = false
+
+    fileprivate init(_ handle: OpaquePointer) {
+        self.handle = handle
+    }
+
+    /// Marks a run as the connection's current one.
+    package func begin() -> UInt64 {
+        lock.withLock {
+            next += 1
+            running = next
+            return next
+        }
+    }
+
+    /// Ends run `run`: interrupts for it do nothing from now on.
+    package func end(_ run: UInt64) {
+        lock.withLock { if running == run { running = nil } }
+    }
+
+    /// Makes the statement of run `run` fail with SQLite's interrupt
+    /// error, if it is the one running.
+    package func interrupt(_ run: UInt64) {
+        lock.withLock { if running == run && !closed { sqlite3_interrupt(handle) } }
+    }
+
+    fileprivate func close() {
+        lock.withLock { closed = true }
     }
 }

@@ -35,8 +35,11 @@ public actor SQLiteSource: WritableDatomSource {
     /// How the file was opened.
     public nonisolated let mode: OpenMode
     let connection: SQLiteConnection
+    /// The thread the source's work runs on, off Swift's cooperative pool.
+    private nonisolated let executor: ThreadExecutor
     /// Statements executed (one per scan, one per description).
     public private(set) var statements = 0
+    private var scanRowObserver: (@Sendable (Int) -> Void)?
 
     /// SQLite allows 32,766 bound parameters per statement; a binding takes
     /// one per parameter, and a few are kept for the attributes.
@@ -74,7 +77,19 @@ public actor SQLiteSource: WritableDatomSource {
         try? connection.execute("PRAGMA cache_size = -16384")
         try Self.fileErrors(path) { try SQLiteStoreFile.checkMarks(connection, path: path) }
         self.connection = connection
+        // Last: an init that throws before never starts the thread.
+        executor = ThreadExecutor(name: "quarry.sqlite")
     }
+
+    deinit { executor.stop() }
+
+    /// The source's own thread: SQLite's calls block (the disk, other
+    /// processes' locks for up to the busy timeout), and on the
+    /// cooperative pool they would stall the process's other tasks.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// Whether the caller runs on the source's own thread.
+    @_spi(Testing) public func runsOnOwnThread() -> Bool { executor.isCurrent }
 
     public func describe() async throws -> SourceDescription {
         statements += 1
@@ -129,7 +144,34 @@ public actor SQLiteSource: WritableDatomSource {
         return s.int64(0)
     }
 
+    /// Runs on the source's own thread (see ``unownedExecutor``). A task
+    /// cancelled while its statement runs stops the statement
+    /// (`sqlite3_interrupt`) and gets a `CancellationError`; a cancelled
+    /// task's request that has not started never runs.
     public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try Task.checkCancellation()
+        let interrupter = connection.interrupter
+        let run = interrupter.begin()
+        defer { interrupter.end(run) }
+        return try await withTaskCancellationHandler {
+            try scanNow(request, account: account)
+        } onCancel: {
+            interrupter.interrupt(run)
+        }
+    }
+
+    /// Called with the number of rows read so far after each row a scan
+    /// reads: a test cancels a scan in the middle of its statement.
+    @_spi(Testing) public func observeScanRows(_ observer: (@Sendable (Int) -> Void)?) {
+        scanRowObserver = observer
+    }
+
+    /// Rows between checks of the task's cancellation in a scan's loop:
+    /// the interrupt covers a statement that is running, this the moment
+    /// before it starts.
+    private static let cancellationCheckRows = 4_096
+
+    private func scanNow(_ request: ScanRequest, account: MemoryAccount?) throws -> ScanRows {
         try fileErrors {
             let shape = request.shape
             if let limit = maxKeysPerRequest, request.bindings.count > limit {
@@ -142,7 +184,12 @@ public actor SQLiteSource: WritableDatomSource {
             try statement.bind(parameters)
             statements += 1
             var attributes = RepeatedText<Keyword>()
+            var read = 0
+            let observer = scanRowObserver
             while try statement.step() {
+                read += 1
+                observer?(read)
+                if read % Self.cancellationCheckRows == 0 { try Task.checkCancellation() }
                 let datom = try Self.datom(statement, from: 1, attributes: &attributes)
                 if !shape.filter.isEmpty, !shape.filter.admits(datom.v) { continue }
                 try rows.append(binding: Int(statement.int64(0)), datom)
@@ -162,6 +209,9 @@ public actor SQLiteSource: WritableDatomSource {
             throw error
         } catch let error as ScanError {
             throw StoreError(error.message, path: path)
+        } catch let error as SQLiteError where error.interrupted {
+            // Only a cancelled task's handler interrupts a statement.
+            throw CancellationError()
         } catch let error as SQLiteError where error.busy {
             throw StoreError("another process held the database locked for longer than the busy timeout", path: path)
         } catch let error as SQLiteError {

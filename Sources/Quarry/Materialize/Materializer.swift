@@ -35,6 +35,8 @@ public actor Materializer {
     private(set) var describeCallers = 0
     private var writes = WriteGenerations()
     private let exported: ExportedMetrics
+    /// Requests to the source in flight at once (``Options/maxRequestsInFlight``).
+    private nonisolated let slots: RequestSlots
 
     /// How a materializer batches and caches.
     public struct Options: Sendable {
@@ -53,15 +55,20 @@ public actor Materializer {
         /// keys are found as the executor reaches them, a phase per level
         /// of dependent patterns.
         public var planWholeAttributes: Bool
+        /// The most requests sent to the source at once (below 1 counts as
+        /// 1); later ones wait their turn, in the air for other scans to
+        /// join, instead of piling onto the source.
+        public var maxRequestsInFlight: Int
 
         /// Options; every one has a default fit for a source a few milliseconds away.
         public init(maxKeysPerRequest: Int = 4096, cacheBytes: Int = 64 << 20, timeToLive: Duration? = nil,
-                    shareFlights: Bool = true, planWholeAttributes: Bool = true) {
+                    shareFlights: Bool = true, planWholeAttributes: Bool = true, maxRequestsInFlight: Int = 8) {
             self.maxKeysPerRequest = maxKeysPerRequest
             self.cacheBytes = cacheBytes
             self.timeToLive = timeToLive
             self.shareFlights = shareFlights
             self.planWholeAttributes = planWholeAttributes
+            self.maxRequestsInFlight = maxRequestsInFlight
         }
     }
 
@@ -73,7 +80,11 @@ public actor Materializer {
         elapsed = Self.stopwatch(clock)
         cache = ResultCache(budgetBytes: options.cacheBytes, timeToLive: options.timeToLive)
         exported = ExportedMetrics(source: source.name)
+        slots = RequestSlots(limit: options.maxRequestsInFlight)
     }
+
+    /// Requests that waited for one of the ``Options/maxRequestsInFlight`` slots so far.
+    public nonisolated var requestsQueued: Int { slots.queued }
 
     /// A snapshot of what the materializer has done.
     public var currentMetrics: MaterializerMetrics {
@@ -545,12 +556,20 @@ public actor Materializer {
     /// the task of the caller that started it (see ``fetch(_:headroomBytes:)``).
     private nonisolated func fly(_ f: Flight, byLeader: Bool) async {
         var result: Result<ScanRows, Error> = .failure(CancellationError())
-        let took = await clock.measure {
-            do {
-                result = .success(try await source.scan(f.request, account: CacheAccount.shared))
-            } catch {
-                result = .failure(error)
+        var took: Duration?
+        do {
+            // The wait for a slot is not the request's latency.
+            try await slots.acquire()
+            defer { slots.release() }
+            took = await clock.measure {
+                do {
+                    result = .success(try await source.scan(f.request, account: CacheAccount.shared))
+                } catch {
+                    result = .failure(error)
+                }
             }
+        } catch {
+            result = .failure(error)
         }
         await finish(f, result, took: took, leaderCancelled: byLeader && Task.isCancelled)
     }
@@ -558,7 +577,7 @@ public actor Materializer {
     /// Books a flight's answer (latency, counts, cache), forgets the
     /// flight, then lands it: its callers resume where they wait, outside
     /// the actor, and find the counts already booked.
-    private func finish(_ f: Flight, _ result: Result<ScanRows, Error>, took: Duration, leaderCancelled: Bool) {
+    private func finish(_ f: Flight, _ result: Result<ScanRows, Error>, took: Duration?, leaderCancelled: Bool) {
         if leaderCancelled, case .failure = result {
             // Its leader was cancelled: the other callers keep the flight,
             // sent again in a task of its own; with none, it is cancelled.
@@ -570,7 +589,8 @@ public actor Materializer {
             metrics.flightsCancelled += 1
             return f.land(.failure(CancellationError()))
         }
-        if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) }
+        // A flight cancelled while it waited for a slot was never sent: no latency.
+        if let took { if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) } }
         let landing: Result<Flight.Landing, Error>
         switch result {
         case .success(let rows):

@@ -44,6 +44,44 @@ struct FailingSource: DatomSource {
         #expect(await latency.counters.roundTrips == 1)
     }
 
+    @Test func atMostTheLimitOfRequestsIsInFlightAndTheRestWaitTheirTurn() async throws {
+        let (m, latency, clock) = try await ManualNetwork.materializer(options: .init(maxRequestsInFlight: 2))
+        // Five scans no flight can share: two go out, three wait for a slot.
+        let callers = (1...5).map { k in Task { try await m.fetch([request([Int64(k)])]).0[0].count } }
+        await clock.waitForSleepers(2)
+        await until { m.requestsQueued == 3 }
+        #expect(await latency.counters.roundTrips == 2)
+        clock.advance(by: .seconds(1))
+        await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(1))
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        for c in callers { #expect(try await c.value == 1) }
+        let counters = await latency.counters
+        #expect(counters.roundTrips == 5 && counters.peakInFlight == 2)
+        // The waits are not latency: five requests of one simulated second each.
+        #expect(await m.currentMetrics.individualLatency.count == 5)
+    }
+
+    @Test func aFlightCancelledWhileWaitingForASlotIsNeverSent() async throws {
+        let (m, latency, clock) = try await ManualNetwork.materializer(options: .init(maxRequestsInFlight: 1))
+        let first = Task { try await m.fetch([request([1])]).0[0].count }
+        await clock.waitForSleepers(1)
+        let waits = Task { try await m.fetch([request([2])]).0[0].count }
+        await until { m.requestsQueued == 1 }
+        waits.cancel()
+        await #expect(throws: CancellationError.self) { try await waits.value }
+        await until { await m.flightsInAir == 1 }
+        clock.advance(by: .seconds(1))
+        #expect(try await first.value == 1)
+        #expect(await latency.counters.roundTrips == 1)
+        // The slot is free again.
+        let third = Task { try await m.fetch([request([3])]).0[0].count }
+        await clock.waitForSleepers(1)
+        clock.advance(by: .seconds(1))
+        #expect(try await third.value == 1)
+    }
+
     @Test func aFailedLeaderFailsEveryFollowerWithTheCauseAndIsForgotten() async throws {
         let (m, latency, clock) = try await setUp(FailingSource(inner: try Database.load(edn: Self.data)))
         let callers = (0..<3).map { _ in Task { try await m.fetch([request([1])]) } }

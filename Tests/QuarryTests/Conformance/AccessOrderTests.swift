@@ -68,3 +68,19 @@ import Testing
         #expect(start?.contains("[?p :category 2 _]") == true, "\(plan)")
     }
 }
+
+/// Past 8 producers the planner chooses greedily, and the lookahead keeps
+/// up to rows' widest (64 columns), with the same answers.
+@Suite struct AccessOrderLimitsTests {
+    @Test func manyVariablesOrProducersPlanGreedily() throws {
+        let db = try Database().transact(EDNReader.readOne("""
+            [{:db/id 1 :a 1 :b 2 :c 3} {:db/id 2 :a 1 :b 5 :c 6} {:db/id 3 :a 7 :b 2 :c 3}]
+            """))
+        let grounds = (0..<58).map { "[(ground \($0)) ?g\($0)]" }.joined(separator: " ")
+        let wide = try db.query("[:find ?e ?b :where \(grounds) [?e :a ?a] [?e :b ?b] [?f :a ?a] [?f :c ?c]]").rows
+        #expect(Set(wide) == [[.int(1), .int(2)], [.int(2), .int(5)], [.int(3), .int(2)]])
+        let patterns = (0..<10).map { "[?e\($0) :a ?x]" }.joined(separator: " ")
+        let many = try db.query("[:find ?x (count ?e0) :where \(patterns)]").rows
+        #expect(Set(many) == [[.int(1), .int(2)], [.int(7), .int(1)]])
+    }
+}

@@ -94,9 +94,16 @@ struct ValueBounds: Equatable {
     /// first, then the negative ones, each rising.
     private static func signed(_ low: Int64, _ high: Int64) -> [ClosedRange<UInt64>] {
         guard low <= high else { return [] }
-        if low >= 0 { return [UInt64(low)...UInt64(high)] }
-        if high < 0 { return [UInt64(bitPattern: low)...UInt64(bitPattern: high)] }
-        return [0...UInt64(high), UInt64(bitPattern: low)...UInt64.max]
+        if low >= 0 { return words(UInt64(low), UInt64(high)) }
+        if high < 0 { return words(UInt64(bitPattern: low), UInt64(bitPattern: high)) }
+        return words(0, UInt64(high)) + words(UInt64(bitPattern: low), .max)
+    }
+
+    /// The words from `first` through `last`, none when `last` is below
+    /// `first`: the cases above never make one, and a range built the
+    /// other way round would trap.
+    private static func words(_ first: UInt64, _ last: UInt64) -> [ClosedRange<UInt64>] {
+        first <= last ? [first...last] : []
     }
 
     /// Double bit patterns in unsigned order: non-negative values rising,
@@ -105,8 +112,8 @@ struct ValueBounds: Equatable {
     private static func doubles(_ low: Double, _ high: Double) -> [ClosedRange<UInt64>] {
         guard low <= high else { return [] }
         var out: [ClosedRange<UInt64>] = []
-        if high >= 0 { out.append(max(low, 0).bitPattern...high.bitPattern) }
-        if low < 0 { out.append((high < 0 ? high : -0.0).bitPattern...low.bitPattern) }
+        if high >= 0 { out += words(max(low, 0).bitPattern, high.bitPattern) }
+        if low < 0 { out += words((high < 0 ? high : -0.0).bitPattern, low.bitPattern) }
         return out
     }
 }

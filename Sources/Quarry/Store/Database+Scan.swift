@@ -63,11 +63,20 @@ extension Database {
             guard let index = attributeIndexes[a] else { return nil }
             return try index.scan(f, from: start, body)
         }
+        return try Self.walk(orderedIndexes.lazy.map { $0.candidates(f) }, from: start, f, body)
+    }
+
+    /// ``walk(_:_:from:_:chunk:_:)`` over several ranges taken one after
+    /// the other as one sequence of candidates, from the `start`-th on:
+    /// the candidate to resume at, or nil once every one was walked.
+    @inline(__always)
+    static func walk(_ parts: some Sequence<(DatomRun, Range<Int>)>, from start: Int, _ f: DatomFilter,
+                     _ body: (Datom) throws -> Bool) rethrows -> Int? {
         var before = 0
-        for index in orderedIndexes {
-            let (run, range) = index.candidates(f)
-            if start < before + range.count {
-                if let stop = try Self.walk(run, range, from: max(0, start - before), f, body) { return before + stop }
+        for (run, range) in parts {
+            if start < before + range.count,
+               let stop = try walk(run, range, from: max(0, start - before), f, body) {
+                return before + stop
             }
             before += range.count
         }

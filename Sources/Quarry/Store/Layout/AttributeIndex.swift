@@ -78,16 +78,9 @@ final class AttributeIndex: @unchecked Sendable {
     /// one after the other as one sequence of candidates.
     func scan(_ f: DatomFilter, within stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)], from start: Int,
               _ body: (Datom) throws -> Bool) rethrows -> Int? {
-        var before = 0
-        for s in stretches {
-            let range = byValue.positions(tag: s.tag, words: s.words)
-            if start < before + range.count,
-               let stop = try Database.walk(byValue, range, from: max(0, start - before), f, body) {
-                return before + stop
-            }
-            before += range.count
-        }
-        return nil
+        let run = byValue
+        return try Database.walk(stretches.lazy.map { (run, run.positions(tag: $0.tag, words: $0.words)) }, from: start, f,
+                                 body)
     }
 
     /// Datoms whose values lie in `stretches`.

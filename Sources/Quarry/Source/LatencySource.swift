@@ -47,8 +47,8 @@ public actor LatencySource: DatomSource {
     /// Bindings asked per shape (the shape hashed once per request, not per binding).
     private var seen: [ScanShape: Set<[Value]>] = [:]
     private var inFlight = 0
-    private var queue: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
-    private var nextWaiter = 0
+    /// The connections: later requests wait their turn.
+    private let slots: RequestSlots
 
     /// Wraps `inner`; `maxKeys` nil accepts any number of bindings. A
     /// `connections` or `maxKeys` below 1 counts as 1.
@@ -61,6 +61,7 @@ public actor LatencySource: DatomSource {
         self.maxKeys = maxKeys.map { max(1, $0) }
         // At least one connection and one key a request: fewer could never send.
         self.connections = max(1, connections)
+        slots = RequestSlots(limit: self.connections)
         self.clock = clock
     }
 
@@ -109,33 +110,14 @@ public actor LatencySource: DatomSource {
 
     /// Waits for a free connection; a cancelled waiter leaves the queue.
     private func acquire() async throws {
-        if inFlight < connections {
-            inFlight += 1
-            counters.peakInFlight = max(counters.peakInFlight, inFlight)
-            return
-        }
-        nextWaiter += 1
-        let id = nextWaiter
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
-                if Task.isCancelled { c.resume(throwing: CancellationError()) } else { queue.append((id, c)) }
-            }
-        } onCancel: {
-            Task { await self.abandon(id) }
-        }
-    }
-
-    private func abandon(_ id: Int) {
-        guard let i = queue.firstIndex(where: { $0.id == id }) else { return }
-        queue.remove(at: i).continuation.resume(throwing: CancellationError())
+        try await slots.acquire()
+        inFlight += 1
+        counters.peakInFlight = max(counters.peakInFlight, inFlight)
     }
 
     /// Hands the connection to the next waiter, or frees it.
     private func release() {
-        if queue.isEmpty {
-            inFlight -= 1
-        } else {
-            queue.removeFirst().continuation.resume()
-        }
+        inFlight -= 1
+        slots.release()
     }
 }

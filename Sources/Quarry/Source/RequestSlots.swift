@@ -1,6 +1,7 @@
 /// At most so many requests to a source at once: the others wait their
-/// turn, first come first served, still in the air for later scans to
-/// join. A waiter whose task is cancelled leaves the queue.
+/// turn, first come first served, and a waiter whose task is cancelled
+/// leaves the queue. The materializer's flights and a ``LatencySource``'s
+/// simulated connections both queue here.
 final class RequestSlots: Sendable {
     private struct State {
         var free: Int

@@ -37,7 +37,7 @@ final class PatternJoin: Operator {
     /// compares with constants: the stretches of the attribute's value
     /// order those comparisons allow (the scan reads them, not the whole
     /// attribute), and the comparisons as EXPLAIN names them.
-    private let valueRange: (stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)], comparisons: String)?
+    private let valueRange: ValueRangeScan?
     /// A scan on the one empty row a query starts from: streamed, since
     /// nothing scans it again (kept whole, the 240,000 orders of the query
     /// benchmark were 6 MB copied once more).
@@ -74,7 +74,7 @@ final class PatternJoin: Operator {
 
     init(input: Operator, pattern: Pattern, db: Database, slots: [Slot], columns: [String],
          context: ExecutionContext, estimatedRows: Double,
-         valueRange: (stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)], comparisons: String)? = nil) throws {
+         valueRange: ValueRangeScan?) throws {
         self.pattern = pattern
         self.db = db
         self.context = context

@@ -150,7 +150,7 @@ extension Planner {
         if !connected {
             // A scan (per input row): in entity order when the attribute is given.
             cost = max(1, rows.rows) * f.alone * AccessCost.walk
-            rows.sortedBy = rows.rows <= 1 && c.attributeFixed && !f.ranged ? c.entity : 0
+            rows.sortedBy = rows.rows <= 1 && c.attributeFixed && f.valueRange == nil ? c.entity : 0
         } else if joinsByHash(alone: f.alone, rows: rows.rows, shares: true) {
             cost = f.alone * AccessCost.hashBuild + rows.rows * AccessCost.hashProbe
         } else {

@@ -9,8 +9,7 @@ extension Planner {
     /// comparisons they come from, and how many datoms they hold; nil when
     /// no comparison bounds the pattern's value, or the range would not be
     /// read from a local index.
-    func valueRange(of p: Pattern, db: Database) -> (stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)],
-                                                     comparisons: String, count: Int)? {
+    func valueRange(of p: Pattern, db: Database) -> (scan: ValueRangeScan, count: Int)? {
         // A remote round's replica and planned figures hold no index to read a range from.
         guard context.gate == nil, db.plannedFigures == nil, p.terms.count >= 3,
               case .constant(let a) = p.terms[1].kind, let attribute = a.keyword.flatMap(db.attributeID),
@@ -36,7 +35,7 @@ extension Planner {
         guard let bounds, !used.isEmpty else { return nil }
         let stretches = bounds.stretches
         let text = used.map { "(\($0.name) \($0.args.map(\.text).joined(separator: " ")))" }.joined(separator: " ")
-        return (stretches, text, index.count(within: stretches))
+        return (ValueRangeScan(stretches: stretches, comparisons: text), index.count(within: stretches))
     }
 
     /// For a built-in comparison chain whose arguments are `v` once and

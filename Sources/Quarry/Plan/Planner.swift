@@ -211,9 +211,9 @@ final class Planner {
         let maxEntity: Int64
         /// Datoms of the column a lookup reads: the attribute's, or all.
         let columnDatoms: Double
-        /// Whether a scan reads a range of values (``valueRange(of:db:)``),
-        /// so its rows come in value order.
-        let ranged: Bool
+        /// The range of values a scan of the pattern reads
+        /// (``valueRange(of:db:)``), if any: its rows then come in value order.
+        let valueRange: ValueRangeScan?
 
         /// Rows of the pattern joined to `rows` rows binding `bound`.
         func estimate(_ p: Pattern, bound: Set<String>, rows: Double) -> Double {
@@ -238,7 +238,7 @@ final class Planner {
         let range = filter == nil ? nil : valueRange(of: p, db: db)
         return PatternFacts(alone: range.map { Double($0.count) } ?? filter.map { Double(db.estimatedCount($0)) } ?? 0,
                             stats: stats, maxEntity: db.maxEntity, columnDatoms: Double(stats?.count ?? db.count),
-                            ranged: range != nil)
+                            valueRange: range?.scan)
     }
 
     // MARK: Applying clauses
@@ -446,11 +446,11 @@ final class Planner {
 
     private func joinPattern(_ p: Pattern, to op: Operator) throws -> Operator {
         let db = try context.source(p.source, at: p.position)
-        let estimate = try patternEstimate(p, input: op)
+        let facts = try patternFacts(p)
+        let estimate = facts.estimate(p, bound: Set(op.columns), rows: op.estimatedRows)
         let shares = !Set(p.terms.compactMap(\.variable)).isDisjoint(with: Set(op.columns))
-        let (_, attr) = try constantFilter(p, db: db)
-        noteDomains(p, stats: attr.flatMap { db.planningStats($0) })
-        let alone = try patternFacts(p).alone
+        noteDomains(p, stats: facts.stats)
+        let alone = facts.alone
         // Index lookups per input row hold no memory and cost about what a
         // hash table over the pattern does (measured with `quarry-bench
         // query`); the hash join wins only when the pattern is much smaller.
@@ -463,11 +463,11 @@ final class Planner {
         }
         if hash == 1 {
             let unit = try RelationScan.unit(account: context.account)
-            let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone)
+            let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone, valueRange: facts.valueRange)
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: estimate)
         }
-        return try patternJoin(p, db: db, input: op, estimatedRows: estimate)
+        return try patternJoin(p, db: db, input: op, estimatedRows: estimate, valueRange: facts.valueRange)
     }
 
     /// Whether a pattern of `alone` rows joins `rows` input rows through a
@@ -476,7 +476,10 @@ final class Planner {
         shares && alone * 4 <= rows && rows > 1
     }
 
-    private func patternJoin(_ p: Pattern, db: Database, input: Operator, estimatedRows: Double) throws -> PatternJoin {
+    /// `valueRange`: the stretches of values a scan of the pattern keeps to
+    /// (from ``patternFacts(_:)``); a join with inputs reads no range.
+    private func patternJoin(_ p: Pattern, db: Database, input: Operator, estimatedRows: Double,
+                             valueRange: ValueRangeScan?) throws -> PatternJoin {
         var columns = input.columns
         var slots: [PatternJoin.Slot] = []
         var firstPosition: [String: Int] = [:]
@@ -497,9 +500,8 @@ final class Planner {
                 }
             }
         }
-        let range = valueRange(of: p, db: db)
         let join = try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
-                                   estimatedRows: estimatedRows, valueRange: range.map { ($0.stretches, $0.comparisons) })
+                                   estimatedRows: estimatedRows, valueRange: valueRange)
         if let gate = join.gate, input.estimatedRows > 0 {
             let keyVariables = slots.compactMap { if case .input(let c) = $0 { input.columns[c] } else { nil } }
             gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows))

@@ -76,7 +76,7 @@ final class AttributeIndex: @unchecked Sendable {
     /// ``Database/scan(_:from:_:)`` over the datoms whose values lie in
     /// `stretches` of the value order (``ValueBounds/stretches``), taken
     /// one after the other as one sequence of candidates.
-    func scan(_ f: DatomFilter, within stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)], from start: Int,
+    func scan(_ f: DatomFilter, within stretches: [ValueBounds.Stretch], from start: Int,
               _ body: (Datom) throws -> Bool) rethrows -> Int? {
         let run = byValue
         return try Database.walk(stretches.lazy.map { (run, run.positions(tag: $0.tag, words: $0.words)) }, from: start, f,
@@ -84,7 +84,7 @@ final class AttributeIndex: @unchecked Sendable {
     }
 
     /// Datoms whose values lie in `stretches`.
-    func count(within stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)]) -> Int {
+    func count(within stretches: [ValueBounds.Stretch]) -> Int {
         stretches.reduce(0) { $0 + byValue.positions(tag: $1.tag, words: $1.words).count }
     }
 

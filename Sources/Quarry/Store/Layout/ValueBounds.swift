@@ -8,6 +8,9 @@
 /// a number leave every value that is not a number out, and bounds by an
 /// instant every value that is not an instant.
 struct ValueBounds: Equatable {
+    /// Datoms of one tag whose words (as unsigned) lie in a range.
+    typealias Stretch = (tag: ValueTag, words: ClosedRange<UInt64>)
+
     enum Domain: Equatable {
         /// Integers (and entity ids) and doubles, compared by value.
         case number
@@ -79,7 +82,7 @@ struct ValueBounds: Equatable {
 
     /// The stretches of the value order (tag, then word as unsigned) that
     /// hold every value within the bounds, in that order.
-    var stretches: [(tag: ValueTag, words: ClosedRange<UInt64>)] {
+    var stretches: [Stretch] {
         switch domain {
         case .number:
             Self.signed(lowInt, highInt).map { (ValueTag.int, $0) }
@@ -116,4 +119,11 @@ struct ValueBounds: Equatable {
         if low < 0 { out += words((high < 0 ? high : -0.0).bitPattern, low.bitPattern) }
         return out
     }
+}
+
+/// A scan kept to stretches of an attribute's value order, and the
+/// comparisons they come from, as EXPLAIN names them.
+struct ValueRangeScan {
+    let stretches: [ValueBounds.Stretch]
+    let comparisons: String
 }

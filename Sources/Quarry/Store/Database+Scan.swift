@@ -66,7 +66,7 @@ extension Database {
         return try Self.walk(orderedIndexes.lazy.map { $0.candidates(f) }, from: start, f, body)
     }
 
-    /// ``walk(_:_:from:_:chunk:_:)`` over several ranges taken one after
+    /// ``walk(_:_:from:_:_:)`` over several ranges taken one after
     /// the other as one sequence of candidates, from the `start`-th on:
     /// the candidate to resume at, or nil once every one was walked.
     @inline(__always)
@@ -86,13 +86,12 @@ extension Database {
     /// Walks `range` of `run` from its `offset`-th datom, calling `body`
     /// with each that matches `f` until it returns false; the offset to
     /// resume at, or nil at the end of the range.
-    /// `chunk`: the chunk the range likely starts in, if known.
     @inline(__always)
-    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter, chunk: Int? = nil,
+    static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, _ f: DatomFilter,
                      _ body: (Datom) throws -> Bool) rethrows -> Int? {
         var i = range.lowerBound + offset
         var stopped = false
-        try run.forEachSlice(i..<range.upperBound, chunk: chunk) { slice in
+        try run.forEachSlice(i..<range.upperBound) { slice in
             for d in slice {
                 i += 1
                 if matches(d, f), try !body(d) {

@@ -190,26 +190,30 @@ struct DatomRun: @unchecked Sendable {
         return slice(c)[i - (c == 0 ? 0 : ends[c - 1])]
     }
 
+    /// The datoms from position `i` up to `end` that lie in `i`'s chunk,
+    /// and that chunk: one piece of a walk, got without a closure (a
+    /// closure's captures cost a retain and a release each per call, more
+    /// than an entity's one datom). `hint`: the chunk `i` likely lies in
+    /// (checked), saving a search.
+    @inline(__always)
+    func piece(from i: Int, upTo end: Int, chunk hint: Int? = nil) -> (datoms: UnsafeBufferPointer<Datom>, chunk: Int) {
+        let c = if let hint, hint < ends.count, i < ends[hint], hint == 0 || ends[hint - 1] <= i { hint } else { chunk(at: i) }
+        let start = c == 0 ? 0 : ends[c - 1]
+        return (UnsafeBufferPointer(start: bases[c] + (i - start), count: Swift.min(end, ends[c]) - i), c)
+    }
+
     /// Calls `body` with the datoms of `range` as contiguous slices, one
     /// per chunk they span, in order, until it returns false. `hint`: the
     /// chunk the range likely starts in (checked), saving a search.
     @inline(__always)
     func forEachSlice(_ range: Range<Int>, chunk hint: Int? = nil,
                       _ body: (UnsafeBufferPointer<Datom>) throws -> Bool) rethrows {
-        guard !range.isEmpty else { return }
-        var c: Int
-        if let hint, hint < ends.count, range.lowerBound < ends[hint], hint == 0 || ends[hint - 1] <= range.lowerBound {
-            c = hint
-        } else {
-            c = chunk(at: range.lowerBound)
-        }
-        var start = c == 0 ? 0 : ends[c - 1]
-        while c < chunks.count, start < range.upperBound {
-            let end = ends[c], p = slice(c)
-            let from = max(range.lowerBound, start) - start, to = min(range.upperBound, end) - start
-            guard try body(UnsafeBufferPointer(rebasing: p[from..<to])) else { return }
-            start = end
-            c += 1
+        var i = range.lowerBound, c = hint
+        while i < range.upperBound {
+            let p = piece(from: i, upTo: range.upperBound, chunk: c)
+            guard try body(p.datoms) else { return }
+            i += p.datoms.count
+            c = p.chunk + 1
         }
     }
 

@@ -14,6 +14,9 @@ final class Flight: @unchecked Sendable {
     /// The write generation of its attributes when it started: its answer
     /// is cached only if no write came since.
     let generation: UInt64
+    /// The read session it is sent through, held until it lands: flights
+    /// serve only callers reading the same snapshot.
+    let lease: ReadLease
     /// A write touched its attributes after it left, or every caller left
     /// it: nobody new joins it, and its answer is not cached.
     var stale = false
@@ -27,8 +30,10 @@ final class Flight: @unchecked Sendable {
 
     private let answer = Awaited<Landing>()
 
-    init(id: Int, request: ScanRequest, strategy: ScanStrategy, generation: UInt64) {
+    init(id: Int, request: ScanRequest, strategy: ScanStrategy, generation: UInt64, lease: ReadLease) {
         self.id = id
+        self.lease = lease
+        lease.hold()
         self.generation = generation
         self.request = request
         self.strategy = strategy

@@ -34,6 +34,8 @@ public actor Materializer {
     /// Callers that have asked for a description (for tests).
     private(set) var describeCallers = 0
     private var writes = WriteGenerations()
+    /// The snapshot the cached answers were read at (see ``cacheServes(_:)``).
+    private var cacheSnapshot: UInt64?
     private let exported: ExportedMetrics
     /// Requests to the source in flight at once (``Options/maxRequestsInFlight``).
     private nonisolated let slots: RequestSlots
@@ -200,10 +202,25 @@ public actor Materializer {
     /// thread wake-up); other callers may join it all the same, and if
     /// this caller is cancelled first, the request is sent again for them
     /// in a task of its own.
+    ///
+    /// The scans read the source as it is when they run (no read session):
+    /// a remote query fetches through the session it opened for all its
+    /// rounds instead.
     public nonisolated func fetch(_ scans: [ScanRequest], headroomBytes: Int? = nil) async throws
         -> ([ScanResult], PhaseReport)
     {
-        var phase = try await startPhase(scans, headroomBytes: headroomBytes)
+        let lease = ReadLease(CurrentStateSession(source: source))
+        defer { _ = lease.letGo() }
+        return try await fetch(scans, headroomBytes: headroomBytes, lease: lease)
+    }
+
+    /// ``fetch(_:headroomBytes:)`` through a read session: the flights
+    /// sent read its snapshot, and only flights and cached answers of
+    /// that snapshot serve the scans.
+    nonisolated func fetch(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws
+        -> ([ScanResult], PhaseReport)
+    {
+        var phase = try await startPhase(scans, headroomBytes: headroomBytes, lease: lease)
         if let f = phase.leading { await fly(f, byLeader: true) }
         var remaining = phase.joined[...]
         do {
@@ -230,6 +247,8 @@ public actor Materializer {
     /// flights that serve them.
     struct Phase: Sendable {
         let scans: [ScanRequest]
+        /// The session its requests are sent through.
+        let lease: ReadLease
         var answers: [ScanResult.Builder]
         var report = PhaseReport()
         /// The flights this phase sent (its round trips).
@@ -243,8 +262,9 @@ public actor Materializer {
         var unlaunched: [Flight] = []
         var leading: Flight?
 
-        init(scans: [ScanRequest]) {
+        init(scans: [ScanRequest], lease: ReadLease) {
             self.scans = scans
+            self.lease = lease
             answers = scans.map { ScanResult.Builder(request: $0) }
         }
 
@@ -287,8 +307,8 @@ public actor Materializer {
 
     /// Joins or starts the flights of a phase's scans (a cached answer is
     /// collected at once); on an error, the flights joined so far are left.
-    private func startPhase(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> Phase {
-        var phase = Phase(scans: scans)
+    private func startPhase(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws -> Phase {
+        var phase = Phase(scans: scans, lease: lease)
         let before = counters
         metrics.scans += scans.count
         do {
@@ -328,7 +348,7 @@ public actor Materializer {
         // Requests chunked for memory stay chunked, by merged shape, until all their keys are sent.
         var chunked: [ScanShape: Int] = [:]
         while !unserved.isEmpty {
-            let pending = lookUp(&phase, unserved, firstPass: firstPass)
+            let pending = lookUp(&phase, unserved, firstPass: firstPass, cached: cacheServes(phase.lease.snapshot))
             let (partial, left) = send(&phase, pending, description, headroomBytes: headroomBytes, chunked: &chunked)
             unserved = left
             firstPass = false
@@ -351,7 +371,9 @@ public actor Materializer {
     /// the air; returns the bindings left to send, by shape. After the
     /// first pass a scan already holds some answers, so only servers keyed
     /// like it are used (one keyed otherwise could hand it rows twice).
-    private func lookUp(_ phase: inout Phase, _ unserved: [ScanBindings], firstPass: Bool) -> [ScanShape: [ScanBindings]] {
+    /// `cached`: whether the cache holds answers of the phase's snapshot.
+    private func lookUp(_ phase: inout Phase, _ unserved: [ScanBindings], firstPass: Bool,
+                        cached: Bool) -> [ScanShape: [ScanBindings]] {
         let scans = phase.scans
         var pending: [ScanShape: [ScanBindings]] = [:]
         let now = elapsed()
@@ -360,7 +382,8 @@ public actor Materializer {
         for (i, wanted) in unserved {
             let scan = scans[i]
             if firstPass { metrics.keys += wanted.count }
-            var found = servers[scan.shape] ?? (cache.candidates(for: scan.shape), flights(serving: scan.shape))
+            var found = servers[scan.shape]
+                ?? (cached ? cache.candidates(for: scan.shape) : [], flights(serving: scan.shape, snapshot: phase.lease.snapshot))
             servers[scan.shape] = found
             if !firstPass {
                 found.cached = found.cached.filter { $0.parameters == scan.shape.parameters }
@@ -438,7 +461,7 @@ public actor Materializer {
             let sending = strategy == .partial ? requests.prefix(1) : requests[...]
             var last: Flight?
             for request in sending {
-                let f = start(request, strategy: strategy)
+                let f = start(request, strategy: strategy, lease: phase.lease)
                 last = f
                 phase.sent.insert(f.id)
                 phase.report.requests.append((request.shape, request.bindings.count, strategy, reason))
@@ -529,18 +552,34 @@ public actor Materializer {
 
     // MARK: Flights
 
-    /// The flights in the air that can answer scans of `shape`, oldest first.
-    private func flights(serving shape: ScanShape) -> [Flight] {
+    /// The flights in the air reading `snapshot` that can answer scans of
+    /// `shape`, oldest first.
+    private func flights(serving shape: ScanShape, snapshot: UInt64?) -> [Flight] {
         guard options.shareFlights else { return [] }
-        return flights.values.filter { $0.request.shape.canSatisfy(shape) }.sorted { $0.id < $1.id }
+        return flights.values.filter { $0.lease.snapshot == snapshot && $0.request.shape.canSatisfy(shape) }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// Whether the cache serves (and keeps) answers of `snapshot`. It
+    /// holds one snapshot's answers: the newest a session has read, or
+    /// those of sessions without one (``DatomReadSession/snapshot`` nil)
+    /// until a session with one comes. A newer snapshot empties it, since
+    /// the store has changed since the answers were read, by whichever
+    /// writer; sessions still reading an older one fetch without it.
+    private func cacheServes(_ snapshot: UInt64?) -> Bool {
+        guard let snapshot else { return cacheSnapshot == nil }
+        if let current = cacheSnapshot, snapshot <= current { return snapshot == current }
+        metrics.cacheInvalidations += cache.removeAll()
+        cacheSnapshot = snapshot
+        return true
     }
 
     /// A flight for `request`, in the air for joining; it is sent when
     /// launched, or flown by the caller that started it.
-    private func start(_ request: ScanRequest, strategy: ScanStrategy) -> Flight {
+    private func start(_ request: ScanRequest, strategy: ScanStrategy, lease: ReadLease) -> Flight {
         nextID += 1
         let f = Flight(id: nextID, request: request, strategy: strategy,
-                       generation: writes.stamp(request.shape.attributes))
+                       generation: writes.stamp(request.shape.attributes), lease: lease)
         flights[f.id] = f
         metrics.roundTrips += 1
         return f
@@ -563,7 +602,7 @@ public actor Materializer {
             defer { slots.release() }
             took = await clock.measure {
                 do {
-                    result = .success(try await source.scan(f.request, account: CacheAccount.shared))
+                    result = .success(try await f.lease.session.scan(f.request, account: CacheAccount.shared))
                 } catch {
                     result = .failure(error)
                 }
@@ -587,6 +626,7 @@ public actor Materializer {
             }
             if flights[f.id] === f { flights[f.id] = nil }
             metrics.flightsCancelled += 1
+            letGo(f)
             return f.land(.failure(CancellationError()))
         }
         // A flight cancelled while it waited for a slot was never sent: no latency.
@@ -599,7 +639,7 @@ public actor Materializer {
             metrics.rowsFetched += rows.count
             metrics.bytesFetched += rows.wireBytes
             exported.landed(rows)
-            if !f.stale, writes.stamp(f.request.shape.attributes) == f.generation,
+            if !f.stale, writes.stamp(f.request.shape.attributes) == f.generation, f.lease.snapshot == cacheSnapshot,
                f.strategy == .batched || f.strategy == .full {
                 cache.store(rows, of: f.request, ranges: ranges, now: elapsed())
             }
@@ -608,7 +648,17 @@ public actor Materializer {
             landing = .failure(ScanError.failed(f.request, from: source.name, error))
         }
         if flights[f.id] === f { flights[f.id] = nil }
+        letGo(f)
         f.land(landing)
+    }
+
+    /// A landed flight lets go of its session; the last holder closes it,
+    /// in a task of its own (the query that opened it has ended).
+    private func letGo(_ f: Flight) {
+        if f.lease.letGo() {
+            let session = f.lease.session
+            Task.detached { await session.close() }
+        }
     }
 
     /// Drops a caller's registrations; a flight left with none is cancelled.

@@ -95,10 +95,17 @@ struct ResultCache {
         return n
     }
 
-    mutating func removeAll() {
+    /// Drops every entry; returns how many.
+    @discardableResult
+    mutating func removeAll() -> Int {
+        var n = 0
         for (s, bindings) in entries {
-            for b in bindings.keys { remove(s, b) }
+            for b in bindings.keys {
+                remove(s, b)
+                n += 1
+            }
         }
+        return n
     }
 
     private mutating func evict() {

@@ -105,6 +105,22 @@ public final class RemoteDatabase: Sendable {
         let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
         try intern(replica)
         for input in inputs { try replica.intern(constantsOf: input) }
+        // Every round reads one snapshot of the store.
+        let lease = try await fetcher.openSession()
+        do {
+            let result = try await roundsRead(query, inputs: inputs, options: options, replica: replica, lease: lease,
+                                               start: start)
+            await lease.release()
+            return result
+        } catch {
+            await lease.release()
+            throw error
+        }
+    }
+
+    private func roundsRead(_ query: Query, inputs: [QueryInput], options: QueryOptions, replica: Replica,
+                            lease: ReadLease, start: ContinuousClock.Instant) async throws -> QueryResult {
+        let clock = ContinuousClock()
         var remote = RemoteStats()
         while true {
             try Task.checkCancellation()
@@ -130,7 +146,7 @@ public final class RemoteDatabase: Sendable {
                 throw QueryError("the query still needed datoms from \(source.name) after \(maxRounds) rounds of fetches")
             }
             let began = clock.now
-            let (results, report) = try await fetcher.fetch(scans, headroomBytes: headroom)
+            let (results, report) = try await fetcher.fetch(scans, headroomBytes: headroom, lease: lease)
             remote.fetchMilliseconds += Self.milliseconds(clock.now - began)
             try replica.add(results)
             let m = report.metrics

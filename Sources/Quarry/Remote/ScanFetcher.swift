@@ -10,7 +10,22 @@ protocol ScanFetcher: Sendable {
     /// (see ``ScanGate/expect(_:keys:)``).
     var plansWholeAttributes: Bool { get }
     func sourceDescription() async throws -> SourceDescription
-    func fetch(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> ([ScanResult], Materializer.PhaseReport)
+    /// Fetches a round's scans through `lease`'s session.
+    func fetch(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws
+        -> ([ScanResult], Materializer.PhaseReport)
+}
+
+extension ScanFetcher {
+    /// The session a query reads all its rounds through.
+    func openSession() async throws -> ReadLease {
+        do {
+            return ReadLease(try await source.openReadSession())
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ScanError("\(source.name) could not open a read session: \(error)")
+        }
+    }
 }
 
 extension Materializer: ScanFetcher {
@@ -28,7 +43,9 @@ struct DirectFetcher: ScanFetcher {
 
     func sourceDescription() async throws -> SourceDescription { try await source.describe() }
 
-    func fetch(_ scans: [ScanRequest], headroomBytes: Int?) async throws -> ([ScanResult], Materializer.PhaseReport) {
+    func fetch(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws
+        -> ([ScanResult], Materializer.PhaseReport)
+    {
         var report = Materializer.PhaseReport()
         report.metrics.scans = scans.count
         var results: [ScanResult] = []
@@ -39,7 +56,7 @@ struct DirectFetcher: ScanFetcher {
                 defer { start += part.bindings.count }
                 let rows: ScanRows
                 do {
-                    rows = try await source.scan(part, account: CacheAccount.shared)
+                    rows = try await lease.session.scan(part, account: CacheAccount.shared)
                 } catch {
                     throw ScanError.failed(part, from: source.name, error)
                 }

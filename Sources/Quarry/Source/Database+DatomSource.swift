@@ -8,6 +8,21 @@ extension Database: DatomSource {
         try scanNow(request, account: account)
     }
 
+    /// A database value never changes: every session reads it, named by
+    /// its next transaction id.
+    public func openReadSession() async throws -> any DatomReadSession { ValueSession(database: self) }
+
+    private struct ValueSession: DatomReadSession {
+        let database: Database
+        var snapshot: UInt64? { UInt64(bitPattern: database.nextTx) }
+
+        func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+            try database.scanNow(request, account: account)
+        }
+
+        func close() async {}
+    }
+
     /// ``describe()`` without suspending.
     func description() -> SourceDescription {
         var figures: [Keyword: SourceDescription.AttributeFigures] = [:]

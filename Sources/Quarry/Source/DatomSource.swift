@@ -19,6 +19,13 @@ public protocol DatomSource: Sendable {
     /// binding's index, grouped by binding in ascending order, carrying the
     /// shape's projection; their memory is charged to `account`.
     func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows
+
+    /// A session whose scans all read one state of the store: a remote
+    /// query opens one and sends every round through it. The default reads
+    /// the current state at each scan (see ``DatomReadSession``); a store
+    /// that can hold a snapshot (a read transaction) should return one
+    /// that does.
+    func openReadSession() async throws -> any DatomReadSession
 }
 
 extension DatomSource {

@@ -76,6 +76,17 @@ public actor LatencySource: DatomSource {
     }
 
     public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try await scan(request, account: account, through: nil)
+    }
+
+    /// A session of the wrapped source, behind the same simulated network.
+    public func openReadSession() async throws -> any DatomReadSession {
+        LatencySession(source: self, inner: try await inner.openReadSession())
+    }
+
+    /// ``scan(_:account:)`` answered by `session` of the wrapped source (nil: the source itself).
+    fileprivate func scan(_ request: ScanRequest, account: MemoryAccount?,
+                          through session: (any DatomReadSession)?) async throws -> ScanRows {
         if let maxKeys, request.bindings.count > maxKeys {
             throw ScanError("\(name) accepts at most \(maxKeys) keys per request, \(request.bindings.count) sent")
         }
@@ -90,7 +101,11 @@ public actor LatencySource: DatomSource {
         seen[request.shape] = asked
         let rows: ScanRows
         do {
-            rows = try await inner.scan(request, account: account)
+            rows = if let session {
+                try await session.scan(request, account: account)
+            } else {
+                try await inner.scan(request, account: account)
+            }
         } catch {
             // A failure comes back over the network too.
             try await clock.sleep(for: roundTrip)
@@ -120,4 +135,18 @@ public actor LatencySource: DatomSource {
         inFlight -= 1
         slots.release()
     }
+}
+
+/// A session of the wrapped source whose scans cross the simulated network.
+private struct LatencySession: DatomReadSession {
+    let source: LatencySource
+    let inner: any DatomReadSession
+
+    var snapshot: UInt64? { inner.snapshot }
+
+    func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try await source.scan(request, account: account, through: inner)
+    }
+
+    func close() async { await inner.close() }
 }

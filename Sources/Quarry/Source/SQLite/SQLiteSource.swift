@@ -40,6 +40,13 @@ public actor SQLiteSource: WritableDatomSource {
     /// Statements executed (one per scan, one per description).
     public private(set) var statements = 0
     private var scanRowObserver: (@Sendable (Int) -> Void)?
+    /// The busy timeout, for the connections read sessions open.
+    let busyMilliseconds: Int32
+    /// Read sessions open (each its own connection in a read transaction),
+    /// and connections of closed ones kept for the next.
+    var sessions: [Int: SQLiteConnection] = [:]
+    var idleSessionConnections: [SQLiteConnection] = []
+    var nextSession = 0
 
     /// SQLite allows 32,766 bound parameters per statement; a binding takes
     /// one per parameter, and a few are kept for the attributes.
@@ -69,7 +76,8 @@ public actor SQLiteSource: WritableDatomSource {
         }
         // Any duration is accepted: below zero waits not at all, past Int32.max ms (24 days) that long.
         let ms = busyTimeout / .milliseconds(1)
-        connection.setBusyTimeout(milliseconds: ms > 0 ? Int32(min(ms, Double(Int32.max))) : 0)
+        busyMilliseconds = ms > 0 ? Int32(min(ms, Double(Int32.max))) : 0
+        connection.setBusyTimeout(milliseconds: busyMilliseconds)
         // SQLite's default page cache (2 MiB) holds the indexes of a few
         // thousand datoms; a write's index probes then read pages from the
         // OS at every step. 16 MiB (taken as pages are read, per connection)
@@ -135,9 +143,10 @@ public actor SQLiteSource: WritableDatomSource {
         return next == 0 ? Database.firstTx : next
     }
 
-    /// A counter in `meta` (0 when missing), which must not be negative.
-    func meta(_ key: String) throws -> Int64 {
-        let s = try connection.prepare("SELECT value FROM meta WHERE key = ?")
+    /// A counter in `meta` (0 when missing), which must not be negative;
+    /// read through `connection` (the source's own by default).
+    func meta(_ key: String, on connection: SQLiteConnection? = nil) throws -> Int64 {
+        let s = try (connection ?? self.connection).prepare("SELECT value FROM meta WHERE key = ?")
         try s.bind([.text(key)])
         guard try s.step() else { return 0 }
         guard s.type(0) == .integer, s.int64(0) >= 0 else { throw ScanError("the stored \(key) is not a count") }
@@ -149,12 +158,18 @@ public actor SQLiteSource: WritableDatomSource {
     /// (`sqlite3_interrupt`) and gets a `CancellationError`; a cancelled
     /// task's request that has not started never runs.
     public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try await scan(request, account: account, on: connection)
+    }
+
+    /// ``scan(_:account:)`` through `connection`: the source's own, or a
+    /// read session's.
+    func scan(_ request: ScanRequest, account: MemoryAccount?, on connection: SQLiteConnection) async throws -> ScanRows {
         try Task.checkCancellation()
         let interrupter = connection.interrupter
         let run = interrupter.begin()
         defer { interrupter.end(run) }
         return try await withTaskCancellationHandler {
-            try scanNow(request, account: account)
+            try scanNow(request, account: account, on: connection)
         } onCancel: {
             interrupter.interrupt(run)
         }
@@ -171,7 +186,7 @@ public actor SQLiteSource: WritableDatomSource {
     /// before it starts.
     private static let cancellationCheckRows = 4_096
 
-    private func scanNow(_ request: ScanRequest, account: MemoryAccount?) throws -> ScanRows {
+    private func scanNow(_ request: ScanRequest, account: MemoryAccount?, on connection: SQLiteConnection) throws -> ScanRows {
         try fileErrors {
             let shape = request.shape
             if let limit = maxKeysPerRequest, request.bindings.count > limit {
@@ -202,7 +217,7 @@ public actor SQLiteSource: WritableDatomSource {
     /// ``StoreError`` that names the file.
     func fileErrors<T>(_ body: () throws -> T) throws -> T { try Self.fileErrors(path, body) }
 
-    private static func fileErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    static func fileErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as StoreError {

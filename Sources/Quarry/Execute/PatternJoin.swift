@@ -74,7 +74,7 @@ final class PatternJoin: Operator {
 
     init(input: Operator, pattern: Pattern, db: Database, slots: [Slot], columns: [String],
          context: ExecutionContext, estimatedRows: Double,
-         valueRange: ValueRangeScan?) throws {
+         valueRange: ValueRangeScan?, pushedFilter: ScanFilter = ScanFilter()) throws {
         self.pattern = pattern
         self.db = db
         self.context = context
@@ -106,7 +106,7 @@ final class PatternJoin: Operator {
         }
         let readsTx = slots.count == 4 && { if case .output = slots[3] { true } else if case .same = slots[3] { true } else { false } }()
         gateShape = .init(attribute: { if case .constant = slots[1] { f?.a } else { nil } }(), parameters: parameters,
-                          needsTx: readsTx)
+                          needsTx: readsTx, filter: pushedFilter)
         // An attribute the replica holds whole needs no check per key (and
         // may take the per-entity fast path below).
         gate = context.isPrimary(db) && !(context.gate?.replica.holdsWhole(gateShape) ?? true) ? context.gate : nil
@@ -168,7 +168,8 @@ final class PatternJoin: Operator {
         let terms = pattern.terms.map(\.text)
         let source = pattern.source == "$" ? "" : pattern.source + " "
         let index = valueRange.map { "AVET range of \($0.comparisons)" } ?? db.index(for: sampleFilter).rawValue
-        return "\(source)[\(terms.joined(separator: " "))] via \(index)" + (hasInputs ? "" : ", scanned once")
+        let filtered = gateShape.filter.isEmpty ? "" : ", the source filtering v \(gateShape.filter)"
+        return "\(source)[\(terms.joined(separator: " "))] via \(index)" + (hasInputs ? "" : ", scanned once") + filtered
     }
 
     override var heldBytes: Int { output.byteCount + (cache?.byteCount ?? 0) }

@@ -121,6 +121,14 @@ enum ValueOrder {
         }
     }
 
+    /// -1, 0 or 1 for two boxed numbers (integers, entity ids and doubles,
+    /// exactly across them, as `<` compares them); nil when either is not
+    /// a number, or is NaN.
+    static func compareNumbers(_ a: Value, _ b: Value) -> Int? {
+        guard isNumber(a.tag), isNumber(b.tag) else { return nil }
+        return compare(numberWord(a), numberWord(b))
+    }
+
     /// A boxed number as an engine value (numbers need no interning).
     private static func numberWord(_ v: Value) -> EncodedValue {
         switch v {

@@ -214,6 +214,9 @@ final class Planner {
         /// The range of values a scan of the pattern reads
         /// (``valueRange(of:db:)``), if any: its rows then come in value order.
         let valueRange: ValueRangeScan?
+        /// In a remote round, the range of values the source filters the
+        /// pattern's scans by (``pushedFilter(of:db:)``; empty: none).
+        let pushedFilter: ScanFilter
 
         /// Rows of the pattern joined to `rows` rows binding `bound`.
         func estimate(_ p: Pattern, bound: Set<String>, rows: Double) -> Double {
@@ -238,7 +241,7 @@ final class Planner {
         let range = filter == nil ? nil : valueRange(of: p, db: db)
         return PatternFacts(alone: range.map { Double($0.count) } ?? filter.map { Double(db.estimatedCount($0)) } ?? 0,
                             stats: stats, maxEntity: db.maxEntity, columnDatoms: Double(stats?.count ?? db.count),
-                            valueRange: range?.scan)
+                            valueRange: range?.scan, pushedFilter: pushedFilter(of: p, db: db))
     }
 
     // MARK: Applying clauses
@@ -463,11 +466,11 @@ final class Planner {
         }
         if hash == 1 {
             let unit = try RelationScan.unit(account: context.account)
-            let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone, valueRange: facts.valueRange)
+            let scan = try patternJoin(p, db: db, input: unit, estimatedRows: alone, facts: facts)
             return try HashJoin(left: op, right: scan, buildLeft: false, account: context.account,
                                 estimatedRows: estimate)
         }
-        return try patternJoin(p, db: db, input: op, estimatedRows: estimate, valueRange: facts.valueRange)
+        return try patternJoin(p, db: db, input: op, estimatedRows: estimate, facts: facts)
     }
 
     /// Whether a pattern of `alone` rows joins `rows` input rows through a
@@ -476,10 +479,11 @@ final class Planner {
         shares && alone * 4 <= rows && rows > 1
     }
 
-    /// `valueRange`: the stretches of values a scan of the pattern keeps to
-    /// (from ``patternFacts(_:)``); a join with inputs reads no range.
+    /// `facts`: the pattern's (``patternFacts(_:)``), for the stretches of
+    /// values a scan of it keeps to (a join with inputs reads no range)
+    /// and the filter pushed down to a remote source.
     private func patternJoin(_ p: Pattern, db: Database, input: Operator, estimatedRows: Double,
-                             valueRange: ValueRangeScan?) throws -> PatternJoin {
+                             facts: PatternFacts) throws -> PatternJoin {
         var columns = input.columns
         var slots: [PatternJoin.Slot] = []
         var firstPosition: [String: Int] = [:]
@@ -501,7 +505,8 @@ final class Planner {
             }
         }
         let join = try PatternJoin(input: input, pattern: p, db: db, slots: slots, columns: columns, context: context,
-                                   estimatedRows: estimatedRows, valueRange: valueRange)
+                                   estimatedRows: estimatedRows, valueRange: facts.valueRange,
+                                   pushedFilter: facts.pushedFilter)
         if let gate = join.gate, input.estimatedRows > 0 {
             let keyVariables = slots.compactMap { if case .input(let c) = $0 { input.columns[c] } else { nil } }
             gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows))

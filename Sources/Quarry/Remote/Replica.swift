@@ -28,8 +28,11 @@ final class Replica {
     private struct Held {
         /// The attribute whole: 0 no, 1 without transactions, 2 with them.
         var whole: UInt8 = 0
-        /// Keys held, per bound positions and transactions, in the core's dedup tables.
-        var keyed: [(parameters: PositionSet, withTx: Bool, keys: DedupSet)] = []
+        /// The values of the attribute a filter admits, whole.
+        var filteredWhole: [(filter: ScanFilter, withTx: Bool)] = []
+        /// Keys held, per bound positions, transactions and filter (empty:
+        /// every value of the key), in the core's dedup tables.
+        var keyed: [(parameters: PositionSet, withTx: Bool, filter: ScanFilter, keys: DedupSet)] = []
     }
 
     /// The unknown transaction of a datom fetched without it.
@@ -114,7 +117,8 @@ final class Replica {
         var sets: [(keys: DedupSet, kept: PositionSet?)] = []
         let slot = Self.slot(shape.attribute)
         for s in slot == 0 ? [0] : [slot, 0] where s < held.count {
-            for k in held[s].keyed where k.parameters.isSubset(of: shape.parameters) && (k.withTx || !shape.needsTx) {
+            for k in held[s].keyed where k.parameters.isSubset(of: shape.parameters) && (k.withTx || !shape.needsTx)
+                && k.filter.subsumes(shape.filter) {
                 sets.append((k.keys, k.parameters == shape.parameters ? nil : k.parameters))
             }
         }
@@ -136,9 +140,15 @@ final class Replica {
         }
     }
 
-    /// Whether every datom a pattern of `shape` can read is here, whatever its key.
+    /// Whether every datom a pattern of `shape` can read is here, whatever
+    /// its key: every one of the attribute, or every one of a filter
+    /// admitting all the pattern's filter does.
     func holdsWhole(_ shape: ScanGate.PatternShape) -> Bool {
-        func whole(_ slot: Int) -> Bool { slot < held.count && held[slot].whole >= (shape.needsTx ? 2 : 1) }
+        func whole(_ slot: Int) -> Bool {
+            guard slot < held.count else { return false }
+            if held[slot].whole >= (shape.needsTx ? 2 : 1) { return true }
+            return held[slot].filteredWhole.contains { ($0.withTx || !shape.needsTx) && $0.filter.subsumes(shape.filter) }
+        }
         let slot = Self.slot(shape.attribute)
         return whole(slot) || (slot != 0 && whole(0))
     }
@@ -176,22 +186,26 @@ final class Replica {
             arrived.append(contentsOf: datoms)
             built = nil
         }
-        // A filtered response holds only part of its keys' datoms.
-        guard shape.filter.isEmpty else { return }
-        let withTx = shape.known.contains(.tx)
+        // A filtered response holds only the datoms of its keys its filter admits.
+        let withTx = shape.known.contains(.tx), filter = shape.filter
         for a in attributes {
             let slot = Self.slot(a)
             if slot >= held.count { held.append(contentsOf: repeatElement(Held(), count: slot + 1 - held.count)) }
             if shape.parameters.isEmpty {
-                held[slot].whole = max(held[slot].whole, withTx ? 2 : 1)
+                if filter.isEmpty {
+                    held[slot].whole = max(held[slot].whole, withTx ? 2 : 1)
+                } else {
+                    held[slot].filteredWhole.append((filter, withTx))
+                }
                 continue
             }
             let set: DedupSet
-            if let k = held[slot].keyed.first(where: { $0.parameters == shape.parameters && $0.withTx == withTx }) {
+            if let k = held[slot].keyed.first(where: { $0.parameters == shape.parameters && $0.withTx == withTx
+                && $0.filter == filter }) {
                 set = k.keys
             } else {
                 set = try DedupSet(arity: 4)
-                held[slot].keyed.append((shape.parameters, withTx, set))
+                held[slot].keyed.append((shape.parameters, withTx, filter, set))
             }
             for k in keys { try set.insert(k) }
         }

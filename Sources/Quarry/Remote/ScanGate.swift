@@ -49,11 +49,13 @@ final class ScanGate {
 
     /// What a pattern asks: its constant attribute (replica id), the
     /// positions it binds (constants and input columns, the attribute
-    /// apart), and whether it reads the transaction.
+    /// apart), whether it reads the transaction, and the range its value
+    /// is compared into, pushed down to the source (empty: none).
     struct PatternShape: Hashable {
         var attribute: UInt32?
         var parameters: PositionSet
         var needsTx: Bool
+        var filter = ScanFilter()
     }
 
     /// Told by the planner, for each pattern it plans, how many distinct
@@ -76,7 +78,7 @@ final class ScanGate {
                   keys >= Double(ScanStrategy.keysForWholeAttribute(distinct: distinct)) else { return }
             reason = "the plan looks up about \(Int(keys.rounded())) of its \(distinct) keys"
         }
-        let whole = PatternShape(attribute: a, parameters: [], needsTx: shape.needsTx)
+        let whole = PatternShape(attribute: a, parameters: [], needsTx: shape.needsTx, filter: shape.filter)
         guard ScanStrategy.fitsWhole(bytes: Double(rows * scanShape(whole).estimatedRowBytes),
                                      headroomBytes: headroomBytes) else { return }
         plannedWhole.append((whole, reason))
@@ -86,7 +88,7 @@ final class ScanGate {
 
     /// Whether a whole-attribute request of `whole` answers every key of `shape`.
     private static func serves(_ whole: PatternShape, _ shape: PatternShape) -> Bool {
-        whole.attribute == shape.attribute && (whole.needsTx || !shape.needsTx)
+        whole.attribute == shape.attribute && (whole.needsTx || !shape.needsTx) && whole.filter.subsumes(shape.filter)
     }
 
     /// Whether the replica holds every datom `f` can match; if not, the key
@@ -207,7 +209,8 @@ final class ScanGate {
     /// The source's shape for a pattern's scan, its parameters of `kinds`.
     private func scanShape(_ pattern: PatternShape, kinds: [ValueTag] = []) -> ScanShape {
         ScanShape(source: replica.sourceName, attributes: pattern.attribute.map { [replica.ident($0)] } ?? [],
-                  parameters: pattern.parameters, parameterKinds: kinds, projection: pattern.needsTx ? [.tx] : [])
+                  parameters: pattern.parameters, parameterKinds: kinds, projection: pattern.needsTx ? [.tx] : [],
+                  filter: pattern.filter)
     }
 
     /// The encoded value `f` fixes at position `p`, if any.

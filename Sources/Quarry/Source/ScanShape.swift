@@ -155,14 +155,13 @@ public struct ScanFilter: Hashable, Sendable, CustomStringConvertible {
         return c < 0 || (c == 0 && !a.inclusive)
     }
 
-    /// -1, 0, 1 for values of one kind (numbers across int and double); nil otherwise.
+    /// -1, 0, 1 for values of one kind (numbers exactly across integers,
+    /// entity ids and doubles, as the query's comparisons; NaN is no
+    /// number's peer); nil otherwise.
     static func compare(_ a: Value, _ b: Value) -> Int? {
         func order<T: Comparable>(_ x: T, _ y: T) -> Int { x < y ? -1 : (x > y ? 1 : 0) }
+        if let c = ValueOrder.compareNumbers(a, b) { return c }
         switch (a, b) {
-        case (.int(let x), .int(let y)): return order(x, y)
-        case (.int(let x), .double(let y)): return order(Double(x), y)
-        case (.double(let x), .int(let y)): return order(x, Double(y))
-        case (.double(let x), .double(let y)): return order(x, y)
         case (.string(let x), .string(let y)): return order(x, y)
         case (.instant(let x), .instant(let y)): return order(x.millisecondsSinceEpoch, y.millisecondsSinceEpoch)
         default: return nil

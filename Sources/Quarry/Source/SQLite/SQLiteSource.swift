@@ -274,9 +274,53 @@ public actor SQLiteSource: WritableDatomSource {
             conditions.append("(d.e < ? OR d.e >= ?)")
             parameters += [.int(Database.systemEntities.lowerBound), .int(Database.systemEntities.upperBound)]
         }
+        if let (condition, values) = filterSQL(shape.filter) {
+            conditions.append(condition)
+            parameters += values
+        }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         let order = positions.isEmpty ? "" : " ORDER BY k.i"
         return ("SELECT \(key), d.e, d.a, d.vt, d.v, d.tx FROM \(source)\(filter)\(order)", parameters)
+    }
+
+    /// The condition SQLite evaluates for a scan's value filter, and its
+    /// parameters: numbers (integers and doubles, which SQLite compares
+    /// exactly across each other, as the query does) and instants by
+    /// their stored tags and an index range of `v`. Nil for no filter, or
+    /// one SQLite would order otherwise (strings: SQLite compares bytes);
+    /// the rows are checked against the filter as they are read all the
+    /// same, so the condition only has to keep every row the filter admits.
+    static func filterSQL(_ filter: ScanFilter) -> (String, [SQLiteValue])? {
+        func domain(_ v: Value) -> [ValueTag]? {
+            switch v {
+            case .int, .ref: [.int, .double]
+            case .double(let d): d.isNaN ? nil : [.int, .double]
+            case .instant: [.instant]
+            default: nil
+            }
+        }
+        func number(_ v: Value) -> SQLiteValue? {
+            switch v {
+            case .int(let i), .ref(let i): .int(i)
+            case .double(let d): .double(d)
+            case .instant(let t): .int(t.millisecondsSinceEpoch)
+            default: nil
+            }
+        }
+        let ends = [filter.lower.map { ($0, ">") }, filter.upper.map { ($0, "<") }].compactMap { $0 }
+        guard !ends.isEmpty else { return nil }
+        let domains = ends.map { domain($0.0.value) }
+        guard let tags = domains[0], domains.allSatisfy({ $0 == tags }) else {
+            // Bounds SQLite cannot order stay with the check per row; bounds of two domains admit nothing.
+            return domains.allSatisfy({ $0 != nil }) ? ("0", []) : nil
+        }
+        var sql = "d.vt IN (" + tags.map { _ in "?" }.joined(separator: ", ") + ")"
+        var values = tags.map { SQLiteValue.int(Int64(storedTag($0).rawValue)) }
+        for (bound, direction) in ends {
+            sql += " AND d.v \(direction)\(bound.inclusive ? "=" : "") ?"
+            values.append(number(bound.value)!)
+        }
+        return (sql, values)
     }
 
     /// References are stored as integers, as in the in-memory store.

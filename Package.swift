@@ -12,6 +12,7 @@ let package = Package(
     name: "Quarry",
     products: [
         .library(name: "Quarry", targets: ["Quarry"]),
+        .library(name: "QuarrySourceConformance", targets: ["QuarrySourceConformance"]),
         .executable(name: "quarry", targets: ["quarry"]),
     ],
     traits: [
@@ -54,6 +55,12 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Sources/Quarry"
+        ),
+        // The checks a third party runs against its own DatomSource.
+        .target(
+            name: "QuarrySourceConformance",
+            dependencies: ["Quarry"],
+            path: "Sources/QuarrySourceConformance"
         ),
         // The demos' and benchmarks' workloads (OHLC bars, a market), outside
         // the library an embedder links.
@@ -98,7 +105,7 @@ let package = Package(
         .testTarget(
             name: "QuarryTests",
             dependencies: [
-                "Quarry", "QuarryCore", "QuarryWorkloads",
+                "Quarry", "QuarryCore", "QuarryWorkloads", "QuarrySourceConformance",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -326,8 +326,16 @@ public actor SQLiteSource: WritableDatomSource {
     /// References are stored as integers, as in the in-memory store.
     static func storedTag(_ t: ValueTag) -> ValueTag { t == .ref ? .int : t }
 
+    /// `v` as bound for position `position` of a datom. An entity or tx
+    /// that is not an integer, or an attribute that is not a keyword, is
+    /// NULL, which equals nothing: SQLite would turn the text "1" into the
+    /// entity 1 (the column's affinity), where no datom can hold a string.
     static func sqlValue(_ v: Value, position: Int) -> SQLiteValue {
-        switch v {
+        switch (position, v) {
+        case (0, .int), (0, .ref), (3, .int), (3, .ref), (1, .keyword), (2, _): break
+        default: return .null
+        }
+        return switch v {
         case .int(let x), .ref(let x): .int(x)
         case .double(let d): .double(d)
         case .bool(let b): .int(b ? 1 : 0)

@@ -13,11 +13,13 @@ let package = Package(
     products: [
         .library(name: "Quarry", targets: ["Quarry"]),
         .library(name: "QuarrySourceConformance", targets: ["QuarrySourceConformance"]),
+        .library(name: "QuarryPostgres", targets: ["QuarryPostgres"]),
         .executable(name: "quarry", targets: ["quarry"]),
     ],
     traits: [
         .trait(name: "Jemalloc", description: "Allocate the engine's memory in a dedicated jemalloc arena."),
-        .default(enabledTraits: ["Jemalloc"]),
+        .trait(name: "Postgres", description: "The PostgreSQL source (through postgres-nio) and postgres:// databases in the CLI."),
+        .default(enabledTraits: ["Jemalloc", "Postgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -62,6 +65,16 @@ let package = Package(
             dependencies: ["Quarry"],
             path: "Sources/QuarrySourceConformance"
         ),
+        // Datoms in PostgreSQL (or a database that speaks its protocol). Empty
+        // without the Postgres trait: sanitizer builds leave SwiftNIO out.
+        .target(
+            name: "QuarryPostgres",
+            dependencies: [
+                "Quarry",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+            ],
+            path: "Sources/QuarryPostgres"
+        ),
         // The demos' and benchmarks' workloads (OHLC bars, a market), outside
         // the library an embedder links.
         .target(
@@ -80,6 +93,7 @@ let package = Package(
                 "Quarry",
                 "QuarryWorkloads",
                 "QuarryReport",
+                "QuarryPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/quarry"
@@ -105,7 +119,7 @@ let package = Package(
         .testTarget(
             name: "QuarryTests",
             dependencies: [
-                "Quarry", "QuarryCore", "QuarryWorkloads", "QuarrySourceConformance",
+                "Quarry", "QuarryCore", "QuarryWorkloads", "QuarrySourceConformance", "QuarryPostgres",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -88,24 +88,10 @@ extension SQLiteSource {
         return Int(s.int64(column))
     }
 
-    /// A UUID or tuple stored as a blob, checked byte by byte: lengths,
-    /// tags and nesting (at most ``EDN/maxDepth``) come from a file.
+    /// A UUID or tuple stored as a blob, checked byte by byte (see
+    /// ``Value/init(storedBytes:tag:)``).
     @_spi(Testing) public static func decodeBlob(_ bytes: [UInt8], tag: ValueTag) throws -> Value {
-        switch tag {
-        case .uuid:
-            guard let u = Value.uuid(bytes: bytes) else { throw ScanError("a stored UUID has \(bytes.count) bytes, not 16") }
-            return .uuid(u)
-        case .tuple, .map:
-            return try bytes.withUnsafeBytes { b in
-                var r = CheckedWireReader(bytes: b)
-                let v = try r.value(depth: 0)
-                guard v.tag == tag else { throw ScanError("a stored \(tag) holds a \(v.tag)") }
-                guard r.at == b.count else { throw ScanError("a stored \(tag) has \(b.count - r.at) bytes after its end") }
-                return v
-            }
-        default:
-            throw ScanError("a \(tag) value is not stored as a blob")
-        }
+        try Value(storedBytes: bytes, tag: tag)
     }
 }
 

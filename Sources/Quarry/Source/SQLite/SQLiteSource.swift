@@ -342,9 +342,7 @@ public actor SQLiteSource: WritableDatomSource {
         case .string(let s): .text(s)
         case .keyword(let k): .text(k.text)
         case .instant(let t): .int(t.millisecondsSinceEpoch)
-        case .uuid(let u): .blob(Value.bytes(of: u))
-        case .tuple, .map:
-            .blob({ var w = WireWriter(); w.value(v); return w.out }())
+        case .uuid, .tuple, .map: .blob(v.storedBytes ?? [])
         }
     }
 }

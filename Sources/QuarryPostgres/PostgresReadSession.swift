@@ -1,0 +1,193 @@
+#if Postgres
+import Foundation
+import PostgresNIO
+import Quarry
+
+extension PostgresSource {
+    /// A session reading one snapshot: a pooled connection held for the
+    /// query, in a `REPEATABLE READ, READ ONLY` transaction begun with the
+    /// read of the store's next transaction id, which names the snapshot
+    /// (two round trips). It ends with the transaction when closed.
+    public func openReadSession() async throws -> any DatomReadSession {
+        try await PostgresReadSession.open(self)
+    }
+}
+
+/// A read session of a ``PostgresSource``: a task holds a pooled
+/// connection in one transaction and runs the session's scans on it, one
+/// at a time, in the order they come.
+final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
+    let snapshot: UInt64?
+    private let source: PostgresSource
+    /// The server process of the session's connection: a cancelled scan
+    /// is stopped with `pg_cancel_backend` from another connection.
+    private let backend: Int32
+    private let jobs: AsyncStream<Job>.Continuation
+    private let worker: Task<Void, Never>
+    private let lock = NSLock()
+    private var running: Int?
+    private var cancelled: Set<Int> = []
+    private var nextJob = 0
+    /// Set once a scan failed in the transaction (a cancel aborts it).
+    private var broken: String?
+
+    struct Job: Sendable {
+        let id: Int
+        let request: ScanRequest
+        let account: MemoryAccount?
+        let answer: CheckedContinuation<ScanRows, any Error>
+    }
+
+    private init(source: PostgresSource, snapshot: UInt64, backend: Int32, jobs: AsyncStream<Job>.Continuation,
+                 worker: Task<Void, Never>) {
+        self.source = source
+        self.snapshot = snapshot
+        self.backend = backend
+        self.jobs = jobs
+        self.worker = worker
+    }
+
+    static func open(_ source: PostgresSource) async throws -> PostgresReadSession {
+        let (stream, jobs) = AsyncStream<Job>.makeStream()
+        let started = Started()
+        let opened: (UInt64, Int32) = try await withCheckedThrowingContinuation { begun in
+            started.set(begun)
+            let worker = Task {
+                do {
+                    try await source.withConnection { conn in
+                        source.counted()
+                        try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: source.logger)
+                        // The transaction's first read fixes its snapshot.
+                        source.counted()
+                        var opened: (Int32, Int64)?
+                        for try await row in try await conn.query("""
+                            SELECT pg_backend_pid(), COALESCE((SELECT value FROM quarry_meta WHERE key = 'next_tx'), 0)
+                            """, logger: source.logger).decode((Int32, Int64).self) { opened = row }
+                        guard let (pid, next) = opened, next >= 0 else {
+                            throw PostgresStoreError("the store's next transaction id could not be read")
+                        }
+                        started.resume(.success((UInt64(next), pid)))
+                        for await job in stream { await PostgresReadSession.run(job, on: conn, session: started.session) }
+                        source.counted()
+                        _ = try? await conn.query("ROLLBACK", logger: source.logger)
+                    }
+                } catch {
+                    started.resume(.failure(error))
+                }
+                // Scans sent after the connection was lost.
+                for await job in stream { job.answer.resume(throwing: PostgresStoreError("the read session has ended")) }
+            }
+            started.worker = worker
+        }
+        let session = PostgresReadSession(source: source, snapshot: opened.0, backend: opened.1, jobs: jobs,
+                                          worker: started.worker!)
+        started.session = session
+        return session
+    }
+
+    /// Runs one scan on the session's connection, unless it was cancelled
+    /// while it waited or the transaction has failed.
+    private static func run(_ job: Job, on conn: PostgresConnection, session: PostgresReadSession?) async {
+        guard let session else {
+            job.answer.resume(throwing: PostgresStoreError("the read session was not opened"))
+            return
+        }
+        if let failure = session.start(job.id) {
+            job.answer.resume(throwing: failure)
+            return
+        }
+        do {
+            let rows = try await session.source.scan(job.request, account: job.account, on: conn)
+            session.finish(job.id, failed: nil)
+            job.answer.resume(returning: rows)
+        } catch {
+            let wasCancelled = session.finish(job.id, failed: PostgresStoreError.describe(error))
+            job.answer.resume(throwing: wasCancelled ? CancellationError() : error)
+        }
+    }
+
+    /// Marks `id` running; the error to answer with instead, if any.
+    private func start(_ id: Int) -> (any Error)? {
+        lock.lock()
+        defer { lock.unlock() }
+        if cancelled.remove(id) != nil { return CancellationError() }
+        if let broken { return PostgresStoreError("the read session failed earlier: \(broken)") }
+        running = id
+        return nil
+    }
+
+    /// Marks `id` done; whether it had been cancelled.
+    @discardableResult
+    private func finish(_ id: Int, failed: String?) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        running = nil
+        let wasCancelled = cancelled.remove(id) != nil
+        // Any error aborts the transaction: later scans cannot run in it.
+        if let failed, broken == nil { broken = wasCancelled ? "a scan was cancelled" : failed }
+        return wasCancelled
+    }
+
+    func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try Task.checkCancellation()
+        let id: Int = lock.withLock {
+            nextJob += 1
+            return nextJob
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { answer in
+                if case .terminated = jobs.yield(Job(id: id, request: request, account: account, answer: answer)) {
+                    answer.resume(throwing: PostgresStoreError("the read session is closed"))
+                }
+            }
+        } onCancel: {
+            self.cancel(id)
+        }
+    }
+
+    /// Cancels scan `id`: skipped if it has not started, stopped in the
+    /// server if it runs.
+    private func cancel(_ id: Int) {
+        let runs: Bool = lock.withLock {
+            cancelled.insert(id)
+            return running == id
+        }
+        guard runs else { return }
+        let source = self.source, backend = self.backend
+        Task {
+            source.counted()
+            _ = try? await source.withConnection { conn in
+                try await conn.query("SELECT pg_cancel_backend(\(backend))", logger: source.logger)
+            }
+        }
+    }
+
+    func close() async {
+        jobs.finish()
+        _ = await worker.result
+    }
+}
+
+/// The opening handshake between ``PostgresReadSession/open(_:)`` and its worker.
+private final class Started: @unchecked Sendable {
+    private let lock = NSLock()
+    private var begun: CheckedContinuation<(UInt64, Int32), any Error>?
+    var worker: Task<Void, Never>?
+    private var _session: PostgresReadSession?
+
+    func set(_ c: CheckedContinuation<(UInt64, Int32), any Error>) { lock.withLock { begun = c } }
+
+    func resume(_ r: Result<(UInt64, Int32), any Error>) {
+        let c: CheckedContinuation<(UInt64, Int32), any Error>? = lock.withLock {
+            defer { begun = nil }
+            return begun
+        }
+        c?.resume(with: r)
+    }
+
+    var session: PostgresReadSession? {
+        get { lock.withLock { _session } }
+        set { lock.withLock { _session = newValue } }
+    }
+}
+#endif

@@ -1,0 +1,200 @@
+#if Postgres
+import NIOCore
+import PostgresNIO
+import Quarry
+
+/// The one statement of a batched scan. The bindings travel as arrays,
+/// one per bound position (never spliced into the SQL text), unnested
+/// `WITH ORDINALITY` and joined with the datoms, rows ordered by binding.
+/// A request costs a handful of parameters whatever its number of keys.
+struct PostgresScanStatement {
+    let query: PostgresQuery
+    /// The request's binding of each unnested key (by ordinality, from 1):
+    /// a binding whose value no datom can hold in its position (a string
+    /// entity) is not sent.
+    let bindingOfKey: [Int]
+
+    static let columns = "d.e, d.a, d.vt, d.vi, d.vd, d.vs, d.vb, d.tx"
+
+    init(_ request: ScanRequest) throws {
+        let shape = request.shape
+        let positions = shape.parameters.indexes
+        var binds = PostgresBindings()
+        var sql: String
+        var conditions: [String] = []
+        var n = 0
+        func next() -> String {
+            n += 1
+            return "$\(n)"
+        }
+        var bindingOfKey: [Int] = []
+        if positions.isEmpty {
+            sql = "SELECT 0::BIGINT, \(Self.columns) FROM quarry_datoms d"
+        } else {
+            // Per position, its values in one array; bindings a position cannot hold are left out.
+            var ints: [[Int64]] = Array(repeating: [], count: positions.count)
+            var doubles: [[Double]] = Array(repeating: [], count: positions.count)
+            var texts: [[String]] = Array(repeating: [], count: positions.count)
+            var bytes: [[ByteBuffer]] = Array(repeating: [], count: positions.count)
+            let columns = positions.enumerated().map { j, p -> PostgresValues.Column in
+                switch p {
+                case 0, 3: .vi
+                case 1: .vs
+                default: PostgresValues.column(shape.parameterKinds[j])
+                }
+            }
+            bindings: for (b, binding) in request.bindings.enumerated() {
+                var row: [(Int64?, Double?, String?, ByteBuffer?)] = []
+                for (j, p) in positions.enumerated() {
+                    let v = binding[j]
+                    // A value of another kind than the request says matches nothing.
+                    if p == 2, PostgresValues.storedTag(v.tag) != PostgresValues.storedTag(shape.parameterKinds[j]) {
+                        continue bindings
+                    }
+                    switch (p, columns[j]) {
+                    case (0, _), (3, _):
+                        switch v {
+                        case .int(let x), .ref(let x): row.append((x, nil, nil, nil))
+                        default: continue bindings
+                        }
+                    case (1, _):
+                        guard case .keyword(let k) = v else { continue bindings }
+                        row.append((nil, nil, k.text, nil))
+                    case (_, .vi):
+                        guard let x = PostgresValues.integer(v) else { continue bindings }
+                        row.append((x, nil, nil, nil))
+                    case (_, .vd):
+                        guard case .double(let d) = v else { continue bindings }
+                        row.append((nil, d, nil, nil))
+                    case (_, .vs):
+                        guard let s = PostgresValues.text(v) else { continue bindings }
+                        row.append((nil, nil, s, nil))
+                    case (_, .vb):
+                        guard let bb = PostgresValues.bytes(v) else { continue bindings }
+                        row.append((nil, nil, nil, bb))
+                    }
+                }
+                for (j, r) in row.enumerated() {
+                    if let x = r.0 { ints[j].append(x) }
+                    if let d = r.1 { doubles[j].append(d) }
+                    if let s = r.2 { texts[j].append(s) }
+                    if let bb = r.3 { bytes[j].append(bb) }
+                }
+                bindingOfKey.append(b)
+            }
+            var arrays: [String] = []
+            for (j, column) in columns.enumerated() {
+                switch column {
+                case .vi: binds.append(ints[j]); arrays.append("\(next())::BIGINT[]")
+                case .vd: binds.append(doubles[j]); arrays.append("\(next())::FLOAT8[]")
+                case .vs: binds.append(texts[j]); arrays.append("\(next())::TEXT[]")
+                case .vb: binds.append(bytes[j]); arrays.append("\(next())::BYTEA[]")
+                }
+            }
+            let names = (0..<positions.count).map { "p\($0)" }
+            sql = "SELECT k.i, \(Self.columns) FROM unnest(\(arrays.joined(separator: ", "))) WITH ORDINALITY "
+                + "AS k(\(names.joined(separator: ", ")), i) JOIN quarry_datoms d ON "
+            var on: [String] = []
+            for (j, p) in positions.enumerated() {
+                switch p {
+                case 0: on.append("d.e = k.p\(j)")
+                case 1: on.append("d.a = k.p\(j)")
+                case 3: on.append("d.tx = k.p\(j)")
+                default:
+                    binds.append(PostgresValues.storedTag(shape.parameterKinds[j]))
+                    let tag = next()
+                    switch columns[j] {
+                    case .vs: on.append("d.vt = \(tag) AND left(d.vs, 256) = left(k.p\(j), 256) AND d.vs = k.p\(j)")
+                    default: on.append("d.vt = \(tag) AND d.\(columns[j].rawValue) = k.p\(j)")
+                    }
+                }
+            }
+            sql += on.joined(separator: " AND ")
+        }
+        if !shape.attributes.isEmpty {
+            binds.append(shape.attributes.map(\.text))
+            conditions.append("d.a = ANY(\(next())::TEXT[])")
+        } else if !positions.contains(0) && !positions.contains(1) {
+            // Neither entity nor attribute: the store's own entities are left out, as the in-memory store does.
+            binds.append(Database.systemEntities.lowerBound)
+            let low = next()
+            binds.append(Database.systemEntities.upperBound)
+            conditions.append("(d.e < \(low) OR d.e >= \(next()))")
+        }
+        if let (condition, values) = Self.filterSQL(shape.filter, first: n + 1) {
+            conditions.append(condition)
+            for v in values {
+                switch v {
+                case .int(let x): binds.append(x)
+                case .double(let d): binds.append(d)
+                default: break
+                }
+            }
+        }
+        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+        if !positions.isEmpty { sql += " ORDER BY k.i" }
+        query = PostgresQuery(unsafeSQL: sql, binds: binds)
+        self.bindingOfKey = bindingOfKey
+    }
+
+    /// The condition PostgreSQL evaluates for a value filter, with its
+    /// parameters numbered from `first`: numbers and instants by their
+    /// tags and typed columns, each column compared with a bound of its
+    /// own type widened outwards (a bigint compared with a double would be
+    /// rounded), so that it keeps every row the filter admits; rows are
+    /// checked against the filter as they are read. Nil for no filter or
+    /// one PostgreSQL would order otherwise (strings: collations).
+    static func filterSQL(_ filter: ScanFilter, first: Int) -> (String, [Value])? {
+        let ends = [filter.lower.map { ($0.value, true) }, filter.upper.map { ($0.value, false) }].compactMap { $0 }
+        guard !ends.isEmpty else { return nil }
+        func domain(_ v: Value) -> Int? {
+            switch v {
+            case .int, .ref: 0
+            case .double(let d): d.isNaN ? nil : 0
+            case .instant: 1
+            default: nil
+            }
+        }
+        let domains = ends.map { domain($0.0) }
+        guard let d = domains[0], domains.allSatisfy({ $0 == d }) else {
+            return domains.allSatisfy({ $0 != nil }) ? ("FALSE", []) : nil
+        }
+        var n = first
+        var values: [Value] = []
+        func param(_ v: Value) -> String {
+            values.append(v)
+            defer { n += 1 }
+            return "$\(n)"
+        }
+        if d == 1 {
+            values = []
+            var sql = "d.vt = \(ValueTag.instant.rawValue)"
+            for (v, lower) in ends {
+                guard case .instant(let t) = v else { continue }
+                sql += " AND d.vi \(lower ? ">=" : "<=") \(param(.int(t.millisecondsSinceEpoch)))"
+            }
+            return (sql, values)
+        }
+        var onInts: [String] = [], onDoubles: [String] = []
+        for (v, lower) in ends {
+            let (i, f): (Int64, Double) = switch v {
+            case .int(let x), .ref(let x): (x, lower ? Double(x).nextDown : Double(x).nextUp)
+            case .double(let x): (Self.integer(lower ? x.rounded(.down) : x.rounded(.up)), x)
+            default: (0, 0)
+            }
+            onInts.append("d.vi \(lower ? ">=" : "<=") \(param(.int(i)))")
+            onDoubles.append("d.vd \(lower ? ">=" : "<=") \(param(.double(f)))")
+        }
+        let sql = "((d.vt = \(ValueTag.int.rawValue) AND \(onInts.joined(separator: " AND "))) OR "
+            + "(d.vt = \(ValueTag.double.rawValue) AND \(onDoubles.joined(separator: " AND "))))"
+        return (sql, values)
+    }
+
+    /// A whole double as an Int64, saturating past the type's range.
+    private static func integer(_ d: Double) -> Int64 {
+        if d >= 9_223_372_036_854_775_808.0 { return .max }
+        if d < -9_223_372_036_854_775_808.0 { return .min }
+        return Int64(d)
+    }
+}
+#endif

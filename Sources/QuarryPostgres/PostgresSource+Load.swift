@@ -1,0 +1,97 @@
+#if Postgres
+import NIOCore
+import PostgresNIO
+import Quarry
+
+extension PostgresSource {
+    /// Datoms inserted per statement while loading, as arrays.
+    static let loadBatch = 10_000
+
+    /// Loads transaction data (an EDN vector, as ``Quarry/Database/transact(_:)``
+    /// takes it) into the store, making Quarry's tables where they are
+    /// missing: all of it in one transaction, or nothing. The store must
+    /// hold no datoms yet.
+    public func load(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> WriteSummary {
+        let report = try Database().transactReport(data)
+        let after = report.dbAfter
+        let description = try await after.describe()
+        let logger = self.logger
+        return try await withConnection { conn in
+            self.counted()
+            try await PostgresSchema.create(on: conn, logger: logger)
+            self.counted()
+            try await conn.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
+            do {
+                self.counted()
+                for try await _ in try await conn.query("SELECT 1 FROM quarry_meta WHERE key = 'next_tx'", logger: logger) {
+                    throw PostgresStoreError("\(self.url) already holds a Quarry store; load into an empty database")
+                }
+                let changes = report.txData.filter(\.added)
+                var done = 0
+                while done < changes.count {
+                    let batch = changes[done..<min(changes.count, done + Self.loadBatch)]
+                    self.counted()
+                    try await conn.query(Self.insert(batch), logger: logger)
+                    done += batch.count
+                    progress?(done, changes.count)
+                }
+                for a in after.schema.attributes {
+                    self.counted()
+                    try await conn.query("""
+                        INSERT INTO quarry_attributes (ident, value_type, many, uniq, indexed, component)
+                        VALUES (\(a.ident.text), \(a.valueType?.rawValue), \(a.cardinalityMany), \(a.unique?.rawValue),
+                                \(a.indexed), \(a.isComponent))
+                        """, logger: logger)
+                }
+                let figures = description.figures.sorted { $0.key < $1.key }
+                self.counted()
+                try await conn.query("""
+                    INSERT INTO quarry_figures (a, datoms, entities, vals)
+                    SELECT * FROM unnest(\(figures.map(\.key.text))::TEXT[], \(figures.map { Int64($0.value.datoms) })::BIGINT[],
+                        \(figures.map { Int64($0.value.distinctEntities) })::BIGINT[],
+                        \(figures.map { Int64($0.value.distinctValues) })::BIGINT[])
+                    """, logger: logger)
+                self.counted()
+                try await conn.query("""
+                    INSERT INTO quarry_meta (key, value) VALUES ('max_entity', \(description.maxEntity)),
+                        ('next_tx', \(report.tx + 1))
+                    """, logger: logger)
+                self.counted()
+                try await conn.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+                throw error
+            }
+            return WriteSummary(attributes: Set(report.txData.map(\.attribute)), datoms: report.txData.count)
+        }
+    }
+
+    /// One statement inserting `changes`, column by column as arrays; a
+    /// value fills its typed column, the others are NULL.
+    static func insert(_ changes: ArraySlice<DatomChange>) -> PostgresQuery {
+        var e: [Int64] = [], a: [String] = [], vt: [Int16] = [], tx: [Int64] = []
+        var vi: [Int64] = [], vd: [Double] = [], vs: [String] = [], vb: [ByteBuffer] = []
+        for c in changes {
+            e.append(c.entity)
+            a.append(c.attribute.text)
+            vt.append(PostgresValues.storedTag(c.value.tag))
+            tx.append(c.tx)
+            // Arrays hold no NULLs: a placeholder where the value's column is another.
+            vi.append(PostgresValues.integer(c.value) ?? 0)
+            if case .double(let d) = c.value { vd.append(d) } else { vd.append(0) }
+            vs.append(PostgresValues.text(c.value) ?? "")
+            vb.append(PostgresValues.bytes(c.value) ?? ByteBuffer())
+        }
+        func tags(_ ts: [ValueTag]) -> String { ts.map { String(PostgresValues.storedTag($0)) }.joined(separator: ", ") }
+        return """
+            INSERT INTO quarry_datoms (e, a, vt, vi, vd, vs, vb, tx)
+            SELECT e, a, vt, CASE WHEN vt IN (\(unescaped: tags([.int, .bool, .instant]))) THEN vi END,
+                CASE WHEN vt = \(unescaped: tags([.double])) THEN vd END,
+                CASE WHEN vt IN (\(unescaped: tags([.string, .keyword]))) THEN vs END,
+                CASE WHEN vt IN (\(unescaped: tags([.uuid, .tuple, .map]))) THEN vb END, tx
+            FROM unnest(\(e)::BIGINT[], \(a)::TEXT[], \(vt)::SMALLINT[], \(vi)::BIGINT[], \(vd)::FLOAT8[], \(vs)::TEXT[],
+                \(vb)::BYTEA[], \(tx)::BIGINT[]) AS r(e, a, vt, vi, vd, vs, vb, tx)
+            """
+    }
+}
+#endif

@@ -1,0 +1,208 @@
+#if Postgres
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Quarry
+
+/// Datoms in PostgreSQL, or in a database that speaks its protocol and SQL
+/// (YugabyteDB, Citus, CockroachDB): the `quarry_datoms` table with a type
+/// tag and typed value columns, indexes for the EAVT, AEVT, AVET and VAET
+/// paths, the schema, exact per-attribute figures and two counters in
+/// tables of their own (see ``PostgresSchema``).
+///
+/// A batched scan is one statement whose keys travel as arrays (see
+/// ``scan(_:account:)``). A remote query reads all its rounds in one
+/// `REPEATABLE READ` transaction (``openReadSession()``). Connections come
+/// from a pool (postgres-nio's `PostgresClient`), running until ``close()``.
+public final class PostgresSource: DatomSource, Sendable {
+    public let name: String
+    /// Where the store is (without its password).
+    public let url: PostgresURL
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    let logger = Logger(label: "quarry.postgres")
+    private let counts = Counts()
+
+    /// Keys travel as arrays: a request's size is bounded by memory, not
+    /// by PostgreSQL's 65,535 parameters.
+    public var maxKeysPerRequest: Int? { 50_000 }
+
+    /// Statements sent to the server so far (scans, descriptions, and each
+    /// session's start and end): its round trips.
+    public var statements: Int { counts.statements }
+
+    /// A source over the store at `url`, through a pool of at most
+    /// `maxConnections` connections (a read session holds one for its
+    /// query). Nothing is sent until the first request; the pool runs
+    /// until ``close()``.
+    public init(url: PostgresURL, maxConnections: Int = 16) throws {
+        self.url = url
+        name = "postgres:\(url.database)"
+        var configuration = try url.configuration()
+        configuration.options.maximumConnections = max(1, maxConnections)
+        // The pool's own log would print to the host's stderr: errors reach the caller instead.
+        var poolLogger = Logger(label: "quarry.postgres.pool")
+        poolLogger.logLevel = .critical
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
+        self.client = client
+        running = Task { await client.run() }
+    }
+
+    /// Connects to the store at `url` and checks that it holds Quarry's
+    /// tables, so that a wrong URL fails here in one line.
+    public static func open(_ url: PostgresURL, maxConnections: Int = 16) async throws -> PostgresSource {
+        // One connection first: the pool retries a failed connection for a
+        // minute before it gives up, while the server's refusal says why at once.
+        var quiet = Logger(label: "quarry.postgres.open")
+        quiet.logLevel = .critical
+        do {
+            let conn = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: quiet)
+            try? await conn.close()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw PostgresStoreError("\(url): " + PostgresStoreError.describe(error))
+        }
+        let source = try PostgresSource(url: url, maxConnections: maxConnections)
+        do {
+            _ = try await source.describe()
+        } catch {
+            await source.close()
+            throw error
+        }
+        return source
+    }
+
+    /// Stops the pool: its connections close.
+    public func close() async {
+        running.cancel()
+        _ = await running.result
+    }
+
+    deinit { running.cancel() }
+
+    func counted() { counts.add() }
+
+    /// Runs `body` on a pooled connection, turning errors into one line.
+    func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection(body)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let e as PostgresStoreError {
+            throw e
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw PostgresStoreError(PostgresStoreError.describe(error))
+        }
+    }
+
+    public func describe() async throws -> SourceDescription {
+        try await withConnection { conn in try await self.describe(on: conn) }
+    }
+
+    public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
+        try await withConnection { conn in try await self.scan(request, account: account, on: conn) }
+    }
+
+    /// A scan through `connection` (the pool's, or a read session's).
+    func scan(_ request: ScanRequest, account: MemoryAccount?, on connection: PostgresConnection) async throws -> ScanRows {
+        let shape = request.shape
+        if let limit = maxKeysPerRequest, request.bindings.count > limit {
+            throw ScanError("\(name) takes at most \(limit) keys per statement, \(request.bindings.count) sent")
+        }
+        let rows = try ScanRows(projection: shape.projection, account: account)
+        guard !request.bindings.isEmpty else { return rows }
+        let statement = try PostgresScanStatement(request)
+        if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
+        counted()
+        let result = try await connection.query(statement.query, logger: logger)
+        for try await row in result {
+            let (i, e, a, vt, vi, vd, vs, vb, tx) = try row.decode(
+                (Int64, Int64, String, Int16, Int64?, Double?, String?, ByteBuffer?, Int64).self)
+            let v = try PostgresValues.value(tag: vt, vi: vi, vd: vd, vs: vs, vb: vb)
+            if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
+            let binding: Int
+            if shape.parameters.isEmpty {
+                binding = 0
+            } else {
+                guard i >= 1, i <= statement.bindingOfKey.count else {
+                    throw PostgresStoreError("the server answered for key \(i) of \(statement.bindingOfKey.count)")
+                }
+                binding = statement.bindingOfKey[Int(i) - 1]
+            }
+            try rows.append(binding: binding, SourceDatom(e: e, a: Keyword(a), v: v, tx: tx))
+        }
+        return rows
+    }
+
+    /// The schema, figures and largest entity, every field checked.
+    func describe(on conn: PostgresConnection) async throws -> SourceDescription {
+        counted()
+        var attributes: [Attribute] = []
+        for try await (ident, type, many, unique, indexed, component) in try await conn.query(
+            "SELECT ident, value_type, many, uniq, indexed, component FROM quarry_attributes", logger: logger
+        ).decode((String, String?, Bool, String?, Bool, Bool).self) {
+            var valueType: AttributeType?
+            if let type {
+                guard let t = AttributeType(rawValue: type) else {
+                    throw PostgresStoreError("the stored value type of \(ident) is \(type)")
+                }
+                valueType = t
+            }
+            var uniqueness: Uniqueness?
+            if let unique {
+                guard let u = Uniqueness(rawValue: unique) else {
+                    throw PostgresStoreError("the stored uniqueness of \(ident) is \(unique)")
+                }
+                uniqueness = u
+            }
+            attributes.append(Attribute(ident: Keyword(ident), valueType: valueType, cardinalityMany: many,
+                                        unique: uniqueness, indexed: indexed, isComponent: component))
+        }
+        counted()
+        var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
+        var total = 0
+        for try await (a, datoms, entities, values) in try await conn.query(
+            "SELECT a, datoms, entities, vals FROM quarry_figures", logger: logger
+        ).decode((String, Int64, Int64, Int64).self) {
+            guard datoms >= 0, entities >= 0, values >= 0 else { throw PostgresStoreError("a figure of \(a) is negative") }
+            figures[Keyword(a)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
+            let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
+            guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
+            total = sum
+        }
+        let maxEntity = try await Self.meta("max_entity", on: conn, logger: logger)
+        counted()
+        return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
+    }
+
+    /// A counter of `quarry_meta` (0 when missing), which must not be negative.
+    static func meta(_ key: String, on conn: PostgresConnection, logger: Logger) async throws -> Int64 {
+        for try await value in try await conn.query("SELECT value FROM quarry_meta WHERE key = \(key)", logger: logger)
+            .decode(Int64.self) {
+            guard value >= 0 else { throw PostgresStoreError("the stored \(key) is negative") }
+            return value
+        }
+        return 0
+    }
+}
+
+/// Statements sent, from any task.
+final class Counts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+
+    func add() {
+        lock.lock()
+        n += 1
+        lock.unlock()
+    }
+
+    var statements: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return n
+    }
+}
+#endif

@@ -1,0 +1,101 @@
+#if Postgres
+import Foundation
+import PostgresNIO
+
+/// Where a PostgreSQL store is: a `postgres://` (or `postgresql://`) URL,
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`, or
+/// with `?host=/path/to/socket/folder` for a Unix socket.
+public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    public var user: String
+    public var password: String?
+    /// A TCP host, or nil with ``socketFolder``.
+    public var host: String?
+    public var port: Int
+    /// The folder of the server's Unix socket (`.s.PGSQL.PORT` in it).
+    public var socketFolder: String?
+    public var database: String
+    /// TLS: `disable`, `prefer` (the default) or `require`.
+    public var sslMode: String
+
+    /// Whether `text` names a PostgreSQL store (its scheme), whatever else it holds.
+    public static func isPostgres(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// Parses `text`; the error says what is wrong with it in one line.
+    public init(_ text: String) throws {
+        guard Self.isPostgres(text), let url = URLComponents(string: text) else {
+            throw PostgresStoreError("not a postgres:// URL: \(text)")
+        }
+        guard let user = url.user, !user.isEmpty else {
+            throw PostgresStoreError("the URL names no user (postgres://USER@HOST/DATABASE)")
+        }
+        self.user = user
+        password = url.password
+        let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        guard !path.isEmpty, !path.contains("/") else {
+            throw PostgresStoreError("the URL names no database (postgres://USER@HOST/DATABASE)")
+        }
+        database = path
+        port = url.port ?? 5432
+        guard (1...65535).contains(port) else { throw PostgresStoreError("port \(port) is out of range") }
+        let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
+        sslMode = query["sslmode"] ?? "prefer"
+        guard ["disable", "prefer", "require"].contains(sslMode) else {
+            throw PostgresStoreError("sslmode \(sslMode) is not disable, prefer or require")
+        }
+        if let folder = query["host"], folder.hasPrefix("/") {
+            socketFolder = folder
+            host = nil
+        } else {
+            guard let h = url.host, !h.isEmpty else { throw PostgresStoreError("the URL names no host") }
+            host = h
+            socketFolder = nil
+        }
+    }
+
+    /// The URL without its password.
+    public var description: String {
+        let place = socketFolder.map { "localhost:\(port)?host=\($0)" } ?? "\(host ?? ""):\(port)"
+        return "postgres://\(user)@\(place.split(separator: "?").first!)/\(database)"
+            + (socketFolder.map { "?host=\($0)" } ?? "")
+    }
+
+    /// The configuration of one connection to this URL (the check at open).
+    func connectionConfiguration() -> PostgresConnection.Configuration {
+        var c: PostgresConnection.Configuration
+        if let socketFolder {
+            c = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password,
+                      database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS = switch sslMode {
+            case "disable": .disable
+            case "require": .require(try! .init(configuration: .makeClientConfiguration()))
+            default: .prefer(try! .init(configuration: .makeClientConfiguration()))
+            }
+            c = .init(host: host!, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        c.options.connectTimeout = .seconds(10)
+        return c
+    }
+
+    /// The client configuration for this URL.
+    func configuration() throws -> PostgresClient.Configuration {
+        var c: PostgresClient.Configuration
+        if let socketFolder {
+            c = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password,
+                      database: database)
+        } else {
+            let tls: PostgresClient.Configuration.TLS
+            switch sslMode {
+            case "disable": tls = .disable
+            case "require": tls = .require(.makeClientConfiguration())
+            default: tls = .prefer(.makeClientConfiguration())
+            }
+            c = .init(host: host!, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        c.options.connectTimeout = .seconds(10)
+        return c
+    }
+}
+#endif

@@ -1,0 +1,125 @@
+#if Postgres
+import Foundation
+import Quarry
+@testable import QuarryPostgres
+import QuarrySourceConformance
+import Testing
+
+@Suite(.enabled(if: PostgresServer.available, "no PostgreSQL server: QUARRY_TEST_POSTGRES_URL is not set"))
+struct PostgresSourceTests {
+    @Test func itPassesTheSourceConformanceSuite() async throws {
+        let failures = await SourceConformance { data in try await PostgresServer.shared.store(data) }.run()
+        #expect(failures.isEmpty, "\(failures)")
+    }
+
+    @Test(arguments: RemoteConformanceTests.cases)
+    func queriesAnswerAsInMemory(_ c: ConformanceCase) async throws {
+        let source = try await PostgresServer.shared.source(for: c.data)
+        let remote = RemoteDatabase(materializer: Materializer(source: source))
+        let inputs = try c.inputs.map { try EDNReader.readOne($0) }
+        try Conformance.check(c, try await remote.query(c.query, inputs: inputs))
+    }
+
+    @Test func everyRoundReadsTheSnapshotTheQueryStartedWith() async throws {
+        let source = try await PostgresServer.shared.store(EDNReader.readOne("""
+            [{:db/ident :person/friend :db/valueType :db.type/ref}
+             {:db/id 1 :person/name "ann" :person/friend 2} {:db/id 2 :person/name "bob"}]
+            """))
+        let session = try await source.openReadSession()
+        let names = ScanRequest(shape: ScanShape(source: source.name, attributes: [Keyword("person/name")], parameters: [.e],
+                                                 parameterKinds: [.int]), bindings: [[.int(2)]])
+        #expect(try await session.scan(names, account: nil).row(0).v == .string("bob"))
+        // Another client renames bob and moves the store on a transaction.
+        try await PostgresServer.execute("""
+            UPDATE quarry_datoms SET vs = 'bea' WHERE e = 2 AND a = 'person/name';
+            UPDATE quarry_meta SET value = value + 1 WHERE key = 'next_tx'
+            """, on: source)
+        #expect(try await session.scan(names, account: nil).row(0).v == .string("bob"))
+        let later = try await source.openReadSession()
+        #expect(try await later.scan(names, account: nil).row(0).v == .string("bea"))
+        #expect(later.snapshot! == session.snapshot! + 1)
+        await session.close()
+        await later.close()
+        await source.close()
+    }
+
+    @Test func aCancelledScanStopsInTheServer() async throws {
+        let source = try await PostgresServer.shared.store(EDNReader.readOne("[{:db/id 1 :n 1}]"))
+        // Another client holds the table: a scan waits for it until cancelled.
+        let blocker = try PostgresSource(url: source.url, maxConnections: 1)
+        let (release, releasing) = AsyncStream<Void>.makeStream()
+        let holding = Task {
+            try await blocker.withConnection { conn in
+                try await conn.query("BEGIN", logger: blocker.logger)
+                try await conn.query("LOCK TABLE quarry_datoms IN ACCESS EXCLUSIVE MODE", logger: blocker.logger)
+                for await _ in release {}
+                try await conn.query("ROLLBACK", logger: blocker.logger)
+            }
+        }
+        try await waitUntil(source, "the lock is held", """
+            SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+            WHERE c.relname = 'quarry_datoms' AND l.mode = 'AccessExclusiveLock' AND l.granted
+            """)
+        let session = try await source.openReadSession()
+        let request = ScanRequest(shape: ScanShape(source: source.name, attributes: [Keyword("n")], parameters: [],
+                                                   parameterKinds: []), bindings: [[]])
+        let scan = Task { try await session.scan(request, account: nil) }
+        try await waitUntil(source, "a scan waits for the lock", """
+            SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'SELECT%quarry_datoms%'
+            """)
+        scan.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await scan.value }
+        releasing.finish()
+        try await holding.value
+        // The transaction failed with the cancel: the session refuses more, a new one reads.
+        await #expect(throws: (any Error).self) { _ = try await session.scan(request, account: nil) }
+        await session.close()
+        let fresh = try await source.openReadSession()
+        #expect(try await fresh.scan(request, account: nil).count == 1)
+        await fresh.close()
+        await blocker.close()
+        await source.close()
+    }
+
+    /// Polls the server until `sql` returns a row (a condition, not a
+    /// sleep standing in for one), for at most 20 seconds.
+    private func waitUntil(_ source: PostgresSource, _ what: String, _ sql: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            let found = try await source.withConnection { conn in
+                var n = 0
+                for try await _ in try await conn.query(.init(unsafeSQL: sql), logger: source.logger) { n += 1 }
+                return n > 0
+            }
+            if found { return }
+            await Task.yield()
+        }
+        Issue.record("never: \(what)")
+    }
+
+    @Test func serverErrorsAreOneLine() async throws {
+        var url = try PostgresURL(PostgresServer.baseURL ?? "postgres://postgres@localhost/postgres")
+        url.database = "quarry_no_such_database"
+        do {
+            _ = try await PostgresSource.open(url)
+            Issue.record("a missing database opened")
+        } catch {
+            let text = "\(error)"
+            #expect(!text.contains("\n"))
+            #expect(text.contains("quarry_no_such_database"), "\(text)")
+        }
+    }
+
+    @Test func urlsAreCheckedInOneLine() throws {
+        let u = try PostgresURL("postgres://ann:secret@db.example:6543/facts?sslmode=require")
+        #expect(u.user == "ann" && u.password == "secret" && u.host == "db.example" && u.port == 6543)
+        #expect(u.database == "facts" && u.sslMode == "require" && !u.description.contains("secret"))
+        let socket = try PostgresURL("postgresql://postgres@localhost:5433/db?host=/tmp/pg")
+        #expect(socket.socketFolder == "/tmp/pg" && socket.host == nil)
+        for bad in ["postgres://host/db", "postgres://ann@host", "postgres://ann@host:99999/db", "mysql://ann@host/db",
+                    "postgres://ann@host/db?sslmode=maybe"] {
+            #expect(throws: PostgresStoreError.self, "\(bad)") { _ = try PostgresURL(bad) }
+        }
+    }
+}
+#endif

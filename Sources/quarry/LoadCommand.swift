@@ -1,19 +1,24 @@
 import ArgumentParser
 import Foundation
 import Quarry
+#if Postgres
+import QuarryPostgres
+#endif
 
-/// `quarry load FILE.edn --into FILE.sqlite`: transaction data into a
-/// SQLite store, in one transaction, with a progress bar on stderr.
+/// `quarry load FILE.edn --into FILE.sqlite|postgres://USER@HOST:PORT/DB`:
+/// transaction data into a SQLite store, or a new PostgreSQL store (its
+/// tables made when missing), in one transaction, with a progress bar on
+/// stderr.
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Load EDN transaction data into a SQLite database (created when missing), all or nothing."
+        abstract: "Load EDN transaction data into a SQLite database (created when missing) or an empty PostgreSQL database, all or nothing."
     )
 
     @Argument(help: "A file holding one EDN vector of transaction data.")
     var file: String
 
-    @Option(name: .long, help: "The SQLite database to load into.")
+    @Option(name: .long, help: "The SQLite database, or the PostgreSQL database (postgres://USER@HOST:PORT/DB), to load into.")
     var into: String
 
     func run() async throws {
@@ -24,7 +29,9 @@ struct LoadCommand: AsyncParsableCommand {
             let progress: @Sendable (Int, Int) -> Void = { ProgressBar.draw(done: $0, total: $1) }
             // A new file appears whole or not at all; an existing one must be a Quarry store.
             let summary: WriteSummary
-            if let created = try await SQLiteSource.create(path: into, loading: data, progress: progress) {
+            if StoreFile.isPostgresURL(into) {
+                summary = try await Self.loadPostgres(data, into: into, progress: progress)
+            } else if let created = try await SQLiteSource.create(path: into, loading: data, progress: progress) {
                 summary = created
             } else {
                 summary = try await SQLiteSource(path: into, mode: .readWrite).write(data, progress: progress)
@@ -37,6 +44,26 @@ struct LoadCommand: AsyncParsableCommand {
             QuarryCommand.printError("\(error) (the database is unchanged)")
             throw ExitCode(1)
         }
+    }
+}
+
+extension LoadCommand {
+    static func loadPostgres(_ data: EDN, into: String, progress: @escaping @Sendable (Int, Int) -> Void) async throws
+        -> WriteSummary
+    {
+        #if Postgres
+        let source = try PostgresSource(url: try PostgresURL(into))
+        do {
+            let summary = try await source.load(data, progress: progress)
+            await source.close()
+            return summary
+        } catch {
+            await source.close()
+            throw error
+        }
+        #else
+        throw QueryError("this quarry was built without PostgreSQL (the Postgres trait)")
+        #endif
     }
 }
 

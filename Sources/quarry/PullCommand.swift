@@ -26,10 +26,8 @@ struct PullCommand: AsyncParsableCommand {
             let output = try ValueFormat(option: format)
             let parsedPattern = try PullPattern(pattern)
             let named = try Self.entity(entity)
-            let database: Database = switch try StoreFile.open(db) {
-            case .memory(let database): database
-            case .sqlite(let source): try await source.database()
-            }
+            let store = try await StoreFile.open(db)
+            let database = try await store.database()
             let pulled = Value.map(try database.pull(parsedPattern, entity: named))
             print(output.render(pulled))
         } catch {

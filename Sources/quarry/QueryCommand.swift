@@ -2,17 +2,19 @@ import ArgumentParser
 import Foundation
 import Quarry
 
-/// `quarry query --db FILE.edn|FILE.sqlite [--in EDN]... [--format table|edn|json]
+/// `quarry query --db FILE.edn|FILE.sqlite|postgres://USER@HOST:PORT/DB [--in EDN]... [--format table|edn|json]
 /// [--explain] [--analyze] [--stats] [--subqueries MODE] [--memory-limit BYTES]
 /// [--simulate-rtt MS [--max-keys N]] [--no-materializer] [--timeout SECONDS] 'QUERY'`.
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Run a Datalog query over a database file."
+        abstract: "Run a Datalog query over a database file or a PostgreSQL store."
     )
 
-    @Option(name: .long, help: "A file of EDN transaction data, or a SQLite database made by `quarry load`.")
-    var db: String
+    @Option(name: .long, help: """
+        A file of EDN transaction data, a SQLite database made by `quarry load`, or a PostgreSQL store         (postgres://USER@HOST:PORT/DB); default: $QUARRY_DATABASE_URL.
+        """)
+    var db: String?
 
     @Option(name: .customLong("in"), help: "An input of the query after $, as EDN; repeat in :in order.")
     var inputs: [String] = []
@@ -70,7 +72,7 @@ struct QueryCommand: AsyncParsableCommand {
             if let timeout, !(timeout > 0 && timeout <= Self.maxTimeoutSeconds) {
                 throw QueryError("--timeout must be a number of seconds above 0 and at most \(Int(Self.maxTimeoutSeconds))")
             }
-            var store = try StoreFile.open(db)
+            var store = try await StoreFile.open(try StoreFile.name(db))
             let parsedInputs = try inputs.map { input throws -> EDN in
                 do {
                     return try EDNReader.readOne(input, what: "an input")
@@ -85,9 +87,9 @@ struct QueryCommand: AsyncParsableCommand {
             let queryInputs = parsedInputs.map(QueryInput.edn)
             let result: QueryResult
             // Pull reads whole entities: a SQLite file is then queried from an in-memory snapshot.
-            if case .sqlite(let source) = store, simulateRtt == nil, !noMaterializer,
+            if case .sqlite = store, simulateRtt == nil, !noMaterializer,
                prepared.query.find.elements.contains(where: { if case .pull = $0 { true } else { false } }) {
-                store = .memory(try await source.database())
+                store = .memory(try await store.database())
             }
             if case .memory(let database) = store, simulateRtt == nil, !noMaterializer {
                 result = try database.query(prepared, queryInputs, options: options)
@@ -100,6 +102,7 @@ struct QueryCommand: AsyncParsableCommand {
                     : RemoteDatabase(materializer: Materializer(source: source))
                 result = try await remote.query(prepared, queryInputs, options: options)
             }
+            await store.close()
             if explain || analyze {
                 print(result.plan)
                 if explain { return }

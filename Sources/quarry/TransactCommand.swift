@@ -22,6 +22,9 @@ struct TransactCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let output = try ValueFormat(option: format)
+            if StoreFile.isPostgresURL(db) {
+                throw QueryError("transact writes to SQLite stores; a PostgreSQL store is made whole with quarry load FILE.edn --into \(db)")
+            }
             if FileManager.default.fileExists(atPath: db), !(try StoreFile.isSQLite(db)) {
                 throw QueryError("\(db) is not a SQLite store: transact writes to one (make it with quarry load FILE.edn --into FILE.sqlite)")
             }

@@ -4,8 +4,10 @@ import PostgresNIO
 /// An error of a PostgreSQL store, in one line: the server's own message
 /// (and its SQLSTATE) when the server sent one.
 public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
+    /// The error, in one line.
     public let message: String
 
+    /// An error saying `message`.
     public init(_ message: String) { self.message = message }
 
     public var description: String { message }

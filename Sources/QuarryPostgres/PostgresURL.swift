@@ -6,13 +6,17 @@ import PostgresNIO
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`, or
 /// with `?host=/path/to/socket/folder` for a Unix socket.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    /// The role to connect as.
     public var user: String
+    /// Its password, if the server asks for one.
     public var password: String?
     /// A TCP host, or nil with ``socketFolder``.
     public var host: String?
+    /// The server's port (5432 by default; also in the socket's name).
     public var port: Int
     /// The folder of the server's Unix socket (`.s.PGSQL.PORT` in it).
     public var socketFolder: String?
+    /// The database holding the store.
     public var database: String
     /// TLS: `disable`, `prefer` (the default) or `require`.
     public var sslMode: String

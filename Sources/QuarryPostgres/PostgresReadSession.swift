@@ -23,7 +23,6 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
     /// is stopped with `pg_cancel_backend` from another connection.
     private let backend: Int32
     private let jobs: AsyncStream<Job>.Continuation
-    private let worker: Task<Void, Never>
     private let lock = NSLock()
     private var running: Int?
     private var cancelled: Set<Int> = []
@@ -38,13 +37,11 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         let answer: CheckedContinuation<ScanRows, any Error>
     }
 
-    private init(source: PostgresSource, snapshot: UInt64, backend: Int32, jobs: AsyncStream<Job>.Continuation,
-                 worker: Task<Void, Never>) {
+    private init(source: PostgresSource, snapshot: UInt64, backend: Int32, jobs: AsyncStream<Job>.Continuation) {
         self.source = source
         self.snapshot = snapshot
         self.backend = backend
         self.jobs = jobs
-        self.worker = worker
     }
 
     static func open(_ source: PostgresSource) async throws -> PostgresReadSession {
@@ -52,7 +49,8 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         let started = Started()
         let opened: (UInt64, Int32) = try await withCheckedThrowingContinuation { begun in
             started.set(begun)
-            let worker = Task {
+            // The worker runs the scans, and ends the transaction once the session is closed.
+            Task {
                 do {
                     try await source.withConnection { conn in
                         source.counted()
@@ -77,10 +75,8 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
                 // Scans sent after the connection was lost.
                 for await job in stream { job.answer.resume(throwing: PostgresStoreError("the read session has ended")) }
             }
-            started.worker = worker
         }
-        let session = PostgresReadSession(source: source, snapshot: opened.0, backend: opened.1, jobs: jobs,
-                                          worker: started.worker!)
+        let session = PostgresReadSession(source: source, snapshot: opened.0, backend: opened.1, jobs: jobs)
         started.session = session
         return session
     }
@@ -162,9 +158,11 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         }
     }
 
+    /// Ends the session without waiting for the server: the worker ends
+    /// the transaction and hands the connection back to the pool on its
+    /// own, so a query does not pay a round trip for it.
     func close() async {
         jobs.finish()
-        _ = await worker.result
     }
 }
 
@@ -172,7 +170,6 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
 private final class Started: @unchecked Sendable {
     private let lock = NSLock()
     private var begun: CheckedContinuation<(UInt64, Int32), any Error>?
-    var worker: Task<Void, Never>?
     private var _session: PostgresReadSession?
 
     func set(_ c: CheckedContinuation<(UInt64, Int32), any Error>) { lock.withLock { begun = c } }

@@ -33,9 +33,8 @@ final class LogCapture: @unchecked Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                 file: String, function: String, line: UInt) {
-            let entry = Entry(level: level, message: message.description, metadata: metadata ?? [:])
+        func log(event: LogEvent) {
+            let entry = Entry(level: event.level, message: event.message.description, metadata: event.metadata ?? [:])
             capture.lock.withLock { capture.all.append(entry) }
         }
     }

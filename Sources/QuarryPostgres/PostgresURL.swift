@@ -60,9 +60,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The URL without its password.
     public var description: String {
-        let place = socketFolder.map { "localhost:\(port)?host=\($0)" } ?? "\(host ?? ""):\(port)"
-        return "postgres://\(user)@\(place.split(separator: "?").first!)/\(database)"
-            + (socketFolder.map { "?host=\($0)" } ?? "")
+        "postgres://\(user)@\(host ?? "localhost"):\(port)/\(database)" + (socketFolder.map { "?host=\($0)" } ?? "")
     }
 
     /// The configuration of one connection to this URL (the check at open).

@@ -97,6 +97,36 @@ struct PostgresSourceTests {
         Issue.record("never: \(what)")
     }
 
+    /// More queries at once than the pool has connections: each holds one
+    /// for its session, the rest wait their turn, and none waits for ever.
+    @Test func moreQueriesThanConnectionsAllAnswer() async throws {
+        var tx = "[{:db/ident :order/customer :db/valueType :db.type/ref}\n"
+        for c in 1...20 { tx += "{:db/id \(c) :customer/name \"c\(c)\"}\n" }
+        for o in 0..<200 { tx += "{:db/id \(100 + o) :order/customer \(1 + o % 20) :order/amount \(o)}\n" }
+        let source = try await PostgresServer.shared.store(EDNReader.readOne(tx + "]"), maxConnections: 3)
+        let local = try Database().transact(EDNReader.readOne(tx + "]"))
+        let materializer = Materializer(source: source)
+        let queries = (0..<24).map { i in
+            "[:find ?n ?a :where [?o :order/customer ?c] [?c :customer/name ?n] [?o :order/amount ?a] [(>= ?a \(i * 8))]]"
+        }
+        let answers = try await withThrowingTaskGroup(of: (Int, Set<[Value]>).self) { group in
+            for (i, q) in queries.enumerated() {
+                group.addTask {
+                    // Half share the materializer, half go without one.
+                    let remote = i % 2 == 0 ? RemoteDatabase(materializer: materializer) : RemoteDatabase(unmaterialized: source)
+                    return (i, Set(try await remote.query(q).rows))
+                }
+            }
+            var out: [Int: Set<[Value]>] = [:]
+            for try await (i, rows) in group { out[i] = rows }
+            return out
+        }
+        for (i, q) in queries.enumerated() {
+            #expect(answers[i] == Set(try local.query(q).rows), "\(q)")
+        }
+        await source.close()
+    }
+
     @Test func serverErrorsAreOneLine() async throws {
         var url = try PostgresURL(PostgresServer.baseURL ?? "postgres://postgres@localhost/postgres")
         url.database = "quarry_no_such_database"

@@ -27,10 +27,5 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
         if let e = error as? PostgresStoreError { return e.message }
         return "\(error)"
     }
-
-    /// The SQLSTATE of a server error, if `error` is one.
-    static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
-    }
 }
 #endif

@@ -32,7 +32,7 @@ actor PostgresServer {
     func freshDatabase() async throws -> PostgresURL {
         let admin = try await adminSource()
         let name = "quarry_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await admin.withConnection { conn in
+        _ = try await admin.withConnection { conn in
             try await conn.query(.init(unsafeSQL: "CREATE DATABASE \(name)"), logger: admin.logger)
         }
         var url = admin.url

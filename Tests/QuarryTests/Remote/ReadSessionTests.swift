@@ -11,7 +11,8 @@ private struct WriteAfterFirstScan: DatomSource {
     /// Whether queries get the store's read sessions (false: the default,
     /// which reads the current state at every scan).
     let sessions: Bool
-    private let wrote = Flag()
+    /// Whether the write was made (once, from any task).
+    private let wrote = Locked(false)
 
     init(_ inner: SQLiteSource, path: String, write: String, sessions: Bool) {
         self.inner = inner
@@ -30,26 +31,16 @@ private struct WriteAfterFirstScan: DatomSource {
     }
 
     func openReadSession() async throws -> any DatomReadSession {
-        guard sessions else { return try await Self.currentState(self) }
+        // Without: the protocol's default session, for the comparison without snapshots.
+        guard sessions else { return CurrentStateSession(source: self) }
         return Session(inner: try await inner.openReadSession(), source: self)
     }
 
-    /// The protocol's default session, for the comparison without snapshots.
-    private static func currentState(_ source: some DatomSource) async throws -> any DatomReadSession {
-        try await CurrentState(source: source).openReadSession()
-    }
-
-    private struct CurrentState<S: DatomSource>: DatomSource {
-        let source: S
-        var name: String { source.name }
-        func describe() async throws -> SourceDescription { try await source.describe() }
-        func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
-            try await source.scan(request, account: account)
-        }
-    }
-
     fileprivate func writeOnce() async throws {
-        guard wrote.set() else { return }
+        guard wrote.withLock({ done in
+            defer { done = true }
+            return !done
+        }) else { return }
         let writer = try SQLiteSource(path: path, mode: .readWrite)
         _ = try await writer.transact(EDNReader.readOne(write))
     }
@@ -64,20 +55,6 @@ private struct WriteAfterFirstScan: DatomSource {
             return rows
         }
         func close() async { await inner.close() }
-    }
-}
-
-/// Set once, from any task.
-private final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var isSet = false
-
-    /// True for the first caller only.
-    func set() -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        defer { isSet = true }
-        return !isSet
     }
 }
 

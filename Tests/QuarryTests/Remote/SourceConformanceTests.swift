@@ -1,5 +1,5 @@
 import Foundation
-import Quarry
+@testable import Quarry
 import QuarrySourceConformance
 import Testing
 
@@ -85,17 +85,5 @@ private struct Broken: DatomSource {
         }
         for (b, d) in kept { try out.append(binding: b, d) }
         return out
-    }
-}
-
-/// A value behind a lock, for the factories' bookkeeping.
-private final class Locked<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: T
-    init(_ value: T) { self.value = value }
-    func withLock<R>(_ body: (inout T) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

@@ -291,13 +291,9 @@ public actor SQLiteSource: WritableDatomSource {
     /// the rows are checked against the filter as they are read all the
     /// same, so the condition only has to keep every row the filter admits.
     static func filterSQL(_ filter: ScanFilter) -> (String, [SQLiteValue])? {
+        // The tags stored for a bound's domain (ValueBounds draws the same ones for a local range).
         func domain(_ v: Value) -> [ValueTag]? {
-            switch v {
-            case .int, .ref: [.int, .double]
-            case .double(let d): d.isNaN ? nil : [.int, .double]
-            case .instant: [.instant]
-            default: nil
-            }
+            ValueBounds.domain(of: v).map { $0 == .number ? [.int, .double] : [.instant] }
         }
         func number(_ v: Value) -> SQLiteValue? {
             switch v {

@@ -1,19 +1,30 @@
 /// One request in the air, its callers, and its answer once landed.
 ///
-/// Registrations, the task and `stale` are touched only on the
-/// materializer's actor. The answer is ``Awaited``: callers wait outside
-/// the actor, so that a landing flight resumes them directly.
+/// Registrations, the task, `stale` and a boarding flight's request are
+/// touched only on the materializer's actor; the request is read by the
+/// task that sends it, which starts after the flight stops boarding. The
+/// answer is ``Awaited``: callers wait outside the actor, so that a
+/// landing flight resumes them directly.
 final class Flight: @unchecked Sendable {
     let id: Int
-    let request: ScanRequest
+    /// What it asks; it grows while the flight boards (``absorb(_:)``).
+    private(set) var request: ScanRequest
     let strategy: ScanStrategy
     /// Each binding's index in the request.
-    let keyIndex: [[Value]: Int]
+    private(set) var keyIndex: [[Value]: Int]
     var task: Task<Void, Never>?
     var registered: Set<Int> = []
     /// The write generation of its attributes when it started: its answer
     /// is cached only if no write came since.
-    let generation: UInt64
+    private(set) var generation: UInt64
+    /// Waiting for the request in the air to land before it leaves, so
+    /// that scans of other callers can still board it (see
+    /// ``BatchCoordinator``).
+    var boarding: Bool
+    /// The estimated bytes of its answer, and the least memory any of its
+    /// callers had left (nil: no budget): a merge must fit both.
+    private(set) var estimatedBytes: Double
+    private(set) var headroomBytes: Int?
     /// The read session it is sent through, held until it lands: flights
     /// serve only callers reading the same snapshot.
     let lease: ReadLease
@@ -30,15 +41,41 @@ final class Flight: @unchecked Sendable {
 
     private let answer = Awaited<Landing>()
 
-    init(id: Int, request: ScanRequest, strategy: ScanStrategy, generation: UInt64, lease: ReadLease) {
+    init(id: Int, request: ScanRequest, strategy: ScanStrategy, generation: UInt64, lease: ReadLease,
+         boarding: Bool = false, estimatedBytes: Double = 0, headroomBytes: Int? = nil) {
         self.id = id
         self.lease = lease
         lease.hold()
         self.generation = generation
         self.request = request
         self.strategy = strategy
+        self.boarding = boarding
+        self.estimatedBytes = estimatedBytes
+        self.headroomBytes = headroomBytes
         keyIndex = Dictionary(request.bindings.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// Takes another caller's request aboard: the shapes merged, the
+    /// bindings not yet aboard appended. `generation` is the write
+    /// generation of the merged attributes now, `headroomBytes` that
+    /// caller's. Only while boarding, with a shape that merges.
+    func absorb(_ other: ScanRequest, shape: ScanShape, generation: UInt64, estimatedBytes: Double,
+                headroomBytes: Int?) {
+        precondition(boarding, "a flight in the air cannot change its request")
+        var bindings = request.bindings
+        for b in other.bindings where keyIndex[b] == nil {
+            keyIndex[b] = bindings.count
+            bindings.append(b)
+        }
+        request = ScanRequest(shape: shape, bindings: bindings)
+        // The older stamp: an answer is cached only if no write came since either part boarded.
+        self.generation = min(self.generation, generation)
+        self.estimatedBytes += estimatedBytes
+        if let h = headroomBytes { self.headroomBytes = min(self.headroomBytes ?? h, h) }
+    }
+
+    /// Bindings of `other` not aboard yet.
+    func newBindings(of other: ScanRequest) -> Int { other.bindings.reduce(0) { $0 + (keyIndex[$1] == nil ? 1 : 0) } }
 
     /// Whether the answer serves any binding (a request without keys).
     var wholeAnswer: Bool { request.shape.parameters.isEmpty }

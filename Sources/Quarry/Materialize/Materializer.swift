@@ -39,6 +39,10 @@ public actor Materializer {
     private let exported: ExportedMetrics
     /// Requests to the source in flight at once (``Options/maxRequestsInFlight``).
     private nonisolated let slots: RequestSlots
+    /// Scans of independent callers merged while a request is in the air.
+    private var coordinator: BatchCoordinator
+    /// The deadline of the boarding round, if one is open.
+    private var deadline: Task<Void, Never>?
 
     /// How a materializer batches and caches.
     public struct Options: Sendable {
@@ -61,16 +65,27 @@ public actor Materializer {
         /// 1); later ones wait their turn, in the air for other scans to
         /// join, instead of piling onto the source.
         public var maxRequestsInFlight: Int
+        /// Whether requests of independent callers that come while another
+        /// is in the air wait for it to land and leave together, merged
+        /// (at most one round trip: see ``BatchCoordinator``). A lone
+        /// request never waits. Needs ``shareFlights``.
+        public var batchAcrossCallers: Bool
+        /// The round trip assumed until one is measured: how long the first
+        /// requests board at most.
+        public var assumedRoundTrip: Duration
 
         /// Options; every one has a default fit for a source a few milliseconds away.
         public init(maxKeysPerRequest: Int = 4096, cacheBytes: Int = 64 << 20, timeToLive: Duration? = nil,
-                    shareFlights: Bool = true, planWholeAttributes: Bool = true, maxRequestsInFlight: Int = 8) {
+                    shareFlights: Bool = true, planWholeAttributes: Bool = true, maxRequestsInFlight: Int = 8,
+                    batchAcrossCallers: Bool = true, assumedRoundTrip: Duration = .milliseconds(1)) {
             self.maxKeysPerRequest = maxKeysPerRequest
             self.cacheBytes = cacheBytes
             self.timeToLive = timeToLive
             self.shareFlights = shareFlights
             self.planWholeAttributes = planWholeAttributes
             self.maxRequestsInFlight = maxRequestsInFlight
+            self.batchAcrossCallers = batchAcrossCallers
+            self.assumedRoundTrip = assumedRoundTrip
         }
     }
 
@@ -83,6 +98,7 @@ public actor Materializer {
         cache = ResultCache(budgetBytes: options.cacheBytes, timeToLive: options.timeToLive)
         exported = ExportedMetrics(source: source.name)
         slots = RequestSlots(limit: options.maxRequestsInFlight)
+        coordinator = BatchCoordinator(assumedRoundTrip: options.assumedRoundTrip)
     }
 
     /// Requests that waited for one of the ``Options/maxRequestsInFlight`` slots so far.
@@ -446,6 +462,8 @@ public actor Materializer {
                 groups.append([shape])
             }
         }
+        // Decided once for the pass: its own requests never wait for one another.
+        let boardsNow = options.batchAcrossCallers && options.shareFlights && coordinator.shouldBoard
         for (g, group) in groups.enumerated() {
             let uses = group.flatMap { pending[$0]! }
             guard let merged = mergedRequest(group, uses, phase.scans) else { continue }
@@ -459,14 +477,24 @@ public actor Materializer {
             }
             let requests = requests(for: merged, strategy: strategy, chunkKeys: chunkKeys)
             let sending = strategy == .partial ? requests.prefix(1) : requests[...]
+            let boards = boardsNow && (strategy == .batched || strategy == .full)
             var last: Flight?
+            // Boarding flights this group's uses joined: requests split from one group may board the same one.
+            var boarded: Set<Int> = []
             for request in sending {
-                let f = start(request, strategy: strategy, lease: phase.lease)
+                let f: Flight
+                if boards {
+                    f = board(request, strategy: strategy, reason: reason, uses: uses.count, &phase, description,
+                              headroomBytes: headroomBytes)
+                    guard boarded.insert(f.id).inserted else { continue }
+                } else {
+                    f = start(request, strategy: strategy, lease: phase.lease)
+                    phase.sent.insert(f.id)
+                    phase.report.requests.append((request.shape, request.bindings.count, strategy, reason))
+                    if strategy != .partial { phase.unlaunched.append(f) }
+                }
                 last = f
-                phase.sent.insert(f.id)
-                phase.report.requests.append((request.shape, request.bindings.count, strategy, reason))
                 for use in uses { phase.join(f, (use.scan, use.bindings)) }
-                if strategy != .partial { phase.unlaunched.append(f) }
             }
             guard strategy == .partial, let first = sending.first else { continue }
             chunked[merged.shape] = first.bindings.count
@@ -480,6 +508,57 @@ public actor Materializer {
             return (last, left)
         }
         return (nil, [])
+    }
+
+    /// The boarding flight `request` goes in: another caller's it merges
+    /// into (see ``BatchCoordinator``), or a new one of this phase.
+    private func board(_ request: ScanRequest, strategy: ScanStrategy, reason: String, uses: Int, _ phase: inout Phase,
+                       _ description: SourceDescription, headroomBytes: Int?) -> Flight {
+        let bytes = strategyFigures(request, description, consumers: uses, headroomBytes: headroomBytes).estimatedBytes
+        if let (f, shape) = coordinator.flight(accepting: request, strategy: strategy, snapshot: phase.lease.snapshot,
+                                               keyLimit: keyLimit, estimatedBytes: bytes, headroomBytes: headroomBytes) {
+            f.absorb(request, shape: shape, generation: writes.stamp(shape.attributes), estimatedBytes: bytes,
+                     headroomBytes: headroomBytes)
+            if !phase.sent.contains(f.id) { metrics.requestsBoarded += 1 }
+            return f
+        }
+        let f = start(request, strategy: strategy, lease: phase.lease, boarding: true, estimatedBytes: bytes,
+                      headroomBytes: headroomBytes)
+        phase.sent.insert(f.id)
+        phase.report.requests.append((request.shape, request.bindings.count, strategy,
+                                      reason + ", boarding while a request is in the air"))
+        if coordinator.board(f) { setDeadline() }
+        return f
+    }
+
+    /// The most bindings in one request.
+    private var keyLimit: Int { min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max) }
+
+    /// Departs the boarding round once its window has passed, if it has
+    /// not left already (a request landing sends it first).
+    private func setDeadline() {
+        let round = coordinator.round, window = coordinator.window
+        deadline?.cancel()
+        deadline = Task.detached { [clock] in
+            do { try await clock.sleep(for: window) } catch { return }
+            await self.departBoarding(round: round)
+        }
+    }
+
+    /// Sends every boarding flight (of `round`, if given); those every
+    /// caller has left are dropped unsent.
+    private func departBoarding(round: Int? = nil) {
+        guard round == nil || round == coordinator.round, !coordinator.boarding.isEmpty else { return }
+        deadline?.cancel()
+        deadline = nil
+        let (leaving, dropped) = coordinator.departAll()
+        for f in dropped {
+            metrics.roundTrips -= 1
+            if flights[f.id] === f { flights[f.id] = nil }
+            letGo(f)
+            f.land(.failure(CancellationError()))
+        }
+        for f in leaving { launch(f) }
     }
 
     private func launchAll(_ flights: inout [Flight]) {
@@ -518,7 +597,7 @@ public actor Materializer {
                                   projection: s.projection.union(s.parameters), filter: s.filter)
             return [ScanRequest(shape: shape, bindings: [[]])]
         }
-        return merged.split(atMost: min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max, chunkKeys ?? .max))
+        return merged.split(atMost: min(keyLimit, chunkKeys ?? .max))
     }
 
     private func strategyFigures(_ r: ScanRequest, _ d: SourceDescription, consumers: Int,
@@ -575,13 +654,17 @@ public actor Materializer {
     }
 
     /// A flight for `request`, in the air for joining; it is sent when
-    /// launched, or flown by the caller that started it.
-    private func start(_ request: ScanRequest, strategy: ScanStrategy, lease: ReadLease) -> Flight {
+    /// launched, or flown by the caller that started it, or (`boarding`)
+    /// when its boarding round departs.
+    private func start(_ request: ScanRequest, strategy: ScanStrategy, lease: ReadLease, boarding: Bool = false,
+                       estimatedBytes: Double = 0, headroomBytes: Int? = nil) -> Flight {
         nextID += 1
         let f = Flight(id: nextID, request: request, strategy: strategy,
-                       generation: writes.stamp(request.shape.attributes), lease: lease)
+                       generation: writes.stamp(request.shape.attributes), lease: lease, boarding: boarding,
+                       estimatedBytes: estimatedBytes, headroomBytes: headroomBytes)
         flights[f.id] = f
         metrics.roundTrips += 1
+        if !boarding { coordinator.tookOff() }
         return f
     }
 
@@ -627,10 +710,14 @@ public actor Materializer {
             if flights[f.id] === f { flights[f.id] = nil }
             metrics.flightsCancelled += 1
             letGo(f)
+            landed()
             return f.land(.failure(CancellationError()))
         }
         // A flight cancelled while it waited for a slot was never sent: no latency.
-        if let took { if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) } }
+        if let took {
+            if f.request.bindings.count == 1 { individual.record(took) } else { batched.record(took) }
+            coordinator.measured(took)
+        }
         let landing: Result<Flight.Landing, Error>
         switch result {
         case .success(let rows):
@@ -649,7 +736,14 @@ public actor Materializer {
         }
         if flights[f.id] === f { flights[f.id] = nil }
         letGo(f)
+        landed()
         f.land(landing)
+    }
+
+    /// A request is back: the scans that boarded while it was in the air leave.
+    private func landed() {
+        coordinator.landed()
+        departBoarding()
     }
 
     /// A landed flight lets go of its session; the last holder closes it,
@@ -678,6 +772,9 @@ public actor Materializer {
 
     /// Flights in the air now (for tests and EXPLAIN).
     public var flightsInAir: Int { flights.count }
+
+    /// How long a request boards at most now (for tests).
+    var boardingWindow: Duration { coordinator.window }
 
     /// Callers registered on flights in the air.
     public var callersWaiting: Int { flights.values.reduce(0) { $0 + $1.registered.count } }

@@ -24,6 +24,9 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
     public var flightsShared = 0
     /// Flights cancelled because nobody waited for them any more.
     public var flightsCancelled = 0
+    /// Requests merged into another caller's request that was waiting
+    /// to leave, instead of going out on their own.
+    public var requestsBoarded = 0
     /// Requests sent with a strategy other than `batched`, per strategy.
     public var strategySwitches: [String: Int] = [:]
     /// Latency of requests carrying one binding and of requests carrying more, in microseconds.
@@ -57,6 +60,7 @@ public struct MaterializerMetrics: Sendable, Equatable, Codable {
         d.cacheInvalidations -= before.cacheInvalidations
         d.flightsShared -= before.flightsShared
         d.flightsCancelled -= before.flightsCancelled
+        d.requestsBoarded -= before.requestsBoarded
         for (k, v) in before.strategySwitches { d.strategySwitches[k, default: 0] -= v }
         d.strategySwitches = d.strategySwitches.filter { $0.value != 0 }
         return d

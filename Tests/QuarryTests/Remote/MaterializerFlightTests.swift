@@ -45,7 +45,8 @@ struct FailingSource: DatomSource {
     }
 
     @Test func atMostTheLimitOfRequestsIsInFlightAndTheRestWaitTheirTurn() async throws {
-        let (m, latency, clock) = try await ManualNetwork.materializer(options: .init(maxRequestsInFlight: 2))
+        let (m, latency, clock) = try await ManualNetwork.materializer(
+            options: .init(maxRequestsInFlight: 2, batchAcrossCallers: false))
         // Five scans no flight can share: two go out, three wait for a slot.
         let callers = (1...5).map { k in Task { try await m.fetch([request([Int64(k)])]).0[0].count } }
         await clock.waitForSleepers(2)
@@ -64,7 +65,8 @@ struct FailingSource: DatomSource {
     }
 
     @Test func aFlightCancelledWhileWaitingForASlotIsNeverSent() async throws {
-        let (m, latency, clock) = try await ManualNetwork.materializer(options: .init(maxRequestsInFlight: 1))
+        let (m, latency, clock) = try await ManualNetwork.materializer(
+            options: .init(maxRequestsInFlight: 1, batchAcrossCallers: false))
         let first = Task { try await m.fetch([request([1])]).0[0].count }
         await clock.waitForSleepers(1)
         let waits = Task { try await m.fetch([request([2])]).0[0].count }

@@ -141,9 +141,13 @@ struct UncancellableSource: DatomSource {
         let (m, latency, clock) = try await setUp()
         let tight = Task { try await m.fetch([request(Array(20...40))], headroomBytes: 800).0[0].count }
         await clock.waitForSleepers(1)
-        // While the first 12 keys are out, another caller asks for the last 9.
+        // While the first 12 keys are out, another caller asks for the last
+        // 9: its request boards (the second sleeper is its deadline) and
+        // leaves when the first lands.
         let other = Task { try await m.fetch([request(Array(32...40))]).0[0].count }
         await clock.waitForSleepers(2)
+        clock.advance(by: .seconds(1))
+        await clock.waitForSleepers(1)
         clock.advance(by: .seconds(1))
         #expect(try await other.value == 9)
         #expect(try await tight.value == 21)

@@ -8,7 +8,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "quarry-bench",
         abstract: "Quarry's benchmarks. Build in release mode: swift run -c release quarry-bench.",
         subcommands: [DedupCommand.self, HashCommand.self, QueryCommand.self, OHLCCommand.self, RemoteCommand.self,
-                      StoreCommand.self, PreparedCommand.self, RulesCommand.self, WritesCommand.self],
+                      StoreCommand.self, PreparedCommand.self, RulesCommand.self, WritesCommand.self,
+                      NetworkCommand.self],
         defaultSubcommand: DedupCommand.self
     )
 }

@@ -62,6 +62,10 @@ extension PostgresSource {
                 _ = try? await conn.query("ROLLBACK", logger: logger)
                 throw error
             }
+            // Fresh statistics, or the server plans the first scans for an empty table. The
+            // data is committed either way: a failure here is no failure of the load.
+            self.counted()
+            _ = try? await conn.query("ANALYZE quarry_datoms", logger: logger)
             return WriteSummary(attributes: Set(report.txData.map(\.attribute)), datoms: report.txData.count)
         }
     }

@@ -32,6 +32,9 @@ public final class PostgresSource: DatomSource, Sendable {
     /// session's start and end): its round trips.
     public var statements: Int { counts.statements }
 
+    /// Of those, scans of datoms: the requests a query's round trips carry.
+    public var scans: Int { counts.scans }
+
     /// A source over the store at `url`, through a pool of at most
     /// `maxConnections` connections (a read session holds one for its
     /// query). Nothing is sent until the first request; the pool runs
@@ -57,7 +60,8 @@ public final class PostgresSource: DatomSource, Sendable {
         var quiet = Logger(label: "quarry.postgres.open")
         quiet.logLevel = .critical
         do {
-            let conn = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: quiet)
+            let conn = try await PostgresConnection.connect(configuration: try url.connectionConfiguration(), id: 0,
+                                                            logger: quiet)
             try? await conn.close()
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -115,7 +119,7 @@ public final class PostgresSource: DatomSource, Sendable {
         guard !request.bindings.isEmpty else { return rows }
         let statement = try PostgresScanStatement(request)
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
-        counted()
+        counts.add(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
         for try await row in result {
             let (i, e, a, vt, vi, vd, vs, vb, tx) = try row.decode(
@@ -192,17 +196,17 @@ public final class PostgresSource: DatomSource, Sendable {
 final class Counts: @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
+    private var scanned = 0
 
-    func add() {
-        lock.lock()
-        n += 1
-        lock.unlock()
+    func add(scan: Bool = false) {
+        lock.withLock {
+            n += 1
+            if scan { scanned += 1 }
+        }
     }
 
-    var statements: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return n
-    }
+    var statements: Int { lock.withLock { n } }
+
+    var scans: Int { lock.withLock { scanned } }
 }
 #endif

@@ -63,8 +63,9 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         "postgres://\(user)@\(host ?? "localhost"):\(port)/\(database)" + (socketFolder.map { "?host=\($0)" } ?? "")
     }
 
-    /// The configuration of one connection to this URL (the check at open).
-    func connectionConfiguration() -> PostgresConnection.Configuration {
+    /// The configuration of one connection to this URL (as the pool's
+    /// connections are made): for a connection of one's own to the store.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
         var c: PostgresConnection.Configuration
         if let socketFolder {
             c = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password,
@@ -72,8 +73,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         } else {
             let tls: PostgresConnection.Configuration.TLS = switch sslMode {
             case "disable": .disable
-            case "require": .require(try! .init(configuration: .makeClientConfiguration()))
-            default: .prefer(try! .init(configuration: .makeClientConfiguration()))
+            case "require": .require(try .init(configuration: .makeClientConfiguration()))
+            default: .prefer(try .init(configuration: .makeClientConfiguration()))
             }
             c = .init(host: host!, port: port, username: user, password: password, database: database, tls: tls)
         }

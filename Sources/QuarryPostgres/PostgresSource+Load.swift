@@ -70,32 +70,10 @@ extension PostgresSource {
         }
     }
 
-    /// One statement inserting `changes`, column by column as arrays; a
-    /// value fills its typed column, the others are NULL.
-    static func insert(_ changes: ArraySlice<DatomChange>) -> PostgresQuery {
-        var e: [Int64] = [], a: [String] = [], vt: [Int16] = [], tx: [Int64] = []
-        var vi: [Int64] = [], vd: [Double] = [], vs: [String] = [], vb: [ByteBuffer] = []
-        for c in changes {
-            e.append(c.entity)
-            a.append(c.attribute.text)
-            vt.append(PostgresValues.storedTag(c.value.tag))
-            tx.append(c.tx)
-            // Arrays hold no NULLs: a placeholder where the value's column is another.
-            vi.append(PostgresValues.integer(c.value) ?? 0)
-            if case .double(let d) = c.value { vd.append(d) } else { vd.append(0) }
-            vs.append(PostgresValues.text(c.value) ?? "")
-            vb.append(PostgresValues.bytes(c.value) ?? ByteBuffer())
-        }
-        func tags(_ ts: [ValueTag]) -> String { ts.map { String(PostgresValues.storedTag($0)) }.joined(separator: ", ") }
-        return """
-            INSERT INTO quarry_datoms (e, a, vt, vi, vd, vs, vb, tx)
-            SELECT e, a, vt, CASE WHEN vt IN (\(unescaped: tags([.int, .bool, .instant]))) THEN vi END,
-                CASE WHEN vt = \(unescaped: tags([.double])) THEN vd END,
-                CASE WHEN vt IN (\(unescaped: tags([.string, .keyword]))) THEN vs END,
-                CASE WHEN vt IN (\(unescaped: tags([.uuid, .tuple, .map]))) THEN vb END, tx
-            FROM unnest(\(e)::BIGINT[], \(a)::TEXT[], \(vt)::SMALLINT[], \(vi)::BIGINT[], \(vd)::FLOAT8[], \(vs)::TEXT[],
-                \(vb)::BYTEA[], \(tx)::BIGINT[]) AS r(e, a, vt, vi, vd, vs, vb, tx)
-            """
+    /// One statement inserting `changes`, column by column as arrays.
+    static func insert(_ changes: some Collection<DatomChange>) -> PostgresQuery {
+        PostgresChangeRows(changes).query("INSERT INTO quarry_datoms (e, a, vt, vi, vd, vs, vb, tx) "
+                                          + "SELECT e, a, vt, vi, vd, vs, vb, tx FROM CHANGES")
     }
 }
 #endif

@@ -52,9 +52,12 @@ public final class PostgresSource: DatomSource, Sendable {
         running = Task { await client.run() }
     }
 
-    /// Connects to the store at `url` and checks that it holds Quarry's
-    /// tables, so that a wrong URL fails here in one line.
-    public static func open(_ url: PostgresURL, maxConnections: Int = 16) async throws -> PostgresSource {
+    /// Connects to the store at `url` and, unless `requireStore` is
+    /// false (a first write makes the tables), checks that it holds
+    /// Quarry's tables, so that a wrong URL fails here in one line.
+    public static func open(_ url: PostgresURL, maxConnections: Int = 16, requireStore: Bool = true) async throws
+        -> PostgresSource
+    {
         // One connection first: the pool retries a failed connection for a
         // minute before it gives up, while the server's refusal says why at once.
         var quiet = Logger(label: "quarry.postgres.open")
@@ -68,6 +71,7 @@ public final class PostgresSource: DatomSource, Sendable {
             throw PostgresStoreError("\(url): " + PostgresStoreError.describe(error))
         }
         let source = try PostgresSource(url: url, maxConnections: maxConnections)
+        guard requireStore else { return source }
         do {
             _ = try await source.describe()
         } catch {
@@ -94,6 +98,11 @@ public final class PostgresSource: DatomSource, Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch let e as PostgresStoreError {
+            throw e
+        } catch let e as TransactionError {
+            // A write Quarry refused: the caller sees it as from any store.
+            throw e
+        } catch let e as EDNError {
             throw e
         } catch {
             if Task.isCancelled { throw CancellationError() }
@@ -142,6 +151,26 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// The schema, figures and largest entity, every field checked.
     func describe(on conn: PostgresConnection) async throws -> SourceDescription {
+        let attributes = try await storedAttributes(on: conn)
+        counted()
+        var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
+        var total = 0
+        for try await (a, datoms, entities, values) in try await conn.query(
+            "SELECT a, datoms, entities, vals FROM quarry_figures", logger: logger
+        ).decode((String, Int64, Int64, Int64).self) {
+            guard datoms >= 0, entities >= 0, values >= 0 else { throw PostgresStoreError("a figure of \(a) is negative") }
+            figures[Keyword(a)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
+            let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
+            guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
+            total = sum
+        }
+        let maxEntity = try await Self.meta("max_entity", on: conn, logger: logger)
+        counted()
+        return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
+    }
+
+    /// The stored schema, every field checked.
+    func storedAttributes(on conn: PostgresConnection) async throws -> [Attribute] {
         counted()
         var attributes: [Attribute] = []
         for try await (ident, type, many, unique, indexed, component) in try await conn.query(
@@ -164,21 +193,7 @@ public final class PostgresSource: DatomSource, Sendable {
             attributes.append(Attribute(ident: Keyword(ident), valueType: valueType, cardinalityMany: many,
                                         unique: uniqueness, indexed: indexed, isComponent: component))
         }
-        counted()
-        var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
-        var total = 0
-        for try await (a, datoms, entities, values) in try await conn.query(
-            "SELECT a, datoms, entities, vals FROM quarry_figures", logger: logger
-        ).decode((String, Int64, Int64, Int64).self) {
-            guard datoms >= 0, entities >= 0, values >= 0 else { throw PostgresStoreError("a figure of \(a) is negative") }
-            figures[Keyword(a)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
-            let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
-            guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
-            total = sum
-        }
-        let maxEntity = try await Self.meta("max_entity", on: conn, logger: logger)
-        counted()
-        return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
+        return attributes
     }
 
     /// A counter of `quarry_meta` (0 when missing), which must not be negative.

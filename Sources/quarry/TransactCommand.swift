@@ -1,16 +1,20 @@
 import ArgumentParser
 import Foundation
 import Quarry
+#if Postgres
+import QuarryPostgres
+#endif
 
-/// `quarry transact --db FILE.sqlite [--format edn|json] 'TX-DATA'`: one
-/// transaction, committed to a SQLite store (created when nothing is there).
+/// `quarry transact --db FILE.sqlite|postgres://... [--format edn|json]
+/// 'TX-DATA'`: one transaction, committed to a SQLite store (created when
+/// nothing is there) or a PostgreSQL store (its tables made when missing).
 struct TransactCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transact",
-        abstract: "Commit one transaction to a SQLite store and print what it did."
+        abstract: "Commit one transaction to a SQLite or PostgreSQL store and print what it did."
     )
 
-    @Option(name: .long, help: "A SQLite store made by `quarry load` or `quarry transact` (created when missing).")
+    @Option(name: .long, help: "A SQLite store made by `quarry load` or `quarry transact` (created when missing), or a PostgreSQL store (postgres://USER@HOST:PORT/DB).")
     var db: String
 
     @Option(name: .long, help: "Output format: edn or json.")
@@ -22,15 +26,16 @@ struct TransactCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             let output = try ValueFormat(option: format)
+            let report: TransactionReport
             if StoreFile.isPostgresURL(db) {
-                throw QueryError("transact writes to SQLite stores; a PostgreSQL store is made whole with quarry load FILE.edn --into \(db)")
+                report = try await transactOnPostgres()
+            } else {
+                if FileManager.default.fileExists(atPath: db), !(try StoreFile.isSQLite(db)) {
+                    throw QueryError("\(db) is not a SQLite store: transact writes to one (make it with quarry load FILE.edn --into FILE.sqlite)")
+                }
+                let form = try EDNReader.readOne(data, what: "a vector of transaction data")
+                report = try await Connection.open(path: db).transact(form)
             }
-            if FileManager.default.fileExists(atPath: db), !(try StoreFile.isSQLite(db)) {
-                throw QueryError("\(db) is not a SQLite store: transact writes to one (make it with quarry load FILE.edn --into FILE.sqlite)")
-            }
-            let form = try EDNReader.readOne(data, what: "a vector of transaction data")
-            let connection = try await Connection.open(path: db)
-            let report = try await connection.transact(form)
             let added = report.txData.filter(\.added).count
             var tempids: [Value: Value] = [:]
             for (t, id) in report.tempids { tempids[t] = .int(id) }
@@ -43,5 +48,23 @@ struct TransactCommand: AsyncParsableCommand {
             QuarryCommand.printError("\(error)")
             throw ExitCode(1)
         }
+    }
+
+    /// The transaction committed to the PostgreSQL store at `db`.
+    private func transactOnPostgres() async throws -> TransactionReport {
+        #if Postgres
+        let form = try EDNReader.readOne(data, what: "a vector of transaction data")
+        let source = try await PostgresSource.open(try PostgresURL(db), maxConnections: 1, requireStore: false)
+        do {
+            let report = try await source.write(form).report
+            await source.close()
+            return report
+        } catch {
+            await source.close()
+            throw error
+        }
+        #else
+        throw QueryError("this quarry was built without PostgreSQL (the Postgres trait)")
+        #endif
     }
 }

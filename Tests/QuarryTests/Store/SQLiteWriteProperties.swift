@@ -23,10 +23,17 @@ struct SQLiteWriteProperties {
 
     @Test(arguments: 0..<24)
     func randomTransactionsMatchTheInMemoryStore(seed: UInt64) async throws {
-        var rng = SplitMix(seed: seed &* 7919 &+ 1)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-prop-\(UUID()).sqlite").path
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
-        let store = try SQLiteSource(path: path, mode: .create)
+        try await Self.check(seed: seed, store: try SQLiteSource(path: path, mode: .create))
+    }
+
+    /// Ten random transactions (the first the schema) to `store` and to the
+    /// in-memory store: after each, both hold the same datoms and figures,
+    /// or both refused it.
+    static func check(seed: UInt64, store: some WritableDatomSource) async throws {
+        var rng = SplitMix(seed: seed &* 7919 &+ 1)
+        let name = store.name
         var memory = try Database()
         for step in 0..<10 {
             let text = step == 0 ? Self.schema : Self.randomTransaction(&rng)
@@ -40,10 +47,10 @@ struct SQLiteWriteProperties {
             case (.failure, .failure):
                 break
             case (.success, .failure(let e)):
-                Issue.record("seed \(seed) step \(step): SQLite refused what memory took: \(e)\n\(text)")
+                Issue.record("seed \(seed) step \(step): \(name) refused what memory took: \(e)\n\(text)")
                 return
             case (.failure(let e), .success):
-                Issue.record("seed \(seed) step \(step): SQLite took what memory refused (\(e))\n\(text)")
+                Issue.record("seed \(seed) step \(step): \(name) took what memory refused (\(e))\n\(text)")
                 return
             }
             let all = "[:find ?e ?a ?v ?tx :where [?e ?a ?v ?tx]]"

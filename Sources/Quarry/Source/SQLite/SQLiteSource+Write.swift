@@ -173,8 +173,7 @@ extension SQLiteSource {
     }
 
     private static func conflict(_ a: Keyword, _ v: Value, _ entities: [Int64]) -> TransactionError {
-        TransactionError("unique conflict: \(a) \(EDNWriter.write(v)) is asserted for entities "
-                         + "\(entities[0]) and \(entities[1])", at: .unknown)
+        .uniqueConflict(a, v, entities[0], entities[1])
     }
 
     /// Writes the attributes whose definition the write changed.
@@ -192,11 +191,19 @@ extension SQLiteSource {
 }
 
 extension Database {
-    /// A database of stored datoms and schema, as a source hands them back.
-    static func restoring(_ rows: [SourceDatom], attributes: [Attribute], maxEntity: Int64, nextTx: Int64) throws -> Database {
+    /// A database of stored datoms and schema, as a source hands them back:
+    /// what a store's write runs the transactor over (see ``TouchedPlan``).
+    @_spi(Stores) public static func restoring(_ rows: [SourceDatom], attributes: [Attribute], maxEntity: Int64,
+                                               nextTx: Int64) throws -> Database {
         let interner = try Interner()
         let schema = try Schema(attributes, interner: interner)
         return try Database(interner: interner, schema: schema, datoms: encode(rows, in: interner), maxEntity: maxEntity,
                             nextTx: nextTx)
     }
+}
+
+extension Database {
+    /// The largest user entity id and the next transaction id: what a
+    /// store keeps beside the datoms after a write.
+    @_spi(Stores) public var counters: (maxEntity: Int64, nextTx: Int64) { (maxEntity, nextTx) }
 }

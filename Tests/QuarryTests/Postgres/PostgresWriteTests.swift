@@ -1,0 +1,81 @@
+#if Postgres
+import Foundation
+@testable import Quarry
+@testable import QuarryPostgres
+import Testing
+
+/// Writes to a PostgreSQL store: the same changes as the in-memory store
+/// (random transactions with tempids, upserts, lookup refs, idents,
+/// retractions and unique conflicts), concurrent writers serialized by the
+/// server, and a refused write that leaves the store as it was.
+@Suite(.enabled(if: PostgresServer.available, "no PostgreSQL server: QUARRY_TEST_POSTGRES_URL is not set"))
+struct PostgresWriteTests {
+    /// A source over a new database without Quarry's tables: the first write makes them.
+    func emptyStore(maxConnections: Int = 4) async throws -> PostgresSource {
+        try PostgresSource(url: try await PostgresServer.shared.freshDatabase(), maxConnections: maxConnections)
+    }
+
+    @Test(arguments: 0..<8)
+    func randomTransactionsMatchTheInMemoryStore(seed: UInt64) async throws {
+        let store = try await emptyStore()
+        try await SQLiteWriteProperties.check(seed: seed, store: store)
+        await store.close()
+    }
+
+    @Test func concurrentWritersAreSerializedAndEveryTempidGetsItsOwnEntity() async throws {
+        let store = try await emptyStore(maxConnections: 8)
+        _ = try await store.transact(try EDNReader.readOne("""
+            [{:db/ident :c/n :db/valueType :db.type/long :db/unique :db.unique/identity}
+             {:db/ident :c/hits :db/valueType :db.type/long}]
+            """))
+        // Eight writers at once, each adding two entities by tempid and upserting one shared entity.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<8 {
+                group.addTask {
+                    _ = try await store.transact(try EDNReader.readOne("""
+                        [{:db/id "a" :c/n \(100 + w)} {:db/id "b" :c/n \(200 + w)} {:db/id "s" :c/n 1 :c/hits \(w)}]
+                        """))
+                }
+            }
+            try await group.waitForAll()
+        }
+        let remote = RemoteDatabase(unmaterialized: store)
+        let entities = try await remote.query("[:find (count ?e) . :where [?e :c/n]]").rows
+        #expect(entities == [[.int(17)]])
+        // The shared entity was upserted, never duplicated: one value of :c/n 1, the last writer's hits.
+        let shared = try await remote.query("[:find ?e :where [?e :c/n 1]]").rows
+        #expect(shared.count == 1)
+        let figures = try await store.describe().figures[Keyword("c/n")]
+        #expect(figures == .init(datoms: 17, distinctEntities: 17, distinctValues: 17))
+        await store.close()
+    }
+
+    @Test func aRefusedWriteLeavesTheStoreAsItWas() async throws {
+        let store = try await emptyStore()
+        _ = try await store.transact(try EDNReader.readOne("""
+            [{:db/ident :u/email :db/valueType :db.type/string :db/unique :db.unique/value}
+             {:db/id 1 :u/email "a@x"} {:db/id 2 :u/email "b@x"}]
+            """))
+        let before = try await store.describe()
+        await #expect(throws: TransactionError.self) {
+            _ = try await store.transact(try EDNReader.readOne("[[:db/add 2 :u/email \"a@x\"] [:db/add 3 :u/n 1]]"))
+        }
+        let after = try await store.describe()
+        #expect(after.figures == before.figures && after.maxEntity == before.maxEntity)
+        let rows = try await RemoteDatabase(unmaterialized: store).query("[:find ?e ?m :where [?e :u/email ?m]]").rows
+        #expect(Set(rows) == [[.int(1), .string("a@x")], [.int(2), .string("b@x")]])
+        await store.close()
+    }
+
+    @Test func aWriteThroughTheMaterializerIsSeenByTheNextQuery() async throws {
+        let store = try await emptyStore()
+        _ = try await store.transact(try EDNReader.readOne("[{:db/id 1 :p/name \"ann\"}]"))
+        let m = Materializer(source: store)
+        let remote = RemoteDatabase(materializer: m)
+        #expect(try await remote.query("[:find ?n . :where [1 :p/name ?n]]").rows == [[.string("ann")]])
+        _ = try await m.transact(try EDNReader.readOne("[[:db/add 1 :p/name \"bea\"]]"))
+        #expect(try await remote.query("[:find ?n . :where [1 :p/name ?n]]").rows == [[.string("bea")]])
+        await store.close()
+    }
+}
+#endif

@@ -189,6 +189,12 @@ extension PostgresSource: WritableDatomSource {
             INSERT INTO quarry_meta (key, value) VALUES ('max_entity', \(counters.maxEntity)), ('next_tx', \(counters.nextTx))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, logger: logger)
+        if announcesWrites {
+            // Delivered to listeners when the transaction commits, not before.
+            counted()
+            let payload = Self.payload(snapshot: counters.nextTx, attributes: Set(figures.keys))
+            try await conn.query("SELECT pg_notify(\(Self.noticeChannel), \(payload))", logger: logger)
+        }
         return WriteSummary(attributes: Set(figures.keys), datoms: report.txData.count)
     }
 }

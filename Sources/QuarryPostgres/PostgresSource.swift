@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import Quarry
+import Synchronization
 
 /// Datoms in PostgreSQL, or in a database that speaks its protocol and SQL
 /// (YugabyteDB, Citus, CockroachDB): the `quarry_datoms` table with a type
@@ -23,6 +24,12 @@ public final class PostgresSource: DatomSource, Sendable {
     private let running: Task<Void, Never>
     let logger = Logger(label: "quarry.postgres")
     private let counts = Counts()
+    /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
+    public let announcesWrites: Bool
+    /// The tasks listening for write notices, stopped by ``close()``.
+    let listeners = Mutex<[Task<Void, Never>]>([])
+    /// Listeners whose `LISTEN` the server has taken, and callers waiting for a number of them (tests).
+    let listening = Mutex<(count: Int, waiting: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
 
     /// Keys travel as arrays: a request's size is bounded by memory, not
     /// by PostgreSQL's 65,535 parameters.
@@ -38,9 +45,12 @@ public final class PostgresSource: DatomSource, Sendable {
     /// A source over the store at `url`, through a pool of at most
     /// `maxConnections` connections (a read session holds one for its
     /// query). Nothing is sent until the first request; the pool runs
-    /// until ``close()``.
-    public init(url: PostgresURL, maxConnections: Int = 16) throws {
+    /// until ``close()``. `announceWrites`: whether writes announce
+    /// themselves to other clients through `NOTIFY` (see
+    /// ``writeNotices()``); off for a database without it (CockroachDB).
+    public init(url: PostgresURL, maxConnections: Int = 16, announceWrites: Bool = true) throws {
         self.url = url
+        announcesWrites = announceWrites
         name = "postgres:\(url.database)"
         var configuration = try url.configuration()
         configuration.options.maximumConnections = max(1, maxConnections)
@@ -83,6 +93,7 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// Stops the pool: its connections close.
     public func close() async {
+        for task in listeners.withLock({ $0 }) { task.cancel() }
         running.cancel()
         _ = await running.result
     }

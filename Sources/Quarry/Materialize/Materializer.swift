@@ -43,6 +43,14 @@ public actor Materializer {
     private var coordinator: BatchCoordinator
     /// The deadline of the boarding round, if one is open.
     private var deadline: Task<Void, Never>?
+    /// The task reading the source's write notices (a ``WriteAnnouncingSource``).
+    private var listening: Task<Void, Never>?
+    /// Writes announced since the cache's snapshot, by the version each
+    /// made, with the attributes they touched (already dropped).
+    private var announced: [UInt64: Set<Keyword>] = [:]
+    /// Notices taken so far, and callers waiting for a number of them (tests).
+    private(set) var noticesTaken = 0
+    private var noticeWaiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// How a materializer batches and caches.
     public struct Options: Sendable {
@@ -358,6 +366,7 @@ public actor Materializer {
     /// request lands, what is left is looked up again: keys another caller
     /// has put in the air or in the cache since are not sent twice.
     private func plan(_ phase: inout Phase, headroomBytes: Int?) async throws {
+        listenForWrites()
         let description = try await sourceDescription()
         var unserved: [ScanBindings] = phase.scans.indices.map { ($0, Array(phase.scans[$0].bindings.indices)) }
         var firstPass = true
@@ -648,10 +657,55 @@ public actor Materializer {
     private func cacheServes(_ snapshot: UInt64?) -> Bool {
         guard let snapshot else { return cacheSnapshot == nil }
         if let current = cacheSnapshot, snapshot <= current { return snapshot == current }
+        // Every write since the cache's snapshot announced, its attributes
+        // dropped already: the rest of the cache holds at the new one too.
+        if let current = cacheSnapshot, snapshot - current <= UInt64(announced.count),
+           (current + 1...snapshot).allSatisfy({ announced[$0].map { !$0.isEmpty } ?? false }) {
+            announced = announced.filter { $0.key > snapshot }
+            cacheSnapshot = snapshot
+            return true
+        }
         metrics.cacheInvalidations += cache.removeAll()
+        announced = announced.filter { $0.key > snapshot }
         cacheSnapshot = snapshot
         return true
     }
+
+    /// Starts reading the source's write notices, once.
+    private func listenForWrites() {
+        guard listening == nil, let announcing = source as? any WriteAnnouncingSource else { return }
+        let notices = announcing.writeNotices()
+        listening = Task { [weak self] in
+            for await notice in notices {
+                guard let self else { return }
+                await self.take(notice)
+            }
+        }
+    }
+
+    /// A write another client (or this one) committed: what it touched is
+    /// dropped now, and noted so that the next snapshot keeps the rest.
+    private func take(_ notice: SourceWriteNotice) {
+        if notice.attributes.isEmpty {
+            metrics.cacheInvalidations += cache.removeAll()
+            description = nil
+        } else {
+            invalidate(notice.attributes)
+        }
+        if let current = cacheSnapshot, notice.snapshot > current { announced[notice.snapshot] = notice.attributes }
+        noticesTaken += 1
+        let ready = noticeWaiters.filter { $0.count <= noticesTaken }
+        noticeWaiters.removeAll { $0.count <= noticesTaken }
+        for w in ready { w.continuation.resume() }
+    }
+
+    /// Returns once `count` write notices have been taken (tests).
+    func waitForNotices(_ count: Int) async {
+        if noticesTaken >= count { return }
+        await withCheckedContinuation { noticeWaiters.append((count, $0)) }
+    }
+
+    deinit { listening?.cancel() }
 
     /// A flight for `request`, in the air for joining; it is sent when
     /// launched, or flown by the caller that started it, or (`boarding`)

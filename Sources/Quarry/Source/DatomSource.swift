@@ -91,3 +91,30 @@ public struct SourceDescription: Sendable {
         self.maxEntity = maxEntity
     }
 }
+
+/// A write to a store, as the store announces it when it commits.
+public struct SourceWriteNotice: Sendable, Equatable {
+    /// The store's version after the write: the ``DatomReadSession/snapshot``
+    /// of a session that begins after it. Each write moves it by one.
+    public var snapshot: UInt64
+    /// The attributes the write touched; empty when unknown (then
+    /// everything may have changed).
+    public var attributes: Set<Keyword>
+
+    /// A notice of the write that made version `snapshot`.
+    public init(snapshot: UInt64, attributes: Set<Keyword>) {
+        self.snapshot = snapshot
+        self.attributes = attributes
+    }
+}
+
+/// A source that announces writes, whichever client makes them (for
+/// PostgreSQL, through `LISTEN`/`NOTIFY`). A materializer over it drops
+/// only what each write touched when a newer snapshot comes, instead of
+/// its whole cache.
+public protocol WriteAnnouncingSource: DatomSource {
+    /// The writes that commit from now on, in commit order, until the
+    /// consumer stops (the stream ends if the store's channel is lost: a
+    /// write missed is then caught by its snapshot).
+    func writeNotices() -> AsyncStream<SourceWriteNotice>
+}

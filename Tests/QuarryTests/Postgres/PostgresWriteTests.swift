@@ -77,5 +77,41 @@ struct PostgresWriteTests {
         #expect(try await remote.query("[:find ?n . :where [1 :p/name ?n]]").rows == [[.string("bea")]])
         await store.close()
     }
+
+    @Test func aWriteByAnotherClientDropsOnlyWhatItTouched() async throws {
+        let store = try await emptyStore()
+        _ = try await store.transact(try EDNReader.readOne("""
+            [{:db/id 1 :p/name "ann" :p/age 30} {:db/id 2 :p/name "bob" :p/age 40}]
+            """))
+        let m = Materializer(source: store)
+        let remote = RemoteDatabase(materializer: m)
+        let names = "[:find ?e ?n :where [?e :p/name ?n]]", ages = "[:find ?e ?a :where [?e :p/age ?a]]"
+        _ = try await remote.query(names)
+        _ = try await remote.query(ages)
+        await store.waitForListeners(1)
+        // Another client writes an age.
+        let other = try PostgresSource(url: store.url, maxConnections: 1)
+        _ = try await other.transact(try EDNReader.readOne("[[:db/add 1 :p/age 31]]"))
+        await other.close()
+        await m.waitForNotices(1)
+        let before = await m.currentMetrics
+        #expect(Set(try await remote.query(ages).rows) == [[.int(1), .int(31)], [.int(2), .int(40)]])
+        #expect(Set(try await remote.query(names).rows) == [[.int(1), .string("ann")], [.int(2), .string("bob")]])
+        let spent = await m.currentMetrics.since(before)
+        // The ages were fetched again, the names served from the cache at the new snapshot.
+        #expect(spent.roundTrips == 1, "\(spent)")
+        #expect(spent.cacheHits > 0)
+        await store.close()
+    }
+
+    @Test func noticesCarryTheVersionAndTheAttributes() {
+        let payload = PostgresSource.payload(snapshot: 42, attributes: [Keyword("p/age"), Keyword("p/name")])
+        #expect(payload == "42 p/age p/name")
+        #expect(PostgresSource.notice(payload) == SourceWriteNotice(snapshot: 42, attributes: [Keyword("p/age"), Keyword("p/name")]))
+        let many = Set((0..<2000).map { Keyword("p/attribute\($0)") })
+        #expect(PostgresSource.payload(snapshot: 7, attributes: many) == "7 *")
+        #expect(PostgresSource.notice("7 *") == SourceWriteNotice(snapshot: 7, attributes: []))
+        #expect(PostgresSource.notice("hello") == nil && PostgresSource.notice("7") == nil)
+    }
 }
 #endif

@@ -3,8 +3,14 @@ import Foundation
 import PostgresNIO
 
 /// Where a PostgreSQL store is: a `postgres://` (or `postgresql://`) URL,
-/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE]`, or
-/// with `?host=/path/to/socket/folder` for a Unix socket.
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE[&sslrootcert=FILE]]`,
+/// or with `?host=/path/to/socket/folder` for a Unix socket (never TLS).
+///
+/// `sslmode` means what it means to libpq: `disable` (no TLS), `prefer`
+/// (TLS when the server offers it, the default), `require` (TLS or no
+/// connection; the certificate is not checked), `verify-ca` (the
+/// certificate must chain to a trusted root) and `verify-full` (and name
+/// the host). The roots are the system's, or the PEM file `sslrootcert`.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     /// The role to connect as.
     public var user: String
@@ -18,8 +24,13 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     public var socketFolder: String?
     /// The database holding the store.
     public var database: String
-    /// TLS: `disable`, `prefer` (the default) or `require`.
+    /// TLS: `disable`, `prefer` (the default), `require`, `verify-ca` or `verify-full`.
     public var sslMode: String
+    /// A PEM file of the roots a server's certificate must chain to
+    /// (`verify-ca`, `verify-full`); nil: the system's.
+    public var sslRootCertificate: String?
+
+    static let sslModes = ["disable", "prefer", "require", "verify-ca", "verify-full"]
 
     /// Whether `text` names a PostgreSQL store (its scheme), whatever else it holds.
     public static func isPostgres(_ text: String) -> Bool {
@@ -45,9 +56,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard (1...65535).contains(port) else { throw PostgresStoreError("port \(port) is out of range") }
         let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
         sslMode = query["sslmode"] ?? "prefer"
-        guard ["disable", "prefer", "require"].contains(sslMode) else {
-            throw PostgresStoreError("sslmode \(sslMode) is not disable, prefer or require")
+        guard Self.sslModes.contains(sslMode) else {
+            throw PostgresStoreError("sslmode \(sslMode) is not one of " + Self.sslModes.joined(separator: ", "))
         }
+        sslRootCertificate = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
         if let folder = query["host"], folder.hasPrefix("/") {
             socketFolder = folder
             host = nil
@@ -71,10 +83,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             c = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password,
                       database: database)
         } else {
-            let tls: PostgresConnection.Configuration.TLS = switch sslMode {
-            case "disable": .disable
-            case "require": .require(try .init(configuration: .makeClientConfiguration()))
-            default: .prefer(try .init(configuration: .makeClientConfiguration()))
+            let tls: PostgresConnection.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+            case ("prefer", let t?): .prefer(try NIOSSLContext(configuration: t))
+            case (_, let t?): .require(try NIOSSLContext(configuration: t))
+            case (_, nil): .disable
             }
             c = .init(host: host!, port: port, username: user, password: password, database: database, tls: tls)
         }
@@ -89,16 +101,33 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             c = .init(unixSocketPath: socketFolder + "/.s.PGSQL.\(port)", username: user, password: password,
                       database: database)
         } else {
-            let tls: PostgresClient.Configuration.TLS
-            switch sslMode {
-            case "disable": tls = .disable
-            case "require": tls = .require(.makeClientConfiguration())
-            default: tls = .prefer(.makeClientConfiguration())
+            let tls: PostgresClient.Configuration.TLS = switch (sslMode, try tlsConfiguration()) {
+            case ("prefer", let t?): .prefer(t)
+            case (_, let t?): .require(t)
+            case (_, nil): .disable
             }
             c = .init(host: host!, port: port, username: user, password: password, database: database, tls: tls)
         }
         c.options.connectTimeout = .seconds(10)
         return c
+    }
+
+    /// The TLS configuration `sslmode` asks for; nil for `disable`.
+    private func tlsConfiguration() throws -> TLSConfiguration? {
+        var t = TLSConfiguration.makeClientConfiguration()
+        switch sslMode {
+        case "disable": return nil
+        case "verify-full": t.certificateVerification = .fullVerification
+        case "verify-ca": t.certificateVerification = .noHostnameVerification
+        default: t.certificateVerification = .none
+        }
+        if let sslRootCertificate {
+            guard FileManager.default.isReadableFile(atPath: sslRootCertificate) else {
+                throw PostgresStoreError("sslrootcert \(sslRootCertificate) cannot be read")
+            }
+            t.trustRoots = .file(sslRootCertificate)
+        }
+        return t
     }
 }
 #endif

@@ -41,12 +41,15 @@ extension PostgresSource: WriteAnnouncingSource {
                   let conn = try? await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
             else { return }
             await withTaskCancellationHandler {
+                self.counted()
                 _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
                     self.listenerStarted()
                     for try await n in notifications {
                         if let notice = Self.notice(n.payload) { continuation.yield(notice) }
                     }
                 }
+                // Leaving `listen` sends UNLISTEN (unless the connection closed first).
+                self.counted()
             } onCancel: {
                 Task { try? await conn.close() }
             }

@@ -68,6 +68,7 @@ extension PostgresSource: WritableDatomSource {
             try await PostgresSchema.create(on: conn, logger: logger)
         }
         let attributes = try await storedAttributes(on: conn)
+        counted()
         let stored = try await Self.meta("next_tx", on: conn, logger: logger)
         let before: Database
         var plan: TouchedPlan?
@@ -77,6 +78,7 @@ extension PostgresSource: WritableDatomSource {
         } else {
             var p = try TouchedPlan(data: data, attributes: attributes)
             try await read(&p, on: conn)
+            counted()
             let maxEntity = max(try await Self.meta("max_entity", on: conn, logger: logger),
                                 try await largestUserEntity(on: conn))
             before = try Database.restoring(Array(p.datoms), attributes: attributes, maxEntity: maxEntity, nextTx: stored)

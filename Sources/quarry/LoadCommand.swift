@@ -52,15 +52,7 @@ extension LoadCommand {
         -> WriteSummary
     {
         #if Postgres
-        let source = try PostgresSource(url: try PostgresURL(into))
-        do {
-            let summary = try await source.load(data, progress: progress)
-            await source.close()
-            return summary
-        } catch {
-            await source.close()
-            throw error
-        }
+        return try await PostgresSource(url: try PostgresURL(into)).closing { try await $0.load(data, progress: progress) }
         #else
         throw QueryError("this quarry was built without PostgreSQL (the Postgres trait)")
         #endif

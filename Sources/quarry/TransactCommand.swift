@@ -54,15 +54,8 @@ struct TransactCommand: AsyncParsableCommand {
     private func transactOnPostgres() async throws -> TransactionReport {
         #if Postgres
         let form = try EDNReader.readOne(data, what: "a vector of transaction data")
-        let source = try await PostgresSource.open(try PostgresURL(db), maxConnections: 1, requireStore: false)
-        do {
-            let report = try await source.write(form).report
-            await source.close()
-            return report
-        } catch {
-            await source.close()
-            throw error
-        }
+        return try await PostgresSource.open(try PostgresURL(db), maxConnections: 1, requireStore: false)
+            .closing { try await $0.write(form).report }
         #else
         throw QueryError("this quarry was built without PostgreSQL (the Postgres trait)")
         #endif

@@ -75,8 +75,8 @@ public actor Materializer {
         public var maxRequestsInFlight: Int
         /// Whether requests of independent callers that come while another
         /// is in the air wait for it to land and leave together, merged
-        /// (at most one round trip: see ``BatchCoordinator``). A lone
-        /// request never waits. Needs ``shareFlights``.
+        /// (waiting at most one measured round trip). A lone request never
+        /// waits. Needs ``shareFlights``.
         public var batchAcrossCallers: Bool
         /// The round trip assumed until one is measured: how long the first
         /// requests board at most.
@@ -673,7 +673,8 @@ public actor Materializer {
 
     /// Starts reading the source's write notices, once.
     private func listenForWrites() {
-        guard listening == nil, let announcing = source as? any WriteAnnouncingSource else { return }
+        // Without a cache there is nothing a notice could keep.
+        guard listening == nil, options.cacheBytes > 0, let announcing = source as? any WriteAnnouncingSource else { return }
         let notices = announcing.writeNotices()
         listening = Task { [weak self] in
             for await notice in notices {

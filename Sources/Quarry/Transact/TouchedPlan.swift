@@ -9,7 +9,7 @@
 ///    resolved through round 1;
 /// 3. every datom of the entities it names, found by id or by the rounds
 ///    before (``entities``), and the references to the entities it
-///    retracts (``retracted``).
+///    retracts (its `retracted`).
 ///
 /// The in-memory transactor run over the datoms read (``datoms``) makes the
 /// same changes as over the whole store: it never reads a datom outside

@@ -161,6 +161,12 @@ struct NetworkBenchmark {
                                              database: Self.ohlcDatabase) {
             (try await ohlc.scan(whole, account: nil).count, nil)
         })
+        // The same without the proxy: what the delay and the proxy's copying cost.
+        let direct = try PostgresSource(url: database(Self.ohlcDatabase, of: server), maxConnections: 1)
+        report.rows.append(try await measure("OHLC's one request alone, no proxy", direct, database: Self.ohlcDatabase) {
+            (try await direct.scan(whole, account: nil).count, nil)
+        })
+        await direct.close()
 
         report.rows.append(try await measure("N+1: 1,000 entities through a ref", nplus1, database: Self.graphDatabase) {
             let r = try await RemoteDatabase(materializer: Materializer(source: nplus1))

@@ -5,7 +5,9 @@ import Quarry
 
 /// The one statement of a batched scan. The bindings travel as arrays,
 /// one per bound position (never spliced into the SQL text), unnested
-/// `WITH ORDINALITY` and joined with the datoms, rows ordered by binding.
+/// `WITH ORDINALITY` and joined with the datoms; the matching datoms come
+/// back as a few rows of arrays, one per column (``PostgresArrayCell``),
+/// the client putting them in binding order.
 /// A request costs a handful of parameters whatever its number of keys.
 struct PostgresScanStatement {
     let query: PostgresQuery
@@ -15,6 +17,10 @@ struct PostgresScanStatement {
     let bindingOfKey: [Int]
 
     static let columns = "d.e, d.a, d.vt, d.vi, d.vd, d.vs, d.vb, d.tx"
+    /// Rows of the answer hold the datoms of at most so many bindings, and
+    /// of entities within so wide a range: each column of a row stays far
+    /// below PostgreSQL's limit of 1 GB a value.
+    static let bindingsPerRow = 1024, entitiesPerRow = 65536
 
     init(_ request: ScanRequest) throws {
         let shape = request.shape
@@ -132,7 +138,12 @@ struct PostgresScanStatement {
             }
         }
         if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        if !positions.isEmpty { sql += " ORDER BY k.i" }
+        // The rows come back folded into arrays, a few thousand bindings' or
+        // entities' datoms a row: the client reads a handful of rows, not one
+        // per datom (each of which costs postgres-nio about 2 µs).
+        sql = "SELECT array_agg(q.i), array_agg(q.e), array_agg(q.a), array_agg(q.vt), array_agg(q.vi), "
+            + "array_agg(q.vd), array_agg(q.vs), array_agg(q.vb), array_agg(q.tx) FROM (\(sql)) AS q(i, e, a, vt, vi, vd, vs, vb, tx) "
+            + "GROUP BY q.i / \(Self.bindingsPerRow), q.e / \(Self.entitiesPerRow)"
         query = PostgresQuery(unsafeSQL: sql, binds: binds)
         self.bindingOfKey = bindingOfKey
     }

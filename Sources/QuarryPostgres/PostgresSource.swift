@@ -141,21 +141,46 @@ public final class PostgresSource: DatomSource, Sendable {
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
         counts.add(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
+        // The datoms, tagged by binding; rows of arrays come in no particular order.
+        var found: [(binding: Int, datom: SourceDatom)] = []
+        var keywords: [String: Keyword] = [:]
         for try await row in result {
-            let (i, e, a, vt, vi, vd, vs, vb, tx) = try row.decode(
-                (Int64, Int64, String, Int16, Int64?, Double?, String?, ByteBuffer?, Int64).self)
-            let v = try PostgresValues.value(tag: vt, vi: vi, vd: vd, vs: vs, vb: vb)
-            if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
-            let binding: Int
-            if shape.parameters.isEmpty {
-                binding = 0
-            } else {
-                guard i >= 1, i <= statement.bindingOfKey.count else {
-                    throw PostgresStoreError("the server answered for key \(i) of \(statement.bindingOfKey.count)")
+            var cells = row.makeIterator()
+            let keys = try PostgresArrayCell.int64s(cells.next()), es = try PostgresArrayCell.int64s(cells.next())
+            let attributes = try PostgresArrayCell.strings(cells.next()), tags = try PostgresArrayCell.int16s(cells.next())
+            let vis = try PostgresArrayCell.int64s(cells.next()), vds = try PostgresArrayCell.doubles(cells.next())
+            let vss = try PostgresArrayCell.strings(cells.next()), vbs = try PostgresArrayCell.bytes(cells.next())
+            let txs = try PostgresArrayCell.int64s(cells.next())
+            let n = keys.count
+            guard [es.count, attributes.count, tags.count, vis.count, vds.count, vss.count, vbs.count, txs.count]
+                .allSatisfy({ $0 == n }) else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            for r in 0..<n {
+                guard let i = keys[r], let e = es[r], let text = attributes[r], let vt = tags[r], let tx = txs[r] else {
+                    throw PostgresStoreError("a stored datom has a NULL entity, attribute, tag or transaction")
                 }
-                binding = statement.bindingOfKey[Int(i) - 1]
+                let v = try PostgresValues.value(tag: vt, vi: vis[r], vd: vds[r], vs: vss[r], vb: vbs[r])
+                if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
+                let binding: Int
+                if shape.parameters.isEmpty {
+                    binding = 0
+                } else {
+                    guard i >= 1, i <= statement.bindingOfKey.count else {
+                        throw PostgresStoreError("the server answered for key \(i) of \(statement.bindingOfKey.count)")
+                    }
+                    binding = statement.bindingOfKey[Int(i) - 1]
+                }
+                let a: Keyword
+                if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
+                found.append((binding, SourceDatom(e: e, a: a, v: v, tx: tx)))
             }
-            try rows.append(binding: binding, SourceDatom(e: e, a: Keyword(a), v: v, tx: tx))
+        }
+        // Grouped by binding in ascending order, as sources answer; stable, so a binding's datoms keep their order.
+        if found.count > 1, !shape.parameters.isEmpty {
+            var order = Array(found.indices)
+            order.sort { (found[$0].binding, $0) < (found[$1].binding, $1) }
+            for k in order { try rows.append(binding: found[k].binding, found[k].datom) }
+        } else {
+            for (binding, datom) in found { try rows.append(binding: binding, datom) }
         }
         return rows
     }

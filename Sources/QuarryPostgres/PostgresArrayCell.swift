@@ -1,0 +1,70 @@
+#if Postgres
+import NIOCore
+import PostgresNIO
+
+/// The elements of a one-dimensional array cell in PostgreSQL's binary
+/// form, read straight from its bytes: a header (dimensions, a null flag,
+/// the element type, then per dimension its length and lower bound),
+/// then per element a 32-bit length (-1 for NULL) and its bytes. Every
+/// length is checked against what is left.
+enum PostgresArrayCell {
+    /// Each element's bytes (nil for NULL), in order.
+    static func elements(_ cell: PostgresCell?) throws -> [ByteBuffer?] {
+        guard let cell else { throw PostgresStoreError("a scan's answer has fewer columns than asked for") }
+        guard var b = cell.bytes else { return [] }
+        guard cell.format == .binary else { throw PostgresStoreError("the server answered a scan in text, not binary") }
+        guard let dimensions = b.readInteger(as: Int32.self), b.readInteger(as: Int32.self) != nil,
+              b.readInteger(as: UInt32.self) != nil else { throw malformed }
+        if dimensions == 0 { return [] }
+        guard dimensions == 1, let count = b.readInteger(as: Int32.self), b.readInteger(as: Int32.self) != nil,
+              count >= 0, Int(count) <= b.readableBytes / 4 else { throw malformed }
+        var out: [ByteBuffer?] = []
+        out.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let length = b.readInteger(as: Int32.self) else { throw malformed }
+            if length < 0 {
+                out.append(nil)
+                continue
+            }
+            guard let element = b.readSlice(length: Int(length)) else { throw malformed }
+            out.append(element)
+        }
+        return out
+    }
+
+    static func int64s(_ cell: PostgresCell?) throws -> [Int64?] {
+        try elements(cell).map { e in
+            guard var e else { return nil }
+            guard e.readableBytes == 8, let x = e.readInteger(as: Int64.self) else { throw malformed }
+            return x
+        }
+    }
+
+    static func int16s(_ cell: PostgresCell?) throws -> [Int16?] {
+        try elements(cell).map { e in
+            guard var e else { return nil }
+            guard e.readableBytes == 2, let x = e.readInteger(as: Int16.self) else { throw malformed }
+            return x
+        }
+    }
+
+    static func doubles(_ cell: PostgresCell?) throws -> [Double?] {
+        try elements(cell).map { e in
+            guard var e else { return nil }
+            guard e.readableBytes == 8, let bits = e.readInteger(as: UInt64.self) else { throw malformed }
+            return Double(bitPattern: bits)
+        }
+    }
+
+    static func strings(_ cell: PostgresCell?) throws -> [String?] {
+        try elements(cell).map { e in
+            guard var e else { return nil }
+            return e.readString(length: e.readableBytes)
+        }
+    }
+
+    static func bytes(_ cell: PostgresCell?) throws -> [ByteBuffer?] { try elements(cell) }
+
+    private static var malformed: PostgresStoreError { PostgresStoreError("the server sent a malformed array") }
+}
+#endif

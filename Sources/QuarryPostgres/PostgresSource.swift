@@ -23,7 +23,8 @@ public final class PostgresSource: DatomSource, Sendable {
     let client: PostgresClient
     private let running: Task<Void, Never>
     let logger = Logger(label: "quarry.postgres")
-    private let counts = Counts()
+    /// Statements sent, and of those scans, from any task.
+    private let counts = Mutex<(statements: Int, scans: Int)>((0, 0))
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -37,10 +38,10 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// Statements sent to the server so far (scans, descriptions, and each
     /// session's start and end): its round trips.
-    public var statements: Int { counts.statements }
+    public var statements: Int { counts.withLock { $0.statements } }
 
     /// Of those, scans of datoms: the requests a query's round trips carry.
-    public var scans: Int { counts.scans }
+    public var scans: Int { counts.withLock { $0.scans } }
 
     /// A source over the store at `url`, through a pool of at most
     /// `maxConnections` connections (a read session holds one for its
@@ -100,7 +101,12 @@ public final class PostgresSource: DatomSource, Sendable {
 
     deinit { running.cancel() }
 
-    func counted() { counts.add() }
+    func counted(scan: Bool = false) {
+        counts.withLock { c in
+            c.statements += 1
+            if scan { c.scans += 1 }
+        }
+    }
 
     /// Runs `body` on a pooled connection, turning errors into one line.
     func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
@@ -139,7 +145,7 @@ public final class PostgresSource: DatomSource, Sendable {
         guard !request.bindings.isEmpty else { return rows }
         let statement = try PostgresScanStatement(request)
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
-        counts.add(scan: true)
+        counted(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
         // The datoms, tagged by binding; rows of arrays come in no particular order.
         var found: [(binding: Int, datom: SourceDatom)] = []
@@ -241,23 +247,5 @@ public final class PostgresSource: DatomSource, Sendable {
         }
         return 0
     }
-}
-
-/// Statements sent, from any task.
-final class Counts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var n = 0
-    private var scanned = 0
-
-    func add(scan: Bool = false) {
-        lock.withLock {
-            n += 1
-            if scan { scanned += 1 }
-        }
-    }
-
-    var statements: Int { lock.withLock { n } }
-
-    var scans: Int { lock.withLock { scanned } }
 }
 #endif

@@ -659,13 +659,11 @@ public actor Materializer {
         if let current = cacheSnapshot, snapshot <= current { return snapshot == current }
         // Every write since the cache's snapshot announced, its attributes
         // dropped already: the rest of the cache holds at the new one too.
-        if let current = cacheSnapshot, snapshot - current <= UInt64(announced.count),
-           (current + 1...snapshot).allSatisfy({ announced[$0].map { !$0.isEmpty } ?? false }) {
-            announced = announced.filter { $0.key > snapshot }
-            cacheSnapshot = snapshot
-            return true
+        var allAnnounced = false
+        if let current = cacheSnapshot, snapshot - current <= UInt64(announced.count) {
+            allAnnounced = (current + 1...snapshot).allSatisfy { announced[$0].map { !$0.isEmpty } ?? false }
         }
-        metrics.cacheInvalidations += cache.removeAll()
+        if !allAnnounced { metrics.cacheInvalidations += cache.removeAll() }
         announced = announced.filter { $0.key > snapshot }
         cacheSnapshot = snapshot
         return true

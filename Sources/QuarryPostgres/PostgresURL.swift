@@ -37,10 +37,23 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
+    /// The query parameters a URL may carry. Any other is an error: a
+    /// misspelled `sslmode` ignored would connect without the TLS it asked for.
+    static let parameters = ["sslmode", "sslrootcert", "host"]
+
     /// Parses `text`; the error says what is wrong with it in one line.
+    /// The user, password and database are percent-decoded; a port,
+    /// parameter or percent-escape that does not parse is an error, never
+    /// left out for a default.
     public init(_ text: String) throws {
         guard Self.isPostgres(text), let url = URLComponents(string: text) else {
-            throw PostgresStoreError("not a postgres:// URL: \(text)")
+            throw PostgresStoreError("not a postgres:// URL: \(Self.excerpt(text))")
+        }
+        for (part, encoded) in [("user", url.percentEncodedUser), ("password", url.percentEncodedPassword),
+                                ("database", url.percentEncodedPath)] {
+            if let encoded, encoded.removingPercentEncoding == nil {
+                throw PostgresStoreError("the URL's \(part) has a percent-escape that is not UTF-8 text")
+            }
         }
         guard let user = url.user, !user.isEmpty else {
             throw PostgresStoreError("the URL names no user (postgres://USER@HOST/DATABASE)")
@@ -52,12 +65,20 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             throw PostgresStoreError("the URL names no database (postgres://USER@HOST/DATABASE)")
         }
         database = path
-        port = url.port ?? 5432
-        guard (1...65535).contains(port) else { throw PostgresStoreError("port \(port) is out of range") }
-        let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
+        port = try Self.port(of: text, parsed: url.port)
+        var query: [String: String] = [:]
+        for item in url.queryItems ?? [] {
+            guard Self.parameters.contains(item.name) else {
+                throw PostgresStoreError("unknown URL parameter \(Self.excerpt(item.name)) (known: "
+                                         + Self.parameters.joined(separator: ", ") + ")")
+            }
+            guard query.updateValue(item.value ?? "", forKey: item.name) == nil else {
+                throw PostgresStoreError("the URL parameter \(item.name) is given twice")
+            }
+        }
         sslMode = query["sslmode"] ?? "prefer"
         guard Self.sslModes.contains(sslMode) else {
-            throw PostgresStoreError("sslmode \(sslMode) is not one of " + Self.sslModes.joined(separator: ", "))
+            throw PostgresStoreError("sslmode \(Self.excerpt(sslMode)) is not one of " + Self.sslModes.joined(separator: ", "))
         }
         sslRootCertificate = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
         if let folder = query["host"], folder.hasPrefix("/") {
@@ -68,6 +89,32 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             host = h
             socketFolder = nil
         }
+    }
+
+    /// The port the authority of `text` names (5432 when it names none).
+    /// `parsed` is what `URLComponents` made of it, which is nil both for
+    /// no port and for one past `Int`'s range: the text decides which.
+    private static func port(of text: String, parsed: Int?) throws -> Int {
+        let afterScheme = text[text.range(of: "://")!.upperBound...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let hostAndPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+        // An IPv6 host is bracketed: a port follows its closing bracket.
+        let afterHost = hostAndPort.lastIndex(of: "]").map { hostAndPort[hostAndPort.index(after: $0)...] } ?? hostAndPort
+        guard let colon = afterHost.firstIndex(of: ":") else { return 5432 }
+        let digits = afterHost[afterHost.index(after: colon)...]
+        if digits.isEmpty { return 5432 }
+        guard let port = parsed ?? (digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber) ? Int.max : nil) else {
+            throw PostgresStoreError("the URL's port \(excerpt(String(digits))) is not a number")
+        }
+        guard (1...65535).contains(port) else {
+            throw PostgresStoreError("port \(port == Int.max ? excerpt(String(digits)) : String(port)) is out of range")
+        }
+        return port
+    }
+
+    /// `text` cut short for an error message: a hostile URL may be long.
+    private static func excerpt(_ text: String) -> String {
+        text.count <= 80 ? text : String(text.prefix(80)) + "..."
     }
 
     /// The URL without its password.

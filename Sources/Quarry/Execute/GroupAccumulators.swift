@@ -8,23 +8,14 @@
 /// in row order, errors included (raised at the end, group by group, as a
 /// computation after the fact would meet them).
 final class GroupAccumulators {
-    private struct Accumulator {
-        var count = 0
-        var allIntegers = true
-        var integerSum: Int64 = 0
-        var overflowed = false
-        var doubleSum = 0.0
-        var best: EncodedValue?
-        var nonNumber: EncodedValue?
-    }
-
-    private enum Kind { case count, sum, avg, min, max }
+    private typealias Accumulator = RunningAggregate
+    private typealias Kind = RunningAggregate.Kind
 
     /// Whether every aggregate among `elements` has a running form.
     static func supports(_ elements: [FindElement]) -> Bool {
         elements.allSatisfy { e in
-            guard case .aggregate(let name, let args, _, _) = e else { return true }
-            return args.isEmpty && ["count", "sum", "avg", "min", "max"].contains(name)
+            guard case .aggregate = e else { return true }
+            return RunningAggregate.Kind(e) != nil
         }
     }
 
@@ -52,16 +43,7 @@ final class GroupAccumulators {
         self.elements = elements
         self.groupColumns = groupColumns
         aggregateIndexes = elements.indices.filter { elements[$0].isAggregate }
-        kinds = aggregateIndexes.map { i in
-            guard case .aggregate(let name, _, _, _) = elements[i] else { return .count }
-            switch name {
-            case "sum": return .sum
-            case "avg": return .avg
-            case "min": return .min
-            case "max": return .max
-            default: return .count
-            }
-        }
+        kinds = aggregateIndexes.map { RunningAggregate.Kind(elements[$0]) ?? .count }
         aggregateColumns = aggregateIndexes.map { elementColumns[$0] }
         self.space = space
         keys = groupColumns.isEmpty ? nil : try DedupSet(arity: groupColumns.count, account: account)
@@ -135,48 +117,11 @@ final class GroupAccumulators {
 
     @inline(__always)
     private func fold(_ v: EncodedValue, into a: inout Accumulator, kind: Kind) {
-        a.count += 1
-        switch kind {
-        case .min, .max:
-            if let best = a.best {
-                let c = ValueOrder.sortCompare(v, best, in: space)
-                if kind == .min ? c < 0 : c >= 0 { a.best = v }
-            } else {
-                a.best = v
-            }
-        case .sum, .avg:
-            guard ValueOrder.isNumber(v.tag) else {
-                if a.nonNumber == nil { a.nonNumber = v }
-                return
-            }
-            a.doubleSum += ValueOrder.number(v)
-            if v.tag == .int || v.tag == .ref {
-                let (s, o) = a.integerSum.addingReportingOverflow(Int64(bitPattern: v.word))
-                a.integerSum = s
-                a.overflowed = a.overflowed || o
-            } else {
-                a.allIntegers = false
-            }
-        case .count:
-            break
-        }
+        a.fold(v, kind: kind, space: space)
     }
 
     /// The aggregate `element` (the `j`-th aggregate) of group `g`.
     func value(group g: Int, aggregate j: Int) throws -> Value {
-        let a = accumulators[g * aggregateIndexes.count + j]
-        guard case .aggregate(let name, _, _, let position) = elements[aggregateIndexes[j]] else { return .int(0) }
-        if let bad = a.nonNumber { throw Aggregates.nonNumber(name, bad, space: space, at: position) }
-        switch name {
-        case "count": return .int(Int64(a.count))
-        case "sum":
-            if a.allIntegers {
-                if a.overflowed { throw QueryError("integer overflow in sum", at: position) }
-                return .int(a.integerSum)
-            }
-            return .double(a.doubleSum)
-        case "avg": return .double(a.doubleSum / Double(a.count))
-        default: return space.decode(a.best!)
-        }
+        try accumulators[g * aggregateIndexes.count + j].value(of: elements[aggregateIndexes[j]], space: space)
     }
 }

@@ -128,6 +128,16 @@ final class PatternJoin: Operator {
         }
     }
 
+    /// For a lookup that adds only the value of one attribute to each input
+    /// row (`[?e :attr ?v]`, the entity from the input, in the database's
+    /// own ids): the entity's input column and the attribute. A fused
+    /// operator (``LookupAggregate``) may then do the lookup itself.
+    var valueLookup: (entityColumn: Int, attribute: UInt32)? {
+        guard let (column, attribute, valueColumn) = entityLookup, valueColumn == nil, sames.isEmpty,
+              outputs.count == 1, outputs[0].position == 2 else { return nil }
+        return (column, attribute)
+    }
+
     /// Whether the attribute holds at most one value per entity in this database.
     private func isFunctional(_ attribute: UInt32?) -> Bool {
         guard let attribute, let stats = db.attributeIndexes[attribute]?.stats else { return false }

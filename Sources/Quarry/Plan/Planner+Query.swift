@@ -27,14 +27,37 @@ extension Planner {
             guard case .aggregate(let name, let args, _, _) = e else { return true }
             return args.isEmpty && ["min", "max", "count-distinct", "distinct"].contains(name)
         }
-        let distinct = repeatsIrrelevant ? whereOp
-            : try Distinct(input: whereOp, columns: projected, account: context.account, counters: context.counters)
-        let find = try FindRows(input: distinct, keys: keys, elements: elements, space: context.space,
+        let find: Operator
+        if let fused = try lookupAggregate(query, whereOp: whereOp, keys: keys, distinct: !repeatsIrrelevant) {
+            find = fused
+        } else {
+            let distinct = repeatsIrrelevant ? whereOp
+                : try Distinct(input: whereOp, columns: projected, account: context.account, counters: context.counters)
+            find = try FindRows(input: distinct, keys: keys, elements: elements, space: context.space,
                                 account: context.account, random: context.random, functions: context.functions)
+        }
         guard !query.orderBy.isEmpty || query.limit != nil else { return find }
         let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }
         return OrderLimit(input: find, orderBy: orderBy, limit: query.limit, space: context.space,
                           account: context.account)
+    }
+
+    /// One operator for a query grouped by `keys` whose `:where` ends in a
+    /// lookup of one attribute's values (`[?e :attr ?v]`) that every
+    /// aggregate of its `:find` takes, over input clustered by exactly
+    /// those keys (a decorrelated subquery's runs): see ``LookupAggregate``.
+    /// Nil when the query is not of that form.
+    private func lookupAggregate(_ query: Query, whereOp: Operator, keys: [String], distinct: Bool) throws -> Operator? {
+        let elements = query.find.elements
+        guard !keys.isEmpty, query.with.isEmpty, let value = elements.first?.variable,
+              elements.allSatisfy({ $0.isAggregate && $0.variable == value && RunningAggregate.Kind($0) != nil }),
+              let lookup = whereOp as? PatternJoin, let (entityColumn, attribute) = lookup.valueLookup,
+              whereOp.columns.last == value, let input = whereOp.inputs.first, input.column(value) == nil,
+              !input.clusteredBy.isEmpty, Set(input.clusteredBy) == Set(keys), input.clusteredBy.count == keys.count
+        else { return nil }
+        return try LookupAggregate(input: input, pattern: lookup.pattern, entityColumn: entityColumn, attribute: attribute,
+                                   db: lookup.db, keys: keys, elements: elements, distinct: distinct,
+                                   space: context.space, account: context.account)
     }
 
     /// A pull reads a database the query was given, at the end of the

@@ -176,6 +176,36 @@ final class RowBuffer {
         count = kept
     }
 
+    /// Drops every row equal to the row before it (the first row is
+    /// compared with `previous`, a row of the same arity, if given), keeping
+    /// the order: a set's repeats that come together, removed without
+    /// hashing. Rows compare as bytes, which is as values: a row's tag
+    /// padding is zeros.
+    func removeAdjacentRepeats(after previous: UnsafeRawPointer?) {
+        guard stride > 0, let base, count > 0 else { return }
+        let stride = self.stride
+        var kept = 0
+        var last = previous
+        for r in 0..<count {
+            let row = UnsafeRawPointer(base + r &* stride)
+            if let last, Self.sameBytes(last, row, stride) { continue }
+            if r != kept { (base + kept &* stride).copyMemory(from: row, byteCount: stride) }
+            last = UnsafeRawPointer(base + kept &* stride)
+            kept += 1
+        }
+        count = kept
+    }
+
+    /// Whether two rows of `stride` bytes (a whole number of words) are equal.
+    @inline(__always)
+    private static func sameBytes(_ x: UnsafeRawPointer, _ y: UnsafeRawPointer, _ stride: Int) -> Bool {
+        for w in Swift.stride(from: 0, to: stride, by: 8)
+        where x.load(fromByteOffset: w, as: UInt64.self) != y.load(fromByteOffset: w, as: UInt64.self) {
+            return false
+        }
+        return true
+    }
+
     /// Appends to `starts` the rows that start a run of rows equal in
     /// `columns` (that differ there from the row before): where a join's
     /// rows of one key begin.

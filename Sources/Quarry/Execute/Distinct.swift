@@ -9,6 +9,9 @@ final class Distinct: Operator {
     private let seen: RowDeduper?
     private let runs: RunDeduper?
     private let output: RowBuffer
+    /// The last projected row of the batch before: the first row of the
+    /// next batch that equals it is a repeat.
+    private let previous: RowBuffer
     private let counters: ExecutionContext.Counters?
 
     init(input: Operator, columns: [String], account: MemoryAccount?, counters: ExecutionContext.Counters? = nil) throws {
@@ -29,6 +32,7 @@ final class Distinct: Operator {
             runs = nil
         }
         output = try RowBuffer(arity: columns.count, account: account)
+        previous = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
         if clustered { clusteredBy = input.clusteredBy }
         uniqueKey = keyed ? input.uniqueKey : Set(columns)
@@ -47,6 +51,7 @@ final class Distinct: Operator {
 
     /// A rewound plan keeps a small table for its next run and frees a big one.
     override func rewind() {
+        previous.removeAll()
         seen?.removeAll(keepingUpTo: RowDeduper.keptTableBytes)
         runs?.removeAll()
     }
@@ -55,6 +60,15 @@ final class Distinct: Operator {
         guard let batch = try inputs[0].next() else { return nil }
         output.removeAll()
         try output.append(columns: keep, of: batch)
+        if seen != nil || runs != nil {
+            // A row equal to the one before it (a join's rows of one input row,
+            // projected) is a repeat without asking the table.
+            output.removeAdjacentRepeats(after: previous.count > 0 ? previous.rowPointer(0) : nil)
+            if output.count > 0 {
+                previous.removeAll()
+                try previous.append(copyOf: output.count - 1, from: output)
+            }
+        }
         if let runs {
             counters?.rowsDeduplicated += output.count
             try runs.keepNew(output)

@@ -25,6 +25,8 @@ final class LookupAggregate: Operator {
     private let output: RowBuffer
     /// The values of the group being folded, when each counts once.
     private var seen: GroupValueSet?
+    /// Scratch: where each batch's runs of equal keys start.
+    private var runStarts: [Int] = []
     private var done = false
 
     init(input: Operator, pattern: Pattern, entityColumn: Int, attribute: UInt32, db: Database, keys: [String],
@@ -68,47 +70,55 @@ final class LookupAggregate: Operator {
         }
         var seeker = DatomRun.EntitySeeker(run)
         let keyColumns = self.keyColumns, entityColumn = self.entityColumn, kinds = self.kinds
-        let space = self.space, width = kinds.count
+        let space = self.space, width = kinds.count, distinct = self.distinct
         // The current group: its key, its aggregates, the values it has had.
         var key: [(UInt64, UInt8)] = Array(repeating: (0, 0), count: keyColumns.count)
         var open = false, folded = 0
         var aggregates = Array(repeating: RunningAggregate(), count: width)
-        // A local while it is used: a property would be checked for exclusive access per value.
+        // Locals while they are used: a property would be checked for exclusive access per value.
         var seen = distinct ? try GroupValueSet(account: account) : nil
-        defer { self.seen = seen }
+        var runStarts = self.runStarts
+        defer { (self.seen, self.runStarts) = (seen, runStarts) }
         while let batch = try inputs[0].next() {
-            let arity = batch.arity
-            for r in 0..<batch.count {
-                let row = batch.rowPointer(r)
-                var same = open
-                if same {
-                    for (j, c) in keyColumns.enumerated() where key[j] != Self.cell(row, c, arity) {
-                        same = false
-                        break
-                    }
-                }
-                if !same {
+            let arity = batch.arity, stride = batch.stride
+            // Where the batch's runs of equal keys start; the first may go on with the open group.
+            runStarts.removeAll(keepingCapacity: true)
+            batch.appendRunStarts(columns: keyColumns, to: &runStarts)
+            runStarts.append(batch.count)
+            let first = batch.rowPointer(0)
+            var continues = open
+            for (j, c) in keyColumns.enumerated() where key[j] != Self.cell(first, c, arity) { continues = false }
+            for k in 0..<(runStarts.count - 1) {
+                let start = runStarts[k], end = runStarts[k + 1]
+                if k > 0 || !continues {
                     if folded > 0 { try emit(key, aggregates) }
+                    let row = batch.rowPointer(start)
                     for (j, c) in keyColumns.enumerated() { key[j] = Self.cell(row, c, arity) }
                     open = true
                     folded = 0
                     for j in 0..<width { aggregates[j] = RunningAggregate() }
                     try seen?.startGroup()
                 }
-                let entity = RowBuffer.value(at: row, column: entityColumn, arity: arity)
-                guard entity.tag == .int || entity.tag == .ref else { continue }
-                let range = seeker.range(of: Int64(bitPattern: entity.word))
-                var i = range.lowerBound, chunk = seeker.chunk
-                while i < range.upperBound {
-                    let piece = run.piece(from: i, upTo: range.upperBound, chunk: chunk)
-                    for d in piece.datoms {
-                        let v = d.value
-                        if distinct, try !seen!.insert(v) { continue }
-                        folded += 1
-                        for j in 0..<width { aggregates[j].fold(v, kind: kinds[j], space: space) }
+                var row = batch.rowPointer(start)
+                try aggregates.withUnsafeMutableBufferPointer { aggregates in
+                    for _ in start..<end {
+                        defer { row += stride }
+                        let entity = RowBuffer.value(at: row, column: entityColumn, arity: arity)
+                        guard entity.tag == .int || entity.tag == .ref else { continue }
+                        let range = seeker.range(of: Int64(bitPattern: entity.word))
+                        var i = range.lowerBound, chunk = seeker.chunk
+                        while i < range.upperBound {
+                            let piece = run.piece(from: i, upTo: range.upperBound, chunk: chunk)
+                            for d in piece.datoms {
+                                let v = d.value
+                                if distinct, try !seen!.insert(v) { continue }
+                                folded += 1
+                                for j in 0..<width { aggregates[j].fold(v, kind: kinds[j], space: space) }
+                            }
+                            i += piece.datoms.count
+                            chunk = piece.chunk + 1
+                        }
                     }
-                    i += piece.datoms.count
-                    chunk = piece.chunk + 1
                 }
             }
         }

@@ -36,6 +36,21 @@ import Testing
         #expect(all.count == 3 && all.plan.contains("distinct already"))
     }
 
+    /// Repeats that come together (the bars of one hour, projected to the
+    /// hour) are dropped before the table, also where a run of them spans
+    /// two batches; repeats that come apart still meet the table.
+    @Test func adjacentRepeatsAcrossBatchesAreRemoved() throws {
+        var data = "["
+        for b in 0..<3_000 { data += "[:db/add \(100 + b) :hour \(b / 7)] [:db/add \(100 + b) :half \(b % 2)]" }
+        let db = try Database().transact(EDNReader.readOne(data + "]"))
+        let hours = try run(db, "[:find ?h :where [?b :hour ?h]]")
+        #expect(hours.count == 429 && hours.rows == Set((0..<429).map { [Value.int(Int64($0))] }))
+        let both = try run(db, "[:find ?h ?x :where [?b :hour ?h] [?b :half ?x]]")
+        #expect(both.count == 3_000 / 7 * 2 + 2 && both.rows.count == both.count)
+        let halves = try run(db, "[:find ?x :where [?b :hour ?h] [?b :half ?x]]")
+        #expect(halves.count == 2 && halves.rows == [[.int(0)], [.int(1)]])
+    }
+
     @Test func repeatsAreStillRemovedWhereNoKeyIsKept() throws {
         let db = try database()
         // The key ?e is projected away: two Anns are one row.

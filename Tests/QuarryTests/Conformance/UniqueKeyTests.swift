@@ -51,6 +51,21 @@ import Testing
         #expect(halves.count == 2 && halves.rows == [[.int(0)], [.int(1)]])
     }
 
+    /// An entity lookup that adds the tx, the value or neither gives the
+    /// datoms a scan of the attribute gives (each row written in the walk).
+    @Test func entityLookupsGiveTheScansDatoms() throws {
+        let db = try database()
+        let scanned = try run(db, "[:find ?e ?r ?tx :where [?e :region ?r ?tx]]").rows
+        let looked = try run(db, "[:find ?e ?r ?tx :where [?e :name _] [?e :region ?r ?tx]]").rows
+        #expect(looked == scanned && scanned.count == 3)
+        let txOnly = try run(db, "[:find ?e ?tx :where [?e :name _] [?e :region _ ?tx]]").rows
+        #expect(txOnly == Set(scanned.map { [$0[0], $0[2]] }))
+        let checked = try run(db, "[:find ?e :where [?e :name _] [?e :region :north]]").rows
+        #expect(checked == [[.int(1)], [.int(2)]])
+        let many = try run(db, "[:find ?e ?t :where [?e :name _] [?e :tag ?t]]").rows
+        #expect(many.count == 3)
+    }
+
     @Test func repeatsAreStillRemovedWhereNoKeyIsKept() throws {
         let db = try database()
         // The key ?e is projected away: two Anns are one row.

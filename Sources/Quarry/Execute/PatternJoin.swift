@@ -58,6 +58,12 @@ final class PatternJoin: Operator {
     /// column (its datoms in entity order).
     private let entityLookup: (column: Int, attribute: UInt32, value: Int?)?
     private let output: RowBuffer
+    /// At most one new column, no repeated variable, the database's own
+    /// ids: each row is written in place by the walk, without the emitter's
+    /// call per datom (OHLC's outer query and shared scan faster in
+    /// alternating runs). `single` is that column's position and place.
+    private let writesInPlace: Bool
+    private let single: (position: Int, column: Int)?
     private var cache: RowBuffer?
     private var filters: [DatomFilter] = []
     private var filterRows: [Int] = []
@@ -114,6 +120,8 @@ final class PatternJoin: Operator {
                           context.isPrimary(db), slots.count == 4, sames.isEmpty, f?.v == nil, f?.tx == nil,
                           inputSlots.count == (valueColumn == nil ? 1 : 2) { (c, a, valueColumn) } else { nil }
         self.output = try RowBuffer(arity: columns.count, account: context.account)
+        writesInPlace = context.isPrimary(db) && sames.isEmpty && outputs.count <= 1
+        single = outputs.first.map { (position: $0.position, column: input.columns.count + $0.column) }
         super.init(columns: columns, inputs: [input], estimatedRows: estimatedRows)
         // Each input row's matches come out together, in input order.
         clusteredBy = input.clusteredBy
@@ -248,11 +256,7 @@ final class PatternJoin: Operator {
             }
         } else if let (column, attribute, valueColumn) = entityLookup {
             let emitter = self.emitter, context = self.context, db = self.db
-            // At most one new column (the value or the tx): each row is written in
-            // place by the walk, without a call per datom (OHLC's outer query and
-            // shared scan, 5-10% faster in alternating runs).
-            let writesInPlace = outputs.count <= 1
-            let single = outputs.first.map { (position: $0.position, column: inputArity + $0.column) }
+            let writesInPlace = self.writesInPlace, single = self.single
             // The attribute's datoms in entity order: each row's entity is sought
             // from where the last one was found, so input in entity order
             // walks the column once (a merge join) and other input searches.
@@ -290,6 +294,7 @@ final class PatternJoin: Operator {
         } else {
             // Locals, not properties, in the loops: no exclusivity check per row.
             let filters = self.filters, filterRows = self.filterRows, emitter = self.emitter, db = self.db
+            let writesInPlace = self.writesInPlace, single = self.single
             // A constant attribute's index, found once for the batch.
             let index = constants?.a.flatMap { db.attributeIndexes[$0] }
             while k < filters.count, out.count < limit {
@@ -297,8 +302,13 @@ final class PatternJoin: Operator {
                 let resume: Int?
                 if let index {
                     let (run, range) = index.candidates(filters[k])
-                    resume = try Self.walk(run, range, from: position, chunk: nil, filters[k], emitter: emitter,
-                                           row: row, of: batch, into: out, limit: limit)
+                    resume = if writesInPlace {
+                        try Self.walkLookup(run, range, from: position, chunk: nil, filters[k], output: single,
+                                            row: row, of: batch, into: out, limit: limit)
+                    } else {
+                        try Self.walk(run, range, from: position, chunk: nil, filters[k], emitter: emitter,
+                                      row: row, of: batch, into: out, limit: limit)
+                    }
                 } else {
                     resume = try db.scan(filters[k], from: position) { d in
                         try emitter.emit(d, inputRow: row, of: batch, into: out)
@@ -336,11 +346,11 @@ final class PatternJoin: Operator {
         return nil
     }
 
-    /// ``walk(_:_:from:chunk:_:emitter:row:of:into:limit:)`` for an entity
-    /// lookup that adds at most one column, `output` (the datom's value or
-    /// tx, and the output column it goes to; nil: none): the row is written
-    /// here, not by a call per datom. An entity lookup repeats no variable
-    /// and reads the database's own ids, so the emitter has nothing more to do.
+    /// ``walk(_:_:from:chunk:_:emitter:row:of:into:limit:)`` for a pattern
+    /// that adds at most one column, `output` (the datom's position and the
+    /// output column it goes to; nil: none), repeats no variable and reads
+    /// the database's own ids (``writesInPlace``): the row is written here,
+    /// not by a call per datom.
     @inline(__always)
     private static func walkLookup(_ run: DatomRun, _ range: Range<Int>, from offset: Int, chunk: Int?, _ f: DatomFilter,
                                    output: (position: Int, column: Int)?, row: Int, of batch: RowBuffer,
@@ -353,10 +363,11 @@ final class PatternJoin: Operator {
                 guard Database.matches(d, f) else { continue }
                 try out.appendRow(extending: row, of: batch) { w in
                     guard let output else { return }
-                    if output.position == 3 {
-                        w.set(output.column, word: UInt64(bitPattern: d.tx), tag: ValueTag.int.rawValue)
-                    } else {
-                        w.set(output.column, word: d.v, tag: d.vTag)
+                    switch output.position {
+                    case 0: w.set(output.column, word: UInt64(bitPattern: d.e), tag: ValueTag.int.rawValue)
+                    case 1: w.set(output.column, word: UInt64(d.a), tag: ValueTag.keyword.rawValue)
+                    case 2: w.set(output.column, word: d.v, tag: d.vTag)
+                    default: w.set(output.column, word: UInt64(bitPattern: d.tx), tag: ValueTag.int.rawValue)
                     }
                 }
                 if out.count >= limit { return i < range.upperBound ? i - range.lowerBound : nil }

@@ -280,10 +280,10 @@ final class PatternJoin: Operator {
                     }
                     let range = seeker.range(of: Int64(bitPattern: entity.word))
                     let resume = if writesInPlace {
-                        try Self.walkLookup(run, range, from: position, chunk: seeker.chunk, f, output: single,
-                                            row: k, of: batch, into: out, limit: limit)
+                        try Self.walk(run, range, from: position, chunk: seeker.chunk, f, writer: InPlace(output: single),
+                                      row: k, of: batch, into: out, limit: limit)
                     } else {
-                        try Self.walk(run, range, from: position, chunk: seeker.chunk, f, emitter: emitter,
+                        try Self.walk(run, range, from: position, chunk: seeker.chunk, f, writer: emitter,
                                       row: k, of: batch, into: out, limit: limit)
                     }
                     (k, position) = resume.map { (k, $0) } ?? (k + 1, 0)
@@ -303,10 +303,10 @@ final class PatternJoin: Operator {
                 if let index {
                     let (run, range) = index.candidates(filters[k])
                     resume = if writesInPlace {
-                        try Self.walkLookup(run, range, from: position, chunk: nil, filters[k], output: single,
-                                            row: row, of: batch, into: out, limit: limit)
+                        try Self.walk(run, range, from: position, chunk: nil, filters[k], writer: InPlace(output: single),
+                                      row: row, of: batch, into: out, limit: limit)
                     } else {
-                        try Self.walk(run, range, from: position, chunk: nil, filters[k], emitter: emitter,
+                        try Self.walk(run, range, from: position, chunk: nil, filters[k], writer: emitter,
                                       row: row, of: batch, into: out, limit: limit)
                     }
                 } else {
@@ -323,53 +323,23 @@ final class PatternJoin: Operator {
         return output
     }
 
-    /// Emits the datoms of `range` of `run` that match `f`, from its
-    /// `offset`-th on, as rows extending input row `row`, until `out` holds
-    /// `limit` rows: the offset to resume at, or nil at the range's end.
-    /// ``Database/walk(_:_:from:_:_:)`` without its closure, whose
-    /// captures cost six retains and releases per input row, more than
-    /// the row's one datom in a lookup.
+    /// Writes the datoms of `range` of `run` that match `f`, from its
+    /// `offset`-th on, as rows extending input row `row` (through `writer`),
+    /// until `out` holds `limit` rows: the offset to resume at, or nil at
+    /// the range's end. ``Database/walk(_:_:from:_:_:)`` without its
+    /// closure, whose captures cost six retains and releases per input
+    /// row, more than the row's one datom in a lookup.
     @inline(__always)
-    private static func walk(_ run: DatomRun, _ range: Range<Int>, from offset: Int, chunk: Int?, _ f: DatomFilter,
-                             emitter: Emitter, row: Int, of batch: RowBuffer, into out: RowBuffer, limit: Int) throws -> Int? {
+    private static func walk<W: DatomWriter>(_ run: DatomRun, _ range: Range<Int>, from offset: Int, chunk: Int?,
+                                             _ f: DatomFilter, writer: W, row: Int, of batch: RowBuffer,
+                                             into out: RowBuffer, limit: Int) throws -> Int? {
         var i = range.lowerBound + offset, chunk = chunk
         while i < range.upperBound {
             let piece = run.piece(from: i, upTo: range.upperBound, chunk: chunk)
             for d in piece.datoms {
                 i += 1
                 guard Database.matches(d, f) else { continue }
-                try emitter.emit(d, inputRow: row, of: batch, into: out)
-                if out.count >= limit { return i < range.upperBound ? i - range.lowerBound : nil }
-            }
-            chunk = piece.chunk + 1
-        }
-        return nil
-    }
-
-    /// ``walk(_:_:from:chunk:_:emitter:row:of:into:limit:)`` for a pattern
-    /// that adds at most one column, `output` (the datom's position and the
-    /// output column it goes to; nil: none), repeats no variable and reads
-    /// the database's own ids (``writesInPlace``): the row is written here,
-    /// not by a call per datom.
-    @inline(__always)
-    private static func walkLookup(_ run: DatomRun, _ range: Range<Int>, from offset: Int, chunk: Int?, _ f: DatomFilter,
-                                   output: (position: Int, column: Int)?, row: Int, of batch: RowBuffer,
-                                   into out: RowBuffer, limit: Int) throws -> Int? {
-        var i = range.lowerBound + offset, chunk = chunk
-        while i < range.upperBound {
-            let piece = run.piece(from: i, upTo: range.upperBound, chunk: chunk)
-            for d in piece.datoms {
-                i += 1
-                guard Database.matches(d, f) else { continue }
-                try out.appendRow(extending: row, of: batch) { w in
-                    guard let output else { return }
-                    switch output.position {
-                    case 0: w.set(output.column, word: UInt64(bitPattern: d.e), tag: ValueTag.int.rawValue)
-                    case 1: w.set(output.column, word: UInt64(d.a), tag: ValueTag.keyword.rawValue)
-                    case 2: w.set(output.column, word: d.v, tag: d.vTag)
-                    default: w.set(output.column, word: UInt64(bitPattern: d.tx), tag: ValueTag.int.rawValue)
-                    }
-                }
+                try writer.write(d, row: row, of: batch, into: out)
                 if out.count >= limit { return i < range.upperBound ? i - range.lowerBound : nil }
             }
             chunk = piece.chunk + 1
@@ -467,7 +437,38 @@ final class PatternJoin: Operator {
                 inputArity: inputArity)
     }
 
-    private struct Emitter {
+    /// How a walk turns one matching datom into a row of `out`.
+    private protocol DatomWriter {
+        func write(_ d: Datom, row: Int, of batch: RowBuffer, into out: RowBuffer) throws
+    }
+
+    /// The row of a pattern that adds at most one column, repeats no
+    /// variable and reads the database's own ids (``writesInPlace``),
+    /// written in place: `output` is the datom's position and the column
+    /// it goes to (nil: none).
+    private struct InPlace: DatomWriter {
+        let output: (position: Int, column: Int)?
+
+        @inline(__always)
+        func write(_ d: Datom, row: Int, of batch: RowBuffer, into out: RowBuffer) throws {
+            try out.appendRow(extending: row, of: batch) { w in
+                guard let output else { return }
+                switch output.position {
+                case 0: w.set(output.column, word: UInt64(bitPattern: d.e), tag: ValueTag.int.rawValue)
+                case 1: w.set(output.column, word: UInt64(d.a), tag: ValueTag.keyword.rawValue)
+                case 2: w.set(output.column, word: d.v, tag: d.vTag)
+                default: w.set(output.column, word: UInt64(bitPattern: d.tx), tag: ValueTag.int.rawValue)
+                }
+            }
+        }
+    }
+
+    private struct Emitter: DatomWriter {
+        @inline(__always)
+        func write(_ d: Datom, row: Int, of batch: RowBuffer, into out: RowBuffer) throws {
+            try emit(d, inputRow: row, of: batch, into: out)
+        }
+
         let context: ExecutionContext
         let db: Database
         let primary: Bool

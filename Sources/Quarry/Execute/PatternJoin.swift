@@ -464,11 +464,6 @@ final class PatternJoin: Operator {
     }
 
     private struct Emitter: DatomWriter {
-        @inline(__always)
-        func write(_ d: Datom, row: Int, of batch: RowBuffer, into out: RowBuffer) throws {
-            try emit(d, inputRow: row, of: batch, into: out)
-        }
-
         let context: ExecutionContext
         let db: Database
         let primary: Bool
@@ -505,6 +500,11 @@ final class PatternJoin: Operator {
                     w.set(first + c, word: word, tag: tag)
                 }
             }
+        }
+
+        @inline(__always)
+        func write(_ d: Datom, row: Int, of batch: RowBuffer, into out: RowBuffer) throws {
+            try emit(d, inputRow: row, of: batch, into: out)
         }
     }
 }

@@ -34,7 +34,7 @@ extension Planner {
             let distinct = repeatsIrrelevant ? whereOp
                 : try Distinct(input: whereOp, columns: projected, account: context.account, counters: context.counters)
             find = try FindRows(input: distinct, keys: keys, elements: elements, space: context.space,
-                                account: context.account, random: context.random, functions: context.functions)
+                                 account: context.account, random: context.random, functions: context.functions)
         }
         guard !query.orderBy.isEmpty || query.limit != nil else { return find }
         let orderBy = query.orderBy.map { (column: $0.column + keys.count, descending: $0.descending) }

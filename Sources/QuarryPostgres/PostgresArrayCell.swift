@@ -33,26 +33,23 @@ enum PostgresArrayCell {
     }
 
     static func int64s(_ cell: PostgresCell?) throws -> [Int64?] {
-        try elements(cell).map { e in
-            guard var e else { return nil }
-            guard e.readableBytes == 8, let x = e.readInteger(as: Int64.self) else { throw malformed }
-            return x
-        }
+        try fixed(cell, width: 8) { $0.readInteger(as: Int64.self) }
     }
 
     static func int16s(_ cell: PostgresCell?) throws -> [Int16?] {
-        try elements(cell).map { e in
-            guard var e else { return nil }
-            guard e.readableBytes == 2, let x = e.readInteger(as: Int16.self) else { throw malformed }
-            return x
-        }
+        try fixed(cell, width: 2) { $0.readInteger(as: Int16.self) }
     }
 
     static func doubles(_ cell: PostgresCell?) throws -> [Double?] {
+        try fixed(cell, width: 8) { $0.readInteger(as: UInt64.self).map(Double.init(bitPattern:)) }
+    }
+
+    /// Elements of `width` bytes each, read by `read`; any other length is malformed.
+    private static func fixed<T>(_ cell: PostgresCell?, width: Int, _ read: (inout ByteBuffer) -> T?) throws -> [T?] {
         try elements(cell).map { e in
             guard var e else { return nil }
-            guard e.readableBytes == 8, let bits = e.readInteger(as: UInt64.self) else { throw malformed }
-            return Double(bitPattern: bits)
+            guard e.readableBytes == width, let x = read(&e) else { throw malformed }
+            return x
         }
     }
 

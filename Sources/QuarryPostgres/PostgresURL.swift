@@ -65,7 +65,7 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             throw PostgresStoreError("the URL names no database (postgres://USER@HOST/DATABASE)")
         }
         database = path
-        port = try Self.port(of: text, parsed: url.port)
+        port = try Self.port(of: text)
         var query: [String: String] = [:]
         for item in url.queryItems ?? [] {
             guard Self.parameters.contains(item.name) else {
@@ -91,10 +91,10 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The port the authority of `text` names (5432 when it names none).
-    /// `parsed` is what `URLComponents` made of it, which is nil both for
-    /// no port and for one past `Int`'s range: the text decides which.
-    private static func port(of text: String, parsed: Int?) throws -> Int {
+    /// The port the authority of `text` names (5432 when it names none),
+    /// read from the text: `URLComponents` gives nil both for no port and
+    /// for one past `Int`'s range.
+    private static func port(of text: String) throws -> Int {
         let afterScheme = text[text.range(of: "://")!.upperBound...]
         let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostAndPort = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
@@ -103,11 +103,11 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         guard let colon = afterHost.firstIndex(of: ":") else { return 5432 }
         let digits = afterHost[afterHost.index(after: colon)...]
         if digits.isEmpty { return 5432 }
-        guard let port = parsed ?? (digits.allSatisfy(\.isASCII) && digits.allSatisfy(\.isNumber) ? Int.max : nil) else {
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
             throw PostgresStoreError("the URL's port \(excerpt(String(digits))) is not a number")
         }
-        guard (1...65535).contains(port) else {
-            throw PostgresStoreError("port \(port == Int.max ? excerpt(String(digits)) : String(port)) is out of range")
+        guard let port = Int(digits), (1...65535).contains(port) else {
+            throw PostgresStoreError("port \(excerpt(String(digits))) is out of range")
         }
         return port
     }

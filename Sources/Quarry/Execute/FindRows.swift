@@ -24,9 +24,15 @@ final class FindRows: Operator {
         self.account = account
         self.random = random
         self.functions = functions
-        let columns = keys + elements.map(\.text)
+        let columns = Self.columns(keys: keys, elements: elements)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
+    }
+
+    /// The columns of a query's find rows: the keys, then each element.
+    /// ``LookupAggregate`` makes the same rows.
+    static func columns(keys: [String], elements: [FindElement]) -> [String] {
+        keys + elements.map(\.text)
     }
 
     private var aggregates: Bool { elements.contains(where: \.isAggregate) }

@@ -85,7 +85,7 @@ final class GroupAccumulators {
             try newGroup(copying: nil, of: batchKeys, width: width, into: &accumulators)
         }
         guard width > 0 else { return }
-        let grouped = keys != nil, groupIDs = self.groupIDs, arity = batch.arity, stride = batch.stride
+        let grouped = keys != nil, groupIDs = self.groupIDs, arity = batch.arity, stride = batch.stride, space = self.space
         kinds.withUnsafeBufferPointer { kinds in
             aggregateColumns.withUnsafeBufferPointer { columns in
                 runStarts.withUnsafeBufferPointer { runStarts in
@@ -98,8 +98,8 @@ final class GroupAccumulators {
                                 g = Int(groupIDs[run])
                             }
                             for j in 0..<width {
-                                fold(RowBuffer.value(at: row, column: columns[j], arity: arity),
-                                     into: &accumulators[g &* width &+ j], kind: kinds[j])
+                                accumulators[g &* width &+ j].fold(RowBuffer.value(at: row, column: columns[j], arity: arity),
+                                                                   kind: kinds[j], space: space)
                             }
                             row += stride
                         }
@@ -113,11 +113,6 @@ final class GroupAccumulators {
                           into accumulators: inout [Accumulator]) throws {
         if let row { try groupKeys.append(copyOf: row, from: keys) } else { try groupKeys.appendRow { _ in } }
         accumulators.append(contentsOf: repeatElement(Accumulator(), count: width))
-    }
-
-    @inline(__always)
-    private func fold(_ v: EncodedValue, into a: inout Accumulator, kind: Kind) {
-        a.fold(v, kind: kind, space: space)
     }
 
     /// The aggregate `element` (the `j`-th aggregate) of group `g`.

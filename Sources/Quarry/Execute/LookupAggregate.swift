@@ -41,7 +41,7 @@ final class LookupAggregate: Operator {
         self.distinct = distinct
         self.space = space
         self.account = account
-        let columns = keys + elements.map(\.text)
+        let columns = FindRows.columns(keys: keys, elements: elements)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
     }

@@ -141,7 +141,8 @@ final class PatternJoin: Operator {
     /// own ids): the entity's input column and the attribute. A fused
     /// operator (``LookupAggregate``) may then do the lookup itself.
     var valueLookup: (entityColumn: Int, attribute: UInt32)? {
-        guard let (column, attribute, valueColumn) = entityLookup, valueColumn == nil, sames.isEmpty,
+        // An entity lookup repeats no variable and reads the database's own ids already.
+        guard let (column, attribute, valueColumn) = entityLookup, valueColumn == nil,
               outputs.count == 1, outputs[0].position == 2 else { return nil }
         return (column, attribute)
     }

@@ -53,7 +53,7 @@ extension Planner {
               elements.allSatisfy({ $0.isAggregate && $0.variable == value && RunningAggregate.Kind($0) != nil }),
               let lookup = whereOp as? PatternJoin, let (entityColumn, attribute) = lookup.valueLookup,
               whereOp.columns.last == value, let input = whereOp.inputs.first, input.column(value) == nil,
-              !input.clusteredBy.isEmpty, Set(input.clusteredBy) == Set(keys), input.clusteredBy.count == keys.count
+              Set(input.clusteredBy) == Set(keys), input.clusteredBy.count == keys.count
         else { return nil }
         return try LookupAggregate(input: input, pattern: lookup.pattern, entityColumn: entityColumn, attribute: attribute,
                                    db: lookup.db, keys: keys, elements: elements, distinct: distinct,

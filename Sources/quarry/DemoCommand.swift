@@ -18,7 +18,7 @@ struct DemoCommand: ParsableCommand {
     /// table; if the shown mode does, its error is printed in place of its
     /// rows and the demo then exits with status 1.
     static func show(_ query: String, on db: Database, options: DemoModeOptions, first: Int,
-                     sortedBy order: ([Value], [Value]) -> Bool) throws {
+                     sortedBy order: (ResultRow, ResultRow) -> Bool) throws {
         let (mode, limit) = (options.subqueries, options.memoryLimit?.bytes)
         var failed = false
         do {

@@ -89,7 +89,7 @@ enum ResultFormat: String, CaseIterable {
 
     private static func edn(_ result: QueryResult) -> String {
         let write = EDNWriter.write as (Value) -> String
-        func map(_ row: [Value]) -> String {
+        func map(_ row: ResultRow) -> String {
             guard let keys = result.keys else { return "[" + row.map(write).joined(separator: " ") + "]" }
             let names: [String] = keys.names.map { name in
                 switch keys.style {

@@ -109,6 +109,16 @@ final class ValueSpace {
     }
 
     /// Row `r` of `rows` as values, in one array sized once.
+    /// Every value of `rows`, row after row.
+    func decode(all rows: RowBuffer) -> [Value] {
+        var values: [Value] = []
+        values.reserveCapacity(rows.count * rows.arity)
+        for r in 0..<rows.count {
+            for c in 0..<rows.arity { values.append(decode(rows.value(r, c))) }
+        }
+        return values
+    }
+
     func decode(row r: Int, of rows: RowBuffer) -> [Value] {
         // `map` over a range sizes the array once and writes in place:
         // `reserveCapacity` then `append` went through the array's growth

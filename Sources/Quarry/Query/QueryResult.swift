@@ -16,7 +16,7 @@ public struct QueryResult: Sendable {
     public let columns: [String]
     /// The rows; for scalar, collection and tuple finds, as one column
     /// (scalar: at most one row; tuple: at most one row of all columns).
-    public let rows: [[Value]]
+    public let rows: ResultRows
     /// The shape `:find` asked for.
     public let shape: Shape
     /// `:keys`, `:strs` or `:syms`, when the query asked for maps.

@@ -79,12 +79,13 @@ struct QueryRun {
     fileprivate func result(of execution: QueryExecution) throws -> QueryResult {
         let rows = try execution.drain()
         let space = execution.context.space
-        // Decoded straight into the result's rows.
-        var values: [[Value]] = []
-        values.reserveCapacity(rows.count)
-        for r in 0..<rows.count { values.append(space.decode(row: r, of: rows)) }
+        // One array for every value: an array per row was half of a large
+        // result's time (an allocation each, and the pages they filled).
+        var values = ResultRows(width: rows.arity, values: space.decode(all: rows), count: rows.count)
         if let pulls = PullColumns(query, sources: execution.context.sources) {
-            values = try QueryInterrupt.$current.withValue(execution.interrupt) { try values.map(pulls.apply) }
+            values = try QueryInterrupt.$current.withValue(execution.interrupt) {
+                ResultRows(try values.map { try pulls.apply(Array($0)) })
+            }
         }
         let find = execution.find
         return QueryResult(columns: query.columnNames, rows: finalRows(values), shape: query.resultShape, keys: query.keys,
@@ -112,8 +113,8 @@ struct QueryRun {
         for input in op.inputs { collect(input, into: &out) }
     }
 
-    private func finalRows(_ rows: [[Value]]) -> [[Value]] {
-        query.keepsFirstRowOnly ? Array(rows.prefix(1)) : rows
+    private func finalRows(_ rows: ResultRows) -> ResultRows {
+        query.keepsFirstRowOnly ? rows.prefix(rows: 1) : rows
     }
 
     // MARK: Inputs

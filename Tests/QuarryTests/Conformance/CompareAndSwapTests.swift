@@ -12,7 +12,7 @@ import Testing
         """
 
     private func balance(_ db: Database) throws -> [[Value]] {
-        try db.query("[:find ?b :where [1 :balance ?b]]").rows
+        try db.query("[:find ?b :where [1 :balance ?b]]").rows.arrays
     }
 
     @Test func swapsWhenTheOldValueIsThere() throws {

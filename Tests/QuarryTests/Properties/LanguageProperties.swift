@@ -27,7 +27,7 @@ import Testing
                     Issue.record("\(error)\n\(context)")
                     continue
                 }
-                #expect(Self.multiset(result.rows) == Self.multiset(expected), "\(context)\ngot \(result.rows)\nwant \(expected)")
+                #expect(Self.multiset(result.rows.arrays) == Self.multiset(expected), "\(context)\ngot \(result.rows)\nwant \(expected)")
             }
         }
     }

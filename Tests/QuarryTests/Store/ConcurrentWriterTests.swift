@@ -15,7 +15,7 @@ struct ConcurrentWriterTests {
         """
 
     static func entities(_ path: String, _ query: String) async throws -> [[Value]] {
-        try await RemoteDatabase(unmaterialized: SQLiteSource(path: path)).query(query).rows
+        try await RemoteDatabase(unmaterialized: SQLiteSource(path: path)).query(query).rows.arrays
     }
 
     @Test func connectionsInOneProcess() async throws {

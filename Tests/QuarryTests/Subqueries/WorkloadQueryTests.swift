@@ -72,7 +72,7 @@ struct WorkloadQueryTests {
             }
         }
         #expect(result.ordered)
-        #expect(result.rows == expected)
+        #expect(result.rows.arrays == expected)
     }
 }
 

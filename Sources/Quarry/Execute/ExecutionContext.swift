@@ -22,6 +22,11 @@ final class ExecutionContext {
     var choices = PlanChoices()
     /// Whether this is a nested query's context (a subquery).
     private(set) var isNested = false
+    /// How many times a plan made in this context is expected to run in
+    /// the query: 1, or for a subquery run once per outer binding (and
+    /// nested in others), their estimated product. A remote round plans
+    /// an attribute whole from the keys of all the runs, not of one.
+    private(set) var runs = 1.0
 
     /// Figures of the whole run, nested queries included.
     final class Counters {
@@ -46,7 +51,7 @@ final class ExecutionContext {
 
     /// The context of a nested query: the same values, memory and figures,
     /// its own sources and rules.
-    func nested(sources: [String: Database], rules: [String: [Rule]]) -> ExecutionContext {
+    func nested(sources: [String: Database], rules: [String: [Rule]], runs: Double = 1) -> ExecutionContext {
         let c = ExecutionContext(space: space, account: account, sources: sources, subqueryMode: subqueryMode,
                                  counters: counters, random: random)
         c.rules = rules
@@ -55,6 +60,7 @@ final class ExecutionContext {
         c.functions = functions
         c.defersNamespaced = defersNamespaced
         c.isNested = true
+        c.runs = self.runs * max(1, runs)
         return c
     }
 

@@ -16,11 +16,13 @@ extension Planner {
     func subqueryJoin(_ sq: Subquery, binding: Binding, to op: Operator, keep: Set<String>, inputs: NestedInputs,
                       strategy: SubqueryJoin.Strategy, why: String, shared sharedPrefix: SharedPrefix?) throws -> Operator {
         let label = "subquery at \(sq.position.line):\(sq.position.column)"
-        let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules)
         let keys = strategy == .decorrelated ? inputs.variables : []
         let op = try projectLive(op, keep: keep.union(sq.args.compactMap(\.variable)).union(binding.variables))
         let argumentVariables = inputs.arguments.compactMap(\.variable)
         let distinctInputs = distinctEstimate(argumentVariables, rows: op.estimatedRows)
+        let oneRunForAll = strategy == .decorrelated || strategy == .once
+        let nestedContext = context.nested(sources: inputs.sources, rules: inputs.rules,
+                                           runs: oneRunForAll ? 1 : distinctInputs)
         // The closure outlives planning (a materialized subquery plans each
         // run): it holds the account, not this planner, whose rule
         // fixpoints may hold the subquery in turn.
@@ -30,7 +32,7 @@ extension Planner {
             let scan = try RelationScan(relation, columns: inputs.variables,
                                         label: inputs.relation || strategy == .decorrelated
                                             ? "all distinct outer bindings" : "one outer binding per run")
-            scan.estimatedRows = strategy == .decorrelated || strategy == .once ? distinctInputs : 1
+            scan.estimatedRows = oneRunForAll ? distinctInputs : 1
             // Each run's input holds distinct tuples (or just one).
             scan.clusteredBy = inputs.variables
             let find = try Planner(context: nestedContext).planQuery(sq.query, input: scan, keys: keys)

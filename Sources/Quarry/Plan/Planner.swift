@@ -509,7 +509,7 @@ final class Planner {
                                    pushedFilter: facts.pushedFilter)
         if let gate = join.gate, input.estimatedRows > 0 {
             let keyVariables = slots.compactMap { if case .input(let c) = $0 { input.columns[c] } else { nil } }
-            gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows))
+            gate.expect(join.gateShape, keys: distinctEstimate(keyVariables, rows: input.estimatedRows * context.runs))
         }
         return join
     }

@@ -62,6 +62,25 @@ import Testing
         #expect(Self.phase(2, of: result).isEmpty)
     }
 
+    /// A subquery run once per outer binding looks up one key a run; over
+    /// its 100 runs, all of the attribute: planned whole in the first
+    /// phase in every mode, not found run by run in a phase of its own.
+    @Test(arguments: [SubqueryMode.streaming, .materialized, .decorrelated, .auto])
+    func aSubqueryRunPerBindingPlansItsAttributeFromAllItsRuns(mode: SubqueryMode) async throws {
+        let query = """
+            [:find ?n ?total :where [?e :item/n ?n]
+             [(q [:find (sum ?w) :in $ ?x :where [?x :item/w ?w]] $ ?e) [[?total]]]]
+            """
+        let result = try await Self.materialized(try Self.store()).query(query, options: QueryOptions(subqueries: mode))
+        let expected: Set<[Value]> = Set((1...100).map { (n: Int64) -> [Value] in [.int(n), .int(n * 10)] })
+        #expect(Set(result.rows) == expected)
+        let phase = Self.phase(1, of: result)
+        #expect(phase.contains { $0.contains(":item/w whole, planned: the plan looks up about 100 of its 100 keys") },
+                "\(mode): \(phase)")
+        #expect(result.stats.remote?.roundTrips == 1, "\(mode): \(result.stats.remote?.requests ?? [])")
+        #expect(Self.phase(2, of: result).isEmpty)
+    }
+
     @Test func aRoundStopsRecordingKeysOnceTheWholeAttributeServesBetter() async throws {
         let result = try await Self.materialized(try Self.skewedStore()).query(Self.skewedQuery)
         #expect(result.rows.count == 100)

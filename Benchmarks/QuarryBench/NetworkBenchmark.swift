@@ -106,12 +106,17 @@ struct NetworkBenchmark {
                 let began = ContinuousClock.now
                 let (rows, ms) = try await body()
                 walls.append(ms ?? (ContinuousClock.now - began) / .microseconds(1) / 1000)
-                // A session ends without waiting for the server: let its last statement land.
-                try await Task.sleep(for: .milliseconds(50))
-                row.scans = source.scans - scans
-                row.statements = source.statements - statements
                 row.rowsFetched = rows
-                (row.serverScans, row.serverStatements) = try await stats.counts(database)
+                // A session ends without waiting for the server: its last
+                // statement is counted and lands a moment later, so both
+                // counts are read again (for up to 2 s) until they agree.
+                for _ in 0..<40 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    row.scans = source.scans - scans
+                    row.statements = source.statements - statements
+                    (row.serverScans, row.serverStatements) = try await stats.counts(database)
+                    if row.serverStatements.map({ $0 == row.statements }) ?? true { break }
+                }
             }
             row.wallMilliseconds = walls.sorted()[walls.count / 2]
             return row

@@ -7,8 +7,13 @@ import Quarry
 /// one per bound position (never spliced into the SQL text), unnested
 /// `WITH ORDINALITY` and joined with the datoms; the matching datoms come
 /// back as a few rows of arrays, one per column (``PostgresArrayCell``),
-/// the client putting them in binding order.
+/// the client putting them in binding order. Each row holds one
+/// attribute's datoms: the attribute is one text a row, not one a datom.
 /// A request costs a handful of parameters whatever its number of keys.
+///
+/// The columns of an answer row: the keys' ordinals (NULL for a request
+/// without keys), the attribute, then the arrays of the datoms' entities,
+/// tags, typed values (integer, double, text, bytes) and transactions.
 struct PostgresScanStatement {
     let query: PostgresQuery
     /// The request's binding of each unnested key (by ordinality, from 1):
@@ -17,6 +22,9 @@ struct PostgresScanStatement {
     let bindingOfKey: [Int]
 
     static let columns = "d.e, d.a, d.vt, d.vi, d.vd, d.vs, d.vb, d.tx"
+    /// The datoms' arrays of one answer row, after the keys and the attribute.
+    static let arrays = "array_agg(d.e), array_agg(d.vt), array_agg(d.vi), array_agg(d.vd), array_agg(d.vs), "
+        + "array_agg(d.vb), array_agg(d.tx)"
     /// Rows of the answer hold the datoms of at most so many bindings, and
     /// of entities within so wide a range: each column of a row stays far
     /// below PostgreSQL's limit of 1 GB a value.
@@ -26,7 +34,7 @@ struct PostgresScanStatement {
         let shape = request.shape
         let positions = shape.parameters.indexes
         var binds = PostgresBindings()
-        var sql: String
+        var sql = ""
         var conditions: [String] = []
         var n = 0
         func next() -> String {
@@ -34,9 +42,7 @@ struct PostgresScanStatement {
             return "$\(n)"
         }
         var bindingOfKey: [Int] = []
-        if positions.isEmpty {
-            sql = "SELECT 0::BIGINT, \(Self.columns) FROM quarry_datoms d"
-        } else {
+        if !positions.isEmpty {
             // Per position, its values in one array; bindings a position cannot hold are left out.
             var ints: [[Int64]] = Array(repeating: [], count: positions.count)
             var doubles: [[Double]] = Array(repeating: [], count: positions.count)
@@ -137,13 +143,24 @@ struct PostgresScanStatement {
                 }
             }
         }
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
         // The rows come back folded into arrays, a few thousand bindings' or
-        // entities' datoms a row: the client reads a handful of rows, not one
-        // per datom (each of which costs postgres-nio about 2 µs).
-        sql = "SELECT array_agg(q.i), array_agg(q.e), array_agg(q.a), array_agg(q.vt), array_agg(q.vi), "
-            + "array_agg(q.vd), array_agg(q.vs), array_agg(q.vb), array_agg(q.tx) FROM (\(sql)) AS q(i, e, a, vt, vi, vd, vs, vb, tx) "
-            + "GROUP BY q.i / \(Self.bindingsPerRow), q.e / \(Self.entitiesPerRow)"
+        // entities' datoms of one attribute a row: the client reads a handful
+        // of rows, not one per datom (each of which costs postgres-nio about
+        // 2 µs). A scan without keys leaves the keys out and groups the
+        // table itself: OHLC's request spent 22% less in the server than
+        // through a constant key column and a derived table. (Reading each
+        // attribute in a LATERAL subquery spent 40% less, but Citus runs
+        // a correlated subquery only when it correlates on the table's
+        // distribution column.)
+        if positions.isEmpty {
+            sql = "SELECT NULL::BIGINT[], d.a, \(Self.arrays) FROM quarry_datoms d"
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql += " GROUP BY d.a, d.e / \(Self.entitiesPerRow)"
+        } else {
+            if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
+            sql = "SELECT array_agg(d.i), d.a, \(Self.arrays) FROM (\(sql)) AS d(i, e, a, vt, vi, vd, vs, vb, tx) "
+                + "GROUP BY d.a, d.i / \(Self.bindingsPerRow), d.e / \(Self.entitiesPerRow)"
+        }
         query = PostgresQuery(unsafeSQL: sql, binds: binds)
         self.bindingOfKey = bindingOfKey
     }

@@ -151,32 +151,36 @@ public final class PostgresSource: DatomSource, Sendable {
         var found: [(binding: Int, datom: SourceDatom)] = []
         var keywords: [String: Keyword] = [:]
         for try await row in result {
+            // See PostgresScanStatement: keys (NULL without keys), the attribute, the datoms' arrays.
             var cells = row.makeIterator()
-            let keys = try PostgresArrayCell.int64s(cells.next()), es = try PostgresArrayCell.int64s(cells.next())
-            let attributes = try PostgresArrayCell.strings(cells.next()), tags = try PostgresArrayCell.int16s(cells.next())
+            let keys = try PostgresArrayCell.int64s(cells.next())
+            guard let text = try cells.next()?.decode(String?.self) else {
+                throw PostgresStoreError("a stored datom has a NULL attribute")
+            }
+            let es = try PostgresArrayCell.int64s(cells.next()), tags = try PostgresArrayCell.int16s(cells.next())
             let vis = try PostgresArrayCell.int64s(cells.next()), vds = try PostgresArrayCell.doubles(cells.next())
             let vss = try PostgresArrayCell.strings(cells.next()), vbs = try PostgresArrayCell.bytes(cells.next())
             let txs = try PostgresArrayCell.int64s(cells.next())
-            let n = keys.count
-            guard [es.count, attributes.count, tags.count, vis.count, vds.count, vss.count, vbs.count, txs.count]
-                .allSatisfy({ $0 == n }) else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            let n = es.count
+            guard [tags.count, vis.count, vds.count, vss.count, vbs.count, txs.count].allSatisfy({ $0 == n }),
+                  keys.count == (shape.parameters.isEmpty ? 0 : n)
+            else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            let a: Keyword
+            if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
             for r in 0..<n {
-                guard let i = keys[r], let e = es[r], let text = attributes[r], let vt = tags[r], let tx = txs[r] else {
-                    throw PostgresStoreError("a stored datom has a NULL entity, attribute, tag or transaction")
+                guard let e = es[r], let vt = tags[r], let tx = txs[r] else {
+                    throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
                 }
                 let v = try PostgresValues.value(tag: vt, vi: vis[r], vd: vds[r], vs: vss[r], vb: vbs[r])
                 if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
-                let binding: Int
-                if shape.parameters.isEmpty {
-                    binding = 0
-                } else {
-                    guard i >= 1, i <= statement.bindingOfKey.count else {
-                        throw PostgresStoreError("the server answered for key \(i) of \(statement.bindingOfKey.count)")
+                var binding = 0
+                if !shape.parameters.isEmpty {
+                    guard let i = keys[r], i >= 1, i <= statement.bindingOfKey.count else {
+                        throw PostgresStoreError("the server answered for key \(keys[r].map(String.init) ?? "NULL") "
+                                                 + "of \(statement.bindingOfKey.count)")
                     }
                     binding = statement.bindingOfKey[Int(i) - 1]
                 }
-                let a: Keyword
-                if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
                 found.append((binding, SourceDatom(e: e, a: a, v: v, tx: tx)))
             }
         }

@@ -13,7 +13,8 @@ import Quarry
 ///
 /// The columns of an answer row: the keys' ordinals (NULL for a request
 /// without keys), the attribute, then the arrays of the datoms' entities,
-/// tags, typed values (integer, double, text, bytes) and transactions.
+/// tags, typed values (integer, double, text, bytes) and transactions
+/// (NULL when the request's rows do not carry them).
 struct PostgresScanStatement {
     let query: PostgresQuery
     /// The request's binding of each unnested key (by ordinality, from 1):
@@ -22,9 +23,12 @@ struct PostgresScanStatement {
     let bindingOfKey: [Int]
 
     static let columns = "d.e, d.a, d.vt, d.vi, d.vd, d.vs, d.vb, d.tx"
-    /// The datoms' arrays of one answer row, after the keys and the attribute.
-    static let arrays = "array_agg(d.e), array_agg(d.vt), array_agg(d.vi), array_agg(d.vd), array_agg(d.vs), "
-        + "array_agg(d.vb), array_agg(d.tx)"
+    /// The datoms' arrays of one answer row, after the keys and the
+    /// attribute; the transactions NULL when the rows do not carry them.
+    static func arrays(transactions: Bool) -> String {
+        "array_agg(d.e), array_agg(d.vt), array_agg(d.vi), array_agg(d.vd), array_agg(d.vs), array_agg(d.vb), "
+            + (transactions ? "array_agg(d.tx)" : "NULL::BIGINT[]")
+    }
     /// Rows of the answer hold the datoms of at most so many bindings, and
     /// of entities within so wide a range: each column of a row stays far
     /// below PostgreSQL's limit of 1 GB a value.
@@ -152,13 +156,14 @@ struct PostgresScanStatement {
         // attribute in a LATERAL subquery spent 40% less, but Citus runs
         // a correlated subquery only when it correlates on the table's
         // distribution column.)
+        let arrays = Self.arrays(transactions: shape.projection.contains(.tx))
         if positions.isEmpty {
-            sql = "SELECT NULL::BIGINT[], d.a, \(Self.arrays) FROM quarry_datoms d"
+            sql = "SELECT NULL::BIGINT[], d.a, \(arrays) FROM quarry_datoms d"
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
             sql += " GROUP BY d.a, d.e / \(Self.entitiesPerRow)"
         } else {
             if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-            sql = "SELECT array_agg(d.i), d.a, \(Self.arrays) FROM (\(sql)) AS d(i, e, a, vt, vi, vd, vs, vb, tx) "
+            sql = "SELECT array_agg(d.i), d.a, \(arrays) FROM (\(sql)) AS d(i, e, a, vt, vi, vd, vs, vb, tx) "
                 + "GROUP BY d.a, d.i / \(Self.bindingsPerRow), d.e / \(Self.entitiesPerRow)"
         }
         query = PostgresQuery(unsafeSQL: sql, binds: binds)

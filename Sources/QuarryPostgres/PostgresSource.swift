@@ -161,14 +161,15 @@ public final class PostgresSource: DatomSource, Sendable {
             let vis = try PostgresArrayCell.int64s(cells.next()), vds = try PostgresArrayCell.doubles(cells.next())
             let vss = try PostgresArrayCell.strings(cells.next()), vbs = try PostgresArrayCell.bytes(cells.next())
             let txs = try PostgresArrayCell.int64s(cells.next())
-            let n = es.count
-            guard [tags.count, vis.count, vds.count, vss.count, vbs.count, txs.count].allSatisfy({ $0 == n }),
-                  keys.count == (shape.parameters.isEmpty ? 0 : n)
+            let n = es.count, withTx = shape.projection.contains(.tx)
+            guard [tags.count, vis.count, vds.count, vss.count, vbs.count].allSatisfy({ $0 == n }),
+                  keys.count == (shape.parameters.isEmpty ? 0 : n), txs.count == (withTx ? n : 0)
             else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
             let a: Keyword
             if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
             for r in 0..<n {
-                guard let e = es[r], let vt = tags[r], let tx = txs[r] else {
+                // A transaction the rows do not carry is not read (0 stands in).
+                guard let e = es[r], let vt = tags[r], let tx = withTx ? txs[r] : 0 else {
                     throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
                 }
                 let v = try PostgresValues.value(tag: vt, vi: vis[r], vd: vds[r], vs: vss[r], vb: vbs[r])

@@ -13,7 +13,8 @@ import Quarry
 ///
 /// The columns of an answer row: the keys' ordinals (NULL for a request
 /// without keys), the attribute, then the arrays of the datoms' entities,
-/// tags, typed values (integer, double, text, bytes) and transactions
+/// tags, typed values (integer, double, text, bytes: each only the values
+/// of the datoms whose tags keep them there, in order) and transactions
 /// (NULL when the request's rows do not carry them).
 struct PostgresScanStatement {
     let query: PostgresQuery
@@ -24,9 +25,16 @@ struct PostgresScanStatement {
 
     static let columns = "d.e, d.a, d.vt, d.vi, d.vd, d.vs, d.vb, d.tx"
     /// The datoms' arrays of one answer row, after the keys and the
-    /// attribute; the transactions NULL when the rows do not carry them.
+    /// attribute. Each typed value column holds only the values of the
+    /// datoms whose tags store their values there, in order (a column of
+    /// NULLs cost the server and the client as much as one of values); the
+    /// transactions are NULL when the rows do not carry them.
     static func arrays(transactions: Bool) -> String {
-        "array_agg(d.e), array_agg(d.vt), array_agg(d.vi), array_agg(d.vd), array_agg(d.vs), array_agg(d.vb), "
+        let values = PostgresValues.Column.allCases.map { column in
+            let tags = Set(ValueTag.allCases.filter { PostgresValues.column($0) == column }.map(PostgresValues.storedTag))
+            return "array_agg(d.\(column.rawValue)) FILTER (WHERE d.vt IN (\(tags.sorted().map(String.init).joined(separator: ", "))))"
+        }
+        return "array_agg(d.e), array_agg(d.vt), " + values.joined(separator: ", ") + ", "
             + (transactions ? "array_agg(d.tx)" : "NULL::BIGINT[]")
     }
     /// Rows of the answer hold the datoms of at most so many bindings, and

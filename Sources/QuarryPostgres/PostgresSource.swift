@@ -162,9 +162,10 @@ public final class PostgresSource: DatomSource, Sendable {
             let vss = try PostgresArrayCell.strings(cells.next()), vbs = try PostgresArrayCell.bytes(cells.next())
             let txs = try PostgresArrayCell.int64s(cells.next())
             let n = es.count, withTx = shape.projection.contains(.tx)
-            guard [tags.count, vis.count, vds.count, vss.count, vbs.count].allSatisfy({ $0 == n }),
-                  keys.count == (shape.parameters.isEmpty ? 0 : n), txs.count == (withTx ? n : 0)
+            guard tags.count == n, keys.count == (shape.parameters.isEmpty ? 0 : n), txs.count == (withTx ? n : 0)
             else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            // Each value column holds the values of the datoms whose tags keep them there, in order.
+            var next = (vi: 0, vd: 0, vs: 0, vb: 0)
             let a: Keyword
             if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
             for r in 0..<n {
@@ -172,7 +173,7 @@ public final class PostgresSource: DatomSource, Sendable {
                 guard let e = es[r], let vt = tags[r], let tx = withTx ? txs[r] : 0 else {
                     throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
                 }
-                let v = try PostgresValues.value(tag: vt, vi: vis[r], vd: vds[r], vs: vss[r], vb: vbs[r])
+                let v = try Self.value(tag: vt, vis, vds, vss, vbs, &next)
                 if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
                 var binding = 0
                 if !shape.parameters.isEmpty {
@@ -184,6 +185,9 @@ public final class PostgresSource: DatomSource, Sendable {
                 }
                 found.append((binding, SourceDatom(e: e, a: a, v: v, tx: tx)))
             }
+            guard next == (vis.count, vds.count, vss.count, vbs.count) else {
+                throw PostgresStoreError("the server's arrays of one answer differ in length")
+            }
         }
         // Grouped by binding in ascending order, as sources answer; stable, so a binding's datoms keep their order.
         if found.count > 1, !shape.parameters.isEmpty {
@@ -194,6 +198,26 @@ public final class PostgresSource: DatomSource, Sendable {
             for (binding, datom) in found { try rows.append(binding: binding, datom) }
         }
         return rows
+    }
+
+    /// The value of the next datom, tagged `tag`, from the column its tag
+    /// keeps it in; `next` counts each column's values taken so far.
+    private static func value(tag: Int16, _ vis: [Int64?], _ vds: [Double?], _ vss: [String?], _ vbs: [ByteBuffer?],
+                              _ next: inout (vi: Int, vd: Int, vs: Int, vb: Int)) throws -> Value {
+        func take<T>(_ column: [T?], _ i: inout Int) throws -> T? {
+            guard i < column.count else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            defer { i += 1 }
+            return column[i]
+        }
+        guard tag > 0, tag < 256, let t = ValueTag(rawValue: UInt8(tag)) else {
+            throw PostgresStoreError("a datom has the unknown value tag \(tag)")
+        }
+        return switch PostgresValues.column(t) {
+        case .vi: try PostgresValues.value(tag: tag, vi: take(vis, &next.vi), vd: nil, vs: nil, vb: nil)
+        case .vd: try PostgresValues.value(tag: tag, vi: nil, vd: take(vds, &next.vd), vs: nil, vb: nil)
+        case .vs: try PostgresValues.value(tag: tag, vi: nil, vd: nil, vs: take(vss, &next.vs), vb: nil)
+        case .vb: try PostgresValues.value(tag: tag, vi: nil, vd: nil, vs: nil, vb: take(vbs, &next.vb))
+        }
     }
 
     /// The schema, figures and largest entity, every field checked.

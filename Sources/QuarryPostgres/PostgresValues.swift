@@ -9,7 +9,7 @@ import NIOCore
 /// integers, as in the in-memory store.
 enum PostgresValues {
     /// The typed column a tag's values live in.
-    enum Column: String {
+    enum Column: String, CaseIterable {
         case vi, vd, vs, vb
     }
 

@@ -127,6 +127,34 @@ struct PostgresSourceTests {
         await source.close()
     }
 
+    /// A store another client wrote wrongly: each value column's array
+    /// holds only the values its tags keep there, so a datom whose value
+    /// sits in the wrong column, or has an unknown tag, must be an error
+    /// naming it, not a value taken from the next datom or a trap.
+    @Test(arguments: [
+        ("UPDATE quarry_datoms SET vi = NULL, vd = 1.5 WHERE e = 2 AND a = 'item/n'", "a stored int value has no vi"),
+        ("UPDATE quarry_datoms SET vt = 99 WHERE e = 2 AND a = 'item/n'", "unknown value tag 99"),
+        ("UPDATE quarry_datoms SET vs = NULL WHERE e = 1 AND a = 'item/name'", "a stored string value has no vs"),
+    ])
+    func storedValuesInTheWrongColumnAreErrors(corruption: String, message: String) async throws {
+        let source = try await PostgresServer.shared.store(EDNReader.readOne("""
+            [{:db/id 1 :item/n 1 :item/w 1.25 :item/name "one"} {:db/id 2 :item/n 2 :item/w 2.5 :item/name "two"}
+             {:db/id 3 :item/n 3 :item/w 3.75 :item/name "three"}]
+            """))
+        let attributes = [Keyword("item/n"), Keyword("item/name"), Keyword("item/w")]
+        let whole = ScanRequest(shape: ScanShape(source: source.name, attributes: attributes, parameters: [],
+                                                 parameterKinds: []), bindings: [[]])
+        #expect(try await source.scan(whole, account: nil).count == 9)
+        try await PostgresServer.execute(corruption, on: source)
+        do {
+            _ = try await source.scan(whole, account: nil)
+            Issue.record("a corrupt store scanned: \(corruption)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+        await source.close()
+    }
+
     @Test func serverErrorsAreOneLine() async throws {
         var url = try PostgresURL(PostgresServer.baseURL ?? "postgres://postgres@localhost/postgres")
         url.database = "quarry_no_such_database"

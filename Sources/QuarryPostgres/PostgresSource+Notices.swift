@@ -40,18 +40,24 @@ extension PostgresSource: WriteAnnouncingSource {
             guard let configuration = try? url.connectionConfiguration(),
                   let conn = try? await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
             else { return }
-            await withTaskCancellationHandler {
-                self.counted()
-                _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
-                    self.listenerStarted()
-                    for try await n in notifications {
-                        if let notice = Self.notice(n.payload) { continuation.yield(notice) }
-                    }
+            self.counted()
+            // Cancelling the task ends the notifications (they are an
+            // AsyncThrowingStream), which leaves `listen`.
+            _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
+                self.listenerStarted()
+                for try await n in notifications {
+                    if let notice = Self.notice(n.payload) { continuation.yield(notice) }
                 }
-                // Leaving `listen` sends UNLISTEN (unless the connection closed first).
+            }
+            // Leaving `listen` queues UNLISTEN without waiting for it; a
+            // statement after it returns once the server has run it, so the
+            // connection is not closed under it and the count is the
+            // server's (a lost connection ran neither). It runs in a task of
+            // its own: this one is cancelled, which would stop the wait.
+            let synced = await Task { (try? await conn.query("SELECT 1", logger: logger).collect()) != nil }.value
+            if synced {
                 self.counted()
-            } onCancel: {
-                Task { try? await conn.close() }
+                self.counted()
             }
             try? await conn.close()
         }

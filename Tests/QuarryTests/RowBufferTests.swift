@@ -39,4 +39,42 @@ struct RowBufferTests {
         try keys.append(columns: [1], of: b, rows: 1..<2)
         #expect(keys.value(2, 0) == EncodedValue(word: 8, tag: .int))
     }
+
+    /// A hash join's batch: each probe row widened by the chosen columns of
+    /// each stored row it matches (none, one, or a chain), in order, with
+    /// the tag padding zeroed as a row written one at a time would have it.
+    @Test func joinedRowsWidenEachProbeRowByEachMatch() throws {
+        let probe = try rows([(1, .int, 10), (2, .ref, 20), (3, .int, 30)])
+        let stored = try rows([(7, .int, 70), (8, .ref, 80), (9, .int, 90)])
+        // Row 0 matches stored 2 then 0; row 1 nothing; row 2 stored 1.
+        let first = try CoreVector<Int64>(copying: [2, -1, 1])
+        let chain = [-1, -1, 0]
+        let out = try RowBuffer(arity: 3)
+        try out.appendJoined(probe, first: first, next: { chain[$0] }, stored: stored, columns: [0])
+        #expect(out.count == 3)
+        let expected: [[EncodedValue]] = [
+            [.init(word: 1, tag: .int), .init(word: 10, tag: .int), .init(word: 9, tag: .int)],
+            [.init(word: 1, tag: .int), .init(word: 10, tag: .int), .init(word: 7, tag: .int)],
+            [.init(word: 3, tag: .int), .init(word: 30, tag: .int), .init(word: 8, tag: .ref)],
+        ]
+        for r in 0..<3 { #expect((0..<3).map { out.value(r, $0) } == expected[r], "row \(r)") }
+        // The same rows written one at a time have the same bytes (the dedup table hashes them).
+        let one = try RowBuffer(arity: 3)
+        for row in expected { try one.appendRow { w in for (c, v) in row.enumerated() { w.set(c, v) } } }
+        for r in 0..<3 {
+            #expect(Array(UnsafeRawBufferPointer(start: out.rowPointer(r), count: out.stride))
+                    == Array(UnsafeRawBufferPointer(start: one.rowPointer(r), count: one.stride)))
+        }
+        // Sides without columns of their own: only the count of matches, or only the stored values.
+        let unit = try RowBuffer(arity: 0)
+        try unit.appendRow { _ in }
+        let none = try RowBuffer(arity: 0)
+        try none.appendJoined(unit, first: try CoreVector<Int64>(copying: [2]), next: { chain[$0] }, stored: stored,
+                              columns: [])
+        #expect(none.count == 2)
+        let values = try RowBuffer(arity: 1)
+        try values.appendJoined(unit, first: try CoreVector<Int64>(copying: [1]), next: { _ in -1 }, stored: stored,
+                                columns: [1])
+        #expect(values.count == 1 && values.value(0, 0) == EncodedValue(word: 80, tag: .int))
+    }
 }

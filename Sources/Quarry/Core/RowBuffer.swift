@@ -158,6 +158,68 @@ final class RowBuffer {
         count += rows.count
     }
 
+    /// Appends a join's output for every row `r` of `probe`: for each
+    /// stored row `s` it matches (`first[r]`, then `next(s)`, until -1),
+    /// row `r` widened by the values of `columns` of `stored` row `s`. One
+    /// loop over the batch, without a closure or a capacity check per row.
+    func appendJoined(_ probe: RowBuffer, first: CoreVector<Int64>, next: (Int) -> Int, stored: RowBuffer,
+                      columns: [Int]) throws(CoreError) {
+        let n = probe.arity
+        precondition(n + columns.count == arity && first.count == probe.count)
+        precondition(columns.allSatisfy { $0 < stored.arity })
+        guard probe.count > 0, stride > 0 else {
+            for r in 0..<probe.count {
+                var s = Int(first[r])
+                while s >= 0 {
+                    count += 1
+                    s = next(s)
+                }
+            }
+            return
+        }
+        // Pointers and widths in locals: through `self` each would be reloaded per row.
+        let tags = arity &* 8, probeTags = n &* 8, storedTags = stored.arity &* 8
+        let probeStride = probe.stride, dstStride = stride
+        // Either side may have no columns of its own (arity 0: no bytes).
+        let probeBase = probe.base.map(UnsafeRawPointer.init), copies = !columns.isEmpty
+        try first.withElements { (first: UnsafeBufferPointer<Int64>) throws(CoreError) in
+            try columns.withUnsafeBufferPointer { (columns: UnsafeBufferPointer<Int>) throws(CoreError) in
+                for r in first.indices {
+                    var s = Int(first[r])
+                    while s >= 0 {
+                        if (count + 1) &* dstStride > usable {
+                            try reserve(Swift.max(16, count * 2, count + first.count - r))
+                        }
+                        let dst = base! + count &* dstStride
+                        // Zeroed tag words first: the padding is part of the bytes a row hashes to.
+                        for w in Swift.stride(from: tags, to: dstStride, by: 8) {
+                            dst.storeBytes(of: 0 as UInt64, toByteOffset: w, as: UInt64.self)
+                        }
+                        if let probeBase {
+                            let src = probeBase + r &* probeStride
+                            for c in 0..<n {
+                                dst.storeBytes(of: src.load(fromByteOffset: c &* 8, as: UInt64.self), toByteOffset: c &* 8,
+                                               as: UInt64.self)
+                                dst.storeBytes(of: src.load(fromByteOffset: probeTags &+ c, as: UInt8.self),
+                                               toByteOffset: tags &+ c, as: UInt8.self)
+                            }
+                        }
+                        let from = copies ? stored.rowPointer(s) : UnsafeRawPointer(dst)
+                        for j in columns.indices {
+                            let c = columns[j]
+                            dst.storeBytes(of: from.load(fromByteOffset: c &* 8, as: UInt64.self), toByteOffset: (n &+ j) &* 8,
+                                           as: UInt64.self)
+                            dst.storeBytes(of: from.load(fromByteOffset: storedTags &+ c, as: UInt8.self),
+                                           toByteOffset: tags &+ n &+ j, as: UInt8.self)
+                        }
+                        count += 1
+                        s = next(s)
+                    }
+                }
+            }
+        }
+    }
+
     /// Keeps the rows whose flag is non-zero, in order, and drops the rest.
     func keep(where flags: CoreVector<UInt8>) {
         precondition(flags.count == count)

@@ -85,20 +85,19 @@ final class HashJoin: Operator {
         guard let table, table.count > 0, let batch = try probe.next() else { return nil }
         output.removeAll()
         let matches = try table.probe(batch, columns: buildLeft ? rightKeys : leftKeys)
+        guard buildLeft else {
+            // The probe rows are the left ones: each widened in one pass.
+            try output.appendJoined(batch, first: matches, next: table.next, stored: table.rows, columns: rightExtra)
+            return output
+        }
         // Locals, not properties, in the loop: a property read per row costs a retain and a release.
         let (stored, leftArity, rightExtra, output) = (table.rows, inputs[0].columns.count, self.rightExtra, self.output)
         for r in 0..<batch.count {
             var s = Int(matches[r])
             while s >= 0 {
-                if buildLeft {
-                    try output.appendRow { w in
-                        w.copyAll(from: stored, row: s)
-                        w.copy(from: batch, row: r, columns: rightExtra, to: leftArity)
-                    }
-                } else {
-                    try output.appendRow(extending: r, of: batch) { w in
-                        w.copy(from: stored, row: s, columns: rightExtra, to: leftArity)
-                    }
+                try output.appendRow { w in
+                    w.copyAll(from: stored, row: s)
+                    w.copy(from: batch, row: r, columns: rightExtra, to: leftArity)
                 }
                 s = table.next(s)
             }

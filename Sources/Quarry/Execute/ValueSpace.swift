@@ -108,7 +108,6 @@ final class ValueSpace {
         texts = Array(repeating: nil, count: 1 << log2)
     }
 
-    /// Row `r` of `rows` as values, in one array sized once.
     /// Every value of `rows`, row after row.
     func decode(all rows: RowBuffer) -> [Value] {
         var values: [Value] = []
@@ -119,6 +118,7 @@ final class ValueSpace {
         return values
     }
 
+    /// Row `r` of `rows` as values, in one array sized once.
     func decode(row r: Int, of rows: RowBuffer) -> [Value] {
         // `map` over a range sizes the array once and writes in place:
         // `reserveCapacity` then `append` went through the array's growth

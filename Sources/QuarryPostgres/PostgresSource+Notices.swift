@@ -53,8 +53,14 @@ extension PostgresSource: WriteAnnouncingSource {
             // statement after it returns once the server has run it, so the
             // connection is not closed under it and the count is the
             // server's (a lost connection ran neither). It runs in a task of
-            // its own: this one is cancelled, which would stop the wait.
+            // its own: this one is cancelled, which would stop the wait. A
+            // server that does not answer in 5 s has its connection closed.
+            let closer = Task {
+                guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
+                try? await conn.close()
+            }
             let synced = await Task { (try? await conn.query("SELECT 1", logger: logger).collect()) != nil }.value
+            closer.cancel()
             if synced {
                 self.counted()
                 self.counted()

@@ -148,8 +148,10 @@ public final class PostgresSource: DatomSource, Sendable {
         counted(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
         // The datoms, tagged by binding; rows of arrays come in no particular order.
+        // Datoms of a keyed scan, tagged by binding; a scan without keys writes its rows as they come.
         var found: [(binding: Int, datom: SourceDatom)] = []
         var keywords: [String: Keyword] = [:]
+        let filters = !shape.filter.isEmpty, keyed = !shape.parameters.isEmpty
         for try await row in result {
             // See PostgresScanStatement: keys (NULL without keys), the attribute, the datoms' arrays.
             var cells = row.makeIterator()
@@ -174,29 +176,25 @@ public final class PostgresSource: DatomSource, Sendable {
                     throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
                 }
                 let v = try Self.value(tag: vt, vis, vds, vss, vbs, &next)
-                if !shape.filter.isEmpty, !shape.filter.admits(v) { continue }
-                var binding = 0
-                if !shape.parameters.isEmpty {
-                    guard let i = keys[r], i >= 1, i <= statement.bindingOfKey.count else {
-                        throw PostgresStoreError("the server answered for key \(keys[r].map(String.init) ?? "NULL") "
-                                                 + "of \(statement.bindingOfKey.count)")
-                    }
-                    binding = statement.bindingOfKey[Int(i) - 1]
+                if filters, !shape.filter.admits(v) { continue }
+                guard keyed else {
+                    try rows.append(binding: 0, SourceDatom(e: e, a: a, v: v, tx: tx))
+                    continue
                 }
-                found.append((binding, SourceDatom(e: e, a: a, v: v, tx: tx)))
+                guard let i = keys[r], i >= 1, i <= statement.bindingOfKey.count else {
+                    throw PostgresStoreError("the server answered for key \(keys[r].map(String.init) ?? "NULL") "
+                                             + "of \(statement.bindingOfKey.count)")
+                }
+                found.append((statement.bindingOfKey[Int(i) - 1], SourceDatom(e: e, a: a, v: v, tx: tx)))
             }
             guard next == (vis.count, vds.count, vss.count, vbs.count) else {
                 throw PostgresStoreError("the server's arrays of one answer differ in length")
             }
         }
         // Grouped by binding in ascending order, as sources answer; stable, so a binding's datoms keep their order.
-        if found.count > 1, !shape.parameters.isEmpty {
-            var order = Array(found.indices)
-            order.sort { (found[$0].binding, $0) < (found[$1].binding, $1) }
-            for k in order { try rows.append(binding: found[k].binding, found[k].datom) }
-        } else {
-            for (binding, datom) in found { try rows.append(binding: binding, datom) }
-        }
+        var order = Array(found.indices)
+        order.sort { (found[$0].binding, $0) < (found[$1].binding, $1) }
+        for k in order { try rows.append(binding: found[k].binding, found[k].datom) }
         return rows
     }
 

@@ -32,7 +32,8 @@ struct PostgresScanStatement {
     static func arrays(transactions: Bool) -> String {
         let values = PostgresValues.Column.allCases.map { column in
             let tags = Set(ValueTag.allCases.filter { PostgresValues.column($0) == column }.map(PostgresValues.storedTag))
-            return "array_agg(d.\(column.rawValue)) FILTER (WHERE d.vt IN (\(tags.sorted().map(String.init).joined(separator: ", "))))"
+            let list = tags.sorted().map(String.init).joined(separator: ", ")
+            return "array_agg(d.\(column.rawValue)) FILTER (WHERE d.vt IN (\(list)))"
         }
         return "array_agg(d.e), array_agg(d.vt), " + values.joined(separator: ", ") + ", "
             + (transactions ? "array_agg(d.tx)" : "NULL::BIGINT[]")

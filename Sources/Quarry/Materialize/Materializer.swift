@@ -612,7 +612,11 @@ public actor Materializer {
     private func strategyFigures(_ r: ScanRequest, _ d: SourceDescription, consumers: Int,
                                  headroomBytes: Int?) -> ScanStrategy.Figures {
         let figures = r.shape.attributes.compactMap { d.figures[$0] }
-        let datoms = r.shape.attributes.isEmpty ? d.datoms : figures.reduce(0) { $0 + $1.datoms }
+        // Saturating: a source's figures may be as large as an Int holds.
+        let datoms = r.shape.attributes.isEmpty ? d.datoms : figures.reduce(0) { sum, f in
+            let (total, overflow) = sum.addingReportingOverflow(f.datoms)
+            return overflow ? .max : total
+        }
         var perKey = Double(datoms)
         var distinct: Int?
         switch r.shape.parameters {

@@ -76,10 +76,12 @@ final class ScanGate {
         } else {
             guard let distinct = replica.distinctKeys(a, shape.parameters),
                   keys >= Double(ScanStrategy.keysForWholeAttribute(distinct: distinct)) else { return }
-            reason = "the plan looks up about \(Int(keys.rounded())) of its \(distinct) keys"
+            // An estimate past the attribute's keys (a subquery's runs multiply it) reads as all of them.
+            reason = "the plan looks up about \(ScanStrategy.whole(min(keys, Double(distinct)))) of its \(distinct) keys"
         }
         let whole = PatternShape(attribute: a, parameters: [], needsTx: shape.needsTx, filter: shape.filter)
-        guard ScanStrategy.fitsWhole(bytes: Double(rows * scanShape(whole).estimatedRowBytes),
+        // In doubles: a source's figures may be as large as an Int holds.
+        guard ScanStrategy.fitsWhole(bytes: Double(rows) * Double(scanShape(whole).estimatedRowBytes),
                                      headroomBytes: headroomBytes) else { return }
         plannedWhole.append((whole, reason))
         // Keys of the attribute would only repeat the request.

@@ -8,7 +8,7 @@ final class Replica {
     let sourceName: String
     let interner: Interner
     private let schema: Schema
-    /// Datoms in EAVT order, each (e, a, v) once; those arrived since the
+    /// Datoms in AEVT order, each (e, a, v) once; those arrived since the
     /// last build wait in arrival order, and join by a sort of their own
     /// and a merge (a datom fetched twice is kept once, with its
     /// transaction when one copy knows it).
@@ -81,13 +81,14 @@ final class Replica {
     /// Moves the arrived datoms into `datoms`, in order and without copies.
     private func merge() {
         guard !arrived.isEmpty else { return }
-        arrived.sort(by: Datom.eavt)
+        // In the order a database builds its runs in, which then finds them sorted.
+        arrived.sort(by: Datom.aevt)
         var out: [Datom] = []
         out.reserveCapacity(datoms.count + arrived.count)
         var i = 0, j = 0
         while i < datoms.count || j < arrived.count {
             let d: Datom
-            if j == arrived.count || (i < datoms.count && Datom.eavt(datoms[i], arrived[j])) {
+            if j == arrived.count || (i < datoms.count && Datom.aevt(datoms[i], arrived[j])) {
                 d = datoms[i]
                 i += 1
             } else {

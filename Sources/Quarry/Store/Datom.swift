@@ -22,4 +22,15 @@ struct Datom: BitwiseCopyable, Equatable {
         if x.v != y.v { return x.v < y.v }
         return x.tx < y.tx
     }
+
+    /// Orders by (a, e, v, tx): each attribute's datoms in entity order,
+    /// the order a database's runs are built in.
+    @inline(__always)
+    static func aevt(_ x: Datom, _ y: Datom) -> Bool {
+        if x.a != y.a { return x.a < y.a }
+        if x.e != y.e { return x.e < y.e }
+        if x.vTag != y.vTag { return x.vTag < y.vTag }
+        if x.v != y.v { return x.v < y.v }
+        return x.tx < y.tx
+    }
 }

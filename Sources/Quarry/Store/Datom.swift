@@ -18,9 +18,7 @@ struct Datom: BitwiseCopyable, Equatable {
     static func eavt(_ x: Datom, _ y: Datom) -> Bool {
         if x.e != y.e { return x.e < y.e }
         if x.a != y.a { return x.a < y.a }
-        if x.vTag != y.vTag { return x.vTag < y.vTag }
-        if x.v != y.v { return x.v < y.v }
-        return x.tx < y.tx
+        return valueThenTx(x, y)
     }
 
     /// Orders by (a, e, v, tx): each attribute's datoms in entity order,
@@ -29,6 +27,12 @@ struct Datom: BitwiseCopyable, Equatable {
     static func aevt(_ x: Datom, _ y: Datom) -> Bool {
         if x.a != y.a { return x.a < y.a }
         if x.e != y.e { return x.e < y.e }
+        return valueThenTx(x, y)
+    }
+
+    /// The last keys of both orders: the value (tag, word), then the transaction.
+    @inline(__always)
+    private static func valueThenTx(_ x: Datom, _ y: Datom) -> Bool {
         if x.vTag != y.vTag { return x.vTag < y.vTag }
         if x.v != y.v { return x.v < y.v }
         return x.tx < y.tx

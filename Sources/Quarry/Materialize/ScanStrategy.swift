@@ -58,7 +58,7 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
         if let headroom = f.headroomBytes, bytes > Double(headroom) / 4 {
             let perKey = max(1, bytes / Double(max(1, f.keys)))
             let chunk = max(1, Int(Double(headroom) / 4 / perKey))
-            return (.partial, "about \(Self.whole(bytes)) bytes against \(headroom) left under the budget: "
+            return (.partial, "about \(bytes.estimateText) bytes against \(headroom) left under the budget: "
                     + "\(chunk) keys per request", chunk)
         }
         if let distinct = f.distinctKeys, let whole = f.attributeRows, f.keys >= keysForWholeAttribute(distinct: distinct),
@@ -66,7 +66,7 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
             return (.full, "\(f.keys) keys of the attribute's \(distinct): one scan of all \(whole) datoms", nil)
         }
         if f.consumers == 1, bytes > Double(f.cacheBytes) {
-            return (.stream, "one consumer and about \(Self.whole(bytes)) bytes, more than the cache's \(f.cacheBytes)", nil)
+            return (.stream, "one consumer and about \(bytes.estimateText) bytes, more than the cache's \(f.cacheBytes)", nil)
         }
         return (.batched, "\(f.keys) key\(f.keys == 1 ? "" : "s") for \(f.consumers) scan\(f.consumers == 1 ? "" : "s")", nil)
     }
@@ -76,12 +76,6 @@ public enum ScanStrategy: String, Sendable, CaseIterable {
     /// gate stops recording a scan's keys there, since more would not
     /// change the choice.
     public static func keysForWholeAttribute(distinct: Int) -> Int { distinct / 2 + distinct % 2 }
-
-    /// An estimate in words: a source's figures may be as large as an Int
-    /// holds, and estimates built from them larger still.
-    static func whole(_ x: Double) -> String {
-        x.isFinite && abs(x) < 1e18 ? String(Int(x.rounded())) : "\(x)"
-    }
 
     /// Whether a whole attribute of `bytes` may be fetched at once: at
     /// most a quarter of the memory left under the budget (nil: no budget).

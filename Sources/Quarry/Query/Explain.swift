@@ -13,7 +13,7 @@ enum Explain {
         func walk(_ op: Operator, _ depth: Int) {
             var line = String(repeating: "  ", count: depth) + (depth > 0 ? "-> " : "") + op.name
             if !op.detail.isEmpty { line += " " + op.detail }
-            line += "  (est. rows \(format(op.estimatedRows))"
+            line += "  (est. rows \(op.estimatedRows.estimateText)"
             if analyzed { line += ", actual rows \(op.actualRows), peak bytes \(op.peakBytes)" }
             line += ")"
             lines.append(line)
@@ -21,10 +21,5 @@ enum Explain {
         }
         walk(root, 0)
         return lines.joined(separator: "\n")
-    }
-
-    private static func format(_ x: Double) -> String {
-        if x >= 1e15 { return "huge" }
-        return String(Int(x.rounded()))
     }
 }

@@ -77,7 +77,7 @@ final class ScanGate {
             guard let distinct = replica.distinctKeys(a, shape.parameters),
                   keys >= Double(ScanStrategy.keysForWholeAttribute(distinct: distinct)) else { return }
             // An estimate past the attribute's keys (a subquery's runs multiply it) reads as all of them.
-            reason = "the plan looks up about \(ScanStrategy.whole(min(keys, Double(distinct)))) of its \(distinct) keys"
+            reason = "the plan looks up about \(min(keys, Double(distinct)).estimateText) of its \(distinct) keys"
         }
         let whole = PatternShape(attribute: a, parameters: [], needsTx: shape.needsTx, filter: shape.filter)
         // In doubles: a source's figures may be as large as an Int holds.

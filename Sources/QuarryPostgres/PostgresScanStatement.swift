@@ -30,14 +30,16 @@ struct PostgresScanStatement {
     /// NULLs cost the server and the client as much as one of values); the
     /// transactions are NULL when the rows do not carry them.
     static func arrays(transactions: Bool) -> String {
-        let values = PostgresValues.Column.allCases.map { column in
-            let tags = Set(ValueTag.allCases.filter { PostgresValues.column($0) == column }.map(PostgresValues.storedTag))
-            let list = tags.sorted().map(String.init).joined(separator: ", ")
-            return "array_agg(d.\(column.rawValue)) FILTER (WHERE d.vt IN (\(list)))"
-        }
-        return "array_agg(d.e), array_agg(d.vt), " + values.joined(separator: ", ") + ", "
-            + (transactions ? "array_agg(d.tx)" : "NULL::BIGINT[]")
+        valueArrays + ", " + (transactions ? "array_agg(d.tx)" : "NULL::BIGINT[]")
     }
+
+    /// The entities', tags' and value columns' arrays: the same in every
+    /// statement, so written once.
+    private static let valueArrays = "array_agg(d.e), array_agg(d.vt), " + PostgresValues.Column.allCases.map { column in
+        let tags = Set(ValueTag.allCases.filter { PostgresValues.column($0) == column }.map(PostgresValues.storedTag))
+        let list = tags.sorted().map(String.init).joined(separator: ", ")
+        return "array_agg(d.\(column.rawValue)) FILTER (WHERE d.vt IN (\(list)))"
+    }.joined(separator: ", ")
     /// Rows of the answer hold the datoms of at most so many bindings, and
     /// of entities within so wide a range: each column of a row stays far
     /// below PostgreSQL's limit of 1 GB a value.

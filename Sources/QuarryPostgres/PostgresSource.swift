@@ -207,10 +207,7 @@ public final class PostgresSource: DatomSource, Sendable {
             defer { i += 1 }
             return column[i]
         }
-        guard tag > 0, tag < 256, let t = ValueTag(rawValue: UInt8(tag)) else {
-            throw PostgresStoreError("a datom has the unknown value tag \(tag)")
-        }
-        return switch PostgresValues.column(t) {
+        return switch PostgresValues.column(try PostgresValues.tag(tag)) {
         case .vi: try PostgresValues.value(tag: tag, vi: take(vis, &next.vi), vd: nil, vs: nil, vb: nil)
         case .vd: try PostgresValues.value(tag: tag, vi: nil, vd: take(vds, &next.vd), vs: nil, vb: nil)
         case .vs: try PostgresValues.value(tag: tag, vi: nil, vd: nil, vs: take(vss, &next.vs), vb: nil)

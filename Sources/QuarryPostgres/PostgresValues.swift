@@ -44,12 +44,18 @@ enum PostgresValues {
 
     static func bytes(_ v: Value) -> ByteBuffer? { v.storedBytes.map { ByteBuffer(bytes: $0) } }
 
+    /// A stored tag, checked: one Quarry knows.
+    static func tag(_ stored: Int16) throws -> ValueTag {
+        guard stored > 0, stored < 256, let t = ValueTag(rawValue: UInt8(stored)) else {
+            throw PostgresStoreError("a datom has the unknown value tag \(stored)")
+        }
+        return t
+    }
+
     /// A stored value, checked: the tag is one Quarry knows, the column it
     /// names holds the value, and a boolean is 0 or 1.
     static func value(tag: Int16, vi: Int64?, vd: Double?, vs: String?, vb: ByteBuffer?) throws -> Value {
-        guard tag > 0, tag < 256, let t = ValueTag(rawValue: UInt8(tag)) else {
-            throw PostgresStoreError("a datom has the unknown value tag \(tag)")
-        }
+        let t = try Self.tag(tag)
         func missing() -> PostgresStoreError { PostgresStoreError("a stored \(t) value has no \(column(t).rawValue)") }
         switch t {
         case .int, .ref:

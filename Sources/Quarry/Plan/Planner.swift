@@ -524,6 +524,22 @@ final class Planner {
         return rules
     }
 
+    /// Throws unless every body of rule `name` takes as many parameters as
+    /// the call gives: every way a call runs (inlined, as a fixpoint, as a
+    /// graph search) reads its arguments by the rule's parameters.
+    static func checkArity(_ name: String, rules: [Rule], args: [Term], at position: SourcePosition) throws {
+        let counts = Set(rules.map(\.parameters.count)).sorted()
+        guard counts.count == 1 else {
+            throw QueryError("the bodies of rule \(name) take different numbers of arguments ("
+                             + counts.map(String.init).joined(separator: ", ") + ")", at: position)
+        }
+        if counts[0] != args.count {
+            throw QueryError("rule \(name) takes \(arguments(counts[0])), called with \(args.count)", at: position)
+        }
+    }
+
+    private static func arguments(_ n: Int) -> String { n == 1 ? "1 argument" : "\(n) arguments" }
+
     /// The rules reachable from `name`'s bodies.
     func reachable(from name: String) -> Set<String> {
         var seen: Set<String> = []
@@ -542,10 +558,7 @@ final class Planner {
     func callRule(_ name: String, args: [Term], source: String, to op: Operator,
                           at position: SourcePosition) throws -> Operator {
         let rules = try rulesNamed(name, at: position)
-        for rule in rules where rule.parameters.count != args.count {
-            throw QueryError("rule \(name) takes \(rule.parameters.count) arguments, called with \(args.count)",
-                             at: position)
-        }
+        try Self.checkArity(name, rules: rules, args: args, at: position)
         try checkStratified(name, at: position)
         if reachable(from: name).contains(name) {
             return try withSource(source) { try recursiveCall(name, args: args, to: op, at: position) }

@@ -20,7 +20,7 @@ struct ErrorConformance {
               message: "does not bind ?x"),
         .init("unknown rule", "[:find ?x :where (friendly ?x)]", message: "unknown rule or function friendly"),
         .init("rule arity", "[:find ?x :in $ % :where (r ?x ?x)]", inputs: ["[[(r ?a) [?a :person/age _]]]"],
-              message: "takes 1 arguments"),
+              message: "rule r takes 1 argument, called with 2"),
         .init("bad tuple binding", "[:find ?a :where [(ground 1) [?a ?b]]]", message: "cannot bind"),
         .init("order-by outside :find", "[:find ?x :where [?x :person/age ?a] :order-by [[?a :asc]]]",
               message: "order-by ?a is not in :find"),

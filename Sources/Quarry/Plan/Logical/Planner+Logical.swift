@@ -36,9 +36,9 @@ extension Planner {
             case .or(let s, let join, _, _):
                 source = s
                 joins = join ?? []
-            case .rule(let s, let name, _, _):
+            case .rule(let s, let name, let args, let position):
                 source = s
-                rewrite = try ruleRewrite(name, source: s)
+                rewrite = try ruleRewrite(name, args: args, source: s, at: position)
             case .subquery:
                 let (inputs, strategy, why) = subqueries[i]!
                 rewrite = .subquery(inputs, strategy, why: why, shared: shared[i])
@@ -51,8 +51,10 @@ extension Planner {
     }
 
     /// How a call of rule `name` on `source` is evaluated.
-    private func ruleRewrite(_ name: String, source: String) throws -> LogicalClause.Rewrite {
+    private func ruleRewrite(_ name: String, args: [Term], source: String, at position: SourcePosition) throws
+        -> LogicalClause.Rewrite {
         guard let rules = context.rules[name], !rules.isEmpty else { return .none }
+        try Self.checkArity(name, rules: rules, args: args, at: position)
         guard reachable(from: name).contains(name) else { return .expansion(bodies: rules.count) }
         // Over a remote replica (which holds only what was fetched) and
         // inside the rule's own bodies, the fixpoint runs.

@@ -8,26 +8,37 @@ import PostgresNIO
 /// then per element a 32-bit length (-1 for NULL) and its bytes. Every
 /// length is checked against what is left.
 enum PostgresArrayCell {
-    /// Each element's bytes (nil for NULL), in order.
-    static func elements(_ cell: PostgresCell?) throws -> [ByteBuffer?] {
+    /// The bytes after the header, positioned at the first element, and
+    /// the number of elements.
+    private static func body(_ cell: PostgresCell?) throws -> (ByteBuffer, Int) {
         guard let cell else { throw PostgresStoreError("a scan's answer has fewer columns than asked for") }
-        guard var b = cell.bytes else { return [] }
+        guard var b = cell.bytes else { return (ByteBuffer(), 0) }
         guard cell.format == .binary else { throw PostgresStoreError("the server answered a scan in text, not binary") }
         guard let dimensions = b.readInteger(as: Int32.self), b.readInteger(as: Int32.self) != nil,
               b.readInteger(as: UInt32.self) != nil else { throw malformed }
-        if dimensions == 0 { return [] }
+        if dimensions == 0 { return (b, 0) }
         guard dimensions == 1, let count = b.readInteger(as: Int32.self), b.readInteger(as: Int32.self) != nil,
               count >= 0, Int(count) <= b.readableBytes / 4 else { throw malformed }
-        var out: [ByteBuffer?] = []
-        out.reserveCapacity(Int(count))
+        return (b, Int(count))
+    }
+
+    /// Each element read by `read` from its bytes, `length` of them (nil
+    /// for NULL), in order: read in place, no slice per element (each
+    /// would retain the answer's storage).
+    private static func elements<T>(_ cell: PostgresCell?, _ read: (inout ByteBuffer, Int) throws -> T) throws -> [T?] {
+        var (b, count) = try body(cell)
+        var out: [T?] = []
+        out.reserveCapacity(count)
         for _ in 0..<count {
             guard let length = b.readInteger(as: Int32.self) else { throw malformed }
             if length < 0 {
                 out.append(nil)
                 continue
             }
-            guard let element = b.readSlice(length: Int(length)) else { throw malformed }
-            out.append(element)
+            guard Int(length) <= b.readableBytes else { throw malformed }
+            let end = b.readerIndex + Int(length)
+            out.append(try read(&b, Int(length)))
+            guard b.readerIndex == end else { throw malformed }
         }
         return out
     }
@@ -46,21 +57,25 @@ enum PostgresArrayCell {
 
     /// Elements of `width` bytes each, read by `read`; any other length is malformed.
     private static func fixed<T>(_ cell: PostgresCell?, width: Int, _ read: (inout ByteBuffer) -> T?) throws -> [T?] {
-        try elements(cell).map { e in
-            guard var e else { return nil }
-            guard e.readableBytes == width, let x = read(&e) else { throw malformed }
+        try elements(cell) { b, length in
+            guard length == width, let x = read(&b) else { throw malformed }
             return x
         }
     }
 
     static func strings(_ cell: PostgresCell?) throws -> [String?] {
-        try elements(cell).map { e in
-            guard var e else { return nil }
-            return e.readString(length: e.readableBytes)
+        try elements(cell) { b, length in
+            guard let text = b.readString(length: length) else { throw malformed }
+            return text
         }
     }
 
-    static func bytes(_ cell: PostgresCell?) throws -> [ByteBuffer?] { try elements(cell) }
+    static func bytes(_ cell: PostgresCell?) throws -> [ByteBuffer?] {
+        try elements(cell) { b, length in
+            guard let slice = b.readSlice(length: length) else { throw malformed }
+            return slice
+        }
+    }
 
     private static var malformed: PostgresStoreError { PostgresStoreError("the server sent a malformed array") }
 }

@@ -25,6 +25,9 @@ public final class PostgresSource: DatomSource, Sendable {
     let logger = Logger(label: "quarry.postgres")
     /// Statements sent, and of those scans, from any task.
     private let counts = Mutex<(statements: Int, scans: Int)>((0, 0))
+    /// Each attribute's datoms by the last description read: a scan of
+    /// attributes this small has no need to cut its answer into rows.
+    private let attributeDatoms = Mutex<[String: Int]>([:])
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -143,7 +146,10 @@ public final class PostgresSource: DatomSource, Sendable {
         }
         let rows = try ScanRows(projection: shape.projection, account: account)
         guard !request.bindings.isEmpty else { return rows }
-        let statement = try PostgresScanStatement(request)
+        let small = !shape.attributes.isEmpty && attributeDatoms.withLock { known in
+            shape.attributes.allSatisfy { known[$0.text].map { $0 <= PostgresScanStatement.entitiesPerRow } ?? false }
+        }
+        let statement = try PostgresScanStatement(request, smallAttributes: small)
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
         counted(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
@@ -167,6 +173,7 @@ public final class PostgresSource: DatomSource, Sendable {
             guard tags.count == n, keys.count == (shape.parameters.isEmpty ? 0 : n), txs.count == (withTx ? n : 0)
             else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
             // Each value column holds the values of the datoms whose tags keep them there, in order.
+            if !keyed { try rows.reserve(rows: n) }
             var next = (vi: 0, vd: 0, vs: 0, vb: 0)
             let a: Keyword
             if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
@@ -232,6 +239,9 @@ public final class PostgresSource: DatomSource, Sendable {
         }
         let maxEntity = try await Self.meta("max_entity", on: conn, logger: logger)
         counted()
+        attributeDatoms.withLock { known in
+            known = Dictionary(uniqueKeysWithValues: figures.map { ($0.key.text, $0.value.datoms) })
+        }
         return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The rows of one scan response, flat in the engine's memory: per row its
 /// binding's index and the shape's projected columns, in a compact wire
 /// form (integers as 8 bytes, text as length and UTF-8, values behind a
@@ -25,9 +27,12 @@ public final class ScanRows: @unchecked Sendable {
         try offsets.append(0)
     }
 
-    /// Makes room for `rows` more rows of about the size of a row of
-    /// integers.
-    func reserve(rows n: Int) throws(CoreError) {
+    /// Makes room for `n` more rows of about the size of a row of
+    /// integers: a source that knows how many rows an answer holds saves
+    /// the growing.
+    public func reserve(rows n: Int) throws(CoreError) {
+        // A hint: past 2^20 rows (or below none) the rows grow as they come.
+        let n = min(max(0, n), 1 << 20)
         let rowBytes = 4 + projection.rawValue.nonzeroBitCount * 9
         try bytes.reserve(bytes.count + n * rowBytes)
         try offsets.reserve(offsets.count + n)
@@ -50,6 +55,38 @@ public final class ScanRows: @unchecked Sendable {
     /// Appends a row for binding `binding` (not below the last row's),
     /// writing the projected positions of `datom`.
     public func append(binding: Int, _ datom: SourceDatom) throws {
+        // Numbers and text, the values of nearly every datom, are sized
+        // first and written in place: no scratch copy per row.
+        let wantsE = projection.contains(.e), wantsA = projection.contains(.a)
+        let wantsV = projection.contains(.v), wantsTx = projection.contains(.tx)
+        var size = 4 + (wantsE ? 8 : 0) + (wantsTx ? 8 : 0) + (wantsA ? 4 + datom.a.text.utf8.count : 0)
+        var direct = true
+        if wantsV {
+            switch datom.v {
+            case .int, .ref, .double, .instant: size += 9
+            case .string(let text): size += 5 + text.utf8.count
+            case .keyword(let k): size += 5 + k.text.utf8.count
+            default: direct = false
+            }
+        }
+        if direct {
+            return try append(binding: binding, size: size) { w in
+                if wantsE { w.u64(UInt64(bitPattern: datom.e)) }
+                if wantsA { w.text(datom.a.text) }
+                if wantsV {
+                    w.u8(datom.v.tag.rawValue)
+                    switch datom.v {
+                    case .int(let x), .ref(let x): w.u64(UInt64(bitPattern: x))
+                    case .double(let d): w.u64(d.bitPattern)
+                    case .instant(let t): w.u64(UInt64(bitPattern: t.millisecondsSinceEpoch))
+                    case .string(let text): w.text(text)
+                    case .keyword(let k): w.text(k.text)
+                    default: break
+                    }
+                }
+                if wantsTx { w.u64(UInt64(bitPattern: datom.tx)) }
+            }
+        }
         try append(binding: binding) { w, projection in
             if projection.contains(.e) { w.i64(datom.e) }
             if projection.contains(.a) { w.text(datom.a.text) }
@@ -174,7 +211,8 @@ extension ScanRows {
                 if projection.contains(.e) { row.e = r.i64() }
                 if projection.contains(.a) {
                     let text = r.textBytes()
-                    if let last = lastAttribute, last.bytes.elementsEqual(text) {
+                    if let last = lastAttribute, last.bytes.count == text.count,
+                       text.isEmpty || memcmp(last.bytes.baseAddress!, text.baseAddress!, text.count) == 0 {
                         row.a = last.id
                     } else {
                         let id = UInt32(truncatingIfNeeded: try interner.intern(contentsOf: text))
@@ -248,6 +286,12 @@ struct WireRowWriter {
     @inline(__always) mutating func u64(_ x: UInt64) {
         at.storeBytes(of: x.littleEndian, as: UInt64.self)
         at += 8
+    }
+
+    /// Length, then the UTF-8 of `string` (as many bytes as its `utf8.count`).
+    @inline(__always) mutating func text(_ string: String) {
+        var string = string
+        string.withUTF8 { text(UnsafeRawBufferPointer($0)) }
     }
 
     /// Length, then the bytes.

@@ -222,23 +222,43 @@ public final class PostgresSource: DatomSource, Sendable {
         }
     }
 
-    /// The schema, figures and largest entity, every field checked.
+    /// The schema, figures and largest entity, every field checked: one
+    /// statement (a round trip, where one a table cost three), its rows
+    /// told apart by their first column.
     func describe(on conn: PostgresConnection) async throws -> SourceDescription {
-        let attributes = try await storedAttributes(on: conn)
         counted()
+        var attributes: [Attribute] = []
         var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
         var total = 0
-        for try await (a, datoms, entities, values) in try await conn.query(
-            "SELECT a, datoms, entities, vals FROM quarry_figures", logger: logger
-        ).decode((String, Int64, Int64, Int64).self) {
-            guard datoms >= 0, entities >= 0, values >= 0 else { throw PostgresStoreError("a figure of \(a) is negative") }
-            figures[Keyword(a)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
-            let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
-            guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
-            total = sum
+        var maxEntity: Int64 = 0
+        for try await (kind, name, type, many, unique, indexed, component, n1, n2, n3) in try await conn.query("""
+            SELECT 0::SMALLINT, ident, value_type, many, uniq, indexed, component, NULL::BIGINT, NULL::BIGINT,
+                NULL::BIGINT FROM quarry_attributes
+            UNION ALL SELECT 1::SMALLINT, a, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
+                datoms, entities, vals FROM quarry_figures
+            UNION ALL SELECT 2::SMALLINT, key, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
+                value, NULL::BIGINT, NULL::BIGINT FROM quarry_meta WHERE key = 'max_entity'
+            """, logger: logger).decode((Int16, String, String?, Bool?, String?, Bool?, Bool?, Int64?, Int64?, Int64?).self) {
+            switch kind {
+            case 0:
+                guard let many, let indexed, let component else {
+                    throw PostgresStoreError("a stored flag of \(name) is NULL")
+                }
+                attributes.append(try Self.attribute(name, type, many, unique, indexed, component))
+            case 1:
+                guard let datoms = n1, let entities = n2, let values = n3 else {
+                    throw PostgresStoreError("a figure of \(name) is NULL")
+                }
+                guard datoms >= 0, entities >= 0, values >= 0 else { throw PostgresStoreError("a figure of \(name) is negative") }
+                figures[Keyword(name)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
+                let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
+                guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
+                total = sum
+            default:
+                guard let value = n1, value >= 0 else { throw PostgresStoreError("the stored max_entity is negative") }
+                maxEntity = value
+            }
         }
-        let maxEntity = try await Self.meta("max_entity", on: conn, logger: logger)
-        counted()
         attributeDatoms.withLock { known in
             known = Dictionary(uniqueKeysWithValues: figures.map { ($0.key.text, $0.value.datoms) })
         }
@@ -252,24 +272,26 @@ public final class PostgresSource: DatomSource, Sendable {
         for try await (ident, type, many, unique, indexed, component) in try await conn.query(
             "SELECT ident, value_type, many, uniq, indexed, component FROM quarry_attributes", logger: logger
         ).decode((String, String?, Bool, String?, Bool, Bool).self) {
-            var valueType: AttributeType?
-            if let type {
-                guard let t = AttributeType(rawValue: type) else {
-                    throw PostgresStoreError("the stored value type of \(ident) is \(type)")
-                }
-                valueType = t
-            }
-            var uniqueness: Uniqueness?
-            if let unique {
-                guard let u = Uniqueness(rawValue: unique) else {
-                    throw PostgresStoreError("the stored uniqueness of \(ident) is \(unique)")
-                }
-                uniqueness = u
-            }
-            attributes.append(Attribute(ident: Keyword(ident), valueType: valueType, cardinalityMany: many,
-                                        unique: uniqueness, indexed: indexed, isComponent: component))
+            attributes.append(try Self.attribute(ident, type, many, unique, indexed, component))
         }
         return attributes
+    }
+
+    /// One stored attribute, its value type and uniqueness checked.
+    private static func attribute(_ ident: String, _ type: String?, _ many: Bool, _ unique: String?, _ indexed: Bool,
+                                  _ component: Bool) throws -> Attribute {
+        var valueType: AttributeType?
+        if let type {
+            guard let t = AttributeType(rawValue: type) else { throw PostgresStoreError("the stored value type of \(ident) is \(type)") }
+            valueType = t
+        }
+        var uniqueness: Uniqueness?
+        if let unique {
+            guard let u = Uniqueness(rawValue: unique) else { throw PostgresStoreError("the stored uniqueness of \(ident) is \(unique)") }
+            uniqueness = u
+        }
+        return Attribute(ident: Keyword(ident), valueType: valueType, cardinalityMany: many, unique: uniqueness,
+                         indexed: indexed, isComponent: component)
     }
 
     /// A counter of `quarry_meta` (0 when missing), which must not be negative.

@@ -37,6 +37,34 @@ struct PostgresArrayCellTests {
                                                           columnName: "x", columnIndex: 0)).isEmpty)
     }
 
+    /// A one-dimensional binary array of texts (nil: NULL); `overstate`
+    /// adds to the last element's length past its bytes.
+    func texts(_ elements: [String?], overstate: Int32 = 0) -> PostgresCell {
+        var b = ByteBuffer()
+        b.writeInteger(Int32(1))
+        b.writeInteger(Int32(elements.contains(nil) ? 1 : 0))
+        b.writeInteger(UInt32(25))
+        b.writeInteger(Int32(elements.count))
+        b.writeInteger(Int32(1))
+        for (i, e) in elements.enumerated() {
+            if let e {
+                b.writeInteger(Int32(e.utf8.count) + (i == elements.count - 1 ? overstate : 0))
+                b.writeString(e)
+            } else {
+                b.writeInteger(Int32(-1))
+            }
+        }
+        return PostgresCell(bytes: b, dataType: .textArray, format: .binary, columnName: "x", columnIndex: 0)
+    }
+
+    @Test func textsAndBytesReadInPlace() throws {
+        #expect(try PostgresArrayCell.strings(texts(["", "héllo ✓", nil, "z"])) == ["", "héllo ✓", nil, "z"])
+        let bytes = try PostgresArrayCell.bytes(texts(["ab", nil]))
+        #expect(bytes.map { $0.map { Array($0.readableBytesView) } } == [[97, 98], nil])
+        #expect(throws: PostgresStoreError.self) { try PostgresArrayCell.strings(texts(["a", "bc"], overstate: 1)) }
+        #expect(throws: PostgresStoreError.self) { try PostgresArrayCell.bytes(texts(["a"], overstate: 100)) }
+    }
+
     @Test func malformedCellsAreErrors() {
         // Truncated inside an element, a count past the bytes, a negative count, two dimensions, the wrong width.
         #expect(throws: PostgresStoreError.self) { try PostgresArrayCell.int64s(cell([1, 2], cut: 3)) }

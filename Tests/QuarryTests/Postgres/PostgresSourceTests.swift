@@ -155,6 +155,31 @@ struct PostgresSourceTests {
         await source.close()
     }
 
+    /// The description is one statement over three tables; a row another
+    /// client wrote wrongly in any of them is an error naming it.
+    @Test(arguments: [
+        ("UPDATE quarry_figures SET datoms = -1 WHERE a = 'item/n'", "a figure of item/n is negative"),
+        ("UPDATE quarry_meta SET value = -5 WHERE key = 'max_entity'", "the stored max_entity is negative"),
+        ("INSERT INTO quarry_attributes VALUES ('item/x', 'db.type/nope', false, NULL, false, false)",
+         "the stored value type of item/x is db.type/nope"),
+        ("INSERT INTO quarry_attributes VALUES ('item/y', NULL, false, 'db.unique/nope', false, false)",
+         "the stored uniqueness of item/y is db.unique/nope"),
+    ])
+    func aStoreDescribedWronglyIsAnError(corruption: String, message: String) async throws {
+        let source = try await PostgresServer.shared.store(EDNReader.readOne("[{:db/id 1 :item/n 1} {:db/id 2 :item/n 2}]"))
+        let description = try await source.describe()
+        #expect(description.figures[Keyword("item/n")]?.datoms == 2 && description.datoms >= 2)
+        #expect(description.maxEntity >= 2)
+        try await PostgresServer.execute(corruption, on: source)
+        do {
+            _ = try await source.describe()
+            Issue.record("a wrongly described store was described: \(corruption)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+        await source.close()
+    }
+
     @Test func serverErrorsAreOneLine() async throws {
         var url = try PostgresURL(PostgresServer.baseURL ?? "postgres://postgres@localhost/postgres")
         url.database = "quarry_no_such_database"

@@ -11,11 +11,24 @@ import PostgresNIO
 /// uniqueness checked against the whole table, the schema and the
 /// counters. Two writers that overlap make the server fail one with a
 /// serialization failure (every write updates `next_tx`); it is run again
-/// from the start, up to ``writeAttempts`` times. An error at any step
+/// from the start, after a random pause that doubles with each failure,
+/// until it commits or ``writeRetryTime`` has passed. An error at any step
 /// rolls back and leaves the store as it was.
 extension PostgresSource: WritableDatomSource {
-    /// Runs of a write that the server fails for serialization before the failure is reported.
-    static let writeAttempts = 8
+    /// How long a write that the server keeps failing for serialization is
+    /// run again before the failure is reported. Every write updates
+    /// `next_tx`, so writers at once fail all but one of each other's runs:
+    /// a bound on runs is a bound on concurrent writers (eight runs failed
+    /// 31 of 72 writes of 24 writers at once; sixteen, with pauses, still
+    /// failed some).
+    static let writeRetryTime: Duration = .seconds(30)
+
+    /// The pause before the run after failed run `attempt`: random, up to
+    /// 1 ms doubled per failure (at most 128 ms), so that writers that
+    /// failed together do not all come back together.
+    static func pause(after attempt: Int) -> Duration {
+        .microseconds(Int.random(in: 0...(1000 << min(attempt - 1, 7))))
+    }
 
     public func transact(_ data: EDN) async throws -> WriteSummary {
         try await write(data).summary
@@ -29,6 +42,7 @@ extension PostgresSource: WritableDatomSource {
         let logger = self.logger
         return try await withConnection { conn in
             var attempt = 0
+            let giveUp = ContinuousClock.now + Self.writeRetryTime
             while true {
                 attempt += 1
                 self.counted()
@@ -41,7 +55,10 @@ extension PostgresSource: WritableDatomSource {
                 } catch {
                     self.counted()
                     _ = try? await conn.query("ROLLBACK", logger: logger)
-                    if attempt < Self.writeAttempts, Self.isSerializationFailure(error) { continue }
+                    if Self.isSerializationFailure(error), ContinuousClock.now < giveUp {
+                        try await Task.sleep(for: Self.pause(after: attempt))
+                        continue
+                    }
                     throw error
                 }
             }

@@ -34,7 +34,10 @@ struct TransactCommand: AsyncParsableCommand {
                     throw QueryError("\(db) is not a SQLite store: transact writes to one (make it with quarry load FILE.edn --into FILE.sqlite)")
                 }
                 let form = try EDNReader.readOne(data, what: "a vector of transaction data")
-                report = try await Connection.open(path: db).transact(form)
+                // Through the store's own write, not a `Connection`: it reads only what the
+                // transaction touches, and waits for writers in other processes instead of
+                // failing when one wrote since the store was read.
+                report = try await SQLiteSource(path: db, mode: .createIfMissing).write(form).report
             }
             let added = report.txData.filter(\.added).count
             var tempids: [Value: Value] = [:]

@@ -74,6 +74,36 @@ struct ConcurrentWriterTests {
         }
     }
 
+    /// `quarry transact` run by many processes at once on one store: each
+    /// waits its turn and commits against the store as the one before left
+    /// it (through a `Connection`, which must be a file's only writer, 50
+    /// of 72 such writes failed: another had written since it read).
+    @Test func processesTransactingAtOnceAllCommit() async throws {
+        let folder = try SQLiteFileTests.Folder()
+        let path = folder.path("s.sqlite")
+        _ = try await SQLiteSource.create(path: path, loading: EDNReader.readOne("[\(Self.schema)]"))
+        let quarry = try Self.quarryExecutable()
+        let n = 12
+        let runs = try (0..<n).map { i -> (Process, Pipe) in
+            let p = Process()
+            p.executableURL = quarry
+            p.arguments = ["transact", "--db", path, #"[{:p/uid "shared" :p/tags "\#(i)"} {:db/id "own" :p/uid "own\#(i)"}]"#]
+            let errors = Pipe()
+            p.standardError = errors
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return (p, errors)
+        }
+        for (p, errors) in runs {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0, "\(text)")
+        }
+        let shared = try await Self.entities(path, #"[:find ?e ?t :where [?e :p/uid "shared"] [?e :p/tags ?t]]"#)
+        #expect(Set(shared.map { $0[0] }).count == 1 && shared.count == n)
+        #expect(try await Self.entities(path, "[:find ?e ?u :where [?e :p/uid ?u]]").count == n + 1)
+    }
+
     @Test func processesLoadingIntoOneNewFile() async throws {
         let folder = try SQLiteFileTests.Folder()
         let path = folder.path("s.sqlite")

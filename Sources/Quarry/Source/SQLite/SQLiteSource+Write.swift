@@ -21,6 +21,20 @@ extension SQLiteSource {
 
     /// ``transact(_:)`` reporting datoms written so far and the total.
     public func write(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
+        try written(data, progress: progress).summary
+    }
+
+    /// ``transact(_:)`` with its report: the transaction id, the datoms
+    /// added and retracted, and the ids the tempids got. The report's
+    /// databases hold only the part of the store the write read. Writers
+    /// in other processes wait for each other (one transaction at a
+    /// time), where a ``Connection`` over the file must be its only writer.
+    public func write(_ data: EDN) throws -> (summary: WriteSummary, report: TransactionReport) {
+        try written(data, progress: nil)
+    }
+
+    private func written(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws
+        -> (summary: WriteSummary, report: TransactionReport) {
         guard mode != .readOnly else {
             throw StoreError("opened read-only; open it with .readWrite to write", path: path)
         }
@@ -28,9 +42,9 @@ extension SQLiteSource {
         return try fileErrors {
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                let summary = try writeLocked(data, progress: progress)
+                let written = try writeLocked(data, progress: progress)
                 try connection.execute("COMMIT")
-                return summary
+                return written
             } catch {
                 try? connection.execute("ROLLBACK")
                 throw error
@@ -61,7 +75,8 @@ extension SQLiteSource {
     }
 
     /// The write, inside the transaction that holds the lock.
-    private func writeLocked(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws -> WriteSummary {
+    private func writeLocked(_ data: EDN, progress: (@Sendable (Int, Int) -> Void)?) throws
+        -> (summary: WriteSummary, report: TransactionReport) {
         let attributes = try storedAttributes()
         let touched = try TouchedDatoms.read(for: data, attributes: attributes, from: connection)
         let before = try Database.restoring(Array(touched.datoms), attributes: attributes,
@@ -69,7 +84,7 @@ extension SQLiteSource {
                                             nextTx: try nextTx())
         let report = try before.transactReport(data, at: nil, depthChecked: true)
         // Over a whole store the transactor has checked uniqueness already.
-        return try store(report, was: attributes, checkUnique: !touched.isWhole, progress: progress)
+        return (try store(report, was: attributes, checkUnique: !touched.isWhole, progress: progress), report)
     }
 
     /// Appends what a ``Connection``'s transaction changed, in one SQLite

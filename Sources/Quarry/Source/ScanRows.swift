@@ -140,6 +140,7 @@ public final class ScanRows: @unchecked Sendable {
     /// Appends a row of exactly `size` bytes (binding included) for
     /// `binding`, written by `write` in place in the rows' memory.
     private func append(binding: Int, size: Int, _ write: (inout WireRowWriter) -> Void) throws {
+        try Self.check(binding, rowBytes: size, after: bytes.count)
         try startRow(binding)
         try bytes.append(count: size) { p in
             var w = WireRowWriter(at: p)
@@ -148,6 +149,18 @@ public final class ScanRows: @unchecked Sendable {
             assert(w.at == p + size, "a row wrote other than its \(size) bytes")
         }
         try offsets.append(UInt32(bytes.count))
+    }
+
+    /// Throws unless `binding` fits the wire form's 32 bits, and a row of
+    /// `rowBytes` after `held` bytes keeps every row's offset there too: a
+    /// source's hostile or broken call is an error, not a trap.
+    private static func check(_ binding: Int, rowBytes: Int, after held: Int) throws {
+        guard binding >= 0, binding <= Int(UInt32.max) else {
+            throw ScanError("a row's binding \(binding) is outside 0...\(UInt32.max)")
+        }
+        guard rowBytes <= Int(UInt32.max) - held else {
+            throw ScanError("one response's rows pass 4 GiB: send fewer keys a request")
+        }
     }
 
     /// Checks the order of bindings and opens `binding`'s group.
@@ -163,9 +176,11 @@ public final class ScanRows: @unchecked Sendable {
     /// columns written by `write` into a writer reused for every row; a
     /// row `write` gives up on (false) is not appended.
     private func append(binding: Int, _ write: (inout WireWriter, PositionSet) -> Bool) throws {
+        try Self.check(binding, rowBytes: 0, after: bytes.count)
         scratch.out.removeAll(keepingCapacity: true)
         scratch.u32(UInt32(binding))
         guard write(&scratch, projection) else { return }
+        try Self.check(binding, rowBytes: scratch.out.count, after: bytes.count)
         try startRow(binding)
         try scratch.out.withUnsafeBytes { raw in try bytes.append(bytes: raw) }
         try offsets.append(UInt32(bytes.count))

@@ -8,13 +8,17 @@ import Testing
 @Suite struct HugeFiguresTests {
     private struct HugeFigures: DatomSource {
         let base: LatencySource
+        /// What every figure reads.
+        var figure = Int.max
         var name: String { base.name }
 
         func describe() async throws -> SourceDescription {
             var d = try await base.describe()
-            for k in d.figures.keys { d.figures[k] = .init(datoms: .max, distinctEntities: .max, distinctValues: .max) }
-            d.datoms = .max
-            d.maxEntity = .max
+            for k in d.figures.keys {
+                d.figures[k] = .init(datoms: figure, distinctEntities: figure, distinctValues: figure)
+            }
+            d.datoms = figure
+            d.maxEntity = Int64(figure)
             return d
         }
 
@@ -33,7 +37,17 @@ import Testing
 
     @Test(arguments: [SubqueryMode.streaming, .materialized, .decorrelated, .auto], [nil, 1 << 20] as [UInt64?])
     func estimatesPastAnIntNeitherTrapNorChangeTheAnswer(mode: SubqueryMode, budget: UInt64?) async throws {
-        let source = HugeFigures(base: LatencySource(wrapping: try RoundKeysTests.store(), roundTrip: .zero))
+        try await check(figure: .max, mode: mode, budget: budget)
+    }
+
+    /// A source's negative figures (a broken store) are as harmless.
+    @Test(arguments: [-1, Int.min], [SubqueryMode.streaming, .decorrelated])
+    func negativeFiguresNeitherTrapNorChangeTheAnswer(figure: Int, mode: SubqueryMode) async throws {
+        try await check(figure: figure, mode: mode, budget: nil)
+    }
+
+    private func check(figure: Int, mode: SubqueryMode, budget: UInt64?) async throws {
+        let source = HugeFigures(base: LatencySource(wrapping: try RoundKeysTests.store(), roundTrip: .zero), figure: figure)
         let db = RemoteDatabase(materializer: Materializer(source: source))
         let options = QueryOptions(analyze: true, memoryLimitBytes: budget, subqueries: mode)
         let result = try await db.query(Self.query, options: options)

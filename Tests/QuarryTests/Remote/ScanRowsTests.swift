@@ -47,6 +47,19 @@ import Testing
         }
     }
 
+    /// A binding the wire form cannot hold is an error from a source's
+    /// call, whichever path its value takes.
+    @Test(arguments: [-1, Int(UInt32.max) + 1, Int.max, Int.min])
+    func bindingsOutsideTheWireFormAreErrors(binding: Int) throws {
+        let rows = try ScanRows(projection: [.e, .v])
+        for v in [Value.int(1), .bool(true)] {
+            #expect(throws: ScanError.self) {
+                try rows.append(binding: binding, SourceDatom(e: 1, a: Keyword("a"), v: v, tx: 0))
+            }
+        }
+        #expect(rows.count == 0)
+    }
+
     @Test func aReservationIsAHintWhateverItsSize() throws {
         let rows = try ScanRows(projection: [.e, .v])
         for n in [-1, 0, 10, Int.max] { try rows.reserve(rows: n) }

@@ -72,16 +72,19 @@ struct OHLCCommand: ParsableCommand {
                 (form, SQLiteSeries(try OHLCSQLite(form, workload: workload).run))
             }
             let quarry = modes.map { QuarrySeries(OHLCWorkload.query, on: db, mode: $0) }
-            var duckdb: DuckDBSeries?
+            var duckdb: [DuckDBSeries] = []
             if !noDuckdb {
-                let (series, note) = try DuckDBSeries.start(workload)
-                duckdb = series
-                if let note { report.duckdbNote = note }
+                for layout in [DuckDBSeries.Layout.wide, .eav] {
+                    let (series, note) = try DuckDBSeries.start(workload, layout: layout)
+                    if let series { duckdb.append(series) }
+                    if let note { report.duckdbNote = note }
+                }
             }
-            try OHLCBenchmark.interleave(sqlite.map(\.1) + (duckdb.map { [$0] } ?? []) + quarry, repetitions: repetitions)
-            if let duckdb {
-                let rows = try duckdb.rows()
-                report.duckdb = OHLCDuckDBResult(version: duckdb.version, rows: rows.count, milliseconds: duckdb.milliseconds)
+            try OHLCBenchmark.interleave(sqlite.map(\.1) + duckdb + quarry, repetitions: repetitions)
+            for series in duckdb {
+                let rows = try series.rows()
+                let result = OHLCDuckDBResult(version: series.version, rows: rows.count, milliseconds: series.milliseconds)
+                if series.layout == .wide { report.duckdb = result } else { report.duckdbEAV = result }
             }
             var reference: [[Double]]?
             for (form, series) in sqlite {
@@ -182,10 +185,13 @@ struct OHLCSizeReport: Encodable {
     var sqlite: [OHLCSQLiteResult]
     /// DuckDB's wide table, when Python could import it; else why not.
     var duckdb: OHLCDuckDBResult?
+    /// DuckDB over the same datoms in an EAV table.
+    var duckdbEAV: OHLCDuckDBResult?
     var duckdbNote: String?
 
     enum CodingKeys: String, CodingKey {
-        case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite, duckdb, duckdbNote = "duckdb_note"
+        case hours, bars, datoms, loadSeconds = "load_s", quarry, sqlite, duckdb, duckdbEAV = "duckdb_eav",
+             duckdbNote = "duckdb_note"
     }
 }
 
@@ -219,8 +225,9 @@ struct OHLCReport: Encodable {
                 t.append([size, "SQLite \(s.form.rawValue)", Format.grouped(s.rows), Format.fixed(s.milliseconds, 2),
                           "-", mib(s.residentPeakBytes), "-", "-", "-", "-", "-", "-"])
             }
-            if let d = r.duckdb {
-                t.append([size, "DuckDB \(d.version) wide", Format.grouped(d.rows), Format.fixed(d.milliseconds, 2),
+            for (d, layout) in [(r.duckdb, "wide"), (r.duckdbEAV, "EAV")] {
+                guard let d else { continue }
+                t.append([size, "DuckDB \(d.version) \(layout)", Format.grouped(d.rows), Format.fixed(d.milliseconds, 2),
                           "-", "-", "-", "-", "-", "-", "-", "-"])
             }
         }
@@ -231,6 +238,9 @@ struct OHLCReport: Encodable {
             let ratios = r.quarry.compactMap { q in q.vsDuckDBWide.map { "\(q.mode) \(Format.fixed($0, 2))×" } }
             out += "\n\(Format.grouped(r.hours))×\(r.bars): Quarry's time over DuckDB's (\(Format.fixed(d.milliseconds, 2)) ms): "
                 + ratios.joined(separator: ", ")
+            if let e = r.duckdbEAV {
+                out += "; DuckDB over the same datoms in an EAV table: \(Format.fixed(e.milliseconds, 2)) ms"
+            }
         }
         return out
     }

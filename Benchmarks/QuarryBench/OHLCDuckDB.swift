@@ -1,13 +1,18 @@
 import Foundation
 import QuarryWorkloads
 
-/// The OHLC query against DuckDB's wide table (one row per bar), one
-/// thread, through a Python process that holds the database and answers
-/// `run` with one timed run, so that its runs interleave with Quarry's.
+/// The OHLC query against DuckDB, one thread, through a Python process
+/// that holds the database and answers `run` with one timed run, so that
+/// its runs interleave with Quarry's: over a wide table (one row per bar)
+/// or over the same datoms as Quarry's in an EAV table (one row per
+/// datom, joined once per attribute), which tells how much of the gap is
+/// the layout.
 /// DuckDB comes from PyPI: `bash Benchmarks/duckdb-setup.sh` puts it in
 /// `.build/duckdb-venv`; `QUARRY_PYTHON` names another interpreter.
 final class DuckDBSeries: RunSeries {
     private let process = Process()
+    /// How its bars are stored.
+    let layout: Layout
     private let input = Pipe(), output = Pipe()
     private var lines: FileHandle { output.fileHandleForReading }
     private var times: [Double] = []
@@ -21,8 +26,13 @@ final class DuckDBSeries: RunSeries {
         return FileManager.default.isExecutableFile(atPath: venv) ? venv : "/usr/bin/env"
     }
 
+    /// How the bars are stored.
+    enum Layout: String {
+        case wide, eav = "EAV"
+    }
+
     /// Nil, with why, when DuckDB cannot be imported.
-    static func start(_ workload: OHLCWorkload) throws -> (DuckDBSeries?, String?) {
+    static func start(_ workload: OHLCWorkload, layout: Layout) throws -> (DuckDBSeries?, String?) {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-ohlc-\(UUID()).csv")
         var text = ""
         text.reserveCapacity(workload.hours * workload.bars * 60)
@@ -33,7 +43,7 @@ final class DuckDBSeries: RunSeries {
             }
         }
         try text.write(to: csv, atomically: true, encoding: .utf8)
-        let series = DuckDBSeries(csv: csv.path)
+        let series = DuckDBSeries(csv: csv.path, layout: layout)
         do {
             try series.process.run()
         } catch {
@@ -49,7 +59,8 @@ final class DuckDBSeries: RunSeries {
         return (series, nil)
     }
 
-    private init(csv: String) {
+    private init(csv: String, layout: Layout) {
+        self.layout = layout
         let script = """
             import sys, time
             try:
@@ -64,6 +75,19 @@ final class DuckDBSeries: RunSeries {
                         "'hour': 'BIGINT', 'open': 'DOUBLE', 'high': 'DOUBLE', 'low': 'DOUBLE', 'close': 'DOUBLE'})", [sys.argv[1]])
             q = ("SELECT b.hour, avg(b.open), max(b.high), min(b.low), avg(b.close) FROM symbols s "
                  "JOIN bars b ON b.symbol = s.id WHERE s.ticker = '\(OHLCWorkload.ticker)' GROUP BY b.hour")
+            if sys.argv[2] == "eav":
+                # Quarry's datoms: entity ids from 2 in bar order, a value column of doubles (hours are whole).
+                con.execute("CREATE TABLE wide AS SELECT row_number() OVER () + 1 AS e, * FROM bars")
+                con.execute("CREATE TABLE eav AS " + " UNION ALL ".join(
+                    f"SELECT e, 'price/{c}' AS a, {c}::DOUBLE AS v FROM wide"
+                    for c in ["symbol", "hour", "open", "high", "low", "close"]))
+                con.execute("DROP TABLE wide")
+                con.execute("DROP TABLE bars")
+                q = ("SELECT h.v, avg(o.v), max(hi.v), min(lo.v), avg(c.v) FROM symbols s "
+                     "JOIN eav sy ON sy.a = 'price/symbol' AND sy.v = s.id "
+                     + "".join(f"JOIN eav {t} ON {t}.e = sy.e AND {t}.a = 'price/{c}' "
+                               for t, c in [("h", "hour"), ("o", "open"), ("hi", "high"), ("lo", "low"), ("c", "close")])
+                     + "WHERE s.ticker = '\(OHLCWorkload.ticker)' GROUP BY h.v")
             rows = con.execute(q).fetchall()
             print("ready", duckdb.__version__, flush=True)
             for line in sys.stdin:
@@ -76,7 +100,7 @@ final class DuckDBSeries: RunSeries {
             """
         let python = Self.python
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", script, csv]
+        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", script, csv, layout == .eav ? "eav" : "wide"]
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -74,11 +74,7 @@ struct OHLCCommand: ParsableCommand {
             let quarry = modes.map { QuarrySeries(OHLCWorkload.query, on: db, mode: $0) }
             var duckdb: [DuckDBSeries] = []
             if !noDuckdb {
-                for layout in [DuckDBSeries.Layout.wide, .eav] {
-                    let (series, note) = try DuckDBSeries.start(workload, layout: layout)
-                    if let series { duckdb.append(series) }
-                    if let note { report.duckdbNote = note }
-                }
+                (duckdb, report.duckdbNote) = try DuckDBSeries.start(workload, layouts: [.wide, .eav])
             }
             try OHLCBenchmark.interleave(sqlite.map(\.1) + duckdb + quarry, repetitions: repetitions)
             for series in duckdb {

@@ -28,12 +28,14 @@ final class DuckDBSeries: RunSeries {
 
     /// How the bars are stored.
     enum Layout: String {
-        case wide, eav = "EAV"
+        case wide, eav
     }
 
-    /// Nil, with why, when DuckDB cannot be imported.
-    static func start(_ workload: OHLCWorkload, layout: Layout) throws -> (DuckDBSeries?, String?) {
+    /// A series per layout, all loaded from one file of the bars; none,
+    /// with why, when DuckDB cannot be imported.
+    static func start(_ workload: OHLCWorkload, layouts: [Layout]) throws -> ([DuckDBSeries], String?) {
         let csv = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-ohlc-\(UUID()).csv")
+        defer { try? FileManager.default.removeItem(at: csv) }
         var text = ""
         text.reserveCapacity(workload.hours * workload.bars * 60)
         for h in 0..<workload.hours {
@@ -43,20 +45,22 @@ final class DuckDBSeries: RunSeries {
             }
         }
         try text.write(to: csv, atomically: true, encoding: .utf8)
-        let series = DuckDBSeries(csv: csv.path, layout: layout)
-        do {
-            try series.process.run()
-        } catch {
-            return (nil, "DuckDB left out: \(python) does not run (\(error))")
+        var started: [DuckDBSeries] = []
+        for layout in layouts {
+            let series = DuckDBSeries(csv: csv.path, layout: layout)
+            do {
+                try series.process.run()
+            } catch {
+                return ([], "DuckDB left out: \(python) does not run (\(error))")
+            }
+            guard let first = series.readLine(), first.hasPrefix("ready ") else {
+                series.process.terminate()
+                return ([], "DuckDB left out: it is not importable from \(python) (run bash Benchmarks/duckdb-setup.sh)")
+            }
+            series.version = String(first.dropFirst(6))
+            started.append(series)
         }
-        let first = series.readLine()
-        try? FileManager.default.removeItem(at: csv)
-        guard let first, first.hasPrefix("ready ") else {
-            series.process.terminate()
-            return (nil, "DuckDB left out: it is not importable from \(python) (run bash Benchmarks/duckdb-setup.sh)")
-        }
-        series.version = String(first.dropFirst(6))
-        return (series, nil)
+        return (started, nil)
     }
 
     private init(csv: String, layout: Layout) {
@@ -100,7 +104,7 @@ final class DuckDBSeries: RunSeries {
             """
         let python = Self.python
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", script, csv, layout == .eav ? "eav" : "wide"]
+        process.arguments = (python == "/usr/bin/env" ? ["python3"] : []) + ["-c", script, csv, layout.rawValue]
         process.standardInput = input
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice

@@ -27,7 +27,7 @@ public final class PostgresSource: DatomSource, Sendable {
     private let counts = Mutex<(statements: Int, scans: Int)>((0, 0))
     /// Each attribute's datoms by the last description read: a scan of
     /// attributes this small has no need to cut its answer into rows.
-    private let attributeDatoms = Mutex<[String: Int]>([:])
+    private let attributeDatoms = Mutex<[Keyword: Int]>([:])
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -147,7 +147,7 @@ public final class PostgresSource: DatomSource, Sendable {
         let rows = try ScanRows(projection: shape.projection, account: account)
         guard !request.bindings.isEmpty else { return rows }
         let small = !shape.attributes.isEmpty && attributeDatoms.withLock { known in
-            shape.attributes.allSatisfy { known[$0.text].map { $0 <= PostgresScanStatement.entitiesPerRow } ?? false }
+            shape.attributes.allSatisfy { known[$0].map { $0 <= PostgresScanStatement.entitiesPerRow } ?? false }
         }
         let statement = try PostgresScanStatement(request, smallAttributes: small)
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
@@ -259,9 +259,7 @@ public final class PostgresSource: DatomSource, Sendable {
                 maxEntity = value
             }
         }
-        attributeDatoms.withLock { known in
-            known = Dictionary(uniqueKeysWithValues: figures.map { ($0.key.text, $0.value.datoms) })
-        }
+        attributeDatoms.withLock { $0 = figures.mapValues(\.datoms) }
         return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
     }
 

@@ -5,9 +5,10 @@ import Quarry
 
 extension PostgresSource {
     /// A session reading one snapshot: a pooled connection held for the
-    /// query, in a `REPEATABLE READ, READ ONLY` transaction begun with the
-    /// read of the store's next transaction id, which names the snapshot
-    /// (two round trips). It ends with the transaction when closed.
+    /// query, in a `REPEATABLE READ, READ ONLY` transaction begun with one
+    /// statement that reads the store's description and its next
+    /// transaction id, which names the snapshot (two round trips, the
+    /// description included). It ends with the transaction when closed.
     public func openReadSession() async throws -> any DatomReadSession {
         try await PostgresReadSession.open(self)
     }
@@ -18,6 +19,7 @@ extension PostgresSource {
 /// at a time, in the order they come.
 final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
     let snapshot: UInt64?
+    let sourceDescription: SourceDescription?
     private let source: PostgresSource
     /// The server process of the session's connection: a cancelled scan
     /// is stopped with `pg_cancel_backend` from another connection.
@@ -37,17 +39,18 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         let answer: CheckedContinuation<ScanRows, any Error>
     }
 
-    private init(source: PostgresSource, snapshot: UInt64, backend: Int32, jobs: AsyncStream<Job>.Continuation) {
+    private init(source: PostgresSource, opening: Opening, jobs: AsyncStream<Job>.Continuation) {
         self.source = source
-        self.snapshot = snapshot
-        self.backend = backend
+        snapshot = opening.snapshot
+        sourceDescription = opening.description
+        backend = opening.backend
         self.jobs = jobs
     }
 
     static func open(_ source: PostgresSource) async throws -> PostgresReadSession {
         let (stream, jobs) = AsyncStream<Job>.makeStream()
         let started = Started()
-        let opened: (UInt64, Int32) = try await withCheckedThrowingContinuation { begun in
+        let opened: Opening = try await withCheckedThrowingContinuation { begun in
             started.set(begun)
             // The worker runs the scans, and ends the transaction once the session is closed.
             Task {
@@ -55,16 +58,11 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
                     try await source.withConnection { conn in
                         source.counted()
                         try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: source.logger)
-                        // The transaction's first read fixes its snapshot.
-                        source.counted()
-                        var opened: (Int32, Int64)?
-                        for try await row in try await conn.query("""
-                            SELECT pg_backend_pid(), COALESCE((SELECT value FROM quarry_meta WHERE key = 'next_tx'), 0)
-                            """, logger: source.logger).decode((Int32, Int64).self) { opened = row }
-                        guard let (pid, next) = opened, next >= 0 else {
-                            throw PostgresStoreError("the store's next transaction id could not be read")
-                        }
-                        started.resume(.success((UInt64(next), pid)))
+                        // The transaction's first read fixes its snapshot: the description is of it.
+                        let (description, opened) = try await source.describe(on: conn, opening: true)
+                        guard let opened else { throw PostgresStoreError("the store's next transaction id could not be read") }
+                        started.resume(.success(Opening(snapshot: UInt64(opened.nextTx), backend: opened.backend,
+                                                        description: description)))
                         for await job in stream { await PostgresReadSession.run(job, on: conn, session: started.session) }
                         source.counted()
                         _ = try? await conn.query("ROLLBACK", logger: source.logger)
@@ -76,7 +74,7 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
                 for await job in stream { job.answer.resume(throwing: PostgresStoreError("the read session has ended")) }
             }
         }
-        let session = PostgresReadSession(source: source, snapshot: opened.0, backend: opened.1, jobs: jobs)
+        let session = PostgresReadSession(source: source, opening: opened, jobs: jobs)
         started.session = session
         return session
     }
@@ -166,16 +164,24 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
     }
 }
 
+/// What a session's first statement read.
+private struct Opening: Sendable {
+    let snapshot: UInt64
+    /// The server process of the session's connection.
+    let backend: Int32
+    let description: SourceDescription
+}
+
 /// The opening handshake between ``PostgresReadSession/open(_:)`` and its worker.
 private final class Started: @unchecked Sendable {
     private let lock = NSLock()
-    private var begun: CheckedContinuation<(UInt64, Int32), any Error>?
+    private var begun: CheckedContinuation<Opening, any Error>?
     private var _session: PostgresReadSession?
 
-    func set(_ c: CheckedContinuation<(UInt64, Int32), any Error>) { lock.withLock { begun = c } }
+    func set(_ c: CheckedContinuation<Opening, any Error>) { lock.withLock { begun = c } }
 
-    func resume(_ r: Result<(UInt64, Int32), any Error>) {
-        let c: CheckedContinuation<(UInt64, Int32), any Error>? = lock.withLock {
+    func resume(_ r: Result<Opening, any Error>) {
+        let c: CheckedContinuation<Opening, any Error>? = lock.withLock {
             defer { begun = nil }
             return begun
         }

@@ -25,9 +25,10 @@ public final class PostgresSource: DatomSource, Sendable {
     let logger = Logger(label: "quarry.postgres")
     /// Statements sent, and of those scans, from any task.
     private let counts = Mutex<(statements: Int, scans: Int)>((0, 0))
-    /// Each attribute's datoms by the last description read: a scan of
-    /// attributes this small has no need to cut its answer into rows.
-    private let attributeDatoms = Mutex<[Keyword: Int]>([:])
+    /// What the last description read says of each attribute (its datoms
+    /// and the one tag its type stores), and the tag all its datoms had
+    /// when a scan last read it whole: shapes scans without keys.
+    let storedAttributes = Mutex<[Keyword: PostgresScanStatement.StoredAttribute]>([:])
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -131,7 +132,7 @@ public final class PostgresSource: DatomSource, Sendable {
     }
 
     public func describe() async throws -> SourceDescription {
-        try await withConnection { conn in try await self.describe(on: conn) }
+        try await withConnection { conn in try await self.describe(on: conn).description }
     }
 
     public func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
@@ -146,11 +147,31 @@ public final class PostgresSource: DatomSource, Sendable {
         }
         let rows = try ScanRows(projection: shape.projection, account: account)
         guard !request.bindings.isEmpty else { return rows }
-        let small = !shape.attributes.isEmpty && attributeDatoms.withLock { known in
-            shape.attributes.allSatisfy { known[$0].map { $0 <= PostgresScanStatement.entitiesPerRow } ?? false }
-        }
-        let statement = try PostgresScanStatement(request, smallAttributes: small)
+        let stored = storedAttributes.withLock { $0 }
+        let statement = try PostgresScanStatement(request, stored: stored)
         if !shape.parameters.isEmpty, statement.bindingOfKey.isEmpty { return rows }
+        let strays = try await scan(statement, request, into: rows, on: connection)
+        if !strays.isEmpty {
+            // Attributes holding values of another tag than guessed: read again with their tags.
+            storedAttributes.withLock { known in for a in strays { known[a]?.seenTag = nil } }
+            var again = request
+            again.shape.attributes = strays
+            _ = try await scan(try PostgresScanStatement(again, stored: stored, branches: false), again, into: rows,
+                               on: connection)
+        }
+        return rows
+    }
+
+    /// Sends `statement` (of `request`) and writes its datoms into `rows`;
+    /// the attributes read in branches of their own whose rows had strays
+    /// (see ``PostgresScanStatement``), which were not written.
+    private func scan(_ statement: PostgresScanStatement, _ request: ScanRequest, into rows: ScanRows,
+                      on connection: PostgresConnection) async throws -> [Keyword] {
+        let shape = request.shape
+        var strays: [Keyword] = []
+        // Per attribute read whole by the general statement, the one tag its datoms had (nil: several).
+        let learns = shape.parameters.isEmpty && shape.filter.isEmpty
+        var seen: [String: Int16?] = [:]
         counted(scan: true)
         let result = try await connection.query(statement.query, logger: logger)
         // The datoms, tagged by binding; rows of arrays come in no particular order.
@@ -169,9 +190,22 @@ public final class PostgresSource: DatomSource, Sendable {
             let vis = try PostgresArrayCell.int64s(cells.next()), vds = try PostgresArrayCell.doubles(cells.next())
             let vss = try PostgresArrayCell.strings(cells.next()), vbs = try PostgresArrayCell.bytes(cells.next())
             let txs = try PostgresArrayCell.int64s(cells.next())
+            guard let stray = try cells.next()?.decode(Int64.self) else {
+                throw PostgresStoreError("a scan's answer has fewer columns than asked for")
+            }
+            let typedTag = statement.typedTags[text]
+            if typedTag != nil, stray != 0 {
+                strays.append(Keyword(text))
+                continue
+            }
             let n = es.count, withTx = shape.projection.contains(.tx)
-            guard tags.count == n, keys.count == (shape.parameters.isEmpty ? 0 : n), txs.count == (withTx ? n : 0)
+            guard tags.count == (typedTag == nil ? n : 0), keys.count == (shape.parameters.isEmpty ? 0 : n),
+                  txs.count == (withTx ? n : 0)
             else { throw PostgresStoreError("the server's arrays of one answer differ in length") }
+            if learns, typedTag == nil, let first = tags.first {
+                let one = tags.allSatisfy { $0 == first } ? first : nil
+                seen[text] = seen[text].map { $0 == one ? one : nil } ?? one
+            }
             // Each value column holds the values of the datoms whose tags keep them there, in order.
             if !keyed { try rows.reserve(rows: n) }
             var next = (vi: 0, vd: 0, vs: 0, vb: 0)
@@ -179,7 +213,7 @@ public final class PostgresSource: DatomSource, Sendable {
             if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
             for r in 0..<n {
                 // A transaction the rows do not carry is not read (0 stands in).
-                guard let e = es[r], let vt = tags[r], let tx = withTx ? txs[r] : 0 else {
+                guard let e = es[r], let vt = typedTag ?? tags[r], let tx = withTx ? txs[r] : 0 else {
                     throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
                 }
                 let v = try Self.value(tag: vt, vis, vds, vss, vbs, &next)
@@ -202,7 +236,12 @@ public final class PostgresSource: DatomSource, Sendable {
         var order = Array(found.indices)
         order.sort { (found[$0].binding, $0) < (found[$1].binding, $1) }
         for k in order { try rows.append(binding: found[k].binding, found[k].datom) }
-        return rows
+        if !seen.isEmpty {
+            storedAttributes.withLock { known in
+                for (text, tag) in seen { known[Keyword(text), default: .init()].seenTag = tag }
+            }
+        }
+        return strays
     }
 
     /// The value of the next datom, tagged `tag`, from the column its tag
@@ -222,23 +261,38 @@ public final class PostgresSource: DatomSource, Sendable {
         }
     }
 
+    private static let describeSQL = """
+        SELECT 0::SMALLINT, ident, value_type, many, uniq, indexed, component, NULL::BIGINT, NULL::BIGINT,
+            NULL::BIGINT FROM quarry_attributes
+        UNION ALL SELECT 1::SMALLINT, a, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
+            datoms, entities, vals FROM quarry_figures
+        UNION ALL SELECT 2::SMALLINT, key, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
+            value, NULL::BIGINT, NULL::BIGINT FROM quarry_meta WHERE key = 'max_entity'
+        """
+    /// The row a read session's opening adds: its server process and the store's next transaction id.
+    private static let openingSQL = """
+
+        UNION ALL SELECT 3::SMALLINT, '', NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
+            pg_backend_pid()::BIGINT, COALESCE((SELECT value FROM quarry_meta WHERE key = 'next_tx'), 0), NULL::BIGINT
+        """
+
     /// The schema, figures and largest entity, every field checked: one
     /// statement (a round trip, where one a table cost three), its rows
-    /// told apart by their first column.
-    func describe(on conn: PostgresConnection) async throws -> SourceDescription {
+    /// told apart by their first column. `opening`: a read session's
+    /// first statement, which also reads its server process and the
+    /// store's next transaction id (one more row).
+    func describe(on conn: PostgresConnection, opening: Bool = false) async throws
+        -> (description: SourceDescription, session: (backend: Int32, nextTx: Int64)?)
+    {
         counted()
         var attributes: [Attribute] = []
         var figures: [Keyword: SourceDescription.AttributeFigures] = [:]
         var total = 0
         var maxEntity: Int64 = 0
-        for try await (kind, name, type, many, unique, indexed, component, n1, n2, n3) in try await conn.query("""
-            SELECT 0::SMALLINT, ident, value_type, many, uniq, indexed, component, NULL::BIGINT, NULL::BIGINT,
-                NULL::BIGINT FROM quarry_attributes
-            UNION ALL SELECT 1::SMALLINT, a, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
-                datoms, entities, vals FROM quarry_figures
-            UNION ALL SELECT 2::SMALLINT, key, NULL::TEXT, NULL::BOOLEAN, NULL::TEXT, NULL::BOOLEAN, NULL::BOOLEAN,
-                value, NULL::BIGINT, NULL::BIGINT FROM quarry_meta WHERE key = 'max_entity'
-            """, logger: logger).decode((Int16, String, String?, Bool?, String?, Bool?, Bool?, Int64?, Int64?, Int64?).self) {
+        var session: (backend: Int32, nextTx: Int64)?
+        let sql = Self.describeSQL + (opening ? Self.openingSQL : "")
+        for try await (kind, name, type, many, unique, indexed, component, n1, n2, n3) in try await conn.query(
+            PostgresQuery(unsafeSQL: sql), logger: logger).decode((Int16, String, String?, Bool?, String?, Bool?, Bool?, Int64?, Int64?, Int64?).self) {
             switch kind {
             case 0:
                 guard let many, let indexed, let component else {
@@ -254,13 +308,26 @@ public final class PostgresSource: DatomSource, Sendable {
                 let (sum, overflow) = total.addingReportingOverflow(Int(datoms))
                 guard !overflow else { throw PostgresStoreError("the figures count more than \(Int.max) datoms") }
                 total = sum
-            default:
+            case 2:
                 guard let value = n1, value >= 0 else { throw PostgresStoreError("the stored max_entity is negative") }
                 maxEntity = value
+            case 3 where opening:
+                guard let pid = n1.flatMap(Int32.init(exactly:)), let next = n2, next >= 0 else {
+                    throw PostgresStoreError("the store's next transaction id could not be read")
+                }
+                session = (pid, next)
+            default:
+                throw PostgresStoreError("the store's description has a row of unknown kind \(kind)")
             }
         }
-        attributeDatoms.withLock { $0 = figures.mapValues(\.datoms) }
-        return SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
+        var stored = figures.mapValues { PostgresScanStatement.StoredAttribute(datoms: $0.datoms) }
+        for a in attributes { stored[a.ident, default: .init()].declaredTag = a.valueType.flatMap(PostgresValues.storedTag(of:)) }
+        storedAttributes.withLock { known in
+            for (a, k) in known where k.seenTag != nil { stored[a, default: .init()].seenTag = k.seenTag }
+            known = stored
+        }
+        if opening, session == nil { throw PostgresStoreError("the store's next transaction id could not be read") }
+        return (SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity), session)
     }
 
     /// The stored schema, every field checked.

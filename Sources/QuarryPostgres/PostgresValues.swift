@@ -11,6 +11,16 @@ enum PostgresValues {
     /// The typed column a tag's values live in.
     enum Column: String, CaseIterable {
         case vi, vd, vs, vb
+
+        /// The column's SQL type.
+        var sqlType: String {
+            switch self {
+            case .vi: "BIGINT"
+            case .vd: "FLOAT8"
+            case .vs: "TEXT"
+            case .vb: "BYTEA"
+            }
+        }
     }
 
     static func column(_ tag: ValueTag) -> Column {
@@ -20,6 +30,24 @@ enum PostgresValues {
         case .string, .keyword: .vs
         case .uuid, .tuple, .map: .vb
         }
+    }
+
+    /// The one tag every stored value of an attribute of `type` has (a
+    /// transaction coerces and checks values against their attribute's
+    /// type); nil for bytes, which take any value.
+    static func storedTag(of type: AttributeType) -> Int16? {
+        let tag: ValueTag? = switch type {
+        case .ref, .long, .bigint: .int
+        case .string, .uri, .symbol: .string
+        case .keyword: .keyword
+        case .double, .float, .bigdec: .double
+        case .boolean: .bool
+        case .instant: .instant
+        case .uuid: .uuid
+        case .tuple: .tuple
+        case .bytes: nil
+        }
+        return tag.map(storedTag)
     }
 
     /// The tag stored for a value of `tag`.

@@ -367,7 +367,7 @@ public actor Materializer {
     /// has put in the air or in the cache since are not sent twice.
     private func plan(_ phase: inout Phase, headroomBytes: Int?) async throws {
         listenForWrites()
-        let description = try await sourceDescription()
+        let description = try await description(of: phase.lease)
         var unserved: [ScanBindings] = phase.scans.indices.map { ($0, Array(phase.scans[$0].bindings.indices)) }
         var firstPass = true
         // Requests chunked for memory stay chunked, by merged shape, until all their keys are sent.

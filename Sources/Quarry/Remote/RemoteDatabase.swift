@@ -102,12 +102,14 @@ public final class RemoteDatabase: Sendable {
                                 intern: (Replica) throws -> Void) async throws -> QueryResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let replica = try Replica(source: source.name, description: try await fetcher.sourceDescription())
-        try intern(replica)
-        for input in inputs { try replica.intern(constantsOf: input) }
-        // Every round reads one snapshot of the store.
+        // Every round reads one snapshot of the store, described as of it
+        // when the session read the description as it opened.
         let lease = try await fetcher.openSession()
         do {
+            let description = try await fetcher.description(of: lease)
+            let replica = try Replica(source: source.name, description: description)
+            try intern(replica)
+            for input in inputs { try replica.intern(constantsOf: input) }
             let result = try await roundsRead(query, inputs: inputs, options: options, replica: replica, lease: lease,
                                                start: start)
             await lease.release()

@@ -16,6 +16,13 @@ protocol ScanFetcher: Sendable {
 }
 
 extension ScanFetcher {
+    /// The description a query reading through `lease` plans with: the
+    /// session's own, read in its snapshot, else the source's.
+    func description(of lease: ReadLease) async throws -> SourceDescription {
+        if let own = lease.session.sourceDescription { return own }
+        return try await sourceDescription()
+    }
+
     /// The session a query reads all its rounds through.
     func openSession() async throws -> ReadLease {
         do {

@@ -15,6 +15,7 @@ extension Database: DatomSource {
     private struct ValueSession: DatomReadSession {
         let database: Database
         var snapshot: UInt64? { UInt64(bitPattern: database.nextTx) }
+        var sourceDescription: SourceDescription? { database.description() }
 
         func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows {
             try database.scanNow(request, account: account)

@@ -15,12 +15,23 @@ public protocol DatomReadSession: Sendable {
     /// store as it is when the scan runs (see ``DatomSource/openReadSession()``).
     var snapshot: UInt64? { get }
 
+    /// The store's description as of ``snapshot``, when the session read
+    /// it as it opened (PostgreSQL: in the statement that fixes the
+    /// snapshot, so a query pays no round trip of its own for it); nil:
+    /// the query asks the source (``DatomSource/describe()``).
+    var sourceDescription: SourceDescription? { get }
+
     /// ``DatomSource/scan(_:account:)`` against the session's snapshot.
     func scan(_ request: ScanRequest, account: MemoryAccount?) async throws -> ScanRows
 
     /// Ends the session and lets the store go of its snapshot. Called once,
     /// after the last scan has returned; a scan after it is an error.
     func close() async
+}
+
+extension DatomReadSession {
+    /// Nil: the session reads no description of its own.
+    public var sourceDescription: SourceDescription? { nil }
 }
 
 extension DatomSource {

@@ -4,11 +4,13 @@ import PostgresNIO
 import Quarry
 
 extension PostgresSource {
-    /// A session reading one snapshot: a pooled connection held for the
-    /// query, in a `REPEATABLE READ, READ ONLY` transaction begun with one
-    /// statement that reads the store's description and its next
-    /// transaction id, which names the snapshot (two round trips, the
-    /// description included). It ends with the transaction when closed.
+    /// A session reading one snapshot: a connection held for the query, in
+    /// a `REPEATABLE READ, READ ONLY` transaction whose first statement
+    /// reads the store's description and its next transaction id, which
+    /// names the snapshot. It ends with the transaction when closed.
+    /// Opening it takes one round trip on the source's standby connection
+    /// (``PostgresStandbyReader``), kept begun between sessions, and two
+    /// (`BEGIN`, then that statement) on a pooled connection.
     public func openReadSession() async throws -> any DatomReadSession {
         try await PostgresReadSession.open(self)
     }
@@ -47,7 +49,17 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         self.jobs = jobs
     }
 
+    /// A session on the source's standby connection when one waits (one
+    /// statement to open), else on a pooled connection (two).
     static func open(_ source: PostgresSource) async throws -> PostgresReadSession {
+        if let standby = source.standby.borrow() {
+            // A server that ended the waiting transaction (an idle timeout) fails its first statement: a pooled one then.
+            if let session = try? await open(source, standby: standby) { return session }
+        }
+        return try await open(source, standby: nil)
+    }
+
+    private static func open(_ source: PostgresSource, standby: PostgresConnection?) async throws -> PostgresReadSession {
         let (stream, jobs) = AsyncStream<Job>.makeStream()
         let started = Started()
         let opened: Opening = try await withCheckedThrowingContinuation { begun in
@@ -55,20 +67,21 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
             // The worker runs the scans, and ends the transaction once the session is closed.
             Task {
                 do {
-                    try await source.withConnection { conn in
-                        source.counted()
-                        try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: source.logger)
-                        // The transaction's first read fixes its snapshot: the description is of it.
-                        let (description, opened) = try await source.describe(on: conn, opening: true)
-                        guard let opened else { throw PostgresStoreError("the store's next transaction id could not be read") }
-                        started.resume(.success(Opening(snapshot: UInt64(opened.nextTx), backend: opened.backend,
-                                                        description: description)))
-                        for await job in stream { await PostgresReadSession.run(job, on: conn, session: started.session) }
-                        source.counted()
-                        _ = try? await conn.query("ROLLBACK", logger: source.logger)
+                    if let standby {
+                        if try await serve(on: standby, begun: true, source: source, stream: stream, started: started) {
+                            await source.standby.giveBack(standby, source: source)
+                        } else {
+                            await source.standby.discard(standby)
+                        }
+                    } else {
+                        try await source.withConnection { conn in
+                            _ = try await serve(on: conn, begun: false, source: source, stream: stream, started: started)
+                        }
+                        source.standby.prepare(for: source)
                     }
                 } catch {
                     started.resume(.failure(error))
+                    if let standby { await source.standby.discard(standby) }
                 }
                 // Scans sent after the connection was lost.
                 for await job in stream { job.answer.resume(throwing: PostgresStoreError("the read session has ended")) }
@@ -77,6 +90,25 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         let session = PostgresReadSession(source: source, opening: opened, jobs: jobs)
         started.session = session
         return session
+    }
+
+    /// Begins the transaction (unless `begun`), reads the description and
+    /// the snapshot in the transaction's first statement, runs the
+    /// session's scans until it is closed, and ends the transaction:
+    /// whether it ended (the connection can serve again).
+    private static func serve(on conn: PostgresConnection, begun: Bool, source: PostgresSource, stream: AsyncStream<Job>,
+                              started: Started) async throws -> Bool {
+        if !begun {
+            source.counted()
+            try await conn.send(PostgresStandbyReader.begin, logger: source.logger)
+        }
+        // The transaction's first read fixes its snapshot: the description is of it.
+        let (description, opened) = try await source.describe(on: conn, opening: true)
+        guard let opened else { throw PostgresStoreError("the store's next transaction id could not be read") }
+        started.resume(.success(Opening(snapshot: UInt64(opened.nextTx), backend: opened.backend, description: description)))
+        for await job in stream { await PostgresReadSession.run(job, on: conn, session: started.session) }
+        source.counted()
+        return (try? await conn.send("ROLLBACK", logger: source.logger)) != nil
     }
 
     /// Runs one scan on the session's connection, unless it was cancelled
@@ -151,7 +183,7 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
         Task {
             source.counted()
             _ = try? await source.withConnection { conn in
-                try await conn.query("SELECT pg_cancel_backend(\(backend))", logger: source.logger)
+                try await conn.send("SELECT pg_cancel_backend(\(backend))", logger: source.logger)
             }
         }
     }

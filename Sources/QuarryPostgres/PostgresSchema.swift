@@ -32,7 +32,7 @@ enum PostgresSchema {
 
     /// Makes the tables and indexes that are missing.
     static func create(on conn: PostgresConnection, logger: Logger) async throws {
-        for s in statements { try await conn.query(PostgresQuery(unsafeSQL: s), logger: logger) }
+        for s in statements { try await conn.send(PostgresQuery(unsafeSQL: s), logger: logger) }
     }
 }
 #endif

@@ -59,7 +59,7 @@ extension PostgresSource: WriteAnnouncingSource {
                 guard (try? await Task.sleep(for: .seconds(5))) != nil else { return }
                 try? await conn.close()
             }
-            let synced = await Task { (try? await conn.query("SELECT 1", logger: logger).collect()) != nil }.value
+            let synced = await Task { (try? await conn.send("SELECT 1", logger: logger).collect()) != nil }.value
             closer.cancel()
             if synced {
                 self.counted()

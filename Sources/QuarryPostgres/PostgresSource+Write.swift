@@ -46,15 +46,15 @@ extension PostgresSource: WritableDatomSource {
             while true {
                 attempt += 1
                 self.counted()
-                try await conn.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                try await conn.send("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
                 do {
                     let summary = try await self.write(data, on: conn)
                     self.counted()
-                    try await conn.query("COMMIT", logger: logger)
+                    try await conn.send("COMMIT", logger: logger)
                     return summary
                 } catch {
                     self.counted()
-                    _ = try? await conn.query("ROLLBACK", logger: logger)
+                    _ = try? await conn.send("ROLLBACK", logger: logger)
                     if Self.isSerializationFailure(error), ContinuousClock.now < giveUp {
                         try await Task.sleep(for: Self.pause(after: attempt))
                         continue
@@ -77,7 +77,7 @@ extension PostgresSource: WritableDatomSource {
     {
         counted()
         var tables = 0
-        for try await n in try await conn.query("""
+        for try await n in try await conn.send("""
             SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'quarry_meta'
             """, logger: logger).decode(Int64.self) { tables = Int(n) }
         if tables == 0 {
@@ -158,7 +158,7 @@ extension PostgresSource: WritableDatomSource {
     private func largestUserEntity(on conn: PostgresConnection) async throws -> Int64 {
         counted()
         let system = Database.systemEntities
-        for try await (below, above) in try await conn.query("""
+        for try await (below, above) in try await conn.send("""
             SELECT (SELECT max(e) FROM quarry_datoms WHERE e < \(system.lowerBound)),
                    (SELECT max(e) FROM quarry_datoms WHERE e >= \(system.upperBound))
             """, logger: logger).decode((Int64?, Int64?).self) {
@@ -182,7 +182,7 @@ extension PostgresSource: WritableDatomSource {
         for (column, changes) in Dictionary(grouping: removed, by: { PostgresValues.column($0.value.tag) }) {
             let rows = PostgresChangeRows(changes)
             counted()
-            try await conn.query(rows.query("""
+            try await conn.send(rows.query("""
                 DELETE FROM quarry_datoms d USING CHANGES
                 WHERE d.e = r.e AND d.a = r.a AND d.tx = r.tx AND \(PostgresChangeRows.sameValue(column))
                 """), logger: logger)
@@ -195,7 +195,7 @@ extension PostgresSource: WritableDatomSource {
         while done < added.count {
             let batch = added[done..<min(added.count, done + Self.loadBatch)]
             counted()
-            try await conn.query(Self.insert(batch), logger: logger)
+            try await conn.send(Self.insert(batch), logger: logger)
             done += batch.count
         }
         let after = report.dbAfter
@@ -204,7 +204,7 @@ extension PostgresSource: WritableDatomSource {
         try await saveSchema(after.schema.attributes, was: attributes, on: conn)
         let counters = after.counters
         counted()
-        try await conn.query("""
+        try await conn.send("""
             INSERT INTO quarry_meta (key, value) VALUES ('max_entity', \(counters.maxEntity)), ('next_tx', \(counters.nextTx))
             ON CONFLICT (key) DO UPDATE SET value = excluded.value
             """, logger: logger)
@@ -212,7 +212,7 @@ extension PostgresSource: WritableDatomSource {
             // Delivered to listeners when the transaction commits, not before.
             counted()
             let payload = Self.payload(snapshot: counters.nextTx, attributes: Set(figures.keys))
-            try await conn.query("SELECT pg_notify(\(Self.noticeChannel), \(payload))", logger: logger)
+            try await conn.send("SELECT pg_notify(\(Self.noticeChannel), \(payload))", logger: logger)
         }
         return WriteSummary(attributes: Set(figures.keys), datoms: report.txData.count)
     }

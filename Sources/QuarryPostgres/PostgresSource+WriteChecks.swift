@@ -13,7 +13,7 @@ extension PostgresSource {
         var figures: Figures = [:]
         for a in attributes { figures[a] = .init(datoms: 0, distinctEntities: 0, distinctValues: 0) }
         counted()
-        for try await (a, datoms, entities, values) in try await conn.query("""
+        for try await (a, datoms, entities, values) in try await conn.send("""
             SELECT a, datoms, entities, vals FROM quarry_figures WHERE a = ANY(\(attributes.map(\.text))::TEXT[])
             """, logger: logger).decode((String, Int64, Int64, Int64).self) {
             figures[Keyword(a)] = .init(datoms: Int(datoms), distinctEntities: Int(entities), distinctValues: Int(values))
@@ -29,7 +29,7 @@ extension PostgresSource {
     func tally(_ figures: inout Figures, _ rows: PostgresChangeRows, _ column: PostgresValues.Column, sign: Int,
                on conn: PostgresConnection) async throws {
         counted()
-        let result = try await conn.query(rows.query("""
+        let result = try await conn.send(rows.query("""
             SELECT r.a, count(*)::BIGINT,
                 (count(DISTINCT r.e) FILTER (WHERE NOT EXISTS (SELECT 1 FROM quarry_datoms d WHERE d.a = r.a AND d.e = r.e)))::BIGINT,
                 (count(DISTINCT (r.vt, r.\(column.rawValue))) FILTER (WHERE NOT EXISTS (
@@ -52,7 +52,7 @@ extension PostgresSource {
         let gone = figures.filter { $0.value.datoms <= 0 }.map(\.key.text)
         if !kept.isEmpty {
             counted()
-            try await conn.query("""
+            try await conn.send("""
                 INSERT INTO quarry_figures (a, datoms, entities, vals)
                 SELECT * FROM unnest(\(kept.map(\.key.text))::TEXT[], \(kept.map { Int64($0.value.datoms) })::BIGINT[],
                     \(kept.map { Int64($0.value.distinctEntities) })::BIGINT[],
@@ -62,7 +62,7 @@ extension PostgresSource {
         }
         if !gone.isEmpty {
             counted()
-            try await conn.query("DELETE FROM quarry_figures WHERE a = ANY(\(gone)::TEXT[])", logger: logger)
+            try await conn.send("DELETE FROM quarry_figures WHERE a = ANY(\(gone)::TEXT[])", logger: logger)
         }
     }
 
@@ -75,7 +75,7 @@ extension PostgresSource {
         let checked = added.filter { unique.contains($0.attribute) }
         for (column, changes) in Dictionary(grouping: checked, by: { PostgresValues.column($0.value.tag) }) {
             counted()
-            let result = try await conn.query(PostgresChangeRows(changes).query("""
+            let result = try await conn.send(PostgresChangeRows(changes).query("""
                 SELECT r.a, min(d.e), max(d.e), r.vt, r.vi, r.vd, r.vs, r.vb
                 FROM CHANGES JOIN quarry_datoms d ON d.a = r.a AND \(PostgresChangeRows.sameValue(column))
                 GROUP BY r.a, r.vt, r.vi, r.vd, r.vs, r.vb HAVING count(DISTINCT d.e) > 1 LIMIT 1
@@ -89,7 +89,7 @@ extension PostgresSource {
         let wasUnique = Set(was.filter { $0.unique != nil }.map(\.ident))
         for a in unique.subtracting(wasUnique).sorted() {
             counted()
-            let result = try await conn.query("""
+            let result = try await conn.send("""
                 SELECT min(e), max(e), vt, vi, vd, vs, vb FROM quarry_datoms WHERE a = \(a.text)
                 GROUP BY vt, vi, vd, vs, vb HAVING count(DISTINCT e) > 1 LIMIT 1
                 """, logger: logger)
@@ -106,7 +106,7 @@ extension PostgresSource {
         let old = Dictionary(was.map { ($0.ident, $0) }, uniquingKeysWith: { a, _ in a })
         for a in attributes where old[a.ident] != a {
             counted()
-            try await conn.query("""
+            try await conn.send("""
                 INSERT INTO quarry_attributes (ident, value_type, many, uniq, indexed, component)
                 VALUES (\(a.ident.text), \(a.valueType?.rawValue), \(a.cardinalityMany), \(a.unique?.rawValue),
                         \(a.indexed), \(a.isComponent))

@@ -29,6 +29,8 @@ public final class PostgresSource: DatomSource, Sendable {
     /// and the one tag its type stores), and the tag all its datoms had
     /// when a scan last read it whole: shapes scans without keys.
     let storedAttributes = Mutex<[Keyword: PostgresScanStatement.StoredAttribute]>([:])
+    /// The connection kept begun for the next read session, outside the pool.
+    let standby = PostgresStandbyReader()
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -49,7 +51,8 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// A source over the store at `url`, through a pool of at most
     /// `maxConnections` connections (a read session holds one for its
-    /// query). Nothing is sent until the first request; the pool runs
+    /// query), and one more kept for the next read session once one has
+    /// ended (``PostgresStandbyReader``). Nothing is sent until the first request; the pool runs
     /// until ``close()``. `announceWrites`: whether writes announce
     /// themselves to other clients through `NOTIFY` (see
     /// ``writeNotices()``); off for a database without it (CockroachDB).
@@ -96,8 +99,9 @@ public final class PostgresSource: DatomSource, Sendable {
         return source
     }
 
-    /// Stops the pool: its connections close.
+    /// Stops the pool: its connections close (and the standby reader's).
     public func close() async {
+        await standby.close()
         for task in listeners.withLock({ $0 }) { task.cancel() }
         running.cancel()
         _ = await running.result
@@ -173,7 +177,7 @@ public final class PostgresSource: DatomSource, Sendable {
         let learns = shape.parameters.isEmpty && shape.filter.isEmpty
         var seen: [String: Int16?] = [:]
         counted(scan: true)
-        let result = try await connection.query(statement.query, logger: logger)
+        let result = try await connection.send(statement.query, logger: logger)
         // The datoms, tagged by binding; rows of arrays come in no particular order.
         // Datoms of a keyed scan, tagged by binding; a scan without keys writes its rows as they come.
         var found: [(binding: Int, datom: SourceDatom)] = []
@@ -291,7 +295,7 @@ public final class PostgresSource: DatomSource, Sendable {
         var maxEntity: Int64 = 0
         var session: (backend: Int32, nextTx: Int64)?
         let sql = Self.describeSQL + (opening ? Self.openingSQL : "")
-        for try await (kind, name, type, many, unique, indexed, component, n1, n2, n3) in try await conn.query(
+        for try await (kind, name, type, many, unique, indexed, component, n1, n2, n3) in try await conn.send(
             PostgresQuery(unsafeSQL: sql), logger: logger).decode((Int16, String, String?, Bool?, String?, Bool?, Bool?, Int64?, Int64?, Int64?).self) {
             switch kind {
             case 0:
@@ -334,7 +338,7 @@ public final class PostgresSource: DatomSource, Sendable {
     func storedAttributes(on conn: PostgresConnection) async throws -> [Attribute] {
         counted()
         var attributes: [Attribute] = []
-        for try await (ident, type, many, unique, indexed, component) in try await conn.query(
+        for try await (ident, type, many, unique, indexed, component) in try await conn.send(
             "SELECT ident, value_type, many, uniq, indexed, component FROM quarry_attributes", logger: logger
         ).decode((String, String?, Bool, String?, Bool, Bool).self) {
             attributes.append(try Self.attribute(ident, type, many, unique, indexed, component))
@@ -361,7 +365,7 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// A counter of `quarry_meta` (0 when missing), which must not be negative.
     static func meta(_ key: String, on conn: PostgresConnection, logger: Logger) async throws -> Int64 {
-        for try await value in try await conn.query("SELECT value FROM quarry_meta WHERE key = \(key)", logger: logger)
+        for try await value in try await conn.send("SELECT value FROM quarry_meta WHERE key = \(key)", logger: logger)
             .decode(Int64.self) {
             guard value >= 0 else { throw PostgresStoreError("the stored \(key) is negative") }
             return value

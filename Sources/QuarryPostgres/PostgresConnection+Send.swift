@@ -1,0 +1,17 @@
+#if Postgres
+import Logging
+import PostgresNIO
+
+extension PostgresConnection {
+    /// Runs `query`, unless the server has closed the connection: every
+    /// statement Quarry sends goes through here. postgres-nio never answers
+    /// a statement written to a closed connection, so a connection held
+    /// across awaits (a read session's, a write's transaction, the standby
+    /// reader) that the server ended (an administrator, a failover, an
+    /// idle timeout) would otherwise make its next statement wait for ever.
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        if isClosed { throw PostgresStoreError("the server closed the connection") }
+        return try await self.query(query, logger: logger)
+    }
+}
+#endif

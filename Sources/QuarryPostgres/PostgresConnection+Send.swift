@@ -9,6 +9,7 @@ extension PostgresConnection {
     /// across awaits (a read session's, a write's transaction, the standby
     /// reader) that the server ended (an administrator, a failover, an
     /// idle timeout) would otherwise make its next statement wait for ever.
+    @discardableResult
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         if isClosed { throw PostgresStoreError("the server closed the connection") }
         return try await self.query(query, logger: logger)

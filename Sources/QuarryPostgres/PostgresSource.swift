@@ -210,11 +210,18 @@ public final class PostgresSource: DatomSource, Sendable {
                 let one = tags.allSatisfy { $0 == first } ? first : nil
                 seen[text] = seen[text].map { $0 == one ? one : nil } ?? one
             }
+            let a: Keyword
+            if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
+            // A typed branch's numbers, whole: written a column at a time.
+            if !keyed, !filters, let typedTag, let kind = try? PostgresValues.tag(typedTag),
+               kind == .int || kind == .double || kind == .instant {
+                try Self.appendNumbers(kind, a, es, vis, vds, txs, withTx: withTx, others: vss.count + vbs.count,
+                                       into: rows)
+                continue
+            }
             // Each value column holds the values of the datoms whose tags keep them there, in order.
             if !keyed { try rows.reserve(rows: n) }
             var next = (vi: 0, vd: 0, vs: 0, vb: 0)
-            let a: Keyword
-            if let known = keywords[text] { a = known } else { a = Keyword(text); keywords[text] = a }
             for r in 0..<n {
                 // A transaction the rows do not carry is not read (0 stands in).
                 guard let e = es[r], let vt = typedTag ?? tags[r], let tx = withTx ? txs[r] : 0 else {
@@ -246,6 +253,36 @@ public final class PostgresSource: DatomSource, Sendable {
             }
         }
         return strays
+    }
+
+    /// A typed branch's answer row of numbers (`kind`: int, double or
+    /// instant, all in one column), into `rows` without a `Value` a datom:
+    /// every array as long as the entities', the other columns empty, no
+    /// element NULL.
+    private static func appendNumbers(_ kind: ValueTag, _ a: Keyword, _ es: [Int64?], _ vis: [Int64?], _ vds: [Double?],
+                                      _ txs: [Int64?], withTx: Bool, others: Int, into rows: ScanRows) throws {
+        let n = es.count, doubles = kind == .double
+        guard (doubles ? vds.count : vis.count) == n, (doubles ? vis.count : vds.count) + others == 0 else {
+            throw PostgresStoreError("the server's arrays of one answer differ in length")
+        }
+        func missing() -> PostgresStoreError { PostgresStoreError("a stored \(kind) value has no \(doubles ? "vd" : "vi")") }
+        let null = PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
+        try rows.append(binding: 0, attribute: a, numbers: kind, count: n,
+                        entity: { i in
+                            guard let e = es[i] else { throw null }
+                            return e
+                        },
+                        word: doubles ? { i in
+                            guard let d = vds[i] else { throw missing() }
+                            return d.bitPattern
+                        } : { i in
+                            guard let x = vis[i] else { throw missing() }
+                            return UInt64(bitPattern: x)
+                        },
+                        tx: { i in
+                            guard withTx, let t = txs[i] else { throw null }
+                            return t
+                        })
     }
 
     /// The value of the next datom, tagged `tag`, from the column its tag

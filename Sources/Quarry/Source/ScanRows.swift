@@ -137,6 +137,58 @@ public final class ScanRows: @unchecked Sendable {
         }
     }
 
+    /// Appends `count` rows for `binding` (not below the last row's): the
+    /// datoms of `attribute` whose values are numbers of one kind, `tag`
+    /// (`.int`, `.ref`, `.double` or `.instant`). Row `i` holds entity
+    /// `entity(i)`, the value whose 64 bits are `word(i)` (an integer's
+    /// or instant's two's complement, a double's `bitPattern`) and
+    /// transaction `tx(i)`, each where the projection carries it (only
+    /// those are asked for). A source reading a column at a time
+    /// (PostgreSQL's arrays) makes no `Value` or ``SourceDatom`` a row,
+    /// and the rows are sized once. Byte for byte the rows
+    /// ``append(binding:_:)`` writes for the same datoms. When a closure
+    /// throws, the rows before it stay appended.
+    public func append(binding: Int, attribute: Keyword, numbers tag: ValueTag, count: Int,
+                       entity: (Int) throws -> Int64, word: (Int) throws -> UInt64,
+                       tx: (Int) throws -> Int64) throws {
+        guard tag == .int || tag == .ref || tag == .double || tag == .instant else {
+            throw ScanError("rows of numbers cannot hold values tagged \(tag)")
+        }
+        guard count > 0 else { return }
+        let wantsE = projection.contains(.e), wantsA = projection.contains(.a)
+        let wantsV = projection.contains(.v), wantsTx = projection.contains(.tx)
+        var name = attribute.text
+        try name.withUTF8 { a in
+            let size = 4 + (wantsE ? 8 : 0) + (wantsA ? 4 + a.count : 0) + (wantsV ? 9 : 0) + (wantsTx ? 8 : 0)
+            let (total, overflow) = size.multipliedReportingOverflow(by: count)
+            try Self.check(binding, rowBytes: overflow ? Int.max : total, after: bytes.count)
+            if let last = groups.last?.binding, binding < last {
+                throw ScanError("rows out of binding order (\(binding) after \(last))")
+            }
+            try bytes.reserve(bytes.count + total)
+            try offsets.reserve(offsets.count + count)
+            let text = UnsafeRawBufferPointer(a)
+            for i in 0..<count {
+                let e = wantsE ? try entity(i) : 0
+                let v = wantsV ? try word(i) : 0
+                let t = wantsTx ? try tx(i) : 0
+                if i == 0 { try startRow(binding) }
+                try bytes.append(count: size) { p in
+                    var w = WireRowWriter(at: p)
+                    w.u32(UInt32(binding))
+                    if wantsE { w.u64(UInt64(bitPattern: e)) }
+                    if wantsA { w.text(text) }
+                    if wantsV {
+                        w.u8(tag.rawValue)
+                        w.u64(v)
+                    }
+                    if wantsTx { w.u64(UInt64(bitPattern: t)) }
+                }
+                try offsets.append(UInt32(bytes.count))
+            }
+        }
+    }
+
     /// Appends a row of exactly `size` bytes (binding included) for
     /// `binding`, written by `write` in place in the rows' memory.
     private func append(binding: Int, size: Int, _ write: (inout WireRowWriter) -> Void) throws {

@@ -60,6 +60,77 @@ import Testing
         #expect(rows.count == 0)
     }
 
+    /// A column of numbers appended at once: the same bytes as the rows
+    /// appended one datom at a time, for every kind of number and
+    /// projection, after rows already there.
+    @Test(arguments: projections)
+    func aColumnOfNumbersIsTheRowsOfItsDatoms(projection: PositionSet) throws {
+        let columns: [(ValueTag, [Value])] = [
+            (.int, [.int(0), .int(.min), .int(.max)]), (.ref, [.ref(1), .ref(.max)]),
+            (.double, [.double(-0.0), .double(.nan), .double(.infinity), .double(3.25)]),
+            (.instant, [.instant(Instant(millisecondsSinceEpoch: -1)), .instant(Instant(millisecondsSinceEpoch: 1 << 40))]),
+        ]
+        let a = Keyword("é/名前")
+        let one = try ScanRows(projection: projection), bulk = try ScanRows(projection: projection)
+        for rows in [one, bulk] { try rows.append(binding: 0, SourceDatom(e: 9, a: Keyword("x"), v: .string("s"), tx: 1)) }
+        for (b, (tag, values)) in columns.enumerated() {
+            let datoms = values.enumerated().map { i, v in SourceDatom(e: Int64(i) * 7 - 5, a: a, v: v, tx: Int64(b * 100 + i)) }
+            for d in datoms { try one.append(binding: b + 1, d) }
+            try bulk.append(binding: b + 1, attribute: a, numbers: tag, count: datoms.count,
+                            entity: { datoms[$0].e },
+                            word: { i in
+                                switch datoms[i].v {
+                                case .int(let x), .ref(let x): UInt64(bitPattern: x)
+                                case .double(let d): d.bitPattern
+                                case .instant(let t): UInt64(bitPattern: t.millisecondsSinceEpoch)
+                                default: 0
+                                }
+                            },
+                            tx: { datoms[$0].tx })
+        }
+        #expect(bulk.bytes.withElements { Array($0) } == one.bytes.withElements { Array($0) })
+        #expect(bulk.count == one.count && bulk.bindingRanges.map(\.rows) == one.bindingRanges.map(\.rows))
+    }
+
+    /// Other tags, a binding below the last, or out of the wire form, are
+    /// errors; a closure's error stops the column, the rows before it kept.
+    @Test func aColumnOfNumbersRefusesWhatItCannotWrite() throws {
+        let rows = try ScanRows(projection: [.e, .v])
+        for tag in [ValueTag.string, .keyword, .bool, .uuid, .tuple, .map] {
+            #expect(throws: ScanError.self) {
+                try rows.append(binding: 0, attribute: Keyword("a"), numbers: tag, count: 1, entity: { _ in 1 },
+                                word: { _ in 1 }, tx: { _ in 0 })
+            }
+        }
+        for binding in [-1, Int(UInt32.max) + 1] {
+            #expect(throws: ScanError.self) {
+                try rows.append(binding: binding, attribute: Keyword("a"), numbers: .int, count: 1, entity: { _ in 1 },
+                                word: { _ in 1 }, tx: { _ in 0 })
+            }
+        }
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try rows.append(binding: 3, attribute: Keyword("a"), numbers: .int, count: 5, entity: { i in
+                if i == 2 { throw Stop() }
+                return Int64(i)
+            }, word: { _ in 1 }, tx: { _ in 0 })
+        }
+        #expect(rows.count == 2 && rows.row(1).e == 1)
+        // A column stopped before its first row opens no binding.
+        #expect(throws: Stop.self) {
+            try rows.append(binding: 5, attribute: Keyword("a"), numbers: .int, count: 1, entity: { _ in throw Stop() },
+                            word: { _ in 1 }, tx: { _ in 0 })
+        }
+        #expect(rows.bindingRanges.map(\.binding) == [3])
+        #expect(throws: ScanError.self) {
+            try rows.append(binding: 2, attribute: Keyword("a"), numbers: .int, count: 1, entity: { _ in 1 },
+                            word: { _ in 1 }, tx: { _ in 0 })
+        }
+        try rows.append(binding: 4, attribute: Keyword("a"), numbers: .int, count: 0, entity: { _ in 1 }, word: { _ in 1 },
+                        tx: { _ in 0 })
+        #expect(rows.count == 2)
+    }
+
     @Test func aReservationIsAHintWhateverItsSize() throws {
         let rows = try ScanRows(projection: [.e, .v])
         for n in [-1, 0, 10, Int.max] { try rows.reserve(rows: n) }

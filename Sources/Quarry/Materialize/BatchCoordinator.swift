@@ -1,7 +1,12 @@
 /// Merges scans of independent callers into shared requests.
 ///
 /// A caller whose keys no flight holds starts a request. When nothing is
-/// in the air or boarding, it leaves at once: a lone scan never waits.
+/// in the air or boarding and no other caller is coming (a query that has
+/// opened its read session and not yet sent its first phase), it leaves
+/// at once: a lone scan never waits. Coming callers are waited for: the
+/// boarding round leaves when the last of them has boarded, or at the
+/// window's end (sessions opened together are ready a round trip or two
+/// apart: one on a connection kept begun, others on new ones).
 /// Otherwise it *boards*: it waits for a request in the air to land and
 /// leaves with every scan that boarded meanwhile, merged into as few
 /// requests as their shapes allow, or after ``window`` at the latest (a
@@ -28,8 +33,15 @@ struct BatchCoordinator {
         self.assumedRoundTrip = assumedRoundTrip
     }
 
+    /// Callers coming: queries with an open session and no phase yet.
+    var expected = 0
+
     /// Whether a new request should board rather than leave now.
-    var shouldBoard: Bool { airborne > 0 || !boarding.isEmpty }
+    var shouldBoard: Bool { airborne > 0 || !boarding.isEmpty || expected > 0 }
+
+    /// Whether the boarding round should leave now rather than wait: no
+    /// request in the air to wait for, and no caller coming.
+    var waitsForNothing: Bool { airborne == 0 && expected == 0 && !boarding.isEmpty }
 
     /// The longest a request boards: the bare round trip, measured as the
     /// fastest of the last 16 requests. Waiting longer than one round trip

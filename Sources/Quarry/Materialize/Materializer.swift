@@ -332,6 +332,10 @@ public actor Materializer {
     /// Joins or starts the flights of a phase's scans (a cached answer is
     /// collected at once); on an error, the flights joined so far are left.
     private func startPhase(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws -> Phase {
+        let arriving = lease.counted && lease.arrive()
+        if arriving { coordinator.expected -= 1 }
+        // The last caller coming has boarded (or sent alone): the round leaves without its window.
+        defer { if arriving, coordinator.waitsForNothing { departBoarding() } }
         var phase = Phase(scans: scans, lease: lease)
         let before = counters
         metrics.scans += scans.count
@@ -542,6 +546,16 @@ public actor Materializer {
 
     /// The most bindings in one request.
     private var keyLimit: Int { min(options.maxKeysPerRequest, source.maxKeysPerRequest ?? .max) }
+
+    /// A query opening its read session: counted as coming.
+    func expectCaller() { coordinator.expected += 1 }
+
+    /// A query counted as coming will not come: its session did not open,
+    /// or it ended without a phase.
+    func callerArrived() {
+        coordinator.expected -= 1
+        if coordinator.waitsForNothing { departBoarding() }
+    }
 
     /// Departs the boarding round once its window has passed, if it has
     /// not left already (a request landing sends it first).

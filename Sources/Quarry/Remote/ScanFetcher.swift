@@ -10,6 +10,8 @@ protocol ScanFetcher: Sendable {
     /// (see ``ScanGate/expect(_:keys:)``).
     var plansWholeAttributes: Bool { get }
     func sourceDescription() async throws -> SourceDescription
+    /// The session a query reads all its rounds through.
+    func openSession() async throws -> ReadLease
     /// Fetches a round's scans through `lease`'s session.
     func fetch(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws
         -> ([ScanResult], Materializer.PhaseReport)
@@ -24,9 +26,12 @@ extension ScanFetcher {
     }
 
     /// The session a query reads all its rounds through.
-    func openSession() async throws -> ReadLease {
+    func openSession() async throws -> ReadLease { try await openLease(unarrived: nil) }
+
+    /// A lease on a new session of the source, its errors in one line.
+    func openLease(unarrived: (@Sendable () -> Void)?) async throws -> ReadLease {
         do {
-            return ReadLease(try await source.openReadSession())
+            return ReadLease(try await source.openReadSession(), unarrived: unarrived)
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -36,6 +41,22 @@ extension ScanFetcher {
 }
 
 extension Materializer: ScanFetcher {
+    /// The session, its query counted as coming until its first phase
+    /// (``BatchCoordinator/expected``): concurrent queries whose sessions
+    /// open at slightly different times then merge their first scans.
+    nonisolated func openSession() async throws -> ReadLease {
+        await expectCaller()
+        do {
+            return try await openLease(unarrived: { [weak self] in
+                guard let self else { return }
+                Task { await self.callerArrived() }
+            })
+        } catch {
+            await callerArrived()
+            throw error
+        }
+    }
+
     nonisolated var takesWholeAttributes: Bool { true }
     nonisolated var plansWholeAttributes: Bool { options.planWholeAttributes }
 }

@@ -93,6 +93,8 @@ import Testing
         // It left 100 ms in, without waiting for the first to land.
         await until { await latency.counters.roundTrips == 2 }
         #expect(await latency.counters.roundTrips == 2)
+        // Both requests asleep on the clock (the second's from 100 ms) before it moves on.
+        await clock.waitForSleepers(2)
         clock.advance(by: .milliseconds(900))
         _ = try await first.value
         await clock.waitForSleepers(1)

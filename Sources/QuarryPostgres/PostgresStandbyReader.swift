@@ -61,8 +61,14 @@ final class PostgresStandbyReader: Sendable {
             tell(false)
             return
         }
+        await park(conn) { if case .lent = $0 { true } else { false } }
+    }
+
+    /// `conn`, begun, waits for the next session if the state is still
+    /// what `still` accepts (not closed meanwhile); closed otherwise.
+    private func park(_ conn: PostgresConnection, _ still: (State) -> Bool) async {
         let kept = state.withLock { s in
-            guard case .lent = s else { return false }
+            guard still(s) else { return false }
             s = .waiting(conn)
             return true
         }
@@ -98,13 +104,7 @@ final class PostgresStandbyReader: Sendable {
                     try? await conn.close()
                     throw error
                 }
-                let kept = state.withLock { s in
-                    guard case .making = s else { return false }
-                    s = .waiting(conn)
-                    return true
-                }
-                if !kept { try? await conn.close() }
-                tell(kept)
+                await park(conn) { if case .making = $0 { true } else { false } }
             } catch {
                 state.withLock { s in if case .making = s { s = .absent(retryAfter: .now + Self.retryPause) } }
                 tell(false)

@@ -25,6 +25,24 @@ struct PostgresStandbyTests {
         return opening
     }
 
+    /// A source over the data whose standby waits (a session on a pooled connection ended).
+    private static func sourceWithStandby() async throws -> PostgresSource {
+        let source = try await PostgresServer.shared.store(try EDNReader.readOne(data))
+        _ = try await session(source, expecting: 2)
+        #expect(await source.standby.untilWaiting())
+        return source
+    }
+
+    /// The server ends every connection to `source`'s database (asked from a connection of another source).
+    private static func endEveryConnection(of source: PostgresSource) async throws {
+        let killer = try PostgresSource(url: source.url, maxConnections: 1)
+        try await PostgresServer.execute("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """, on: killer)
+        await killer.close()
+    }
+
     /// The server processes connected to `source`'s database, other than the asking one.
     private static func backends(_ source: PostgresSource) async throws -> [Int32] {
         try await source.withConnection { conn in
@@ -53,16 +71,9 @@ struct PostgresStandbyTests {
     }
 
     @Test func aStandbyTheServerEndedIsReplaced() async throws {
-        let source = try await PostgresServer.shared.store(try EDNReader.readOne(Self.data))
-        _ = try await Self.session(source, expecting: 2)
-        #expect(await source.standby.untilWaiting())
+        let source = try await Self.sourceWithStandby()
         // The server ends every connection of the source, the standby among them (asked from another).
-        let killer = try PostgresSource(url: source.url, maxConnections: 1)
-        try await PostgresServer.execute("""
-            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid()
-            """, on: killer)
-        await killer.close()
+        try await Self.endEveryConnection(of: source)
         // The standby is found closed (or its first statement fails): a pooled connection serves, and answers.
         let remote = RemoteDatabase(materializer: Materializer(source: source))
         #expect(try await remote.query(Self.names).rows.count == 2)
@@ -85,12 +96,7 @@ struct PostgresStandbyTests {
         let request = ScanRequest(shape: ScanShape(source: source.name, attributes: [Keyword("item/name")], parameters: [],
                                                    parameterKinds: []), bindings: [[]])
         #expect(try await session.scan(request, account: nil).count == 2)
-        let killer = try PostgresSource(url: source.url, maxConnections: 1)
-        try await PostgresServer.execute("""
-            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid()
-            """, on: killer)
-        await killer.close()
+        try await Self.endEveryConnection(of: source)
         for _ in 0..<3 {
             do {
                 _ = try await session.scan(request, account: nil)
@@ -107,9 +113,7 @@ struct PostgresStandbyTests {
     }
 
     @Test func closingTheSourceClosesItsStandby() async throws {
-        let source = try await PostgresServer.shared.store(try EDNReader.readOne(Self.data))
-        _ = try await Self.session(source, expecting: 2)
-        #expect(await source.standby.untilWaiting())
+        let source = try await Self.sourceWithStandby()
         let watcher = try PostgresSource(url: source.url, maxConnections: 1)
         let before = try await Self.backends(watcher)
         #expect(!before.isEmpty)

@@ -11,7 +11,7 @@ extension PostgresConnection {
     /// idle timeout) would otherwise make its next statement wait for ever.
     @discardableResult
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        if isClosed { throw PostgresStoreError("the server closed the connection") }
+        if isClosed { throw PostgresStoreError(PostgresStoreError.closedConnection) }
         return try await self.query(query, logger: logger)
     }
 }

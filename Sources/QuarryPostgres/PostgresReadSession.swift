@@ -56,7 +56,20 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
             // A server that ended the waiting transaction (an idle timeout) fails its first statement: a pooled one then.
             if let session = try? await open(source, standby: standby) { return session }
         }
-        return try await open(source, standby: nil)
+        // A pooled connection the server ended fails at once, until the pool
+        // notices: another one, as many times as the pool holds connections.
+        var attempts = 0
+        while true {
+            do {
+                return try await open(source, standby: nil)
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch where PostgresStoreError.lostConnection(error) && attempts < source.maxConnections {
+                attempts += 1
+            } catch {
+                throw PostgresStoreError(PostgresStoreError.describe(error))
+            }
+        }
     }
 
     private static func open(_ source: PostgresSource, standby: PostgresConnection?) async throws -> PostgresReadSession {
@@ -77,7 +90,7 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
                         try await source.withConnection { conn in
                             _ = try await serve(on: conn, begun: false, source: source, stream: stream, started: started)
                         }
-                        source.standby.prepare(for: source)
+                        if source.keepsStandby { source.standby.prepare(for: source) }
                     }
                 } catch {
                     started.resume(.failure(error))
@@ -98,12 +111,19 @@ final class PostgresReadSession: DatomReadSession, @unchecked Sendable {
     /// whether it ended (the connection can serve again).
     private static func serve(on conn: PostgresConnection, begun: Bool, source: PostgresSource, stream: AsyncStream<Job>,
                               started: Started) async throws -> Bool {
-        if !begun {
-            source.counted()
-            try await conn.send(PostgresStandbyReader.begin, logger: source.logger)
+        let description: SourceDescription, opened: (backend: Int32, nextTx: Int64)?
+        do {
+            if !begun {
+                source.counted()
+                try await conn.send(PostgresStandbyReader.begin, logger: source.logger)
+            }
+            // The transaction's first read fixes its snapshot: the description is of it.
+            (description, opened) = try await source.describe(on: conn, opening: true)
+        } catch {
+            // As it came, for the opener to tell a lost connection from a failed statement.
+            started.resume(.failure(error))
+            throw error
         }
-        // The transaction's first read fixes its snapshot: the description is of it.
-        let (description, opened) = try await source.describe(on: conn, opening: true)
         guard let opened else { throw PostgresStoreError("the store's next transaction id could not be read") }
         started.resume(.success(Opening(snapshot: UInt64(opened.nextTx), backend: opened.backend, description: description)))
         for await job in stream { await PostgresReadSession.run(job, on: conn, session: started.session) }

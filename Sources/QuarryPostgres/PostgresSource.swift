@@ -31,6 +31,10 @@ public final class PostgresSource: DatomSource, Sendable {
     let storedAttributes = Mutex<[Keyword: PostgresScanStatement.StoredAttribute]>([:])
     /// The connection kept begun for the next read session, outside the pool.
     let standby = PostgresStandbyReader()
+    /// Whether a read session that ends makes the standby connection.
+    public let keepsStandby: Bool
+    /// The pool's size.
+    let maxConnections: Int
     /// Whether a write announces itself (`NOTIFY`, which CockroachDB lacks).
     public let announcesWrites: Bool
     /// The tasks listening for write notices, stopped by ``close()``.
@@ -52,16 +56,20 @@ public final class PostgresSource: DatomSource, Sendable {
     /// A source over the store at `url`, through a pool of at most
     /// `maxConnections` connections (a read session holds one for its
     /// query), and one more kept for the next read session once one has
-    /// ended (``PostgresStandbyReader``). Nothing is sent until the first request; the pool runs
+    /// ended (`keepsStandby`: a process that reads once and exits has no
+    /// use for it). Nothing is sent until the first request; the pool runs
     /// until ``close()``. `announceWrites`: whether writes announce
     /// themselves to other clients through `NOTIFY` (see
     /// ``writeNotices()``); off for a database without it (CockroachDB).
-    public init(url: PostgresURL, maxConnections: Int = 16, announceWrites: Bool = true) throws {
+    public init(url: PostgresURL, maxConnections: Int = 16, announceWrites: Bool = true,
+                keepsStandby: Bool = true) throws {
         self.url = url
+        self.keepsStandby = keepsStandby
         announcesWrites = announceWrites
         name = "postgres:\(url.database)"
         var configuration = try url.configuration()
         configuration.options.maximumConnections = max(1, maxConnections)
+        self.maxConnections = max(1, maxConnections)
         // The pool's own log would print to the host's stderr: errors reach the caller instead.
         var poolLogger = Logger(label: "quarry.postgres.pool")
         poolLogger.logLevel = .critical
@@ -72,9 +80,10 @@ public final class PostgresSource: DatomSource, Sendable {
 
     /// Connects to the store at `url` and, unless `requireStore` is
     /// false (a first write makes the tables), checks that it holds
-    /// Quarry's tables, so that a wrong URL fails here in one line.
-    public static func open(_ url: PostgresURL, maxConnections: Int = 16, requireStore: Bool = true) async throws
-        -> PostgresSource
+    /// Quarry's tables, so that a wrong URL fails here in one line
+    /// (`keepsStandby`: see ``init(url:maxConnections:announceWrites:keepsStandby:)``).
+    public static func open(_ url: PostgresURL, maxConnections: Int = 16, requireStore: Bool = true,
+                            keepsStandby: Bool = true) async throws -> PostgresSource
     {
         // One connection first: the pool retries a failed connection for a
         // minute before it gives up, while the server's refusal says why at once.
@@ -88,7 +97,7 @@ public final class PostgresSource: DatomSource, Sendable {
             if Task.isCancelled { throw CancellationError() }
             throw PostgresStoreError("\(url): " + PostgresStoreError.describe(error))
         }
-        let source = try PostgresSource(url: url, maxConnections: maxConnections)
+        let source = try PostgresSource(url: url, maxConnections: maxConnections, keepsStandby: keepsStandby)
         guard requireStore else { return source }
         do {
             _ = try await source.describe()

@@ -131,6 +131,14 @@ final class PostgresStandbyReader: Sendable {
         tell(false)
     }
 
+    /// Whether no connection is there or being made.
+    var isAbsent: Bool {
+        state.withLock { s in
+            if case .absent = s { return true }
+            return false
+        }
+    }
+
     /// Waits until the connection is made or given back and waits for a
     /// session (true), or failed to (false); at once when it waits.
     func untilWaiting() async -> Bool {

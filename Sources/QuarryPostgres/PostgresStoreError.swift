@@ -12,6 +12,21 @@ public struct PostgresStoreError: Error, CustomStringConvertible, Sendable {
 
     public var description: String { message }
 
+    /// Whether `error` says the connection was lost, not that the
+    /// statement failed: the server ended the connection (an
+    /// administrator, a shutdown, a crash: SQLSTATE class 57P) or it
+    /// closed under the client. A pooled connection the server ended
+    /// fails its next statement so, until the pool notices.
+    static func lostConnection(_ error: any Error) -> Bool {
+        if let e = error as? PostgresStoreError { return e.message == closedConnection }
+        guard let e = error as? PSQLError else { return false }
+        if e.code == .serverClosedConnection || e.code == .uncleanShutdown || e.code == .connectionError { return true }
+        return e.code == .server && (e.serverInfo?[.sqlState]?.hasPrefix("57P") ?? false)
+    }
+
+    /// What ``PostgresConnection/send(_:logger:)`` says of a closed connection.
+    static let closedConnection = "the server closed the connection"
+
     /// `error` in one line: a server error's message, detail and SQLSTATE;
     /// a connection failure as what failed.
     static func describe(_ error: any Error) -> String {

@@ -27,7 +27,8 @@ enum StoreFile {
     static func open(_ name: String) async throws -> StoreFile {
         if isPostgresURL(name) {
             #if Postgres
-            return .postgres(try await PostgresSource.open(try PostgresURL(name)))
+            // One query and out: no standby connection for a next one.
+            return .postgres(try await PostgresSource.open(try PostgresURL(name), keepsStandby: false))
             #else
             throw QueryError("this quarry was built without PostgreSQL (the Postgres trait)")
             #endif

@@ -68,8 +68,8 @@ public final class PostgresSource: DatomSource, Sendable {
         announcesWrites = announceWrites
         name = "postgres:\(url.database)"
         var configuration = try url.configuration()
-        configuration.options.maximumConnections = max(1, maxConnections)
         self.maxConnections = max(1, maxConnections)
+        configuration.options.maximumConnections = self.maxConnections
         // The pool's own log would print to the host's stderr: errors reach the caller instead.
         var poolLogger = Logger(label: "quarry.postgres.pool")
         poolLogger.logLevel = .critical
@@ -233,9 +233,7 @@ public final class PostgresSource: DatomSource, Sendable {
             var next = (vi: 0, vd: 0, vs: 0, vb: 0)
             for r in 0..<n {
                 // A transaction the rows do not carry is not read (0 stands in).
-                guard let e = es[r], let vt = typedTag ?? tags[r], let tx = withTx ? txs[r] : 0 else {
-                    throw PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
-                }
+                guard let e = es[r], let vt = typedTag ?? tags[r], let tx = withTx ? txs[r] : 0 else { throw Self.nullDatom }
                 let v = try Self.value(tag: vt, vis, vds, vss, vbs, &next)
                 if filters, !shape.filter.admits(v) { continue }
                 guard keyed else {
@@ -264,6 +262,9 @@ public final class PostgresSource: DatomSource, Sendable {
         return strays
     }
 
+    /// A datom whose entity, tag or transaction the server sent as NULL.
+    static let nullDatom = PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
+
     /// A typed branch's answer row of numbers (`kind`: int, double or
     /// instant, all in one column), into `rows` without a `Value` a datom:
     /// every array as long as the entities', the other columns empty, no
@@ -275,7 +276,7 @@ public final class PostgresSource: DatomSource, Sendable {
             throw PostgresStoreError("the server's arrays of one answer differ in length")
         }
         func missing() -> PostgresStoreError { PostgresStoreError("a stored \(kind) value has no \(doubles ? "vd" : "vi")") }
-        let null = PostgresStoreError("a stored datom has a NULL entity, tag or transaction")
+        let null = Self.nullDatom
         try rows.append(binding: 0, attribute: a, numbers: kind, count: n,
                         entity: { i in
                             guard let e = es[i] else { throw null }

@@ -56,9 +56,7 @@ final class PostgresStandbyReader: Sendable {
             source.counted()
             try await conn.send(Self.begin, logger: source.logger)
         } catch {
-            state.withLock { s in if case .lent = s { s = .absent(retryAfter: nil) } }
-            try? await conn.close()
-            tell(false)
+            await discard(conn)
             return
         }
         await park(conn) { if case .lent = $0 { true } else { false } }
@@ -80,6 +78,7 @@ final class PostgresStandbyReader: Sendable {
     func discard(_ conn: PostgresConnection) async {
         state.withLock { s in if case .lent = s { s = .absent(retryAfter: nil) } }
         try? await conn.close()
+        tell(false)
     }
 
     /// Makes the connection in the background, unless one is there, being

@@ -162,9 +162,7 @@ public final class ScanRows: @unchecked Sendable {
             let size = 4 + (wantsE ? 8 : 0) + (wantsA ? 4 + a.count : 0) + (wantsV ? 9 : 0) + (wantsTx ? 8 : 0)
             let (total, overflow) = size.multipliedReportingOverflow(by: count)
             try Self.check(binding, rowBytes: overflow ? Int.max : total, after: bytes.count)
-            if let last = groups.last?.binding, binding < last {
-                throw ScanError("rows out of binding order (\(binding) after \(last))")
-            }
+            try checkOrder(binding)
             try bytes.reserve(bytes.count + total)
             try offsets.reserve(offsets.count + count)
             let text = UnsafeRawBufferPointer(a)
@@ -217,11 +215,15 @@ public final class ScanRows: @unchecked Sendable {
 
     /// Checks the order of bindings and opens `binding`'s group.
     private func startRow(_ binding: Int) throws {
-        if let last = groups.last?.binding {
-            if binding < last { throw ScanError("rows out of binding order (\(binding) after \(last))") }
-            if binding == last { return }
+        try checkOrder(binding)
+        if groups.last?.binding != binding { groups.append((binding, count)) }
+    }
+
+    /// Throws when `binding` comes before the last row's.
+    private func checkOrder(_ binding: Int) throws {
+        if let last = groups.last?.binding, binding < last {
+            throw ScanError("rows out of binding order (\(binding) after \(last))")
         }
-        groups.append((binding, count))
     }
 
     /// Appends a row for binding `binding` (not below the last row's), its

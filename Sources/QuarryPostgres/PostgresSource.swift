@@ -29,6 +29,8 @@ public final class PostgresSource: DatomSource, Sendable {
     /// and the one tag its type stores), and the tag all its datoms had
     /// when a scan last read it whole: shapes scans without keys.
     let storedAttributes = Mutex<[Keyword: PostgresScanStatement.StoredAttribute]>([:])
+    /// The description last read (a read session's opening reads one).
+    private let lastDescription = Mutex<SourceDescription?>(nil)
     /// The connection kept begun for the next read session, outside the pool.
     let standby = PostgresStandbyReader()
     /// Whether a read session that ends makes the standby connection.
@@ -41,6 +43,10 @@ public final class PostgresSource: DatomSource, Sendable {
     let listeners = Mutex<[Task<Void, Never>]>([])
     /// Listeners whose `LISTEN` the server has taken, and callers waiting for a number of them (tests).
     let listening = Mutex<(count: Int, waiting: [(Int, CheckedContinuation<Void, Never>)])>((0, []))
+
+    /// The description the source read last: what a query's first round
+    /// is planned with while its read session opens.
+    public var latestDescription: SourceDescription? { lastDescription.withLock { $0 } }
 
     /// Keys travel as arrays: a request's size is bounded by memory, not
     /// by PostgreSQL's 65,535 parameters.
@@ -378,7 +384,9 @@ public final class PostgresSource: DatomSource, Sendable {
             known = stored
         }
         if opening, session == nil { throw PostgresStoreError("the store's next transaction id could not be read") }
-        return (SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity), session)
+        let description = SourceDescription(attributes: attributes, figures: figures, datoms: total, maxEntity: maxEntity)
+        lastDescription.withLock { $0 = description }
+        return (description, session)
     }
 
     /// The stored schema, every field checked.

@@ -18,6 +18,8 @@ public final class RemoteDatabase: Sendable {
     let fetcher: any ScanFetcher
     /// The most rounds a query may take before it is stopped.
     public let maxRounds: Int
+    /// Queries whose first round, run while their session opened, stood (for tests).
+    let firstRoundsKept = Locked(0)
 
     /// Queries go through `materializer` (and share it with every other
     /// database built on it).
@@ -100,18 +102,32 @@ public final class RemoteDatabase: Sendable {
 
     private func roundsUnmapped(_ query: Query, inputs: [QueryInput], options: QueryOptions,
                                 intern: (Replica) throws -> Void) async throws -> QueryResult {
-        let clock = ContinuousClock()
-        let start = clock.now
+        let start = ContinuousClock.now
         // Every round reads one snapshot of the store, described as of it
-        // when the session read the description as it opened.
-        let lease = try await fetcher.openSession()
+        // when the session read the description as it opened. Opening it
+        // takes a round trip; meanwhile the first round runs with the
+        // description the source read last, and stands if the session's
+        // is the same (it usually is: it changes with writes).
+        async let opening = fetcher.openSession()
+        let guess = source.latestDescription.flatMap { d -> (SourceDescription, Replica, Round)? in
+            guard let replica = try? self.replica(d, inputs: inputs, intern: intern),
+                  let first = try? round(query, inputs: inputs, options: options, replica: replica, start: start)
+            else { return nil }
+            return (d, replica, first)
+        }
+        let lease = try await opening
         do {
             let description = try await fetcher.description(of: lease)
-            let replica = try Replica(source: source.name, description: description)
-            try intern(replica)
-            for input in inputs { try replica.intern(constantsOf: input) }
-            let result = try await roundsRead(query, inputs: inputs, options: options, replica: replica, lease: lease,
-                                               start: start)
+            let result: QueryResult
+            if let (guessed, replica, first) = guess, guessed == description {
+                firstRoundsKept.withLock { $0 += 1 }
+                result = try await roundsRead(query, inputs: inputs, options: options, replica: replica, lease: lease,
+                                              start: start, first: first)
+            } else {
+                result = try await roundsRead(query, inputs: inputs, options: options,
+                                              replica: replica(description, inputs: inputs, intern: intern), lease: lease,
+                                              start: start, first: nil)
+            }
             await lease.release()
             return result
         } catch {
@@ -120,22 +136,50 @@ public final class RemoteDatabase: Sendable {
         }
     }
 
+    /// An empty replica of a store `description` describes, holding the
+    /// query's constants and inputs.
+    private func replica(_ description: SourceDescription, inputs: [QueryInput],
+                         intern: (Replica) throws -> Void) throws -> Replica {
+        let replica = try Replica(source: source.name, description: description)
+        try intern(replica)
+        for input in inputs { try replica.intern(constantsOf: input) }
+        return replica
+    }
+
+    /// One round's run over the replica as it stands: its outcome, and the
+    /// scans it recorded for keys the replica lacks.
+    private struct Round {
+        let gate: ScanGate
+        let headroom: Int?
+        let outcome: Result<QueryResult, any Error>
+    }
+
+    private func round(_ query: Query, inputs: [QueryInput], options: QueryOptions, replica: Replica,
+                       start: ContinuousClock.Instant) throws -> Round {
+        let db = try replica.database()
+        let headroom = options.memoryLimitBytes.map { max(0, Int(clamping: $0) - db.byteCount) }
+        let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
+                            plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
+        let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
+                                            gate: gate).run() }
+        return Round(gate: gate, headroom: headroom, outcome: outcome)
+    }
+
+    /// The query's rounds through `lease`, from `first` when it ran already.
     private func roundsRead(_ query: Query, inputs: [QueryInput], options: QueryOptions, replica: Replica,
-                            lease: ReadLease, start: ContinuousClock.Instant) async throws -> QueryResult {
+                            lease: ReadLease, start: ContinuousClock.Instant, first: Round?) async throws -> QueryResult {
         let clock = ContinuousClock()
         var remote = RemoteStats()
+        var first = first
         while true {
             try Task.checkCancellation()
             remote.rounds += 1
-            let db = try replica.database()
-            let headroom = options.memoryLimitBytes.map { max(0, Int(clamping: $0) - db.byteCount) }
-            let gate = ScanGate(replica: replica, capsKeys: fetcher.takesWholeAttributes,
-                                plansWhole: fetcher.plansWholeAttributes, headroomBytes: headroom)
-            let outcome = Result { try QueryRun(query: query, database: db, inputs: inputs, options: options, start: start,
-                                                gate: gate).run() }
+            let run = try first ?? round(query, inputs: inputs, options: options, replica: replica, start: start)
+            first = nil
+            let (gate, headroom) = (run.gate, run.headroom)
             let scans = gate.requests
             if scans.isEmpty {
-                var result = try outcome.get()
+                var result = try run.outcome.get()
                 result.stats.remote = remote
                 result.stats.wallMilliseconds = Self.milliseconds(clock.now - start)
                 if options.explain || options.analyze, !remote.requests.isEmpty {

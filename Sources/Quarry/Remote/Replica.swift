@@ -71,9 +71,11 @@ final class Replica {
     func database() throws -> Database {
         if let built { return built }
         merge()
-        let vector = try CoreVector<Datom>(copying: datoms)
-        let db = try Database(interner: interner, schema: schema, datoms: vector, maxEntity: maxEntity,
-                              nextTx: Database.firstTx, figures: figures)
+        // Already in the order the database's runs are built in: read in place, not copied and sorted again.
+        let db = try datoms.withUnsafeBufferPointer { d throws(CoreError) in
+            try Database(interner: interner, schema: schema, sorted: d, maxEntity: maxEntity, nextTx: Database.firstTx,
+                         figures: figures)
+        }
         built = db
         return db
     }
@@ -81,8 +83,28 @@ final class Replica {
     /// Moves the arrived datoms into `datoms`, in order and without copies.
     private func merge() {
         guard !arrived.isEmpty else { return }
-        // In the order a database builds its runs in, which then finds them sorted.
-        arrived.sort(by: Datom.aevt)
+        Self.arrange(&arrived)
+        if datoms.isEmpty {
+            // The first round's datoms: copies dropped in place (in a local:
+            // each access to the property would be checked for exclusivity).
+            var first: [Datom] = []
+            swap(&first, &arrived)
+            let kept = first.withUnsafeMutableBufferPointer { d in
+                var kept = 0
+                for x in d {
+                    if kept > 0, Self.sameDatom(d[kept - 1], x) {
+                        d[kept - 1] = x
+                    } else {
+                        d[kept] = x
+                        kept += 1
+                    }
+                }
+                return kept
+            }
+            first.removeLast(first.count - kept)
+            datoms = first
+            return
+        }
         var out: [Datom] = []
         out.reserveCapacity(datoms.count + arrived.count)
         var i = 0, j = 0
@@ -96,7 +118,7 @@ final class Replica {
                 j += 1
             }
             // Copies meet in order of transaction, the unknown (-1) first.
-            if let last = out.last, last.e == d.e, last.a == d.a, last.vTag == d.vTag, last.v == d.v {
+            if let last = out.last, Self.sameDatom(last, d) {
                 out[out.count - 1] = d
             } else {
                 out.append(d)
@@ -104,6 +126,47 @@ final class Replica {
         }
         datoms = out
         arrived.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether `x` and `y` are one datom (its transaction aside): the
+    /// later of two copies in ``Datom/aevt(_:_:)`` order is kept, since
+    /// copies meet in order of transaction, the unknown (-1) first.
+    @inline(__always)
+    private static func sameDatom(_ x: Datom, _ y: Datom) -> Bool {
+        x.e == y.e && x.a == y.a && x.vTag == y.vTag && x.v == y.v
+    }
+
+    /// Puts `datoms` in ``Datom/aevt(_:_:)`` order, the order a database
+    /// builds its runs in. A source's whole attributes often arrive one
+    /// after the other, each in entity order (a table's rows as they were
+    /// loaded): those runs are only put in attribute order (a pass to
+    /// check them, a copy), where a sort would compare and move every
+    /// datom; anything else is sorted.
+    static func arrange(_ datoms: inout [Datom]) {
+        var runs: [(a: UInt32, range: Range<Int>)] = []
+        let inOrder = datoms.withUnsafeBufferPointer { d in
+            var i = 0
+            while i < d.count {
+                var j = i + 1
+                while j < d.count, d[j].a == d[i].a {
+                    if Datom.aevt(d[j], d[j - 1]) { return false }
+                    j += 1
+                }
+                runs.append((d[i].a, i..<j))
+                i = j
+            }
+            return true
+        }
+        guard inOrder, Set(runs.map(\.a)).count == runs.count else {
+            datoms.sort(by: Datom.aevt)
+            return
+        }
+        if runs.indices.dropFirst().allSatisfy({ runs[$0 - 1].a < runs[$0].a }) { return }
+        runs.sort { $0.a < $1.a }
+        var out: [Datom] = []
+        out.reserveCapacity(datoms.count)
+        for r in runs { out.append(contentsOf: datoms[r.range]) }
+        datoms = out
     }
 
     /// Whether every datom a pattern of `shape` can read for `key` is here.

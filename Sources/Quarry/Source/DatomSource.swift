@@ -26,10 +26,17 @@ public protocol DatomSource: Sendable {
     /// that can hold a snapshot (a read transaction) should return one
     /// that does.
     func openReadSession() async throws -> any DatomReadSession
+
+    /// The description the source read last, if it keeps one: a remote
+    /// query plans its first round with it while its read session opens
+    /// (a round trip), and keeps that round only if the session's own
+    /// description is the same. Nil (the default): the round waits.
+    var latestDescription: SourceDescription? { get }
 }
 
 extension DatomSource {
     public var maxKeysPerRequest: Int? { nil }
+    public var latestDescription: SourceDescription? { nil }
 }
 
 /// A source Quarry can write to. A write reports what it touched, so that
@@ -56,7 +63,7 @@ public struct WriteSummary: Sendable, Equatable {
 
 /// A source's schema and statistics: what the planner needs to plan a
 /// query before any datom is fetched.
-public struct SourceDescription: Sendable {
+public struct SourceDescription: Sendable, Equatable {
     /// Figures of one attribute.
     public struct AttributeFigures: Sendable, Equatable {
         /// Datoms of the attribute.

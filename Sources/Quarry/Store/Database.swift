@@ -59,18 +59,32 @@ public final class Database: @unchecked Sendable {
         datoms.withMutableElements { p in
             p.sort { x, y in x.a != y.a ? x.a < y.a : DatomRun.less(x, y, .entity) }
         }
-        var indexes: [UInt32: AttributeIndex] = [:]
-        try datoms.withElements { d throws(CoreError) in
-            var start = 0
-            while start < d.count {
-                var end = start + 1
-                while end < d.count, d[end].a == d[start].a { end += 1 }
-                indexes[d[start].a] = try AttributeIndex(id: d[start].a, sorted: UnsafeBufferPointer(rebasing: d[start..<end]))
-                start = end
-            }
-        }
+        let indexes = try datoms.withElements { d throws(CoreError) in try Self.indexes(sorted: d) }
         self.init(interner: interner, schema: schema, indexes: indexes, maxEntity: maxEntity, nextTx: nextTx,
                   figures: figures)
+    }
+
+    /// A database of `datoms`, each attribute's contiguous and in entity
+    /// order (``Datom/aevt(_:_:)`` sorts so), none twice: read, not kept.
+    convenience init(interner: Interner, schema: Schema, sorted datoms: UnsafeBufferPointer<Datom>, maxEntity: Int64,
+                     nextTx: Int64, figures: [UInt32: AttributeStats]? = nil) throws(CoreError)
+    {
+        self.init(interner: interner, schema: schema, indexes: try Self.indexes(sorted: datoms), maxEntity: maxEntity,
+                  nextTx: nextTx, figures: figures)
+    }
+
+    /// The index of each attribute of `datoms` (as ``init(interner:schema:sorted:maxEntity:nextTx:figures:)`` takes them).
+    private static func indexes(sorted datoms: UnsafeBufferPointer<Datom>) throws(CoreError) -> [UInt32: AttributeIndex] {
+        var indexes: [UInt32: AttributeIndex] = [:]
+        var start = 0
+        while start < datoms.count {
+            var end = start + 1
+            while end < datoms.count, datoms[end].a == datoms[start].a { end += 1 }
+            indexes[datoms[start].a] = try AttributeIndex(id: datoms[start].a,
+                                                          sorted: UnsafeBufferPointer(rebasing: datoms[start..<end]))
+            start = end
+        }
+        return indexes
     }
 
     /// `ordered` and `count`: the same indexes in id order and their

@@ -20,16 +20,20 @@ public struct Keyword: Sendable, Hashable, Comparable, CustomStringConvertible {
         return String(text[text.index(after: slash)...])
     }
 
-    /// Whether the name starts with `_`: a reverse attribute reference
-    /// such as `:person/_friend`. Checked on the bytes, without the copy
-    /// `name` makes: every key of every entity map asks.
+    /// Whether the name is `_` followed by an attribute's name: a reverse
+    /// attribute reference such as `:person/_friend`. Checked on the
+    /// bytes, without the copy `name` makes: every key of every entity map
+    /// asks. `:_`, `:ns/_` and `:_:x` reverse nothing (no name follows, or
+    /// one no keyword can have): they are attributes of their own, as in
+    /// `[:db/add ...]`, instead of reversing `:`, `:ns/` or a text that
+    /// reads back as another keyword.
     var isReverse: Bool {
         let u = text.utf8
-        guard let slash = u.firstIndex(of: UInt8(ascii: "/")), slash != u.startIndex else {
-            return u.first == UInt8(ascii: "_")
-        }
-        let next = u.index(after: slash)
-        return next != u.endIndex && u[next] == UInt8(ascii: "_")
+        var start = u.startIndex
+        if let slash = u.firstIndex(of: UInt8(ascii: "/")), slash != u.startIndex { start = u.index(after: slash) }
+        guard start != u.endIndex, u[start] == UInt8(ascii: "_") else { return false }
+        let rest = u.index(after: start)
+        return rest != u.endIndex && u[rest] != UInt8(ascii: ":")
     }
 
     /// For a reverse reference `:ns/_name`, the attribute it reverses,

@@ -97,13 +97,21 @@ struct SQLiteFileTests {
         let folder = try Folder()
         let path = folder.path("s.sqlite")
         _ = try await SQLiteSource.create(path: path, loading: EDNReader.readOne(Self.data))
-        let before = try #require(FileManager.default.contents(atPath: path))
-        let source = try SQLiteSource(path: path)
-        let rows = try await RemoteDatabase(materializer: Materializer(source: source))
-            .query("[:find ?e ?a ?v :where [?e ?a ?v]]").rows
-        #expect(rows.count == 9)
-        await #expect(throws: StoreError.self) { _ = try await source.transact(EDNReader.readOne("[[:db/add 1 :t/int 9]]")) }
-        #expect(FileManager.default.contents(atPath: path) == before)
+        let before = try folder.contents()
+        #expect(Array(before.keys) == ["s.sqlite"])
+        do {
+            let source = try SQLiteSource(path: path)
+            let rows = try await RemoteDatabase(materializer: Materializer(source: source))
+                .query("[:find ?e ?a ?v :where [?e ?a ?v]]").rows
+            #expect(rows.count == 9)
+            await #expect(throws: StoreError.self) {
+                _ = try await source.transact(EDNReader.readOne("[[:db/add 1 :t/int 9]]"))
+            }
+            #expect(FileManager.default.contents(atPath: path) == before["s.sqlite"])
+        }
+        // Once the source is gone, neither the store nor its folder has changed: the side
+        // files the reads made (`-wal`, `-shm`) are gone with the last connection.
+        #expect(try folder.contents() == before)
     }
 
     @Test func aLinkToAStoreOpensAndALinkToADeviceDoesNot() async throws {

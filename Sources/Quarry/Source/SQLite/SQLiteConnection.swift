@@ -21,7 +21,12 @@ package enum SQLiteValue: Hashable {
 
 /// How a connection opens its file.
 package enum SQLiteOpenMode {
-    /// Reads only: SQLite never writes the file.
+    /// Reads only: no statement writes (`PRAGMA query_only`). The file is
+    /// opened for writing where the system allows it all the same: in WAL
+    /// mode a read makes the side files (`-wal`, `-shm`), and only a
+    /// connection that may write removes them as the last one closes (a
+    /// read-only one leaves them beside the store). A write-protected file
+    /// is opened read-only.
     case readOnly
     /// Reads and writes a file that exists.
     case readWrite
@@ -58,20 +63,35 @@ package final class SQLiteConnection {
 
     /// Opens `path` as `mode` says, or a private in-memory database by default.
     package init(path: String = ":memory:", mode: SQLiteOpenMode = .readWriteCreate) throws {
-        var db: OpaquePointer?
         let flags = switch mode {
-        case .readOnly: SQLITE_OPEN_READONLY
-        case .readWrite: SQLITE_OPEN_READWRITE
+        case .readOnly, .readWrite: SQLITE_OPEN_READWRITE
         case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
         }
+        var db = try Self.open(path, flags: flags)
+        if mode == .readOnly {
+            if sqlite3_db_readonly(db, "main") == 1 {
+                // Write-protected: opened as read-only outright, which SQLite lets read a WAL
+                // store even where it cannot make the side files.
+                sqlite3_close(db)
+                db = try Self.open(path, flags: SQLITE_OPEN_READONLY)
+            } else if sqlite3_exec(db, "PRAGMA query_only = 1", nil, nil, nil) != SQLITE_OK {
+                sqlite3_close(db)
+                throw SQLiteError(description: "cannot open \(path) for reading only")
+            }
+        }
+        handle = db
+        interrupter = SQLiteInterrupter(db)
+    }
+
+    private static func open(_ path: String, flags: Int32) throws -> OpaquePointer {
+        var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(db)
             throw SQLiteError(description: "cannot open \(path): \(message)")
         }
-        handle = db
-        interrupter = SQLiteInterrupter(db)
+        return db
     }
 
     /// How long a statement waits for another connection's lock before it

@@ -114,6 +114,25 @@ struct SQLiteFileTests {
         #expect(try folder.contents() == before)
     }
 
+    /// A WAL store SQLite cannot make side files for (a write-protected
+    /// folder; tests run as root, who can write anywhere, so the fallback
+    /// that picks it is checked by hand) is read as immutable, through a
+    /// URI that names the file whatever its name holds.
+    @Test func aStoreReadAsImmutableAnswersThroughItsURI() async throws {
+        let folder = try Folder()
+        let path = folder.path("s 1?#%é.sqlite")
+        _ = try await SQLiteSource.create(path: path, loading: EDNReader.readOne(Self.data))
+        let before = try folder.contents()
+        #expect(SQLiteConnection.hasNoSideFiles(path))
+        #expect(SQLiteConnection.immutableURI(path).hasSuffix("/s%201%3F%23%25%C3%A9.sqlite?immutable=1"))
+        do {
+            let connection = try SQLiteConnection(path: path, mode: .immutable)
+            let s = try connection.prepare("SELECT count(*) FROM datoms")
+            #expect(try s.step() && s.int64(0) > 0)
+        }
+        #expect(try folder.contents() == before)
+    }
+
     @Test func aLinkToAStoreOpensAndALinkToADeviceDoesNot() async throws {
         let folder = try Folder()
         let path = folder.path("s.sqlite")

@@ -32,6 +32,8 @@ package enum SQLiteOpenMode {
     case readWrite
     /// Reads and writes, creating the file when missing.
     case readWriteCreate
+    /// Reads a file nobody writes (SQLite's `immutable`): no locks, no WAL.
+    case immutable
 }
 
 /// The text a column last held and its decoded value (see
@@ -63,17 +65,24 @@ package final class SQLiteConnection {
 
     /// Opens `path` as `mode` says, or a private in-memory database by default.
     package init(path: String = ":memory:", mode: SQLiteOpenMode = .readWriteCreate) throws {
-        let flags = switch mode {
-        case .readOnly, .readWrite: SQLITE_OPEN_READWRITE
-        case .readWriteCreate: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-        }
-        var db = try Self.open(path, flags: flags)
-        if mode == .readOnly {
+        var db: OpaquePointer
+        switch mode {
+        case .readWriteCreate: db = try Self.open(path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        case .readWrite: db = try Self.open(path, flags: SQLITE_OPEN_READWRITE)
+        case .immutable: db = try Self.open(Self.immutableURI(path), flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+        case .readOnly:
+            db = try Self.open(path, flags: SQLITE_OPEN_READWRITE)
             if sqlite3_db_readonly(db, "main") == 1 {
-                // Write-protected: opened as read-only outright, which SQLite lets read a WAL
-                // store even where it cannot make the side files.
+                // Write-protected: opened as read-only outright.
                 sqlite3_close(db)
                 db = try Self.open(path, flags: SQLITE_OPEN_READONLY)
+                if Self.cannotRead(db), Self.hasNoSideFiles(path) {
+                    // A WAL store in a folder SQLite cannot make its side files in (read-only
+                    // media, an image's layer): with no WAL beside it, nobody has written it since
+                    // its last writer closed, so it is read as immutable.
+                    sqlite3_close(db)
+                    db = try Self.open(Self.immutableURI(path), flags: SQLITE_OPEN_READONLY | SQLITE_OPEN_URI)
+                }
             } else if sqlite3_exec(db, "PRAGMA query_only = 1", nil, nil, nil) != SQLITE_OK {
                 sqlite3_close(db)
                 throw SQLiteError(description: "cannot open \(path) for reading only")
@@ -81,6 +90,36 @@ package final class SQLiteConnection {
         }
         handle = db
         interrupter = SQLiteInterrupter(db)
+    }
+
+    /// Whether a first read on `db` fails as SQLite fails a WAL store whose
+    /// side files it cannot make.
+    private static func cannotRead(_ db: OpaquePointer) -> Bool {
+        let rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_master", nil, nil, nil) & 0xff
+        return rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN
+    }
+
+    /// Whether neither a WAL nor a WAL index lies beside `path`.
+    static func hasNoSideFiles(_ path: String) -> Bool {
+        access(path + "-wal", F_OK) != 0 && access(path + "-shm", F_OK) != 0
+    }
+
+    /// `path` as a URI SQLite opens immutable: every byte outside a plain
+    /// path's letters percent-encoded (a `?` or `#` in a name would
+    /// otherwise end the path).
+    static func immutableURI(_ path: String) -> String {
+        var uri = "file:"
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "/"), UInt8(ascii: "."), UInt8(ascii: "-"),
+                 UInt8(ascii: "_"):
+                uri.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                uri += String(format: "%%%02X", byte)
+            }
+        }
+        return uri + "?immutable=1"
     }
 
     private static func open(_ path: String, flags: Int32) throws -> OpaquePointer {

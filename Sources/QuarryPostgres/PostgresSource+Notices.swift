@@ -1,5 +1,6 @@
 #if Postgres
 import Logging
+import Synchronization
 import PostgresNIO
 import Quarry
 
@@ -40,10 +41,14 @@ extension PostgresSource: WriteAnnouncingSource {
             guard let configuration = try? url.connectionConfiguration(),
                   let conn = try? await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
             else { return }
-            self.counted()
+            // Counted once the server has taken it: a listener stopped
+            // before (its materializer gone at once) sends neither it nor UNLISTEN.
+            let listened = Mutex(false)
             // Cancelling the task ends the notifications (they are an
             // AsyncThrowingStream), which leaves `listen`.
             _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
+                self.counted()
+                listened.withLock { $0 = true }
                 self.listenerStarted()
                 for try await n in notifications {
                     if let notice = Self.notice(n.payload) { continuation.yield(notice) }
@@ -62,7 +67,7 @@ extension PostgresSource: WriteAnnouncingSource {
             let synced = await Task { (try? await conn.send("SELECT 1", logger: logger).collect()) != nil }.value
             closer.cancel()
             if synced {
-                self.counted()
+                if listened.withLock({ $0 }) { self.counted() }
                 self.counted()
             }
             try? await conn.close()

@@ -108,7 +108,9 @@ public final class RemoteDatabase: Sendable {
         // takes a round trip; meanwhile the first round runs with the
         // description the source read last, and stands if the session's
         // is the same (it usually is: it changes with writes).
-        async let opening = fetcher.openSession()
+        // Counted as coming first, so that concurrent queries still wait for this one's scans.
+        await fetcher.expectSession()
+        async let opening = fetcher.openExpectedSession()
         let guess = source.latestDescription.flatMap { d -> (SourceDescription, Replica, Round)? in
             guard let replica = try? self.replica(d, inputs: inputs, intern: intern),
                   let first = try? round(query, inputs: inputs, options: options, replica: replica, start: start)

@@ -10,8 +10,14 @@ protocol ScanFetcher: Sendable {
     /// (see ``ScanGate/expect(_:keys:)``).
     var plansWholeAttributes: Bool { get }
     func sourceDescription() async throws -> SourceDescription
-    /// The session a query reads all its rounds through.
-    func openSession() async throws -> ReadLease
+    /// Counts a query as coming before its session opens (see
+    /// ``openExpectedSession()``): concurrent queries then merge their
+    /// first scans even when some run their first round while their
+    /// sessions open.
+    func expectSession() async
+    /// The session a query counted by ``expectSession()`` reads all its
+    /// rounds through.
+    func openExpectedSession() async throws -> ReadLease
     /// Fetches a round's scans through `lease`'s session.
     func fetch(_ scans: [ScanRequest], headroomBytes: Int?, lease: ReadLease) async throws
         -> ([ScanResult], Materializer.PhaseReport)
@@ -26,7 +32,10 @@ extension ScanFetcher {
     }
 
     /// The session a query reads all its rounds through.
-    func openSession() async throws -> ReadLease { try await openLease(unarrived: nil) }
+    func openSession() async throws -> ReadLease {
+        await expectSession()
+        return try await openExpectedSession()
+    }
 
     /// A lease on a new session of the source, its errors in one line.
     func openLease(unarrived: (@Sendable () -> Void)?) async throws -> ReadLease {
@@ -41,11 +50,14 @@ extension ScanFetcher {
 }
 
 extension Materializer: ScanFetcher {
-    /// The session, its query counted as coming until its first phase
+    /// Counts the query as coming until its first phase
     /// (``BatchCoordinator/expected``): concurrent queries whose sessions
     /// open at slightly different times then merge their first scans.
-    nonisolated func openSession() async throws -> ReadLease {
-        await expectCaller()
+    nonisolated func expectSession() async { await expectCaller() }
+
+    /// The session of a query counted as coming; one that fails to open
+    /// stops being waited for.
+    nonisolated func openExpectedSession() async throws -> ReadLease {
         do {
             return try await openLease(unarrived: { [weak self] in
                 guard let self else { return }
@@ -68,6 +80,9 @@ struct DirectFetcher: ScanFetcher {
 
     var takesWholeAttributes: Bool { false }
     var plansWholeAttributes: Bool { false }
+
+    func expectSession() async {}
+    func openExpectedSession() async throws -> ReadLease { try await openLease(unarrived: nil) }
 
     func sourceDescription() async throws -> SourceDescription { try await source.describe() }
 

@@ -107,8 +107,9 @@ public final class RemoteDatabase: Sendable {
         // when the session read the description as it opened. Opening it
         // takes a round trip; meanwhile the first round runs with the
         // description the source read last, and stands if the session's
-        // is the same (it usually is: it changes with writes).
-        // Counted as coming first, so that concurrent queries still wait for this one's scans.
+        // is the same (it usually is: it changes with writes). The query
+        // is counted as coming before that round, so that concurrent
+        // queries still wait for its scans.
         await fetcher.expectSession()
         async let opening = fetcher.openExpectedSession()
         let guess = source.latestDescription.flatMap { d -> (SourceDescription, Replica, Round)? in

@@ -71,11 +71,9 @@ final class Replica {
     func database() throws -> Database {
         if let built { return built }
         merge()
-        // Already in the order the database's runs are built in: read in place, not copied and sorted again.
-        let db = try datoms.withUnsafeBufferPointer { d throws(CoreError) in
-            try Database(interner: interner, schema: schema, sorted: d, maxEntity: maxEntity, nextTx: Database.firstTx,
-                         figures: figures)
-        }
+        // Already in the order the database's runs are built in.
+        let db = try Database(interner: interner, schema: schema, sorted: datoms, maxEntity: maxEntity,
+                              nextTx: Database.firstTx, figures: figures)
         built = db
         return db
     }
@@ -89,17 +87,15 @@ final class Replica {
             // each access to the property would be checked for exclusivity).
             var first: [Datom] = []
             swap(&first, &arrived)
-            let kept = first.withUnsafeMutableBufferPointer { d in
-                var kept = 0
-                for x in d {
-                    if kept > 0, Self.sameDatom(d[kept - 1], x) {
-                        d[kept - 1] = x
-                    } else {
-                        d[kept] = x
-                        kept += 1
-                    }
+            var kept = 0
+            for i in first.indices {
+                let x = first[i]
+                if kept > 0, Self.sameDatom(first[kept - 1], x) {
+                    first[kept - 1] = x
+                } else {
+                    first[kept] = x
+                    kept += 1
                 }
-                return kept
             }
             first.removeLast(first.count - kept)
             datoms = first
@@ -144,18 +140,18 @@ final class Replica {
     /// datom; anything else is sorted.
     static func arrange(_ datoms: inout [Datom]) {
         var runs: [(a: UInt32, range: Range<Int>)] = []
-        let inOrder = datoms.withUnsafeBufferPointer { d in
-            var i = 0
-            while i < d.count {
-                var j = i + 1
-                while j < d.count, d[j].a == d[i].a {
-                    if Datom.aevt(d[j], d[j - 1]) { return false }
-                    j += 1
+        var inOrder = true, i = 0
+        scan: while i < datoms.count {
+            var j = i + 1
+            while j < datoms.count, datoms[j].a == datoms[i].a {
+                if Datom.aevt(datoms[j], datoms[j - 1]) {
+                    inOrder = false
+                    break scan
                 }
-                runs.append((d[i].a, i..<j))
-                i = j
+                j += 1
             }
-            return true
+            runs.append((datoms[i].a, i..<j))
+            i = j
         }
         guard inOrder, Set(runs.map(\.a)).count == runs.count else {
             datoms.sort(by: Datom.aevt)

@@ -65,12 +65,14 @@ public final class Database: @unchecked Sendable {
     }
 
     /// A database of `datoms`, each attribute's contiguous and in entity
-    /// order (``Datom/aevt(_:_:)`` sorts so), none twice: read, not kept.
-    convenience init(interner: Interner, schema: Schema, sorted datoms: UnsafeBufferPointer<Datom>, maxEntity: Int64,
-                     nextTx: Int64, figures: [UInt32: AttributeStats]? = nil) throws(CoreError)
+    /// order (``Datom/aevt(_:_:)`` sorts so), none twice: read in place,
+    /// neither copied nor sorted again.
+    convenience init(interner: Interner, schema: Schema, sorted datoms: [Datom], maxEntity: Int64, nextTx: Int64,
+                     figures: [UInt32: AttributeStats]? = nil) throws(CoreError)
     {
-        self.init(interner: interner, schema: schema, indexes: try Self.indexes(sorted: datoms), maxEntity: maxEntity,
-                  nextTx: nextTx, figures: figures)
+        let indexes = try datoms.withUnsafeBufferPointer { d throws(CoreError) in try Self.indexes(sorted: d) }
+        self.init(interner: interner, schema: schema, indexes: indexes, maxEntity: maxEntity, nextTx: nextTx,
+                  figures: figures)
     }
 
     /// The index of each attribute of `datoms` (as ``init(interner:schema:sorted:maxEntity:nextTx:figures:)`` takes them).

@@ -59,10 +59,10 @@ extension Materializer: ScanFetcher {
     /// stops being waited for.
     nonisolated func openExpectedSession() async throws -> ReadLease {
         do {
-            return try await openLease(unarrived: { [weak self] in
-                guard let self else { return }
-                Task { await self.callerArrived() }
-            })
+            // Held strongly: the query holding the lease holds the materializer
+            // anyway, and a weak reference's side table is a leak to LeakSanitizer
+            // while the materializer lives (it cannot follow the encoded pointer).
+            return try await openLease(unarrived: { Task { await self.callerArrived() } })
         } catch {
             await callerArrived()
             throw error

@@ -125,8 +125,12 @@ struct SQLiteFileTests {
         let before = try folder.contents()
         #expect(SQLiteConnection.hasNoSideFiles(path))
         #expect(SQLiteConnection.immutableURI(path).hasSuffix("/s%201%3F%23%25%C3%A9.sqlite?immutable=1"))
-        do {
-            let connection = try SQLiteConnection(path: path, mode: .immutable)
+        #expect(SQLiteConnection.immutableURI(path).hasPrefix("file:///"))
+        #expect(SQLiteConnection.immutableURI("//a/b") == "file:////a/b?immutable=1")
+        #expect(SQLiteConnection.immutableURI("a b") == "file:a%20b?immutable=1")
+        // Also through a path written with a doubled first slash.
+        for name in [path, "/" + path] {
+            let connection = try SQLiteConnection(path: name, mode: .immutable)
             let s = try connection.prepare("SELECT count(*) FROM datoms")
             #expect(try s.step() && s.int64(0) > 0)
         }

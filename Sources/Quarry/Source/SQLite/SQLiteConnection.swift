@@ -106,9 +106,10 @@ package final class SQLiteConnection {
 
     /// `path` as a URI SQLite opens immutable: every byte outside a plain
     /// path's letters percent-encoded (a `?` or `#` in a name would
-    /// otherwise end the path).
+    /// otherwise end the path); an absolute path after an empty authority
+    /// (`file:///...`), so that one starting `//` is not read as a host.
     static func immutableURI(_ path: String) -> String {
-        var uri = "file:"
+        var uri = path.hasPrefix("/") ? "file://" : "file:"
         for byte in path.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),

@@ -31,12 +31,6 @@ extension ScanFetcher {
         return try await sourceDescription()
     }
 
-    /// The session a query reads all its rounds through.
-    func openSession() async throws -> ReadLease {
-        await expectSession()
-        return try await openExpectedSession()
-    }
-
     /// A lease on a new session of the source, its errors in one line.
     func openLease(unarrived: (@Sendable () -> Void)?) async throws -> ReadLease {
         do {

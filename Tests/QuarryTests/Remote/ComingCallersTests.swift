@@ -82,3 +82,11 @@ import Testing
         await slow.release()
     }
 }
+
+private extension Materializer {
+    /// A session opened as a query opens it: counted as coming, then opened.
+    func openSession() async throws -> ReadLease {
+        await expectSession()
+        return try await openExpectedSession()
+    }
+}

@@ -17,6 +17,8 @@ enum FuzzSQLiteStore {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         let path = base + "/quarry-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Each input's store is unlinked after it; the folder goes when the fuzzer exits.
+        atexit { rmdir(FuzzSQLiteStore.folder) }
         return path
     }()
 

@@ -45,7 +45,7 @@ import Testing
 
     @Test(arguments: [Duration.zero, .seconds(-5), .seconds(Int64.max)])
     func sqliteBusyTimeouts(timeout: Duration) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-busy-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("busy")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try SQLiteSource(path: path, mode: .createIfMissing, busyTimeout: timeout)
         _ = try await source.transact(EDNReader.readOne("[{:db/id 1 :item/n 1}]"))

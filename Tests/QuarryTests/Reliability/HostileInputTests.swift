@@ -145,7 +145,7 @@ struct SwiftBuiltQueryTests {
 @Suite("Reliability: a SQLite store at the end of its ids")
 struct ExhaustedStoreTests {
     @Test func writesIntoAStoreWhoseCountersAreAtInt64MaxAreErrors() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-exhausted-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("exhausted")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne(#"[{:db/id 1 :name "a"}]"#))

@@ -60,7 +60,7 @@ private struct WriteAfterFirstScan: DatomSource {
 
 @Suite struct ReadSessionTests {
     private static func store(_ data: String) async throws -> (SQLiteSource, String) {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-session-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("session")
         let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne(data))
         return (source, path)

@@ -45,8 +45,7 @@ actor SQLiteFiles {
 
     func source(for data: String) async throws -> SQLiteSource {
         if let s = sources[data] { return s }
-        let path = FileManager.default.temporaryDirectory
-            .appendingPathComponent("quarry-test-\(UUID().uuidString).sqlite").path
+        let path = TemporaryFiles.path("conformance-data")
         let s = try SQLiteSource(path: path, mode: .create)
         _ = try await s.transact(EDNReader.readOne(data))
         sources[data] = s

@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func remoteAnswersAreTheLocalOnes() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-filter-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("filter")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let local = try Database().transact(EDNReader.readOne(Self.data))
         guard try await SQLiteSource.create(path: path, loading: EDNReader.readOne(Self.data)) != nil else {

@@ -7,7 +7,7 @@ import Testing
 /// and against broken ones, which it must catch.
 @Suite struct SourceConformanceTests {
     private static func temporaryPath() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("quarry-conformance-\(UUID()).sqlite").path
+        TemporaryFiles.path("conformance")
     }
 
     @Test func theInMemoryStoreConforms() async {

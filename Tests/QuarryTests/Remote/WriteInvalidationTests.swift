@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct WriteInvalidationTests {
     @Test func aWriteThroughQuarryIsSeenByTheNextQuery() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-write-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("write")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne("[{:db/id 1 :item/n 1} {:db/id 2 :item/n 2}]"))
@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func aFailedLoadLeavesTheDatabaseAsItWas() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-load-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("load")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = try SQLiteSource(path: path, mode: .create)
         _ = try await source.transact(EDNReader.readOne(

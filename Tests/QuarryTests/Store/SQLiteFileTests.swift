@@ -9,7 +9,7 @@ import Testing
 struct SQLiteFileTests {
     /// A folder of its own per test, removed at the end.
     final class Folder {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-files-\(UUID())")
+        let url = URL(fileURLWithPath: TemporaryFiles.path("files", suffix: ""))
         init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
         deinit { try? FileManager.default.removeItem(at: url) }
         func path(_ name: String) -> String { url.appendingPathComponent(name).path }

@@ -23,7 +23,7 @@ struct SQLiteWriteProperties {
 
     @Test(arguments: 0..<24)
     func randomTransactionsMatchTheInMemoryStore(seed: UInt64) async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("quarry-prop-\(UUID()).sqlite").path
+        let path = TemporaryFiles.path("prop")
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
         try await Self.check(seed: seed, store: try SQLiteSource(path: path, mode: .create))
     }

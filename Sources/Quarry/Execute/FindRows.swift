@@ -27,6 +27,8 @@ final class FindRows: Operator {
         let columns = Self.columns(keys: keys, elements: elements)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
+        // Only aggregates: one row per distinct key (a decorrelated subquery's result per outer binding).
+        if !elements.isEmpty, elements.allSatisfy(\.isAggregate) { uniqueKey = Set(keys) }
     }
 
     /// The columns of a query's find rows: the keys, then each element.

@@ -44,6 +44,10 @@ final class LookupAggregate: Operator {
         let columns = FindRows.columns(keys: keys, elements: elements)
         output = try RowBuffer(arity: columns.count, account: account)
         super.init(columns: columns, inputs: [input], estimatedRows: input.estimatedRows)
+        // One row per run of equal keys, and the input's clustering promises no key comes back.
+        uniqueKey = Set(keys)
+        // Batches of any size are read in place: a relation (a shared scan's rows) need not be copied out.
+        (input as? RelationScan)?.handsOutWhole = true
     }
 
     override var detail: String {
@@ -105,18 +109,20 @@ final class LookupAggregate: Operator {
                         defer { row += stride }
                         let entity = RowBuffer.value(at: row, column: entityColumn, arity: arity)
                         guard entity.tag == .int || entity.tag == .ref else { continue }
-                        let range = seeker.range(of: Int64(bitPattern: entity.word))
-                        var i = range.lowerBound, chunk = seeker.chunk
-                        while i < range.upperBound {
-                            let piece = run.piece(from: i, upTo: range.upperBound, chunk: chunk)
-                            for d in piece.datoms {
+                        // The entity's datoms in the chunk they start in, then any in the chunks after.
+                        var (datoms, _, rest) = seeker.locate(Int64(bitPattern: entity.word))
+                        var chunk = seeker.chunk + 1
+                        while true {
+                            for d in datoms {
                                 let v = d.value
                                 if distinct, try !seen!.insert(v) { continue }
                                 folded += 1
                                 for j in 0..<width { aggregates[j].fold(v, kind: kinds[j], space: space) }
                             }
-                            i += piece.datoms.count
-                            chunk = piece.chunk + 1
+                            guard !rest.isEmpty else { break }
+                            let piece = run.piece(from: rest.lowerBound, upTo: rest.upperBound, chunk: chunk)
+                            (datoms, rest, chunk) = (piece.datoms, rest.lowerBound + piece.datoms.count..<rest.upperBound,
+                                                     piece.chunk + 1)
                         }
                     }
                 }

@@ -74,6 +74,12 @@ final class RowGroups {
         }
     }
 
+    /// Makes room for `groups` keys without the table growing on the way.
+    func reserve(groups: Int) throws {
+        try keys?.reserve(groups)
+        try heads.reserve(groups)
+    }
+
     /// Adds every row of a whole relation, in slices that bound the scratch.
     func add(all buffer: RowBuffer) throws {
         var start = 0

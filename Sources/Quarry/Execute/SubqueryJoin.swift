@@ -61,6 +61,17 @@ final class SubqueryJoin: Operator {
     private var members: [Int] = []
     /// The columns of `keys`: 0..<arguments.count.
     private let keyIndexes: [Int]
+    /// Whether the outer rows' argument tuples are distinct already (the
+    /// input's key lies within the argument columns, as after a
+    /// `Distinct` or an earlier subquery over the same arguments): no
+    /// dedup table is built for them.
+    private let argumentsDistinct: Bool
+    /// Whether the nested result holds at most one row per argument tuple
+    /// (an aggregate per group): each outer row then makes at most one row.
+    private let oneResultPerTuple: Bool
+    /// The outer columns of the arguments, when every one is a column: the
+    /// keys are then a projection of the outer rows.
+    private let argumentColumns: [Int]?
     private let chunkKeys: RowBuffer
 
     init(input: Operator, strategy: Strategy, reason: String, arguments: [Argument], nested: NestedPlan,
@@ -80,8 +91,18 @@ final class SubqueryJoin: Operator {
         keys = try RowBuffer(arity: arguments.count, account: context.account)
         runInput = try RowBuffer(arity: arguments.count, account: context.account)
         chunkKeys = try RowBuffer(arity: arguments.count, account: context.account)
+        let columns = arguments.compactMap { if case .column(let c) = $0 { c } else { nil } }
+        argumentColumns = columns.count == arguments.count ? columns : nil
+        argumentsDistinct = input.uniqueKey?.isSubset(of: Set(columns.map { input.columns[$0] })) ?? false
+        // Run by run (streaming, materialized) the result has no key columns; decorrelated, they lead it.
+        let resultKeys = Set(nested.root.columns.prefix(strategy == .decorrelated ? keyColumns : 0))
+        oneResultPerTuple = strategy != .once && (nested.root.uniqueKey?.isSubset(of: resultKeys) ?? false)
         super.init(columns: input.columns + binding.newVariables, inputs: [input, nested.root],
                    estimatedRows: estimatedRows)
+        // Each outer row making at most one row, the outer rows' key still tells the rows apart.
+        if oneResultPerTuple || binding.kind == .tuple || binding.kind == .scalar || binding.firstRowOnly {
+            uniqueKey = input.uniqueKey
+        }
     }
 
     override var detail: String { "\(binding.label), \(strategy.rawValue): \(reason)" }
@@ -123,6 +144,10 @@ final class SubqueryJoin: Operator {
 
     /// Appends the argument tuple of every row of `rows` to `keys`.
     private func appendKeys(of rows: RowBuffer) throws {
+        if let argumentColumns {
+            try keys.append(columns: argumentColumns, of: rows)
+            return
+        }
         for r in 0..<rows.count {
             try keys.appendRow { w in
                 for (j, a) in arguments.enumerated() {
@@ -133,7 +158,6 @@ final class SubqueryJoin: Operator {
                 }
             }
         }
-        context.counters.rowsDeduplicated += rows.count
     }
 
     /// Runs `plan` over `input` and returns its result.
@@ -154,6 +178,7 @@ final class SubqueryJoin: Operator {
             batch = b
             keys.removeAll()
             try appendKeys(of: b)
+            context.counters.rowsDeduplicated += b.count
             let g = try RowGroups(keyColumns: keyIndexes, account: context.account)
             try g.add(keys)
             groups = g
@@ -180,7 +205,13 @@ final class SubqueryJoin: Operator {
         outer = all
         keys.removeAll()
         try appendKeys(of: all)
-        let distinct = try distinctKeys(of: keys, columns: keyIndexes, account: context.account)
+        let distinct: RowBuffer
+        if argumentsDistinct {
+            distinct = keys
+        } else {
+            distinct = try distinctKeys(of: keys, columns: keyIndexes, account: context.account)
+            context.counters.rowsDeduplicated += keys.count
+        }
         switch strategy {
         case .once:
             let result = try run(nested, over: distinct)
@@ -188,6 +219,7 @@ final class SubqueryJoin: Operator {
         case .decorrelated:
             let result = try run(nested, over: distinct)
             let byKey = try RowGroups(keyColumns: Array(0..<keyColumns), account: context.account)
+            if oneResultPerTuple { try byKey.reserve(groups: result.count) }
             try byKey.add(all: result)
             (combined, lookup) = (result, byKey)
         case .materialized:

@@ -79,7 +79,7 @@ import Testing
             for v in 0..<values { datoms.append(Self.datom(e, UInt64(v))) }
         }
         let run = try datoms.withUnsafeBufferPointer { try DatomRun(order: .entity, sorted: $0) }
-        var seeker = DatomRun.EntitySeeker(run)
+        var seeker = DatomRun.EntitySeeker(run), locator = DatomRun.EntitySeeker(run)
         var probes = (0..<2000).map { _ in Int64(random.next() % 31_000) }
         probes += probes.sorted() + [-5, 0, 0, 29_997, 29_997, 40_000]
         let byEntity = Dictionary(grouping: datoms, by: \.e)
@@ -88,6 +88,12 @@ import Testing
             var found: [Datom] = []
             run.forEach(seeker.range(of: e)) { found.append($0) }
             #expect(found == expected, "entity \(e)")
+            // The part in the first chunk, read in place, then the rest by position.
+            let (first, position, rest) = locator.locate(e)
+            var located = Array(first)
+            run.forEach(rest) { located.append($0) }
+            #expect(located == expected, "entity \(e), located")
+            if let head = expected.first { #expect(run.datom(at: position) == head, "entity \(e)'s position") }
         }
     }
 

@@ -89,6 +89,29 @@ import Testing
         #expect(result.plan.contains("LookupAggregate"))
     }
 
+    /// Entities whose values fill more than a chunk of the attribute's
+    /// datoms (1,500 of a cardinality-many attribute, around entities of
+    /// one value each): every value is folded, across the chunks.
+    @Test func anEntityWhoseValuesSpanChunksIsFoldedWhole() throws {
+        var data = "[{:db/ident :bar/symbol :db/valueType :db.type/ref}"
+            + " {:db/ident :bar/tag :db/cardinality :db.cardinality/many} {:db/id 1 :symbol/ticker \"A\"}"
+        for b in 0..<600 {
+            let tags = b % 200 == 7 ? (0..<1_500).map(String.init) : [String(b)]
+            data += " {:db/id \(100 + b) :bar/symbol 1 :bar/hour \(b / 100) :bar/tag [\(tags.joined(separator: " "))]}"
+        }
+        let db = try Database.load(edn: data + "]")
+        let text = """
+            [:find ?hour ?n ?sum ?max :where [?s :symbol/ticker "A"] [?b :bar/symbol ?s] [?b :bar/hour ?hour]
+             [(q [:find (count ?t) (sum ?t) (max ?t) :in $ ?sym ?hr :where [?x :bar/symbol ?sym] [?x :bar/hour ?hr]
+                  [?x :bar/tag ?t]] $ ?s ?hour) [[?n ?sum ?max]]]]
+            """
+        let fused = try db.query(text, options: QueryOptions(analyze: true, subqueries: .decorrelated))
+        #expect(fused.plan.contains("LookupAggregate"))
+        #expect(Set(fused.rows) == Set(try db.query(text, options: QueryOptions(subqueries: .streaming)).rows))
+        // Hour 0 holds bar 7 (tags 0 to 1,499) and the tags 0 to 99 of the others, repeats counted once.
+        #expect(fused.rows.first { $0[0] == .int(0) } == [.int(0), .int(1_500), .int(1_124_250), .int(1_499)])
+    }
+
     /// An attribute no datom holds, and an entity column holding strings:
     /// no group has a value, so no outer row is left.
     @Test func nothingToLookUpLeavesNoGroup() throws {

@@ -376,7 +376,18 @@ extension DatomRun {
         /// The positions of entity `e`'s datoms.
         @inline(__always)
         mutating func range(of e: Int64) -> Range<Int> {
-            guard !run.chunks.isEmpty else { return 0..<0 }
+            let found = locate(e)
+            return found.position..<(found.rest.isEmpty ? found.position + found.first.count : found.rest.upperBound)
+        }
+
+        /// Entity `e`'s datoms in the chunk where they start, their
+        /// position in the run, and the positions of the rest, in the
+        /// chunks after (nearly always none: an entity holds few datoms of
+        /// one attribute). A lookup reads the first part in place, with no
+        /// second search for the chunk (``DatomRun/piece(from:upTo:chunk:)``).
+        @inline(__always)
+        mutating func locate(_ e: Int64) -> (first: UnsafeBufferPointer<Datom>, position: Int, rest: Range<Int>) {
+            guard !run.chunks.isEmpty else { return (UnsafeBufferPointer(start: nil, count: 0), 0, 0..<0) }
             let rising = e >= last
             last = e
             // Rising within the chunk the last search ended in: no fence to search. Past it, a
@@ -386,17 +397,22 @@ extension DatomRun {
             let lower = Self.firstAtLeast(e, count: p.count, near: rising && c == chunk ? offset : guess(e, in: c)) { p[$0].e }
             (chunk, offset) = (c, lower)
             let start = c == 0 ? 0 : run.ends[c - 1]
-            // The entity's datoms run on from there, perhaps into the next chunks.
-            var upper = start + lower, k = c
+            var i = lower
+            while i < p.count, p[i].e == e { i += 1 }
+            let first = UnsafeBufferPointer(rebasing: p[lower..<i])
+            guard i == p.count else { return (first, start + lower, 0..<0) }
+            // The entity's datoms reach the chunk's end: they may run on into the next chunks.
+            let restStart = start + p.count
+            var upper = restStart, k = c + 1
             while k < run.chunks.count {
-                let q = run.slice(k), from = k == c ? lower : 0
-                var i = from
-                while i < q.count, q[i].e == e { i += 1 }
-                upper += i - from
-                guard i == q.count else { break }
+                let q = run.slice(k)
+                var j = 0
+                while j < q.count, q[j].e == e { j += 1 }
+                upper += j
+                guard j == q.count else { break }
                 k += 1
             }
-            return start + lower..<upper
+            return (first, start + lower, restStart..<upper)
         }
 
         /// Asks the memory for where entity `e`'s datoms likely lie, ahead

@@ -13,6 +13,9 @@ final class Distinct: Operator {
     /// next batch that equals it is a repeat.
     private let previous: RowBuffer
     private let counters: ExecutionContext.Counters?
+    /// The input rows a shared scan may read instead of evaluating its
+    /// patterns again (set by the planner when they are the same rows).
+    var outerRows: OuterRows?
 
     init(input: Operator, columns: [String], account: MemoryAccount?, counters: ExecutionContext.Counters? = nil) throws {
         keep = columns.map { input.columns.firstIndex(of: $0)! }
@@ -44,7 +47,9 @@ final class Distinct: Operator {
             + (seen == nil && runs == nil ? ", distinct already (key [" + (uniqueKey ?? []).sorted().joined(separator: " ") + "])" : "")
     }
 
-    override var heldBytes: Int { output.byteCount + (seen?.byteCount ?? 0) + (runs?.byteCount ?? 0) }
+    override var heldBytes: Int {
+        output.byteCount + (seen?.byteCount ?? 0) + (runs?.byteCount ?? 0) + (outerRows?.byteCount ?? 0)
+    }
 
     /// The most rows a table is sized for before it has seen any.
     static let reserveLimit = 1 << 14
@@ -54,10 +59,15 @@ final class Distinct: Operator {
         previous.removeAll()
         seen?.removeAll(keepingUpTo: RowDeduper.keptTableBytes)
         runs?.removeAll()
+        outerRows?.reset()
     }
 
     override func produce() throws -> RowBuffer? {
-        guard let batch = try inputs[0].next() else { return nil }
+        guard let batch = try inputs[0].next() else {
+            outerRows?.finish()
+            return nil
+        }
+        try outerRows?.keep(batch)
         output.removeAll()
         try output.append(columns: keep, of: batch)
         if seen != nil || runs != nil {
@@ -69,9 +79,12 @@ final class Distinct: Operator {
                 try previous.append(copyOf: output.count - 1, from: output)
             }
         }
+        // Each row left begins a run; one the table drops came back after its run (see OuterRows).
+        let runStarts = output.count
         if let runs {
             counters?.rowsDeduplicated += output.count
             try runs.keepNew(output)
+            if output.count != runStarts, let outerRows, outerRows.checkedByDistinct { try outerRows.distinctDropped() }
             return output
         }
         guard let seen else { return output }
@@ -84,6 +97,7 @@ final class Distinct: Operator {
             try seen.reserve(Int(min(estimate, Double(Distinct.reserveLimit))))
         }
         try seen.keepNew(output)
+        if output.count != runStarts, let outerRows, outerRows.checkedByDistinct { try outerRows.distinctDropped() }
         return output
     }
 }

@@ -16,6 +16,11 @@ final class SharedScan {
     private var rows: RowBuffer?
     private var covered: RowDeduper?
     private(set) var runs = 0
+    /// The outer query's own rows for these patterns, when the planner
+    /// proved them the same (``OuterRows``): read instead of running the
+    /// plan when they came grouped. They hold every argument tuple the
+    /// subqueries are given, since their outer rows descend from them.
+    var outerRows: OuterRows?
 
     init(input: RelationScan, plan: Operator, label: String, account: MemoryAccount?) {
         self.input = input
@@ -28,6 +33,7 @@ final class SharedScan {
 
     /// The prefix's rows for every tuple of `keys` (and possibly others).
     func rows(for keys: RowBuffer) throws -> RowBuffer {
+        if let outerRows, outerRows.usable { return outerRows.rows }
         if let rows, let covered, try covers(covered, keys) { return rows }
         input.relation = keys
         plan.reset()

@@ -11,6 +11,18 @@ final class SharedPrefixGroup {
     let members: Int
     /// Built when the first member is planned.
     var scan: SharedScan?
+    /// The clause list's own patterns that are the group's, if it has them.
+    var outer: OuterMatch?
+
+    /// Patterns of the outer clause list that are the group's own: each
+    /// canonical variable's outer name (input i is argument i, every
+    /// other one a variable the list names nowhere else), and each nested
+    /// source name's outer one. The outer rows that found them, projected,
+    /// are then the shared scan's rows for the argument tuples they hold.
+    struct OuterMatch {
+        let names: [String: String]
+        let sources: [String: String]
+    }
 
     /// The canonical name of input `i`.
     static func inputName(_ i: Int) -> String { "?__in\(i)" }
@@ -74,8 +86,8 @@ extension Planner {
     /// (the logical form has worked them out). Scoped to this clause list:
     /// the same subquery text met again (a rule expanded twice, a rule's
     /// text whose positions coincide with the query's) is another member
-    /// of another group.
-    func sharedPrefixes(of clauses: [Clause], decorrelated: [Int: NestedInputs]) -> [Int: SharedPrefix] {
+    /// of another group. `entry`: the variables bound as the list begins.
+    func sharedPrefixes(of clauses: [Clause], entry: Set<String>, decorrelated: [Int: NestedInputs]) -> [Int: SharedPrefix] {
         struct Member {
             var index: Int
             var inputs: [String]
@@ -115,6 +127,7 @@ extension Planner {
             let group = SharedPrefixGroup(clauses: first.map(Clause.pattern),
                                           inputs: members[0].inputs.indices.map(SharedPrefixGroup.inputName),
                                           members: members.count)
+            group.outer = outerMatch(first, arguments: decorrelated[members[0].index]!.arguments, in: clauses, entry: entry)
             for (i, m) in members.enumerated() {
                 let names = Dictionary(uniqueKeysWithValues: renamed[i].map.map { ($0.value, $0.key) })
                 out[m.index] = SharedPrefix(group: group, names: names, clauses: chosen[i].map(\.index))
@@ -123,15 +136,95 @@ extension Planner {
         return out
     }
 
+    /// The `Distinct` that projects the outer rows to a subquery's
+    /// arguments, when those rows hold its shared patterns already, so that
+    /// the shared scan may read them (``OuterRows``): the group's first
+    /// member, in a local query; a `Distinct` straight on rows that have
+    /// every variable of the match and a key among them (so the projection
+    /// to them repeats no row); the patterns' sources the same databases.
+    func outerRowsDistinct(_ shared: SharedPrefix?, over op: Operator, nested: NestedInputs) -> Distinct? {
+        guard let shared, shared.group.scan == nil, let match = shared.group.outer, context.gate == nil,
+              let distinct = op as? Distinct else { return nil }
+        let rows = distinct.inputs[0]
+        let names = Set(match.names.values)
+        guard names.isSubset(of: rows.columns), rows.uniqueKey?.isSubset(of: names) ?? false else { return nil }
+        for (inner, outer) in match.sources {
+            guard let a = nested.sources[inner], let b = context.sources[outer], a === b else { return nil }
+        }
+        return distinct
+    }
+
+    /// Where `clauses` holds the group's `patterns` themselves (see
+    /// ``SharedPrefixGroup/OuterMatch``): each matched to a pattern of its
+    /// own, every pattern naming a variable besides the inputs, and those
+    /// variables named by no other clause and not bound on entry (so
+    /// nothing else restricts or multiplies the rows that found them).
+    private func outerMatch(_ patterns: [Pattern], arguments: [Term], in clauses: [Clause],
+                            entry: Set<String>) -> SharedPrefixGroup.OuterMatch? {
+        var names: [String: String] = [:]
+        for (i, a) in arguments.enumerated() {
+            guard let v = a.variable else { return nil }
+            names[SharedPrefixGroup.inputName(i)] = v
+        }
+        let argumentVariables = Set(names.values)
+        guard argumentVariables.count == arguments.count else { return nil }
+        let candidates = clauses.indices.compactMap { i -> (Int, Pattern)? in
+            if case .pattern(let p) = clauses[i] { (i, p) } else { nil }
+        }
+        var sources: [String: String] = [:]
+        var used: Set<Int> = []
+        func bind(_ t: Term, _ u: Term) -> Bool {
+            switch (t.kind, u.kind) {
+            case (.variable(let v), .variable(let w)):
+                if let named = names[v] { return named == w }
+                guard !argumentVariables.contains(w), !names.values.contains(w) else { return false }
+                names[v] = w
+                return true
+            case (.constant(let c), .constant(let d)): return c == d
+            case (.blank, .blank): return true
+            default: return false
+            }
+        }
+        // Each pattern to a pattern of the list not taken yet, backtracking on a name that does not fit.
+        func match(_ k: Int) -> Bool {
+            guard k < patterns.count else { return true }
+            let p = patterns[k]
+            for (i, q) in candidates where !used.contains(i) && q.terms.count == p.terms.count
+                && (sources[p.source] ?? q.source) == q.source {
+                let saved = (names, sources)
+                sources[p.source] = q.source
+                if zip(p.terms, q.terms).allSatisfy(bind) {
+                    used.insert(i)
+                    if match(k + 1) { return true }
+                    used.remove(i)
+                }
+                (names, sources) = saved
+            }
+            return false
+        }
+        guard match(0) else { return nil }
+        let own = Set(names.filter { !argumentVariables.contains($0.value) }.values)
+        func namesOwn(_ p: Pattern) -> Bool { p.terms.contains { t in t.variable.map { own.contains(names[$0] ?? "") } ?? false } }
+        guard own.isDisjoint(with: entry), patterns.allSatisfy(namesOwn),
+              clauses.indices.allSatisfy({ used.contains($0) || clauses[$0].allVariables.isDisjoint(with: own) })
+        else { return nil }
+        return SharedPrefixGroup.OuterMatch(names: names, sources: sources)
+    }
+
     /// The reader of a subquery's shared prefix, over the scan its runs'
     /// argument tuples go to (columns `inputs`), planning the prefix when
     /// this is the group's first member; nil when the subquery shares none.
+    /// `outer`: the `Distinct` whose input rows hold the group's patterns
+    /// already (``SharedPrefixGroup/OuterMatch``, checked against the plan
+    /// by ``outerRowsDistinct(_:over:nested:)``): the scan may read those.
     func sharedPrefixRead(_ shared: SharedPrefix?, inputs: [String], context nestedContext: ExecutionContext,
-                          estimatedInputs: Double) throws -> (keys: RelationScan, read: SharedScanRead, clauses: [Int])? {
+                          estimatedInputs: Double, outer: Distinct? = nil)
+        throws -> (keys: RelationScan, read: SharedScanRead, clauses: [Int])? {
         guard let shared else { return nil }
         let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
                                     label: "all distinct outer bindings")
         keys.clusteredBy = inputs
+        keys.uniqueKey = Set(inputs)
         let group = shared.group
         let first = group.scan == nil
         if first {
@@ -139,12 +232,25 @@ extension Planner {
                                          columns: group.inputs, label: "all distinct outer bindings")
             input.estimatedRows = estimatedInputs
             input.clusteredBy = group.inputs
+            input.uniqueKey = Set(group.inputs)
             let plan = try Planner(context: nestedContext).plan(group.clauses, input: input,
                                                                 keep: group.clauses.reduce(into: []) { $0.formUnion($1.variables) })
             let patterns = group.clauses.map { if case .pattern(let p) = $0 { "[" + p.terms.map(\.text).joined(separator: " ") + "]" } else { "" } }
-            group.scan = SharedScan(input: input, plan: plan,
-                                    label: "shared by \(group.members) subqueries: \(patterns.joined(separator: " "))",
-                                    account: context.account)
+            let label = "shared by \(group.members) subqueries: \(patterns.joined(separator: " "))"
+            if let outer, let match = group.outer {
+                // The shared rows' columns, taken from the outer rows the Distinct reads.
+                let from = outer.inputs[0].columns
+                let rows = try OuterRows(columns: plan.columns.map { from.firstIndex(of: match.names[$0]!)! },
+                                         keyColumns: group.inputs.map { from.firstIndex(of: match.names[$0]!)! },
+                                         checkedByDistinct: Set(outer.columns) == Set(group.inputs.map { match.names[$0]! }),
+                                         account: context.account)
+                outer.outerRows = rows
+                group.scan = SharedScan(input: input, plan: plan, label: label + ", or the outer rows when they come grouped",
+                                        account: context.account)
+                group.scan!.outerRows = rows
+            } else {
+                group.scan = SharedScan(input: input, plan: plan, label: label, account: context.account)
+            }
         }
         let scan = group.scan!
         let read = try SharedScanRead(scan, keys: keys, columns: scan.plan.columns.map { shared.names[$0]! },

@@ -35,15 +35,18 @@ extension Planner {
             scan.estimatedRows = oneRunForAll ? distinctInputs : 1
             // Each run's input holds distinct tuples (or just one).
             scan.clusteredBy = inputs.variables
+            scan.uniqueKey = oneRunForAll ? Set(inputs.variables) : []
             let find = try Planner(context: nestedContext).planQuery(sq.query, input: scan, keys: keys)
             return (scan, find)
         }
         var nested: SubqueryJoin.NestedPlan
         var shared: SharedScan?
         var reason = why
+        let outer = strategy == .decorrelated
+            ? outerRowsDistinct(sharedPrefix, over: op, nested: inputs) : nil
         if strategy == .decorrelated,
            let (keysScan, read, sharedClauses) = try sharedPrefixRead(sharedPrefix, inputs: inputs.variables, context: nestedContext,
-                                                               estimatedInputs: distinctInputs) {
+                                                               estimatedInputs: distinctInputs, outer: outer) {
             var rest = sq.query
             rest.clauses = rest.clauses.indices.filter { !sharedClauses.contains($0) }.map { rest.clauses[$0] }
             let length = sharedClauses.count

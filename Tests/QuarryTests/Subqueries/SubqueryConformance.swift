@@ -195,11 +195,11 @@ struct SubqueryConformance {
              [(q [:find (count ?x) :in $ ?sym :where [?x :price/symbol ?sym]] $ ?s) [[?n]]]]
             """
         #expect {
-            _ = try db.query(query, options: QueryOptions(memoryLimitBytes: 8192, subqueries: .materialized))
+            _ = try db.query(query, options: QueryOptions(memoryLimitBytes: 2048, subqueries: .materialized))
         } throws: {
             // Named by the operator that ran out (which one depends on what the plan holds first).
-            "\($0)".contains("memory budget of 8192 bytes was exceeded in ")
-                && ($0 as? QueryError)?.exceededBudgetBytes == 8192
+            "\($0)".contains("memory budget of 2048 bytes was exceeded in ")
+                && ($0 as? QueryError)?.exceededBudgetBytes == 2048
         }
         #expect(try db.query(query).rows.count == 4)
     }

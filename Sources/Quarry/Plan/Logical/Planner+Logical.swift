@@ -15,7 +15,8 @@ extension Planner {
             let (strategy, why) = chooseStrategy(sq.query, inputs: inputs)
             subqueries[i] = (inputs, strategy, why)
         }
-        let shared = sharedPrefixes(of: clauses, decorrelated: subqueries.compactMapValues { $0.1 == .decorrelated ? $0.0 : nil })
+        let shared = sharedPrefixes(of: clauses, entry: entry,
+                                    decorrelated: subqueries.compactMapValues { $0.1 == .decorrelated ? $0.0 : nil })
         var out: [LogicalClause] = []
         out.reserveCapacity(clauses.count)
         for (i, clause) in clauses.enumerated() {

@@ -370,6 +370,14 @@ extension DatomRun {
         private(set) var chunk = 0
         private var offset = 0
         private var last: Int64 = .min
+        /// The chunk the last search ended in, as the directory gives it:
+        /// where its datoms lie, how many, where it starts in the run, its
+        /// last entity. Kept so that a search rising within it reads no
+        /// directory entry (nil until a search has found a chunk).
+        private var base: UnsafePointer<Datom>?
+        private var count = 0
+        private var start = 0
+        private var lastEntity: Int64 = .min
 
         init(_ run: DatomRun) { self.run = run }
 
@@ -387,6 +395,26 @@ extension DatomRun {
         /// second search for the chunk (``DatomRun/piece(from:upTo:chunk:)``).
         @inline(__always)
         mutating func locate(_ e: Int64) -> (first: UnsafeBufferPointer<Datom>, position: Int, rest: Range<Int>) {
+            // Rising within the chunk the last search ended in (a merge join's
+            // walk): a step or two from where it ended, the chunk's figures at hand.
+            if e >= last, e <= lastEntity, let base {
+                last = e
+                var i = offset, steps = 0
+                while i < count, base[i].e < e, steps < 4 {
+                    i += 1
+                    steps += 1
+                }
+                if i < count, base[i].e < e { i = Self.firstAtLeast(e, count: count, near: i) { base[$0].e } }
+                offset = i
+                var j = i
+                while j < count, base[j].e == e { j += 1 }
+                if j < count { return (UnsafeBufferPointer(start: base + i, count: j - i), start + i, 0..<0) }
+            }
+            return search(e)
+        }
+
+        /// ``locate(_:)`` from the run's directory.
+        private mutating func search(_ e: Int64) -> (first: UnsafeBufferPointer<Datom>, position: Int, rest: Range<Int>) {
             guard !run.chunks.isEmpty else { return (UnsafeBufferPointer(start: nil, count: 0), 0, 0..<0) }
             let rising = e >= last
             last = e
@@ -397,6 +425,7 @@ extension DatomRun {
             let lower = Self.firstAtLeast(e, count: p.count, near: rising && c == chunk ? offset : guess(e, in: c)) { p[$0].e }
             (chunk, offset) = (c, lower)
             let start = c == 0 ? 0 : run.ends[c - 1]
+            (base, count, self.start, lastEntity) = (p.baseAddress, p.count, start, run.lastEntities[c])
             var i = lower
             while i < p.count, p[i].e == e { i += 1 }
             let first = UnsafeBufferPointer(rebasing: p[lower..<i])

@@ -51,6 +51,9 @@ final class SubqueryJoin: Operator {
     /// Decorrelated: the result grouped by its key columns. Materialized:
     /// the distinct keys, row k standing for run k.
     private var lookup: RowGroups?
+    /// Decorrelated, instead of `lookup` when the result's rows came in
+    /// the outer rows' order: per outer row, its result row or -1.
+    private var inOrder: CoreVector<Int64>?
     /// Materialized: the rows of `combined` that run k made.
     private var ranges: [Range<Int>] = []
     /// Once: every row of `combined`, which each outer row sees.
@@ -127,6 +130,7 @@ final class SubqueryJoin: Operator {
         position = 0
         combined = nil
         lookup = nil
+        inOrder = nil
         ranges = []
         everyRow = []
     }
@@ -218,10 +222,14 @@ final class SubqueryJoin: Operator {
             (combined, everyRow) = (result, Array(0..<result.count))
         case .decorrelated:
             let result = try run(nested, over: distinct)
-            let byKey = try RowGroups(keyColumns: Array(0..<keyColumns), account: context.account)
-            if oneResultPerTuple { try byKey.reserve(groups: result.count) }
-            try byKey.add(all: result)
-            (combined, lookup) = (result, byKey)
+            if argumentsDistinct && oneResultPerTuple, let matched = try matchInOrder(result) {
+                (combined, inOrder) = (result, matched)
+            } else {
+                let byKey = try RowGroups(keyColumns: Array(0..<keyColumns), account: context.account)
+                if oneResultPerTuple { try byKey.reserve(groups: result.count) }
+                try byKey.add(all: result)
+                (combined, lookup) = (result, byKey)
+            }
         case .materialized:
             // Every run kept, then all copied into one relation after the keys.
             var results: [RowBuffer] = []
@@ -250,6 +258,25 @@ final class SubqueryJoin: Operator {
         }
     }
 
+    /// Per outer row, its result row (or -1), when the result holds at
+    /// most one row per argument tuple and its rows come in the order of
+    /// the outer rows' tuples, each distinct (a fused aggregate's groups
+    /// come in the order of its input, the outer rows' own): one pass
+    /// instead of a hash table. Nil when a result row is left unmatched,
+    /// the sign that the orders differ.
+    private func matchInOrder(_ result: RowBuffer) throws -> CoreVector<Int64>? {
+        let matched = try CoreVector<Int64>(repeating: -1, count: keys.count, account: context.account)
+        let width = keyColumns
+        var p = 0
+        for r in 0..<keys.count where p < result.count {
+            if (0..<width).allSatisfy({ keys.word(r, $0) == result.word(p, $0) && keys.tag(r, $0) == result.tag(p, $0) }) {
+                matched[r] = Int64(p)
+                p += 1
+            }
+        }
+        return p == result.count ? matched : nil
+    }
+
     private func produceWhole() throws -> RowBuffer? {
         guard let outer, let combined, position < outer.count else { return nil }
         output.removeAll()
@@ -265,8 +292,14 @@ final class SubqueryJoin: Operator {
         for r in position..<end {
             switch strategy {
             case .decorrelated:
-                lookup!.rows(ofGroupEndingAt: Int(found![r - position]), into: &members)
-                try binding.emit(outer: outer, row: r, result: combined, rows: members, offset: keyColumns, into: output)
+                if let inOrder {
+                    let s = Int(inOrder[r])
+                    try binding.emit(outer: outer, row: r, result: combined, rows: s < 0 ? 0..<0 : s..<s + 1,
+                                     offset: keyColumns, into: output)
+                } else {
+                    lookup!.rows(ofGroupEndingAt: Int(found![r - position]), into: &members)
+                    try binding.emit(outer: outer, row: r, result: combined, rows: members, offset: keyColumns, into: output)
+                }
             case .materialized:
                 let k = Int(found![r - position])
                 try binding.emit(outer: outer, row: r, result: combined, rows: k < 0 ? 0..<0 : ranges[k],

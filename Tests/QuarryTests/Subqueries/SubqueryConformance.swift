@@ -136,6 +136,28 @@ struct SubqueryConformance {
         #expect(Set(two.rows) == Set(try run(2, .streaming).rows) && two.rows.count == 2)
     }
 
+    /// A result joined back by position (its rows in the outer rows'
+    /// order, one per argument tuple) or, when it holds a tuple the outer
+    /// rows no longer have (an earlier subquery dropped the hour without an
+    /// open price), by key: every hour that has both prices, and no other.
+    @Test func resultsInTheOuterOrderOrNotJoinBackAlike() throws {
+        var data = "[{:db/ident :price/symbol :db/valueType :db.type/ref} {:db/id 1 :symbol/ticker \"AAPL\"}"
+        for (id, hour) in [(10, 0), (11, 0), (12, 1), (13, 1), (14, 2), (15, 3)] {
+            let open = hour == 1 ? "" : " :price/open \(Double(id))"
+            data += " {:db/id \(id) :price/symbol 1 :price/hour \(hour)\(open) :price/high \(Double(id) + 0.5)}"
+        }
+        let db = try Database.load(edn: data + "]")
+        let text = """
+            [:find ?hour ?lo ?hi :where [?s :symbol/ticker "AAPL"] [?b :price/symbol ?s] [?b :price/hour ?hour]
+             [(q [:find (min ?o) :in $ ?sym ?hr :where [?x :price/symbol ?sym] [?x :price/hour ?hr] [?x :price/open ?o]] $ ?s ?hour) [[?lo]]]
+             [(q [:find (max ?h) :in $ ?sym ?hr :where [?y :price/symbol ?sym] [?y :price/hour ?hr] [?y :price/high ?h]] $ ?s ?hour) [[?hi]]]]
+            """
+        let rows = Set(try db.query(text, options: QueryOptions(subqueries: .decorrelated)).rows)
+        #expect(rows == [[.int(0), .double(10), .double(11.5)], [.int(2), .double(14), .double(14.5)],
+                         [.int(3), .double(15), .double(15.5)]])
+        #expect(rows == Set(try db.query(text, options: QueryOptions(subqueries: .streaming)).rows))
+    }
+
     /// Sharing matches patterns up to order and renaming, not text: the
     /// members list their common patterns in other orders, among others.
     @Test func sharingIgnoresTheOrderOfPatterns() throws {

@@ -44,16 +44,6 @@ final class RowBuffer {
         usable = newUsable
     }
 
-    /// Makes room for `rows` more rows, growing by at least half when it
-    /// grows: a relation drained a batch at a time would otherwise be
-    /// moved to a bigger block again and again (OHLC's 400,000 kept bar
-    /// rows, a batch of 1,024 at a time).
-    @inline(__always)
-    func reserve(growing rows: Int) throws(CoreError) {
-        guard (count + rows) * stride > usable else { return }
-        try reserve(Swift.max(count + rows, count + count / 2))
-    }
-
     /// Appends one row, written by `fill`; unwritten columns are zero words
     /// with tag 0.
     @inline(__always)
@@ -114,7 +104,7 @@ final class RowBuffer {
             count += rows.count
             return
         }
-        try reserve(growing: rows.count)
+        try reserve(count + rows.count)
         (base! + count * stride).copyMemory(from: other.rowPointer(rows.lowerBound), byteCount: rows.count * stride)
         count += rows.count
     }
@@ -143,7 +133,7 @@ final class RowBuffer {
             count += rows.count
             return
         }
-        try reserve(growing: rows.count)
+        try reserve(count + rows.count)
         let first = base! + count * stride
         // Zeroed first: the tag padding is part of the bytes a row hashes to.
         first.initializeMemory(as: UInt8.self, repeating: 0, count: rows.count * stride)

@@ -270,6 +270,23 @@ final class PatternJoin: Operator {
                     if prefetching && k + Self.prefetchDistance < batch.count {
                         seeker.prefetch(Int64(bitPattern: batch.word(k + Self.prefetchDistance, column)))
                     }
+                    // The common step, without a filter or a walk: the entity's datoms all in the
+                    // chunk the seeker finds them in, with room for them in the batch, each written
+                    // in place (every datom of the run has the attribute; nothing else is fixed).
+                    if writesInPlace, valueColumn == nil, position == 0 {
+                        let tag = batch.tag(k, column)
+                        guard tag == ValueTag.int.rawValue || tag == ValueTag.ref.rawValue else {
+                            k += 1
+                            continue
+                        }
+                        let (first, _, rest) = seeker.locate(Int64(bitPattern: batch.word(k, column)))
+                        if rest.isEmpty, first.count <= limit - out.count {
+                            let writer = InPlace(output: single)
+                            for d in first { try writer.write(d, row: k, of: batch, into: out) }
+                            k += 1
+                            continue
+                        }
+                    }
                     let entity = batch.value(k, column)
                     var f = DatomFilter(a: attribute)
                     if let valueColumn {

@@ -84,7 +84,7 @@ final class Distinct: Operator {
         if let runs {
             counters?.rowsDeduplicated += output.count
             try runs.keepNew(output)
-            if output.count != runStarts, let outerRows, outerRows.checkedByDistinct { try outerRows.distinctDropped() }
+            try outerRows?.distinctKept(output.count, of: runStarts)
             return output
         }
         guard let seen else { return output }
@@ -97,7 +97,7 @@ final class Distinct: Operator {
             try seen.reserve(Int(min(estimate, Double(Distinct.reserveLimit))))
         }
         try seen.keepNew(output)
-        if output.count != runStarts, let outerRows, outerRows.checkedByDistinct { try outerRows.distinctDropped() }
+        try outerRows?.distinctKept(output.count, of: runStarts)
         return output
     }
 }

@@ -16,7 +16,7 @@ final class OuterRows {
     let keyColumns: [Int]
     /// Whether the `Distinct` keeping the rows projects them to exactly
     /// the arguments: then it checks the grouping itself, as it removes
-    /// repeats (``distinctDropped()``), and no second table is kept here.
+    /// repeats (``distinctKept(_:of:)``), and no second table is kept here.
     let checkedByDistinct: Bool
     private(set) var rows: RowBuffer
     private(set) var grouped = true
@@ -65,9 +65,12 @@ final class OuterRows {
         if starts.count != begins { try ungroup() }
     }
 
-    /// The `Distinct` (over exactly the arguments) dropped a row that did
-    /// not repeat the one before it: a tuple came back after its run ended.
-    func distinctDropped() throws { try ungroup() }
+    /// The `Distinct` kept `kept` of a batch's `runStarts` rows that did
+    /// not repeat the one before them; over exactly the arguments, a row it
+    /// dropped is a tuple that came back after its run ended.
+    func distinctKept(_ kept: Int, of runStarts: Int) throws {
+        if checkedByDistinct && kept != runStarts { try ungroup() }
+    }
 
     /// A tuple came back after its run ended: the rows are of no use, and their memory goes.
     private func ungroup() throws {

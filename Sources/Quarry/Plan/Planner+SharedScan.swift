@@ -136,15 +136,15 @@ extension Planner {
         return out
     }
 
-    /// The `Distinct` that projects the outer rows to a subquery's
-    /// arguments, when those rows hold its shared patterns already, so that
-    /// the shared scan may read them (``OuterRows``): the group's first
-    /// member, in a local query; a `Distinct` straight on rows that have
-    /// every variable of the match and a key among them (so the projection
-    /// to them repeats no row); the patterns' sources the same databases.
-    func outerRowsDistinct(_ shared: SharedPrefix?, over op: Operator, nested: NestedInputs) -> Distinct? {
-        guard let shared, shared.group.scan == nil, let match = shared.group.outer, context.gate == nil,
-              let distinct = op as? Distinct else { return nil }
+    /// The `Distinct` that projects the outer rows `op` to a subquery's
+    /// arguments, when those rows hold the group's patterns already
+    /// (`match`), so that the shared scan may read them (``OuterRows``): in
+    /// a local query, a `Distinct` straight on rows that have every
+    /// variable of the match and a key among them (so the projection to
+    /// them repeats no row), the patterns' sources the same databases.
+    private func outerRowsDistinct(_ match: SharedPrefixGroup.OuterMatch, over op: Operator,
+                                   nested: NestedInputs) -> Distinct? {
+        guard context.gate == nil, let distinct = op as? Distinct else { return nil }
         let rows = distinct.inputs[0]
         let names = Set(match.names.values)
         guard names.isSubset(of: rows.columns), rows.uniqueKey?.isSubset(of: names) ?? false else { return nil }
@@ -212,15 +212,16 @@ extension Planner {
     }
 
     /// The reader of a subquery's shared prefix, over the scan its runs'
-    /// argument tuples go to (columns `inputs`), planning the prefix when
-    /// this is the group's first member; nil when the subquery shares none.
-    /// `outer`: the `Distinct` whose input rows hold the group's patterns
-    /// already (``SharedPrefixGroup/OuterMatch``, checked against the plan
-    /// by ``outerRowsDistinct(_:over:nested:)``): the scan may read those.
-    func sharedPrefixRead(_ shared: SharedPrefix?, inputs: [String], context nestedContext: ExecutionContext,
-                          estimatedInputs: Double, outer: Distinct? = nil)
+    /// argument tuples go to (columns: the nested inputs), planning the
+    /// prefix when this is the group's first member, joined to the outer
+    /// rows `op`; nil when the subquery shares none. When `op` holds the
+    /// group's patterns already (``SharedPrefixGroup/OuterMatch``), the
+    /// scan may read its rows instead (``OuterRows``).
+    func sharedPrefixRead(_ shared: SharedPrefix?, nested: NestedInputs, over op: Operator,
+                          context nestedContext: ExecutionContext, estimatedInputs: Double)
         throws -> (keys: RelationScan, read: SharedScanRead, clauses: [Int])? {
         guard let shared else { return nil }
+        let inputs = nested.variables
         let keys = try RelationScan(RowBuffer(arity: inputs.count, account: context.account), columns: inputs,
                                     label: "all distinct outer bindings")
         keys.clusteredBy = inputs
@@ -236,21 +237,22 @@ extension Planner {
             let plan = try Planner(context: nestedContext).plan(group.clauses, input: input,
                                                                 keep: group.clauses.reduce(into: []) { $0.formUnion($1.variables) })
             let patterns = group.clauses.map { if case .pattern(let p) = $0 { "[" + p.terms.map(\.text).joined(separator: " ") + "]" } else { "" } }
-            let label = "shared by \(group.members) subqueries: \(patterns.joined(separator: " "))"
-            if let outer, let match = group.outer {
+            var outerRows: OuterRows?
+            if let match = group.outer, let outer = outerRowsDistinct(match, over: op, nested: nested) {
                 // The shared rows' columns, taken from the outer rows the Distinct reads.
                 let from = outer.inputs[0].columns
-                let rows = try OuterRows(columns: plan.columns.map { from.firstIndex(of: match.names[$0]!)! },
-                                         keyColumns: group.inputs.map { from.firstIndex(of: match.names[$0]!)! },
-                                         checkedByDistinct: Set(outer.columns) == Set(group.inputs.map { match.names[$0]! }),
-                                         account: context.account)
-                outer.outerRows = rows
-                group.scan = SharedScan(input: input, plan: plan, label: label + ", or the outer rows when they come grouped",
-                                        account: context.account)
-                group.scan!.outerRows = rows
-            } else {
-                group.scan = SharedScan(input: input, plan: plan, label: label, account: context.account)
+                outerRows = try OuterRows(columns: plan.columns.map { from.firstIndex(of: match.names[$0]!)! },
+                                          keyColumns: group.inputs.map { from.firstIndex(of: match.names[$0]!)! },
+                                          checkedByDistinct: Set(outer.columns) == Set(group.inputs.map { match.names[$0]! }),
+                                          account: context.account)
+                outer.outerRows = outerRows
             }
+            let scan = SharedScan(input: input, plan: plan,
+                                  label: "shared by \(group.members) subqueries: \(patterns.joined(separator: " "))"
+                                      + (outerRows == nil ? "" : ", or the outer rows when they come grouped"),
+                                  account: context.account)
+            scan.outerRows = outerRows
+            group.scan = scan
         }
         let scan = group.scan!
         let read = try SharedScanRead(scan, keys: keys, columns: scan.plan.columns.map { shared.names[$0]! },

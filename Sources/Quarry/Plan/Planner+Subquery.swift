@@ -42,11 +42,10 @@ extension Planner {
         var nested: SubqueryJoin.NestedPlan
         var shared: SharedScan?
         var reason = why
-        let outer = strategy == .decorrelated
-            ? outerRowsDistinct(sharedPrefix, over: op, nested: inputs) : nil
         if strategy == .decorrelated,
-           let (keysScan, read, sharedClauses) = try sharedPrefixRead(sharedPrefix, inputs: inputs.variables, context: nestedContext,
-                                                               estimatedInputs: distinctInputs, outer: outer) {
+           let (keysScan, read, sharedClauses) = try sharedPrefixRead(sharedPrefix, nested: inputs, over: op,
+                                                                      context: nestedContext,
+                                                                      estimatedInputs: distinctInputs) {
             var rest = sq.query
             rest.clauses = rest.clauses.indices.filter { !sharedClauses.contains($0) }.map { rest.clauses[$0] }
             let length = sharedClauses.count

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Quarry
+import Synchronization
 #if Postgres
 import QuarryPostgres
 #endif
@@ -22,11 +23,12 @@ struct LoadCommand: AsyncParsableCommand {
     var into: String
 
     func run() async throws {
+        let bar = ProgressBar()
         do {
             let text = try InputFile.text(file)
             let data = try EDNReader.readOne(text, what: "a vector of transaction data")
             let started = ContinuousClock.now
-            let progress: @Sendable (Int, Int) -> Void = { ProgressBar.draw(done: $0, total: $1) }
+            let progress: @Sendable (Int, Int) -> Void = { bar.draw(done: $0, total: $1) }
             // A new file appears whole or not at all; an existing one must be a Quarry store.
             let summary: WriteSummary
             if StoreFile.isPostgresURL(into) {
@@ -36,11 +38,12 @@ struct LoadCommand: AsyncParsableCommand {
             } else {
                 summary = try await SQLiteSource(path: into, mode: .readWrite).write(data, progress: progress)
             }
-            FileHandle.standardError.write(Data("\n".utf8))
+            bar.finish()
             let ms = (ContinuousClock.now - started) / .milliseconds(1)
             print("loaded \(summary.datoms) datoms (\(summary.attributes.count) attributes) into \(into) "
                   + "in \(String(format: "%.0f", ms)) ms")
         } catch {
+            bar.finish()
             QuarryCommand.printError("\(error) (the database is unchanged)")
             throw ExitCode(1)
         }
@@ -59,13 +62,28 @@ extension LoadCommand {
     }
 }
 
-/// A one-line progress bar on stderr, redrawn in place.
-enum ProgressBar {
-    static func draw(done: Int, total: Int) {
+/// A one-line progress bar on stderr, redrawn in place when the percentage
+/// moves, and only when stderr is a terminal: a log file gets no bar.
+final class ProgressBar: Sendable {
+    private let shown = Mutex<Int?>(nil)
+    let enabled = isatty(STDERR_FILENO) == 1
+
+    func draw(done: Int, total: Int) {
+        guard enabled else { return }
+        let percent = total <= 0 ? 100 : min(100, max(0, done) * 100 / total)
+        let changed = shown.withLock { last in
+            defer { last = percent }
+            return last != percent
+        }
+        guard changed else { return }
         let width = 30
-        let filled = total == 0 ? width : done * width / total
+        let filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        let percent = total == 0 ? 100 : done * 100 / total
         FileHandle.standardError.write(Data("\r[\(bar)] \(percent)% \(done)/\(total) datoms".utf8))
+    }
+
+    /// Ends the bar's line, when one was drawn.
+    func finish() {
+        if enabled, shown.withLock({ $0 != nil }) { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

@@ -38,7 +38,7 @@ import Testing
         let numbers = try EmbeddingFixture.numbers(5_000)
         let cursor = try numbers.cursor(try PreparedQuery("[:find ?e ?v :where [?e :n ?v]]"))
         _ = try cursor.next()
-        weak var account = cursor.account
+        weak let account = cursor.account
         #expect(account != nil)
         cursor.close()
         #expect(account == nil)

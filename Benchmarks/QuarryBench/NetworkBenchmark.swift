@@ -24,6 +24,9 @@ struct NetworkBenchmark {
         /// The same counted by the server; nil without `pg_stat_statements`.
         var serverScans: Int?
         var serverStatements: Int?
+        /// The server's time executing the statements that read datoms
+        /// (`pg_stat_statements`), in the run whose wall time is the median.
+        var serverMilliseconds: Double?
         var wallMilliseconds: Double
         var rowsFetched: Int
     }
@@ -99,13 +102,13 @@ struct NetworkBenchmark {
         func measure(_ scenario: String, _ source: PostgresSource, database: String, times: Int? = nil,
                      _ body: () async throws -> (rows: Int, ms: Double?)) async throws -> Row {
             var row = Row(scenario: scenario, scans: 0, statements: 0, wallMilliseconds: 0, rowsFetched: 0)
-            var walls: [Double] = []
+            var walls: [(wall: Double, server: Double?)] = []
             for _ in 0..<(times ?? repetitions) {
                 try await stats.reset()
                 let (scans, statements) = (source.scans, source.statements)
                 let began = ContinuousClock.now
                 let (rows, ms) = try await body()
-                walls.append(ms ?? (ContinuousClock.now - began) / .microseconds(1) / 1000)
+                let wall = ms ?? (ContinuousClock.now - began) / .microseconds(1) / 1000
                 row.rowsFetched = rows
                 // A session ends without waiting for the server: its last
                 // statement is counted and lands a moment later, so both
@@ -114,11 +117,12 @@ struct NetworkBenchmark {
                     try await Task.sleep(for: .milliseconds(50))
                     row.scans = source.scans - scans
                     row.statements = source.statements - statements
-                    (row.serverScans, row.serverStatements) = try await stats.counts(database)
+                    (row.serverScans, row.serverStatements, row.serverMilliseconds) = try await stats.counts(database)
                     if row.serverStatements.map({ $0 == row.statements }) ?? true { break }
                 }
+                walls.append((wall, row.serverMilliseconds))
             }
-            row.wallMilliseconds = walls.sorted()[walls.count / 2]
+            (row.wallMilliseconds, row.serverMilliseconds) = walls.sorted { $0.wall < $1.wall }[walls.count / 2]
             return row
         }
 
@@ -323,18 +327,20 @@ actor ServerStatements {
         _ = try await admin.query("SELECT pg_stat_statements_reset()", logger: logger).collect()
     }
 
-    /// Scans of datoms and all statements run in `database` since the last reset.
-    func counts(_ database: String) async throws -> (Int?, Int?) {
-        guard available else { return (nil, nil) }
-        var scans = 0, all = 0
-        for try await (s, a) in try await admin.query("""
+    /// Scans of datoms, all statements, and the milliseconds spent
+    /// executing the scans, in `database` since the last reset.
+    func counts(_ database: String) async throws -> (Int?, Int?, Double?) {
+        guard available else { return (nil, nil, nil) }
+        var scans = 0, all = 0, ms = 0.0
+        for try await (s, a, t) in try await admin.query("""
             SELECT COALESCE(SUM(calls) FILTER (WHERE query LIKE '%quarry_datoms%'), 0)::BIGINT,
-                   COALESCE(SUM(calls), 0)::BIGINT
+                   COALESCE(SUM(calls), 0)::BIGINT,
+                   COALESCE(SUM(total_exec_time) FILTER (WHERE query LIKE '%quarry_datoms%'), 0)::FLOAT8
             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = \(database))
-            """, logger: logger).decode((Int64, Int64).self) {
-            (scans, all) = (Int(s), Int(a))
+            """, logger: logger).decode((Int64, Int64, Double).self) {
+            (scans, all, ms) = (Int(s), Int(a), t)
         }
-        return (scans, all)
+        return (scans, all, ms)
     }
 }
 #endif

@@ -42,12 +42,13 @@ struct NetworkCommand: AsyncParsableCommand {
             try printJSON(report)
             return
         }
-        var t = Table(headers: ["scenario", "requests", "statements", "server: requests", "server: statements", "wall ms",
-                                "rows"], rightAligned: [1, 2, 3, 4, 5, 6])
+        var t = Table(headers: ["scenario", "requests", "statements", "server: requests", "server: statements",
+                                "server: scan ms", "wall ms", "rows"], rightAligned: [1, 2, 3, 4, 5, 6, 7])
         func count(_ n: Int?) -> String { n.map(Format.grouped) ?? "—" }
         for r in report.rows {
             t.append([r.scenario, Format.grouped(r.scans), Format.grouped(r.statements), count(r.serverScans),
-                      count(r.serverStatements), Format.fixed(r.wallMilliseconds, 2), Format.grouped(r.rowsFetched)])
+                      count(r.serverStatements), r.serverMilliseconds.map { Format.fixed($0, 2) } ?? "—",
+                      Format.fixed(r.wallMilliseconds, 2), Format.grouped(r.rowsFetched)])
         }
         print("""
             PostgreSQL through a proxy holding each chunk \(Format.fixed(oneWay, 2)) ms each way; \

@@ -26,7 +26,7 @@ extension PostgresSource {
                 for try await _ in try await conn.send("SELECT 1 FROM quarry_meta WHERE key = 'next_tx'", logger: logger) {
                     throw PostgresStoreError("\(self.url) already holds a Quarry store; load into an empty database")
                 }
-                let changes = report.txData.filter(\.added)
+                let changes = Self.attributeOrder(report.txData.filter(\.added))
                 var done = 0
                 while done < changes.count {
                     let batch = changes[done..<min(changes.count, done + Self.loadBatch)]
@@ -68,6 +68,20 @@ extension PostgresSource {
             _ = try? await conn.send("ANALYZE quarry_datoms", logger: logger)
             return WriteSummary(attributes: Set(report.txData.map(\.attribute)), datoms: report.txData.count)
         }
+    }
+
+    /// `changes` in the order of the AEVT index, attribute (by name) then
+    /// entity, as the load inserts them: the server's heap then keeps each
+    /// attribute's datoms together, and a scan reading an attribute whole
+    /// (every bar's open price) reads its few pages instead of a part of
+    /// every page. OHLC's request took 10.8 ms in the server with its data
+    /// so ordered against 21.5 in transaction order (`pg_stat_statements`,
+    /// one run of each on one server).
+    static func attributeOrder(_ changes: [DatomChange]) -> [DatomChange] {
+        let names = Set(changes.map(\.attribute.text)).sorted()
+        let rank = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        let keyed = changes.map { (rank: rank[$0.attribute.text]!, change: $0) }
+        return keyed.sorted { ($0.rank, $0.change.entity) < ($1.rank, $1.change.entity) }.map(\.change)
     }
 
     /// One statement inserting `changes`, column by column as arrays.

@@ -109,6 +109,26 @@ struct PostgresWriteTests {
         await store.close()
     }
 
+    /// A load inserts in AEVT order, so the server's heap keeps each
+    /// attribute's datoms together (a whole-attribute scan reads its few
+    /// pages): a sequential read, no ORDER BY, comes back attribute by
+    /// attribute, each in entity order, however the data listed them.
+    @Test func aLoadKeepsEachAttributesDatomsTogether() async throws {
+        var data = "["
+        for e in stride(from: 40, to: 0, by: -1) { data += " {:db/id \(e) :p/name \"n\(e)\" :p/age \(e) :p/score \(Double(e) / 2)}" }
+        let store = try await PostgresServer.shared.store(try EDNReader.readOne(data + "]"))
+        let heap = try await store.withConnection { conn in
+            var rows: [(String, Int64)] = []
+            for try await (a, e) in try await conn.query("SELECT a, e FROM quarry_datoms", logger: store.logger)
+                .decode((String, Int64).self) { rows.append((a, e)) }
+            return rows
+        }
+        let expected = heap.sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+        #expect(heap.count == 121)
+        #expect(heap.map(\.0) == expected.map(\.0) && heap.map(\.1) == expected.map(\.1))
+        await store.close()
+    }
+
     @Test func noticesCarryTheVersionAndTheAttributes() {
         let payload = PostgresSource.payload(snapshot: 42, attributes: [Keyword("p/age"), Keyword("p/name")])
         #expect(payload == "42 p/age p/name")

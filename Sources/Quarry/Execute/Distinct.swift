@@ -12,6 +12,8 @@ final class Distinct: Operator {
     /// The last projected row of the batch before: the first row of the
     /// next batch that equals it is a repeat.
     private let previous: RowBuffer
+    /// Scratch: where a batch's runs of equal projected rows start.
+    private var runStartRows: [Int] = []
     private let counters: ExecutionContext.Counters?
     /// The input rows a shared scan may read instead of evaluating its
     /// patterns again (set by the planner when they are the same rows).
@@ -69,15 +71,21 @@ final class Distinct: Operator {
         }
         try outerRows?.keep(batch)
         output.removeAll()
-        try output.append(columns: keep, of: batch)
         if seen != nil || runs != nil {
             // A row equal to the one before it (a join's rows of one input row,
-            // projected) is a repeat without asking the table.
+            // projected) is a repeat without asking the table: only the rows
+            // that begin a run of equal projections are projected (OHLC's
+            // bars, 20 to an hour), and the first checked against the last batch's.
+            runStartRows.removeAll(keepingCapacity: true)
+            batch.appendRunStarts(columns: keep, to: &runStartRows)
+            try output.append(columns: keep, of: batch, rowList: runStartRows)
             output.removeAdjacentRepeats(after: previous.count > 0 ? previous.rowPointer(0) : nil)
             if output.count > 0 {
                 previous.removeAll()
                 try previous.append(copyOf: output.count - 1, from: output)
             }
+        } else {
+            try output.append(columns: keep, of: batch)
         }
         // Each row left begins a run; one the table drops came back after its run (see OuterRows).
         let runStarts = output.count

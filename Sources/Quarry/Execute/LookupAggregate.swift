@@ -138,14 +138,15 @@ final class LookupAggregate: Operator {
     }
 
     /// Appends the row of one finished group: its key, then each aggregate.
+    /// Written straight into the row (a row whose aggregate fails is not added).
     private func emit(_ key: [(UInt64, UInt8)], _ aggregates: [RunningAggregate]) throws {
-        var values: [EncodedValue] = []
-        for (j, element) in elements.enumerated() {
-            values.append(try space.encode(try aggregates[j].value(of: element, space: space)))
-        }
         try output.appendRow { w in
             for (j, (word, tag)) in key.enumerated() { w.set(j, word: word, tag: tag) }
-            for (j, v) in values.enumerated() { w.set(key.count + j, v) }
+            for j in kinds.indices {
+                let v = try aggregates[j].encoded(kinds[j])
+                    ?? space.encode(try aggregates[j].value(of: elements[j], space: space))
+                w.set(key.count + j, v)
+            }
         }
     }
 }

@@ -58,6 +58,22 @@ struct RunningAggregate {
         }
     }
 
+    /// ``value(of:space:)`` encoded, found by `kind` instead of by the
+    /// aggregate's name (once a group, OHLC's 80,000 groups a query);
+    /// nil where that one would throw, which then says why.
+    @inline(__always)
+    func encoded(_ kind: Kind) -> EncodedValue? {
+        guard nonNumber == nil else { return nil }
+        switch kind {
+        case .count: return EncodedValue(word: UInt64(bitPattern: Int64(count)), tag: .int)
+        case .sum:
+            guard allIntegers else { return EncodedValue(word: doubleSum.bitPattern, tag: .double) }
+            return overflowed ? nil : EncodedValue(word: UInt64(bitPattern: integerSum), tag: .int)
+        case .avg: return EncodedValue(word: (doubleSum / Double(count)).bitPattern, tag: .double)
+        case .min, .max: return best
+        }
+    }
+
     /// The aggregate `element` over the values folded (at least one).
     func value(of element: FindElement, space: ValueSpace) throws -> Value {
         guard case .aggregate(let name, _, _, let position) = element else { return .int(0) }

@@ -74,7 +74,7 @@ final class FindRows: Operator {
                 var plainIndex = keyColumns.count, aggregate = 0
                 for e in elements {
                     if e.isAggregate {
-                        values.append(try space.encode(try groups.value(group: g, aggregate: aggregate)))
+                        values.append(try groups.encodedValue(group: g, aggregate: aggregate))
                         aggregate += 1
                     } else {
                         values.append(groups.groupKeys.value(g, plainIndex))

@@ -115,8 +115,11 @@ final class GroupAccumulators {
         accumulators.append(contentsOf: repeatElement(Accumulator(), count: width))
     }
 
-    /// The aggregate `element` (the `j`-th aggregate) of group `g`.
-    func value(group g: Int, aggregate j: Int) throws -> Value {
-        try accumulators[g * aggregateIndexes.count + j].value(of: elements[aggregateIndexes[j]], space: space)
+    /// The `j`-th aggregate of group `g`, encoded: found by its kind (the
+    /// aggregate's name only for an error's message).
+    func encodedValue(group g: Int, aggregate j: Int) throws -> EncodedValue {
+        let accumulator = accumulators[g * aggregateIndexes.count + j]
+        return try accumulator.encoded(kinds[j])
+            ?? space.encode(try accumulator.value(of: elements[aggregateIndexes[j]], space: space))
     }
 }

@@ -238,6 +238,23 @@ final class RowBuffer {
         count = kept
     }
 
+    /// Becomes the projection to `columns` of each row of `batch` that
+    /// begins a run of equal projections, but for a first one equal to the
+    /// row of `last` (the projection kept last from the batch before, if
+    /// any): the batch's projections with adjacent repeats removed, only
+    /// those rows copied. `last` then holds the last row kept; `starts` is
+    /// scratch.
+    func setRunHeads(columns: [Int], of batch: RowBuffer, after last: RowBuffer, starts: inout [Int]) throws(CoreError) {
+        removeAll()
+        starts.removeAll(keepingCapacity: true)
+        batch.appendRunStarts(columns: columns, to: &starts)
+        try append(columns: columns, of: batch, rowList: starts)
+        removeAdjacentRepeats(after: last.count > 0 ? last.rowPointer(0) : nil)
+        guard count > 0 else { return }
+        last.removeAll()
+        try last.append(copyOf: count - 1, from: self)
+    }
+
     /// Drops every row equal to the row before it (the first row is
     /// compared with `previous`, a row of the same arity, if given), keeping
     /// the order: a set's repeats that come together, removed without

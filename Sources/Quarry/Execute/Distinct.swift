@@ -70,21 +70,14 @@ final class Distinct: Operator {
             return nil
         }
         try outerRows?.keep(batch)
-        output.removeAll()
         if seen != nil || runs != nil {
             // A row equal to the one before it (a join's rows of one input row,
             // projected) is a repeat without asking the table: only the rows
             // that begin a run of equal projections are projected (OHLC's
             // bars, 20 to an hour), and the first checked against the last batch's.
-            runStartRows.removeAll(keepingCapacity: true)
-            batch.appendRunStarts(columns: keep, to: &runStartRows)
-            try output.append(columns: keep, of: batch, rowList: runStartRows)
-            output.removeAdjacentRepeats(after: previous.count > 0 ? previous.rowPointer(0) : nil)
-            if output.count > 0 {
-                previous.removeAll()
-                try previous.append(copyOf: output.count - 1, from: output)
-            }
+            try output.setRunHeads(columns: keep, of: batch, after: previous, starts: &runStartRows)
         } else {
+            output.removeAll()
             try output.append(columns: keep, of: batch)
         }
         // Each row left begins a run; one the table drops came back after its run (see OuterRows).

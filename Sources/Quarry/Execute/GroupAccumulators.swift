@@ -118,8 +118,6 @@ final class GroupAccumulators {
     /// The `j`-th aggregate of group `g`, encoded: found by its kind (the
     /// aggregate's name only for an error's message).
     func encodedValue(group g: Int, aggregate j: Int) throws -> EncodedValue {
-        let accumulator = accumulators[g * aggregateIndexes.count + j]
-        return try accumulator.encoded(kinds[j])
-            ?? space.encode(try accumulator.value(of: elements[aggregateIndexes[j]], space: space))
+        try accumulators[g * aggregateIndexes.count + j].encoded(kinds[j], of: elements[aggregateIndexes[j]], space: space)
     }
 }

@@ -142,11 +142,7 @@ final class LookupAggregate: Operator {
     private func emit(_ key: [(UInt64, UInt8)], _ aggregates: [RunningAggregate]) throws {
         try output.appendRow { w in
             for (j, (word, tag)) in key.enumerated() { w.set(j, word: word, tag: tag) }
-            for j in kinds.indices {
-                let v = try aggregates[j].encoded(kinds[j])
-                    ?? space.encode(try aggregates[j].value(of: elements[j], space: space))
-                w.set(key.count + j, v)
-            }
+            for j in kinds.indices { w.set(key.count + j, try aggregates[j].encoded(kinds[j], of: elements[j], space: space)) }
         }
     }
 }

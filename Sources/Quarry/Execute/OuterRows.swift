@@ -52,14 +52,8 @@ final class OuterRows {
         guard grouped, batch.count > 0 else { return }
         try rows.append(columns: columns, of: batch)
         guard !checkedByDistinct else { return }
-        runStarts.removeAll(keepingCapacity: true)
-        batch.appendRunStarts(columns: keyColumns, to: &runStarts)
-        starts.removeAll()
-        try starts.append(columns: keyColumns, of: batch, rowList: runStarts)
-        starts.removeAdjacentRepeats(after: last.count > 0 ? last.rowPointer(0) : nil)
+        try starts.setRunHeads(columns: keyColumns, of: batch, after: last, starts: &runStarts)
         guard starts.count > 0 else { return }
-        last.removeAll()
-        try last.append(copyOf: starts.count - 1, from: starts)
         let begins = starts.count
         try begun.keepNew(starts)
         if starts.count != begins { try ungroup() }

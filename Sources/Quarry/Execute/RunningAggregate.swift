@@ -1,7 +1,7 @@
 /// The running state of one aggregate over one group's values, for the
 /// aggregates that need no more than that: `count`, `sum`, `avg`, `min`
 /// and `max` (without n). Folded a value at a time in the group's row
-/// order; ``value(of:space:)`` equals ``Aggregates/compute(_:_:space:random:functions:)``
+/// order; ``encoded(_:of:space:)`` equals ``Aggregates/compute(_:_:space:random:functions:)``
 /// over the same values, errors included.
 struct RunningAggregate {
     enum Kind {
@@ -58,36 +58,25 @@ struct RunningAggregate {
         }
     }
 
-    /// ``value(of:space:)`` encoded, found by `kind` instead of by the
-    /// aggregate's name (once a group, OHLC's 80,000 groups a query);
-    /// nil where that one would throw, which then says why.
+    /// The aggregate of `kind` over the values folded (at least one),
+    /// encoded; `element` is the aggregate, named only in an error. Found
+    /// by kind, not by the aggregate's name: it runs once a group (OHLC's
+    /// 80,000 groups a query).
     @inline(__always)
-    func encoded(_ kind: Kind) -> EncodedValue? {
-        guard nonNumber == nil else { return nil }
+    func encoded(_ kind: Kind, of element: FindElement, space: ValueSpace) throws -> EncodedValue {
+        if let bad = nonNumber, case .aggregate(let name, _, _, let position) = element {
+            throw Aggregates.nonNumber(name, bad, space: space, at: position)
+        }
         switch kind {
         case .count: return EncodedValue(word: UInt64(bitPattern: Int64(count)), tag: .int)
         case .sum:
             guard allIntegers else { return EncodedValue(word: doubleSum.bitPattern, tag: .double) }
-            return overflowed ? nil : EncodedValue(word: UInt64(bitPattern: integerSum), tag: .int)
-        case .avg: return EncodedValue(word: (doubleSum / Double(count)).bitPattern, tag: .double)
-        case .min, .max: return best
-        }
-    }
-
-    /// The aggregate `element` over the values folded (at least one).
-    func value(of element: FindElement, space: ValueSpace) throws -> Value {
-        guard case .aggregate(let name, _, _, let position) = element else { return .int(0) }
-        if let bad = nonNumber { throw Aggregates.nonNumber(name, bad, space: space, at: position) }
-        switch name {
-        case "count": return .int(Int64(count))
-        case "sum":
-            if allIntegers {
-                if overflowed { throw QueryError("integer overflow in sum", at: position) }
-                return .int(integerSum)
+            if overflowed, case .aggregate(_, _, _, let position) = element {
+                throw QueryError("integer overflow in sum", at: position)
             }
-            return .double(doubleSum)
-        case "avg": return .double(doubleSum / Double(count))
-        default: return space.decode(best!)
+            return EncodedValue(word: UInt64(bitPattern: integerSum), tag: .int)
+        case .avg: return EncodedValue(word: (doubleSum / Double(count)).bitPattern, tag: .double)
+        case .min, .max: return best!
         }
     }
 }

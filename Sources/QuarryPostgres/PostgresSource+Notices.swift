@@ -41,19 +41,46 @@ extension PostgresSource: WriteAnnouncingSource {
             guard let configuration = try? url.connectionConfiguration(),
                   let conn = try? await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
             else { return }
-            // Counted once the server has taken it: a listener stopped
-            // before (its materializer gone at once) sends neither it nor UNLISTEN.
-            let listened = Mutex(false)
-            // Cancelling the task ends the notifications (they are an
-            // AsyncThrowingStream), which leaves `listen`.
-            _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
-                self.counted()
-                listened.withLock { $0 = true }
-                self.listenerStarted()
-                for try await n in notifications {
-                    if let notice = Self.notice(n.payload) { continuation.yield(notice) }
+            // The LISTEN runs to its answer even when the stream ends
+            // first (its materializer gone at once): the server then ran
+            // it and will run UNLISTEN, and each is counted, so that the
+            // source's count stays the server's. Its task is told to stop
+            // only once the LISTEN is taken; it is counted then.
+            let state = ListenerState()
+            let listening = Task {
+                // Ending the notifications (an AsyncThrowingStream) by
+                // cancelling this task leaves `listen`.
+                _ = try? await conn.listen(on: Self.noticeChannel) { notifications in
+                    self.counted()
+                    let stopping = state.flags.withLock { s in
+                        s.listened = true
+                        return s.stopping
+                    }
+                    self.listenerStarted()
+                    guard !stopping else { return }
+                    for try await n in notifications {
+                        if let notice = Self.notice(n.payload) { continuation.yield(notice) }
+                    }
                 }
             }
+            await withTaskCancellationHandler {
+                await listening.value
+            } onCancel: {
+                let listened = state.flags.withLock { s in
+                    s.stopping = true
+                    return s.listened
+                }
+                if listened {
+                    listening.cancel()
+                } else {
+                    // A server that does not answer the LISTEN in 5 s has its connection closed, which ends it.
+                    Task {
+                        try? await Task.sleep(for: .seconds(5))
+                        if !state.flags.withLock({ $0.listened }) { try? await conn.close() }
+                    }
+                }
+            }
+            let listened = state.flags.withLock { $0.listened }
             // Leaving `listen` queues UNLISTEN without waiting for it; a
             // statement after it returns once the server has run it, so the
             // connection is not closed under it and the count is the
@@ -67,7 +94,7 @@ extension PostgresSource: WriteAnnouncingSource {
             let synced = await Task { (try? await conn.send("SELECT 1", logger: logger).collect()) != nil }.value
             closer.cancel()
             if synced {
-                if listened.withLock({ $0 }) { self.counted() }
+                if listened { self.counted() }
                 self.counted()
             }
             try? await conn.close()
@@ -98,5 +125,9 @@ extension PostgresSource: WriteAnnouncingSource {
             if now { c.resume() }
         }
     }
+}
+/// Whether a listener's LISTEN was taken, and whether its stream ended.
+private final class ListenerState: Sendable {
+    let flags = Mutex((listened: false, stopping: false))
 }
 #endif

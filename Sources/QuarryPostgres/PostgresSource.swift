@@ -53,7 +53,9 @@ public final class PostgresSource: DatomSource, Sendable {
     public var maxKeysPerRequest: Int? { 50_000 }
 
     /// Statements sent to the server so far (scans, descriptions, and each
-    /// session's start and end): its round trips.
+    /// session's start and end): its round trips. The pool's pings of
+    /// connections idle for 30 s (`SELECT 1 AS quarry_keep_alive`) are no
+    /// query's and are not counted.
     public var statements: Int { counts.withLock { $0.statements } }
 
     /// Of those, scans of datoms: the requests a query's round trips carry.
@@ -76,6 +78,9 @@ public final class PostgresSource: DatomSource, Sendable {
         var configuration = try url.configuration()
         self.maxConnections = max(1, maxConnections)
         configuration.options.maximumConnections = self.maxConnections
+        // The pool pings a connection idle for 30 s; its statement names
+        // itself, so that the server's statistics tell it from a query's.
+        configuration.options.keepAliveBehavior = .init(frequency: .seconds(30), query: "SELECT 1 AS quarry_keep_alive")
         // The pool's own log would print to the host's stderr: errors reach the caller instead.
         var poolLogger = Logger(label: "quarry.postgres.pool")
         poolLogger.logLevel = .critical

@@ -129,6 +129,27 @@ struct PostgresWriteTests {
         await store.close()
     }
 
+    /// A listener whose stream ends early sends nothing when it had not
+    /// connected yet, and otherwise runs its LISTEN to the answer, then
+    /// UNLISTEN and the statement that waits for it: the three statements
+    /// the server runs, all counted. (A LISTEN cut off in flight could
+    /// run in the server uncounted: one statement counted of three.) The
+    /// stream ends at varied moments, from at once to after the LISTEN.
+    @Test func aListenerStoppedEarlyCountsWhatTheServerRan() async throws {
+        let store = try await emptyStore()
+        for wait in [0, 1, 2, 5, 10, 20, 50, 100, 200, 400] {
+            let before = store.statements
+            var notices: AsyncStream<SourceWriteNotice>? = store.writeNotices()
+            for _ in 0..<wait { await Task.yield() }
+            notices = nil
+            _ = notices
+            let listener = try #require(store.listeners.withLock { $0.last })
+            await listener.value
+            #expect([0, 3].contains(store.statements - before), "ended after \(wait) yields")
+        }
+        await store.close()
+    }
+
     @Test func noticesCarryTheVersionAndTheAttributes() {
         let payload = PostgresSource.payload(snapshot: 42, attributes: [Keyword("p/age"), Keyword("p/name")])
         #expect(payload == "42 p/age p/name")

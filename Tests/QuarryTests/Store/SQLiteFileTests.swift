@@ -51,9 +51,9 @@ struct SQLiteFileTests {
 
     @Test func filesThatAreNotSQLiteAreRefusedAndMissingOnesAreNotCreated() throws {
         let folder = try Folder()
-        FileManager.default.createFile(atPath: folder.path("empty"), contents: Data())
-        FileManager.default.createFile(atPath: folder.path("text"), contents: Data("[{:db/id 1 :a 1}]".utf8))
-        FileManager.default.createFile(atPath: folder.path("short"), contents: Data("SQLite format 3\0".utf8))
+        #expect(FileManager.default.createFile(atPath: folder.path("empty"), contents: Data()))
+        #expect(FileManager.default.createFile(atPath: folder.path("text"), contents: Data("[{:db/id 1 :a 1}]".utf8)))
+        #expect(FileManager.default.createFile(atPath: folder.path("short"), contents: Data("SQLite format 3\0".utf8)))
         try FileManager.default.createDirectory(atPath: folder.path("folder"), withIntermediateDirectories: false)
         let before = try folder.contents()
         for name in ["empty", "text", "short", "folder", "missing"] {

@@ -128,14 +128,16 @@ public final class Database: @unchecked Sendable {
             let addStart = i, removeStart = j
             while i < adds.count, adds[i].a == a { i += 1 }
             while j < removes.count, removes[j].a == a { j += 1 }
-            let added = Array(adds[addStart..<i]), removed = Array(removes[removeStart..<j])
             if let index = indexes[a] {
-                let updated = try index.updated(adding: added, removing: removed)
+                let updated = try index.updated(adding: Array(adds[addStart..<i]), removing: Array(removes[removeStart..<j]))
                 indexes[a] = updated
                 total += (updated?.count ?? 0) - index.count
                 if let updated { ordered[slot(a)] = updated } else { ordered.remove(at: slot(a)) }
-            } else if !added.isEmpty {
-                let made = try added.withUnsafeBufferPointer { p throws(CoreError) in try AttributeIndex(id: a, sorted: p) }
+            } else if i > addStart {
+                // A new attribute's index is built from the sorted adds in place (a load: every attribute).
+                let made = try adds.withUnsafeBufferPointer { p throws(CoreError) in
+                    try AttributeIndex(id: a, sorted: UnsafeBufferPointer(rebasing: p[addStart..<i]))
+                }
                 indexes[a] = made
                 total += made.count
                 ordered.insert(made, at: slot(a))

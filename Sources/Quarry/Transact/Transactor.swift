@@ -313,15 +313,20 @@ struct Transactor {
                 && retractedEntities.contains(Int64(bitPattern: d.v)))
         }
         var groups = Set<GroupKey>()
-        var current: [Datom] = []
+        // Each op adds at most one datom: one allocation, not a million-datom array grown by doubling.
+        added.reserveCapacity(added.count + sorted.count)
+        // The group's values before and after, in buffers kept from group to
+        // group (a copy of one into the other would allocate per group).
+        var old: [Datom] = [], current: [Datom] = []
         var j = 0
         while j < sorted.count {
             // One (e, a) group with ops: start from its current values.
             let e = sorted[j].e, a = sorted[j].a
             if !retractedEntities.isEmpty { groups.insert(GroupKey(e: e, a: a)) }
+            old.removeAll(keepingCapacity: true)
+            before.scan(DatomFilter(e: e, a: a)) { old.append($0) }
             current.removeAll(keepingCapacity: true)
-            before.scan(DatomFilter(e: e, a: a)) { current.append($0) }
-            let old = current
+            current.append(contentsOf: old)
             let many = schema.attribute(a)?.cardinalityMany ?? false
             // Small groups scan their few values; a large one (a transaction may add thousands
             // of values to one entity) is kept as a set, each op in constant time.
@@ -353,7 +358,8 @@ struct Transactor {
                 case .retractEntity: break
                 }
             }
-            noteChanges(from: old, to: (group?.datoms ?? current).filter(keep))
+            let now = group?.datoms ?? current
+            noteChanges(from: old, to: retractedEntities.isEmpty ? now : now.filter(keep))
         }
         guard !retractedEntities.isEmpty else { return }
         // Retracted entities lose every datom, and references to them go, outside the groups above.

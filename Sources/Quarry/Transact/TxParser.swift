@@ -25,30 +25,53 @@ struct TxParser {
         guard let forms = data.sequence else {
             throw TransactionError("expected a vector of transaction data, found a \(data.kindName)", at: data.position)
         }
-        // A map's pairs are found once per pass: a data file is mostly maps.
-        for form in forms {
-            if let pairs = form.mapPairs, Self.isSchemaMap(pairs) { try declareSchema(form, pairs: pairs) }
+        // Schema maps first, wherever they stand. A data file is mostly maps:
+        // their keys are looked at in place, and a map's pairs are made once,
+        // by the pass that uses them. The ops are counted on the way (a pair
+        // or a list form each; nested maps and many values add a few): a
+        // million ops grown by doubling are copied about twice over into
+        // fresh pages.
+        var expected = 1
+        var schemaMaps = Set<Int>()
+        for (i, form) in forms.enumerated() {
+            guard case .map(let kv) = form.form else {
+                expected += 1
+                continue
+            }
+            expected += kv.count / 2
+            if Self.isSchemaMap(kv), let pairs = form.mapPairs {
+                schemaMaps.insert(i)
+                try declareSchema(form, pairs: pairs)
+            }
         }
-        for form in forms {
+        ops.reserveCapacity(ops.count + expected)
+        for (i, form) in forms.enumerated() {
             switch form.form {
             case .map:
-                if let pairs = form.mapPairs, !Self.isSchemaMap(pairs) { _ = try entityMap(form, pairs: pairs) }
+                if !schemaMaps.contains(i), let pairs = form.mapPairs { _ = try entityMap(form, pairs: pairs) }
             case .vector(let items), .list(let items):
                 try listForm(items, at: form.position)
             default:
                 throw TransactionError("expected an entity map or a list form, found a \(form.kindName)", at: form.position)
             }
         }
-        return ops
+        // Handed over, not shared: the caller appends to them, which would copy every op.
+        var out: [TxOp] = []
+        swap(&out, &ops)
+        return out
     }
 
     // MARK: Schema
 
-    /// A map with `:db/ident` and at least one other schema key.
-    private static func isSchemaMap(_ pairs: [(key: EDN, value: EDN)]) -> Bool {
+    /// A map (its keys and values alternating) with `:db/ident` and at
+    /// least one other schema key. Only keys in the `db` namespace are
+    /// hashed: this runs on every map of the data.
+    private static func isSchemaMap(_ kv: [EDN]) -> Bool {
         var ident = false, declares = false
-        for (key, _) in pairs {
-            guard let text = key.keyword?.text, schemaKeys.contains(text) else { continue }
+        for i in stride(from: 0, to: kv.count - 1, by: 2) {
+            guard case .keyword(let k) = kv[i].form else { continue }
+            let text = k.text
+            guard text.utf8.starts(with: "db/".utf8), schemaKeys.contains(text) else { continue }
             if text == "db/ident" { ident = true } else { declares = true }
         }
         return ident && declares

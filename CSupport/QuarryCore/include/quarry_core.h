@@ -359,6 +359,58 @@ const char *qc_interner_bytes(const qc_interner *interner, uint64_t id, size_t *
 uint64_t qc_interner_count(const qc_interner *interner);
 uint64_t qc_interner_bytes_held(const qc_interner *interner);
 
+/* ---- Group folds of a lookup ------------------------------------------------
+ *
+ * One group of a decorrelated aggregate's rows (LookupAggregate): each row's
+ * entity is looked up in a run of 32-byte datoms in entity order and its
+ * values folded, all in one loop. Only the common case is taken: every
+ * entity rising within the window of datoms given (no search, no chunk
+ * past it), every value a double. Otherwise nothing is changed and the
+ * caller folds the group its general way.
+ */
+
+/* Where the fields lie: of the rows (a word per column, then a tag byte
+ * per column) and of the datoms, and the tags that matter. */
+typedef struct qc_lookup_layout {
+    size_t row_stride;
+    size_t entity_word; /* byte offset of the entity's word in a row */
+    size_t entity_tag;  /* byte offset of its tag */
+    size_t datom_stride;
+    size_t datom_e, datom_v, datom_tag;
+    uint8_t tag_int, tag_ref, tag_double;
+} qc_lookup_layout;
+
+/* The window: `count` datoms from `datoms`, the last entity of their chunk,
+ * the walk's position in it and the last entity it was asked for. */
+typedef struct qc_lookup_window {
+    const void *datoms;
+    int64_t count;
+    int64_t last_entity;
+    int64_t offset;
+    int64_t last;
+} qc_lookup_window;
+
+/* What one group's values fold to: how many (each once when distinct),
+ * their sum in the order they came, the least and the greatest as bit
+ * patterns (NaN above every number; on ties the first least and the last
+ * greatest). */
+typedef struct qc_group_fold {
+    int64_t count;
+    double sum;
+    uint64_t min;
+    uint64_t max;
+} qc_group_fold;
+
+/* Folds the group of `n` rows from `rows` through `window`. With
+ * `distinct`, each bit pattern counts once, through `table` and `stamps`
+ * (1 << log2 slots; a slot is the group's when its stamp is `stamp`).
+ * Returns 1 and updates window->offset and window->last; 0 when the group
+ * is not the common case; -1 when the table is too small for it (at most
+ * half full). Nothing is changed unless it returns 1. */
+int qc_lookup_fold_doubles(const void *rows, size_t n, const qc_lookup_layout *layout,
+                           qc_lookup_window *window, bool distinct, uint64_t *table,
+                           uint32_t *stamps, uint32_t log2, uint32_t stamp, qc_group_fold *out);
+
 /* Hints that the memory at `p` will be read soon, for the executor's walks
  * over indexes bigger than the caches (a no-op where unsupported). */
 static inline void qc_prefetch(const void *p) {

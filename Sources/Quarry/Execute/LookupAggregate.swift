@@ -27,6 +27,8 @@ final class LookupAggregate: Operator {
     private var seen: GroupValueSet?
     /// Scratch: where each batch's runs of equal keys start.
     private var runStarts: [Int] = []
+    /// The core's loop for groups of doubles, made at the first run.
+    private var fast: LookupFold?
     private var done = false
 
     init(input: Operator, pattern: Pattern, entityColumn: Int, attribute: UInt32, db: Database, keys: [String],
@@ -56,7 +58,7 @@ final class LookupAggregate: Operator {
             + (distinct ? ", each value once per group" : "")
     }
 
-    override var heldBytes: Int { output.byteCount + (seen?.byteCount ?? 0) }
+    override var heldBytes: Int { output.byteCount + (seen?.byteCount ?? 0) + (fast?.byteCount ?? 0) }
 
     override func rewind() {
         done = false
@@ -82,7 +84,8 @@ final class LookupAggregate: Operator {
         // Locals while they are used: a property would be checked for exclusive access per value.
         var seen = distinct ? try GroupValueSet(account: account) : nil
         var runStarts = self.runStarts
-        defer { (self.seen, self.runStarts) = (seen, runStarts) }
+        var fast = try self.fast ?? LookupFold(account: account)
+        defer { (self.seen, self.runStarts, self.fast) = (seen, runStarts, fast) }
         while let batch = try inputs[0].next() {
             let arity = batch.arity, stride = batch.stride
             // Where the batch's runs of equal keys start; the first may go on with the open group.
@@ -102,6 +105,14 @@ final class LookupAggregate: Operator {
                     folded = 0
                     for j in 0..<width { aggregates[j] = RunningAggregate() }
                     try seen?.startGroup()
+                    // A group that ends in this batch (the last run may go on in the next), in one C loop when it can.
+                    if k < runStarts.count - 2,
+                       let f = try fast.fold(batch.rowPointer(start), count: end - start, stride: stride, arity: arity,
+                                             entityColumn: entityColumn, seeker: &seeker, distinct: distinct) {
+                        folded = Int(f.count)
+                        for j in 0..<width { aggregates[j] = RunningAggregate(doubles: f, kind: kinds[j]) }
+                        continue
+                    }
                 }
                 var row = batch.rowPointer(start)
                 try aggregates.withUnsafeMutableBufferPointer { aggregates in

@@ -73,6 +73,55 @@ import Testing
         #expect(fused > 0, "seed \(seed): no subquery ran fused")
     }
 
+    /// Groups of doubles, which the core folds in one loop (`LookupFold`):
+    /// thousands of bars over several chunks of each attribute, repeats
+    /// within a group, -0.0 and 0.0 (one value in the store), NaN (above
+    /// every number for min and max), bars without the attribute or with several
+    /// values, one group of 300 distinct values (past the loop's first
+    /// table) and one with an integer among its doubles (the general
+    /// loop's). Every aggregate gives what the streaming mode gives.
+    @Test func groupsOfDoublesFoldAsOneByOne() throws {
+        var rng = SplitMix(seed: 0xD0_0B1E)
+        let pool = ["-1.5", "-0.0", "0.0", "0.5", "1.0", "2.5", "4.0"]
+        var data = "[{:db/ident :bar/symbol :db/valueType :db.type/ref}"
+            + " {:db/ident :bar/quote :db/cardinality :db.cardinality/many} {:db/id 1 :symbol/ticker \"A\"}"
+        var id = 100
+        for hour in 0..<150 {
+            for b in 0..<(hour == 0 ? 300 : 20) {
+                data += " {:db/id \(id) :bar/symbol 1 :bar/hour \(hour)"
+                id += 1
+                if hour == 0 {
+                    data += " :bar/price \(Double(b) / 4) :bar/quote [\(Double(b) / 2)]"
+                } else if rng.chance(0.9) {
+                    // Hours 10 to 19 hold only zeros of both signs: every value a tie.
+                    let zeros = (10..<20).contains(hour)
+                    let price = hour % 7 == 3 && b == 5 ? "##NaN" : hour == 5 && b == 2 ? "3"
+                        : (zeros ? ["-0.0", "0.0"] : pool).randomElement(using: &rng)!
+                    data += " :bar/price \(price)"
+                    let quotes = (0..<Int.random(in: 0...2, using: &rng)).map { _ in pool.randomElement(using: &rng)! }
+                    if !quotes.isEmpty { data += " :bar/quote [\(quotes.joined(separator: " "))]" }
+                }
+                data += "}"
+            }
+        }
+        let db = try Database.load(edn: data + "]")
+        for (finds, attribute, results) in [("(count ?p) (min ?p) (max ?p)", ":bar/price", "?x ?y ?z"),
+                                            ("(sum ?p) (avg ?p) (max ?p)", ":bar/quote", "?x ?y ?z"),
+                                            ("(avg ?p) (min ?p)", ":bar/price", "?x ?y")] {
+            let text = """
+                [:find ?hour \(results) :where [?s :symbol/ticker "A"] [?b :bar/symbol ?s] [?b :bar/hour ?hour]
+                 [(q [:find \(finds) :in $ ?sym ?hr :where [?x :bar/symbol ?sym] [?x :bar/hour ?hr]
+                      [?x \(attribute) ?p]] $ ?s ?hour) [[\(results)]]]]
+                """
+            let fused = try db.query(text, options: QueryOptions(analyze: true, subqueries: .decorrelated))
+            #expect(fused.plan.contains("LookupAggregate"), "\(finds)")
+            let streamed = try db.query(text, options: QueryOptions(subqueries: .streaming))
+            // As text: NaN is not equal to itself.
+            #expect(Set(fused.rows.map { "\($0)" }) == Set(streamed.rows.map { "\($0)" }), "\(finds) over \(attribute)")
+            #expect(fused.rows.count > 100)
+        }
+    }
+
     /// A group of many values, some repeated: the set of values a group has
     /// had outgrows its first table and keeps each value once.
     @Test func aLargeGroupCountsEachValueOnce() throws {

@@ -413,6 +413,20 @@ extension DatomRun {
             return search(e)
         }
 
+        /// Where a rising walk goes on without a search (the chunk the
+        /// last search ended in), for a loop in C to continue it
+        /// (``LookupFold``); nil before the first search.
+        var window: qc_lookup_window? {
+            guard let base else { return nil }
+            return qc_lookup_window(datoms: UnsafeRawPointer(base), count: Int64(count), last_entity: lastEntity,
+                                    offset: Int64(offset), last: last)
+        }
+
+        /// Takes up the walk where a loop through ``window`` left it.
+        mutating func walked(_ w: qc_lookup_window) {
+            (offset, last) = (Int(w.offset), w.last)
+        }
+
         /// ``locate(_:)`` from the run's directory.
         private mutating func search(_ e: Int64) -> (first: UnsafeBufferPointer<Datom>, position: Int, rest: Range<Int>) {
             guard !run.chunks.isEmpty else { return (UnsafeBufferPointer(start: nil, count: 0), 0, 0..<0) }

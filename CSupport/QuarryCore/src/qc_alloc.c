@@ -111,7 +111,16 @@ static void advise_hugepages(void *p, size_t size) {
 static void populate(void *p, size_t size) {
     uintptr_t first = ((uintptr_t)p + 4095u) & ~(uintptr_t)4095u;
     uintptr_t end = ((uintptr_t)p + size) & ~(uintptr_t)4095u;
-    if (end > first) (void)madvise((void *)first, end - first, MADV_POPULATE_WRITE); /* a hint as well */
+    if (end <= first) return;
+    /* A block the arena hands out again (its pages kept since an earlier
+     * query freed them) is resident already: the call would still walk
+     * every page (OHLC 20,000x20: 7% of a query's time in it). Its first
+     * and last pages stand for the rest. */
+    unsigned char head = 0, tail = 0;
+    if (mincore((void *)first, 4096, &head) == 0 && mincore((void *)(end - 4096), 4096, &tail) == 0 &&
+        (head & 1) && (tail & 1))
+        return;
+    (void)madvise((void *)first, end - first, MADV_POPULATE_WRITE); /* a hint as well */
 }
 
 /* ------------------------------------------------------------- backends */

@@ -411,6 +411,21 @@ int qc_lookup_fold_doubles(const void *rows, size_t n, const qc_lookup_layout *l
                            qc_lookup_window *window, bool distinct, uint64_t *table,
                            uint32_t *stamps, uint32_t log2, uint32_t stamp, qc_group_fold *out);
 
+/* Rows of a pattern looked up by entity (PatternJoin), the common case in
+ * one loop: for each of `n` rows from `rows` whose entity rises within
+ * `window`, one output row per datom of the entity, written at `out` (room
+ * for `room` rows of `out_arity` columns, `out_stride` bytes each): the
+ * input row's `in_arity` columns, then, unless `column` is negative, the
+ * datom's entity (`position` 0) or value (2) in column `column`. A row
+ * whose entity's tag is not an id's is taken and gives nothing. Stops
+ * before a row that is not the common case (its entity outside the window
+ * or falling, its datoms reaching the window's end, or no room for them).
+ * Returns the rows taken; *written_out the rows written; the window's walk
+ * is updated. */
+size_t qc_lookup_extend(const void *rows, size_t n, const qc_lookup_layout *layout, size_t in_arity,
+                        qc_lookup_window *window, void *out, size_t out_stride, size_t out_arity, size_t room,
+                        int position, long column, size_t *written_out);
+
 /* Hints that the memory at `p` will be read soon, for the executor's walks
  * over indexes bigger than the caches (a no-op where unsupported). */
 static inline void qc_prefetch(const void *p) {

@@ -86,3 +86,48 @@ int qc_lookup_fold_doubles(const void *rows, size_t n, const qc_lookup_layout *l
     *out = f;
     return 1;
 }
+
+size_t qc_lookup_extend(const void *rows, size_t n, const qc_lookup_layout *layout, size_t in_arity,
+                        qc_lookup_window *window, void *out, size_t out_stride, size_t out_arity, size_t room,
+                        int position, long column, size_t *written_out) {
+    const uint8_t *row = rows;
+    uint8_t *to = out;
+    const uint8_t *datoms = window->datoms;
+    const int64_t count = window->count, last_entity = window->last_entity;
+    const size_t ds = layout->datom_stride, de = layout->datom_e, dv = layout->datom_v, dt = layout->datom_tag;
+    const size_t tags_bytes = out_stride - out_arity * 8;
+    int64_t offset = window->offset, last = window->last;
+    size_t taken = 0, written = 0;
+    for (; taken < n; taken++, row += layout->row_stride) {
+        uint8_t tag = row[layout->entity_tag];
+        if (tag != layout->tag_int && tag != layout->tag_ref) continue;
+        int64_t e = (int64_t)load64(row + layout->entity_word);
+        if (e < last || e > last_entity) break;
+        int64_t at = offset;
+        while (at < count && (int64_t)load64(datoms + (size_t)at * ds + de) < e) at++;
+        int64_t j = at;
+        while (j < count && (int64_t)load64(datoms + (size_t)j * ds + de) == e) j++;
+        /* Datoms up to the window's end may go on past it; and they must all fit. */
+        if (j == count || (size_t)(j - at) > room - written) break;
+        offset = at;
+        last = e;
+        for (int64_t k = at; k < j; k++) {
+            const uint8_t *d = datoms + (size_t)k * ds;
+            memset(to + out_arity * 8, 0, tags_bytes);
+            memcpy(to, row, in_arity * 8);
+            memcpy(to + out_arity * 8, row + in_arity * 8, in_arity);
+            if (column >= 0) {
+                uint64_t word = position == 0 ? load64(d + de) : load64(d + dv);
+                uint8_t t = position == 0 ? layout->tag_int : d[dt];
+                memcpy(to + (size_t)column * 8, &word, 8);
+                to[out_arity * 8 + (size_t)column] = t;
+            }
+            to += out_stride;
+            written++;
+        }
+    }
+    window->offset = offset;
+    window->last = last;
+    *written_out = written;
+    return taken;
+}

@@ -78,6 +78,18 @@ final class RowBuffer {
         count += 1
     }
 
+    /// Appends up to `rows` rows that `write` puts in place, given where
+    /// the first goes (room for `rows`); it returns how many it wrote, each
+    /// whole (every column and the tag bytes' padding set).
+    func appendRows<R>(upTo rows: Int, _ write: (UnsafeMutableRawPointer) throws -> (written: Int, R)) throws -> R {
+        precondition(stride > 0)
+        try reserve(count + rows)
+        let (written, result) = try write(base! + count * stride)
+        precondition(written <= rows)
+        count += written
+        return result
+    }
+
     /// Appends a copy of a row of a buffer of the same arity.
     func append(copyOf row: Int, from other: RowBuffer) throws(CoreError) {
         precondition(other.arity == arity)

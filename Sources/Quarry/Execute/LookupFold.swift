@@ -31,11 +31,7 @@ struct LookupFold {
     mutating func fold(_ rows: UnsafeRawPointer, count: Int, stride: Int, arity: Int, entityColumn: Int,
                        seeker: inout DatomRun.EntitySeeker, distinct: Bool) throws(CoreError) -> qc_group_fold? {
         guard var window = seeker.window else { return nil }
-        var layout = qc_lookup_layout(
-            row_stride: stride, entity_word: entityColumn * 8, entity_tag: arity * 8 + entityColumn,
-            datom_stride: MemoryLayout<Datom>.stride, datom_e: MemoryLayout<Datom>.offset(of: \.e)!,
-            datom_v: MemoryLayout<Datom>.offset(of: \.v)!, datom_tag: MemoryLayout<Datom>.offset(of: \.vTag)!,
-            tag_int: ValueTag.int.rawValue, tag_ref: ValueTag.ref.rawValue, tag_double: ValueTag.double.rawValue)
+        var layout = qc_lookup_layout(rowStride: stride, arity: arity, entityColumn: entityColumn)
         var out = qc_group_fold()
         // A group with more values than half the table: the table doubles and the group goes again.
         while true {

@@ -274,6 +274,15 @@ final class PatternJoin: Operator {
                     // chunk the seeker finds them in, with room for them in the batch, each written
                     // in place (every datom of the run has the attribute; nothing else is fixed).
                     if writesInPlace, valueColumn == nil, position == 0 {
+                        // Rows whose entities rise within the seeker's chunk, many at a time in one C loop.
+                        if !prefetching {
+                            let taken = try seeker.extend(batch, from: k, entityColumn: column, into: out,
+                                                          room: limit - out.count, output: single)
+                            if taken > 0 {
+                                k += taken
+                                continue
+                            }
+                        }
                         let tag = batch.tag(k, column)
                         guard tag == ValueTag.int.rawValue || tag == ValueTag.ref.rawValue else {
                             k += 1

@@ -9,6 +9,10 @@ extension DatomRun.EntitySeeker {
     /// the general path, which searches).
     mutating func extend(_ batch: RowBuffer, from k: Int, entityColumn: Int, into out: RowBuffer, room: Int,
                          output: (position: Int, column: Int)?) throws -> Int {
+        // Room for a datom a row, not a whole batch: a small input (a
+        // streaming subquery's run) keeps a small buffer. A row with more
+        // datoms than the room left goes to the general path, which grows it.
+        let room = min(room, batch.count - k)
         guard var window, out.stride > 0, room > 0, output.map({ $0.position == 0 || $0.position == 2 }) ?? true
         else { return 0 }
         var layout = qc_lookup_layout(rowStride: batch.stride, arity: batch.arity, entityColumn: entityColumn)

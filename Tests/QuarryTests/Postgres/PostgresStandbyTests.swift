@@ -33,11 +33,13 @@ struct PostgresStandbyTests {
         return source
     }
 
-    /// The server ends every connection to `source`'s database (asked from a connection of another source).
+    /// The server ends every connection to `source`'s database (asked from a connection of another source),
+    /// each waited for until it is gone: a backend told to end may still answer a statement or two, and a
+    /// session opened on it then failed at its scan (a test that failed now and then).
     private static func endEveryConnection(of source: PostgresSource) async throws {
         let killer = try PostgresSource(url: source.url, maxConnections: 1)
         try await PostgresServer.execute("""
-            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid()
             """, on: killer)
         await killer.close()

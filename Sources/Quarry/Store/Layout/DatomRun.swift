@@ -415,7 +415,7 @@ extension DatomRun {
 
         /// Where a rising walk goes on without a search (the chunk the
         /// last search ended in), for a loop in C to continue it
-        /// (``LookupFold``); nil before the first search.
+        /// (``LookupFold``, ``extend(_:from:entityColumn:into:room:output:)``); nil before the first search.
         var window: qc_lookup_window? {
             guard let base else { return nil }
             return qc_lookup_window(datoms: UnsafeRawPointer(base), count: Int64(count), last_entity: lastEntity,

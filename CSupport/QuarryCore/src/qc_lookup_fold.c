@@ -30,6 +30,14 @@ static inline int compare_doubles(uint64_t a, uint64_t b) {
     return x < y ? -1 : (x > y ? 1 : 0);
 }
 
+/* The first of the window's datoms from `from` on whose entity is at
+ * least `e`: the step of a walk over rising entities, shared by both loops. */
+static inline int64_t first_at_least(const uint8_t *datoms, size_t ds, size_t de, int64_t count, int64_t from,
+                                     int64_t e) {
+    while (from < count && (int64_t)load64(datoms + (size_t)from * ds + de) < e) from++;
+    return from;
+}
+
 int qc_lookup_fold_doubles(const void *rows, size_t n, const qc_lookup_layout *layout,
                            qc_lookup_window *window, bool distinct, uint64_t *table,
                            uint32_t *stamps, uint32_t log2, uint32_t stamp, qc_group_fold *out) {
@@ -47,7 +55,7 @@ int qc_lookup_fold_doubles(const void *rows, size_t n, const qc_lookup_layout *l
         int64_t e = (int64_t)load64(row + layout->entity_word);
         if (e < last || e > last_entity) return 0;
         last = e;
-        while (offset < count && (int64_t)load64(datoms + (size_t)offset * ds + de) < e) offset++;
+        offset = first_at_least(datoms, ds, de, count, offset, e);
         int64_t j = offset;
         for (; j < count; j++) {
             const uint8_t *d = datoms + (size_t)j * ds;
@@ -103,8 +111,7 @@ size_t qc_lookup_extend(const void *rows, size_t n, const qc_lookup_layout *layo
         if (tag != layout->tag_int && tag != layout->tag_ref) continue;
         int64_t e = (int64_t)load64(row + layout->entity_word);
         if (e < last || e > last_entity) break;
-        int64_t at = offset;
-        while (at < count && (int64_t)load64(datoms + (size_t)at * ds + de) < e) at++;
+        int64_t at = first_at_least(datoms, ds, de, count, offset, e);
         int64_t j = at;
         while (j < count && (int64_t)load64(datoms + (size_t)j * ds + de) == e) j++;
         /* Datoms up to the window's end may go on past it; and they must all fit. */
